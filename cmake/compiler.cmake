@@ -1,0 +1,27 @@
+# Warnings, sanitizers and the owner-thread checks, applied to every eddy target.
+
+find_program(CCACHE_PROGRAM ccache)
+if(CCACHE_PROGRAM)
+    set(CMAKE_C_COMPILER_LAUNCHER ${CCACHE_PROGRAM})
+    set(CMAKE_CXX_COMPILER_LAUNCHER ${CCACHE_PROGRAM})
+endif()
+
+add_compile_options(-Wall -Wextra -Wpedantic -Wshadow -Wnon-virtual-dtor -Wno-missing-field-initializers)
+if(EDDY_WERROR)
+    add_compile_options(-Werror)
+endif()
+if(CMAKE_CXX_COMPILER_ID STREQUAL "Clang")
+    add_compile_options(-Wthread-safety -Werror=thread-safety)
+endif()
+
+if(EDDY_SANITIZE)
+    add_compile_options(-fsanitize=${EDDY_SANITIZE} -fno-omit-frame-pointer -fno-sanitize-recover=all)
+    add_link_options(-fsanitize=${EDDY_SANITIZE})
+endif()
+
+# Owner-thread assertions (Connection/Cookie mutators) are on everywhere but plain release.
+if(EDDY_SANITIZE OR CMAKE_BUILD_TYPE STREQUAL "Debug")
+    add_compile_definitions(EDDY_OWNER_CHECKS=1)
+endif()
+
+add_compile_definitions(EDDY_VERSION="${PROJECT_VERSION}")

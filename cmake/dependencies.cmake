@@ -1,0 +1,13 @@
+# Third-party libraries, all from Debian packages installed by scripts/install-deps.sh.
+
+find_package(PkgConfig REQUIRED)
+pkg_check_modules(LIBEVENT REQUIRED IMPORTED_TARGET libevent_core libevent_pthreads)
+find_package(fmt REQUIRED)
+find_package(spdlog REQUIRED)
+find_package(nlohmann_json 3 REQUIRED)
+find_package(CLI11 REQUIRED)
+find_package(GTest REQUIRED)
+find_package(Threads REQUIRED)
+if(EDDY_BUILD_BENCHMARKS)
+    find_package(benchmark REQUIRED)
+endif()

@@ -1,0 +1,132 @@
+// eddy — the boundary between the front end and a bucket's engine.
+//
+// Owns: EngineIface (what the daemon may ask of a bucket), ServerApi (what an engine may ask of
+// the daemon) and the request/result structs they exchange.
+//
+// The would_block contract (ARCHITECTURE.md §1). Any EngineIface call may return
+// Status::WouldBlock. The engine has then scheduled work elsewhere and promises to call
+// ServerApi::notifyIoComplete(cookie, status) exactly once, from any thread. The front end keeps
+// the cookie (and its request) alive and runs nothing else on that connection until then. On
+// notification, Success means "make the same call again" (the engine finds the state it parked
+// in the cookie's EngineStorage and finishes); any other status is the command's result and the
+// engine is not called again for that command.
+//
+// Thread contract: every EngineIface method is called on the front-end thread that owns the
+// cookie and must not block it. An engine is shared by all front-end threads, so its methods are
+// thread-safe. ServerApi::notifyIoComplete is callable from any thread; nothing else in ServerApi
+// touches a cookie.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <string_view>
+
+#include "eddy/cookie_iface.h"
+#include "eddy/item.h"
+#include "eddy/status.h"
+#include "eddy/types.h"
+
+namespace eddy {
+
+enum class StoreSemantics : uint8_t {
+    Set,      ///< create or replace
+    Add,      ///< create only; KeyExists if present
+    Replace,  ///< replace only; KeyNotFound if absent
+    Append,   ///< add bytes after the value; NotStored if absent
+    Prepend,  ///< add bytes before the value; NotStored if absent
+};
+
+struct StoreRequest {
+    DocKey key;
+    Vbid vbucket;
+    std::string_view value;
+    uint32_t flags = 0;
+    /// Expiry as the protocol sends it: 0 never, ≤ 30 days relative seconds, else Unix time.
+    uint32_t exptime = 0;
+    uint8_t datatype = datatype::kRaw;
+    /// 0 = unconditional; otherwise the stored CAS must match (KeyExists if not).
+    Cas cas = 0;
+    StoreSemantics semantics = StoreSemantics::Set;
+};
+
+struct ArithmeticRequest {
+    DocKey key;
+    Vbid vbucket;
+    uint64_t delta = 0;
+    uint64_t initial = 0;
+    /// Protocol expiry for a created item; 0xffffffff means "do not create" (KeyNotFound).
+    uint32_t exptime = 0;
+    bool increment = true;
+};
+
+/// What a successful mutation reports back.
+struct MutationResult {
+    Cas cas = 0;
+};
+
+/// Writes one STAT key/value pair. Only callable on the front-end thread of the STAT command's
+/// connection: it appends to that connection's output.
+using AddStatFn = std::function<void(std::string_view key, std::string_view value)>;
+
+/// A request the front end does not know, handed to the engine whole (extension opcodes).
+struct EngineCommand {
+    uint8_t opcode = 0;
+    Vbid vbucket;
+    Cas cas = 0;
+    std::string_view extras;
+    std::string_view key;
+    std::string_view value;
+};
+
+/// The engine's answer to an EngineCommand (front-end thread only, like AddStatFn).
+using EngineResponseFn = std::function<void(Status status, std::string_view value)>;
+
+class ServerApi {
+public:
+    /// Completes a command that got WouldBlock. Any thread; exactly once per WouldBlock.
+    virtual void notifyIoComplete(CookieIface& cookie, Status status) = 0;
+
+protected:
+    ~ServerApi() = default;
+};
+
+class EngineIface {
+public:
+    virtual ~EngineIface() = default;
+
+    /// KeyNotFound if absent or expired.
+    virtual Status get(CookieIface& cookie, DocKey key, Vbid vbucket, ItemPtr& out) = 0;
+
+    /// Get and set a new expiry (GAT, TOUCH).
+    virtual Status getAndTouch(CookieIface& cookie, DocKey key, Vbid vbucket, uint32_t exptime,
+                               ItemPtr& out) = 0;
+
+    virtual Status store(CookieIface& cookie, const StoreRequest& request,
+                         MutationResult& result) = 0;
+
+    /// Deletes `key`; a non-zero `cas` must match.
+    virtual Status remove(CookieIface& cookie, DocKey key, Vbid vbucket, Cas cas,
+                          MutationResult& result) = 0;
+
+    /// INCREMENT / DECREMENT: the value must be an ASCII decimal uint64 (DeltaBadValue if not).
+    /// Increment wraps at 2^64; decrement stops at 0. `value` receives the new counter.
+    virtual Status arithmetic(CookieIface& cookie, const ArithmeticRequest& request,
+                              uint64_t& value, MutationResult& result) = 0;
+
+    /// Removes every document of the bucket.
+    virtual Status flush(CookieIface& cookie) = 0;
+
+    /// One STAT group; `group` is empty for the default group.
+    virtual Status getStats(CookieIface& cookie, std::string_view group, std::string_view value,
+                            const AddStatFn& addStat) = 0;
+
+    /// An opcode the front end does not handle itself. NotSupported if unknown to the engine.
+    virtual Status unknownCommand(CookieIface& cookie, const EngineCommand& command,
+                                  const EngineResponseFn& respond) = 0;
+
+    /// The connection of `cookie` is going away; release anything held for it. The cookie itself
+    /// stays valid until every pending notifyIoComplete for it has arrived.
+    virtual void disconnect(CookieIface& cookie) = 0;
+};
+
+}  // namespace eddy

@@ -1,0 +1,58 @@
+// eddy — per-opcode request validation.
+//
+// Owns: validateRequest(), a pure function from a parsed client request (and what the connection
+// has negotiated) to "ok" or the status to answer with. The rules are one table, one row per
+// opcode (validators.cc): allowed extras lengths, whether a key is required / forbidden (and
+// ≤ 250 bytes), whether a value is allowed (and its size limit), which datatype bits may be set,
+// and whether CAS is allowed. A frame that passes may be executed without further shape checks.
+// Opcodes with no row are answered UnknownCommand.
+//
+// Thread contract: pure functions; the table is immutable.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <string_view>
+
+#include "protocol/feature.h"
+#include "protocol/frame.h"
+#include "protocol/status.h"
+
+namespace eddy::mcbp {
+
+inline constexpr size_t kMaxKeyLength = 250;
+
+struct ValidationContext {
+    FeatureSet features;
+    /// Largest document value accepted (E2big beyond it).
+    size_t max_value_size = 20 * 1024 * 1024;
+};
+
+struct ValidationResult {
+    ResponseStatus status = ResponseStatus::Success;
+    /// Human-readable reason for a failure (sent as the XERROR context).
+    std::string_view message;
+
+    [[nodiscard]] bool ok() const { return status == ResponseStatus::Success; }
+};
+
+/// Validates one client request (magic 0x80 or 0x08) that parseFrame() returned whole.
+[[nodiscard]] ValidationResult validateRequest(const Frame& frame, const ValidationContext& context);
+
+/// Request frame-info ids (the framing extras of an alt request).
+enum class FrameInfoId : uint8_t {
+    Barrier = 0,
+    DurabilityRequirement = 1,
+    DcpStreamId = 2,
+    OpenTracingContext = 3,
+    Impersonate = 4,
+    PreserveTtl = 5,
+};
+
+/// Walks the framing extras of an alt request: each object is id(4 bits) | length(4 bits), a
+/// nibble of 15 escaping to the next byte. Returns Einval for a truncated or malformed encoding,
+/// UnknownFrameInfo for an unknown id, NotSupported for a known id this server cannot honour
+/// (everything but Barrier today), Success otherwise.
+[[nodiscard]] ValidationResult validateFrameInfos(std::string_view framing_extras);
+
+}  // namespace eddy::mcbp
