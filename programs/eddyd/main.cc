@@ -1,0 +1,90 @@
+// eddyd — the eddy server.
+//
+// Reads the optional JSON config file, applies command-line overrides on top, prepares the
+// data directory and serves until SIGTERM or SIGINT. Any error in arguments, configuration or
+// start-up is one line on stderr naming the option or file, and a non-zero exit.
+
+#include <cstdio>
+#include <exception>
+#include <filesystem>
+#include <string>
+
+#include <CLI/CLI.hpp>
+#include <fmt/format.h>
+
+#include "common/logging.h"
+#include "daemon/server.h"
+#include "daemon/settings.h"
+
+namespace {
+
+void prepareDataDirectory(const std::string& path) {
+    namespace fs = std::filesystem;
+    std::error_code error;
+    fs::create_directories(path, error);
+    if (error) {
+        throw std::runtime_error(fmt::format("data directory '{}': cannot create it: {} "
+                                             "(choose another with --data-dir)",
+                                             path, error.message()));
+    }
+    if (!fs::is_directory(path)) {
+        throw std::runtime_error(fmt::format(
+            "data directory '{}' exists but is not a directory (choose another with --data-dir)",
+            path));
+    }
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    CLI::App app{"eddyd: a key-value server speaking the memcached binary protocol"};
+    std::string config_file;
+    std::string host;
+    int port = -1;
+    int threads = -1;
+    std::string data_dir;
+    std::string port_file;
+    int verbose = 0;
+    app.add_option("--config", config_file, "JSON config file")->check(CLI::ExistingFile);
+    app.add_option("--host", host, "address to listen on (default 127.0.0.1)");
+    app.add_option("--port", port, "port to listen on, 0 = any free port (default 11210)")
+        ->check(CLI::Range(0, 65535));
+    app.add_option("--threads", threads, "front-end threads, 0 = one per core (default 0)")
+        ->check(CLI::Range(0, 256));
+    app.add_option("--data-dir", data_dir, "data directory (default ./data)");
+    app.add_option("--port-file", port_file, "write the bound port to this file once listening");
+    app.add_flag("-v,--verbose", verbose, "more logging (repeat for more)");
+    CLI11_PARSE(app, argc, argv);
+
+    eddy::daemon::Settings settings;
+    try {
+        if (!config_file.empty()) {
+            eddy::daemon::loadSettingsFile(config_file, settings);
+        }
+        if (!host.empty()) {
+            settings.host = host;
+        }
+        if (port >= 0) {
+            settings.port = static_cast<uint16_t>(port);
+        }
+        if (threads >= 0) {
+            settings.threads = static_cast<size_t>(threads);
+        }
+        if (!data_dir.empty()) {
+            settings.data_dir = data_dir;
+        }
+        if (!port_file.empty()) {
+            settings.port_file = port_file;
+        }
+        if (verbose > 0) {
+            settings.verbosity = verbose;
+        }
+        eddy::logging::initialize(settings.verbosity);
+        prepareDataDirectory(settings.data_dir);
+        eddy::daemon::Server server(settings);
+        return server.run();
+    } catch (const std::exception& error) {
+        std::fprintf(stderr, "eddyd: %s\n", error.what());
+        return 1;
+    }
+}

@@ -1,0 +1,470 @@
+#include "daemon/connection.h"
+
+#include <event2/buffer.h>
+#include <event2/event.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+
+#include <nlohmann/json.hpp>
+#include <spdlog/spdlog.h>
+
+#include "daemon/executors.h"
+#include "daemon/front_end.h"
+#include "daemon/server.h"
+#include "net/listener.h"
+#include "protocol/encode.h"
+#include "protocol/opcode.h"
+#include "protocol/validators.h"
+
+namespace eddy::daemon {
+
+namespace {
+
+constexpr size_t kReadChunk = 16 * 1024;
+/// Bytes read per event before the connection lets the others run.
+constexpr size_t kMaxReadPerEvent = 512 * 1024;
+/// While a command is blocked, read ahead at most this much.
+constexpr size_t kBlockedReadAhead = 1024 * 1024;
+/// Values at least this large are queued by reference instead of copied.
+constexpr size_t kReferenceThreshold = 4096;
+/// An idle input buffer larger than this is given back.
+constexpr size_t kInputShrinkSize = 256 * 1024;
+
+void releaseItem(const void* /*data*/, size_t /*length*/, void* holder) {
+    delete static_cast<ItemPtr*>(holder);
+}
+
+}  // namespace
+
+Connection::Connection(FrontEnd& front_end, int fd, uint64_t id)
+    : front_end_(front_end),
+      fd_(fd),
+      id_(id),
+      cookie_(this, id),
+      input_(kReadChunk),
+      last_activity_(std::chrono::steady_clock::now()) {
+    output_ = evbuffer_new();
+    read_event_ = event_new(front_end_.base(), fd_, EV_READ | EV_PERSIST, &Connection::onReadable,
+                            this);
+    write_event_ = event_new(front_end_.base(), fd_, EV_WRITE, &Connection::onWritable, this);
+    updateReadInterest();
+}
+
+Connection::~Connection() {
+    EDDY_ASSERT_OWNER(owner_, "Connection::~Connection");
+    event_free(read_event_);
+    event_free(write_event_);
+    evbuffer_free(output_);
+    ::close(fd_);
+}
+
+Server& Connection::server() const {
+    return front_end_.server();
+}
+
+EngineIface& Connection::engine() const {
+    return front_end_.server().engine();
+}
+
+size_t Connection::outputQueueSize() const {
+    return evbuffer_get_length(output_);
+}
+
+void Connection::onReadable(int /*fd*/, short /*events*/, void* self) {
+    auto* connection = static_cast<Connection*>(self);
+    connection->handleReadable();
+    connection->frontEnd().reapIfDead(*connection);
+}
+
+void Connection::onWritable(int /*fd*/, short /*events*/, void* self) {
+    auto* connection = static_cast<Connection*>(self);
+    connection->handleWritable();
+    connection->frontEnd().reapIfDead(*connection);
+}
+
+void Connection::handleReadable() {
+    EDDY_ASSERT_OWNER(owner_, "Connection::handleReadable");
+    if (!readFromSocket()) {
+        close();
+        return;
+    }
+    executePipeline();
+    flushOutput();
+}
+
+void Connection::handleWritable() {
+    EDDY_ASSERT_OWNER(owner_, "Connection::handleWritable");
+    flushOutput();
+    if (state_ == State::Running && !cookie_.isBlocked()) {
+        executePipeline();
+        flushOutput();
+    }
+}
+
+bool Connection::readFromSocket() {
+    size_t total = 0;
+    while (total < kMaxReadPerEvent) {
+        // Make room: at least a chunk, or the rest of a frame we know is larger.
+        size_t want = kReadChunk;
+        const auto parsed = mcbp::parseFrame(pendingInput(), server().settings().max_packet_size);
+        if (parsed.status == mcbp::ParseStatus::NeedMoreData &&
+            parsed.needed > pendingInput().size()) {
+            want = std::max(want, parsed.needed - pendingInput().size());
+        }
+        if (input_.size() - input_end_ < want) {
+            if (input_begin_ > 0) {
+                std::memmove(input_.data(), input_.data() + input_begin_,
+                             input_end_ - input_begin_);
+                input_end_ -= input_begin_;
+                input_begin_ = 0;
+            }
+            if (input_.size() - input_end_ < want) {
+                input_.resize(input_end_ + want);
+            }
+        }
+        const ssize_t got = ::read(fd_, input_.data() + input_end_, input_.size() - input_end_);
+        if (got > 0) {
+            input_end_ += static_cast<size_t>(got);
+            total += static_cast<size_t>(got);
+            server().stats().bytes_read.fetch_add(static_cast<uint64_t>(got),
+                                                  std::memory_order_relaxed);
+            last_activity_ = std::chrono::steady_clock::now();
+            if (cookie_.isBlocked() && pendingInput().size() >= kBlockedReadAhead) {
+                break;
+            }
+            continue;
+        }
+        if (got == 0) {
+            return false;  // orderly shutdown by the peer
+        }
+        if (errno == EINTR) {
+            continue;
+        }
+        if (errno == EAGAIN || errno == EWOULDBLOCK) {
+            break;
+        }
+        spdlog::debug("connection {}: read failed: {}", id_, std::strerror(errno));
+        return false;
+    }
+    return true;
+}
+
+std::string_view Connection::pendingInput() const {
+    return {input_.data() + input_begin_, input_end_ - input_begin_};
+}
+
+void Connection::consumeInput(size_t bytes) {
+    input_begin_ += bytes;
+    if (input_begin_ == input_end_) {
+        input_begin_ = input_end_ = 0;
+        if (input_.size() > kInputShrinkSize) {
+            input_.resize(kReadChunk);
+            input_.shrink_to_fit();
+        }
+    }
+}
+
+void Connection::executePipeline() {
+    const Settings& settings = server().settings();
+    size_t budget = settings.reqs_per_event;
+    while (state_ == State::Running && !cookie_.isBlocked()) {
+        if (outputQueueSize() >= settings.max_send_queue_size) {
+            break;  // resumed by handleWritable once the queue drains
+        }
+        if (budget == 0) {
+            // Yield to the other connections of this thread; come back next iteration.
+            if (!pendingInput().empty()) {
+                event_active(read_event_, EV_READ, 0);
+            }
+            break;
+        }
+        const auto parsed = mcbp::parseFrame(pendingInput(), settings.max_packet_size);
+        if (parsed.status == mcbp::ParseStatus::NeedMoreData) {
+            break;
+        }
+        if (parsed.status != mcbp::ParseStatus::Ok) {
+            handleFramingError(parsed);
+            break;
+        }
+        --budget;
+        cookie_.initialize(parsed.frame);
+        mcbp::ValidationContext validation;
+        validation.features = features_;
+        validation.max_value_size = settings.item_size_max;
+        const auto verdict = mcbp::validateRequest(parsed.frame, validation);
+        if (!verdict.ok()) {
+            cookie_.setErrorContext(std::string(verdict.message));
+            sendError(cookie_, verdict.status);
+            cookie_.reset();
+            consumeInput(parsed.frame.bytes.size());
+            continue;
+        }
+        const bool completed = executeCookie();
+        if (!completed) {
+            // The input buffer is about to move on: the blocked command keeps its own copy.
+            cookie_.preserveRequest();
+        }
+        consumeInput(parsed.frame.bytes.size());
+    }
+    updateReadInterest();
+}
+
+bool Connection::executeCookie() {
+    const Status status = executeCommand(cookie_);
+    if (status == Status::WouldBlock) {
+        cookie_.setBlocked(true);
+        server().stats().would_block.fetch_add(1, std::memory_order_relaxed);
+        return false;
+    }
+    if (status == Status::Disconnect) {
+        close();
+        return true;
+    }
+    if (status != Status::Success) {
+        sendError(cookie_, mcbp::toResponseStatus(status));
+    }
+    cookie_.reset();
+    return true;
+}
+
+void Connection::processNotification(Cookie& cookie, Status status) {
+    EDDY_ASSERT_OWNER(owner_, "Connection::processNotification");
+    if (&cookie != &cookie_ || !cookie_.isBlocked()) {
+        spdlog::error("connection {}: notification for a cookie that is not blocked (status {})",
+                      id_, toString(status));
+        return;
+    }
+    cookie_.setBlocked(false);
+    if (state_ == State::PendingClose) {
+        // The client is gone: the command ends here, and so does the connection.
+        cookie_.reset();
+        markDead();
+        return;
+    }
+    if (status == Status::WouldBlock) {
+        spdlog::error("connection {}: engine notified WouldBlock; treating as internal error",
+                      id_);
+        status = Status::Failed;
+    }
+    cookie_.setAiostat(status);
+    executeCookie();
+    if (state_ == State::Running && !cookie_.isBlocked()) {
+        executePipeline();
+    }
+    flushOutput();
+}
+
+void Connection::handleFramingError(const mcbp::ParseResult& result) {
+    const char* reason = "Invalid packet header";
+    switch (result.status) {
+    case mcbp::ParseStatus::BadMagic:
+        reason = "Invalid magic";
+        break;
+    case mcbp::ParseStatus::BadLengths:
+        reason = "Body length is smaller than framing extras + extras + key";
+        break;
+    case mcbp::ParseStatus::TooLarge:
+        reason = "Body length exceeds max_packet_size";
+        break;
+    default:
+        break;
+    }
+    spdlog::info("connection {}: {}; closing", id_, reason);
+    // Answer with what the header said (opcode and opaque), if there was a header.
+    mcbp::ResponseHeaderFields fields;
+    fields.status = mcbp::ResponseStatus::Einval;
+    if (result.status != mcbp::ParseStatus::BadMagic) {
+        fields.opcode = result.frame.header.opcode;
+        fields.opaque = result.frame.header.opaque;
+    }
+    std::string body;
+    if (features_.has(mcbp::Feature::Xerror)) {
+        body = nlohmann::json{{"error", {{"context", reason}}}}.dump();
+        fields.datatype = responseDatatype(datatype::kJson);
+    }
+    std::string response;
+    mcbp::appendResponse(response, fields, {}, {}, body);
+    evbuffer_add(output_, response.data(), response.size());
+    consumeInput(pendingInput().size());
+    closeAfterFlush();
+}
+
+bool Connection::suppressedByQuiet(const Cookie& cookie, mcbp::ResponseStatus status) const {
+    using mcbp::ClientOpcode;
+    const auto opcode = cookie.opcode();
+    if (!mcbp::isQuiet(opcode)) {
+        return false;
+    }
+    switch (opcode) {
+    case ClientOpcode::Getq:
+    case ClientOpcode::Getkq:
+    case ClientOpcode::Gatq:
+        return status == mcbp::ResponseStatus::KeyEnoent;
+    default:
+        return status == mcbp::ResponseStatus::Success;
+    }
+}
+
+uint8_t Connection::responseDatatype(uint8_t datatype) const {
+    if (!features_.has(mcbp::Feature::Json)) {
+        datatype &= static_cast<uint8_t>(~datatype::kJson);
+    }
+    return datatype;
+}
+
+void Connection::sendResponse(const Cookie& cookie, mcbp::ResponseStatus status,
+                              std::string_view extras, std::string_view key,
+                              std::string_view value, uint8_t datatype, uint64_t cas) {
+    EDDY_ASSERT_OWNER(owner_, "Connection::sendResponse");
+    if (suppressedByQuiet(cookie, status)) {
+        return;
+    }
+    mcbp::ResponseHeaderFields fields;
+    fields.opcode = static_cast<uint8_t>(cookie.opcode());
+    fields.status = status;
+    fields.opaque = cookie.opaque();
+    fields.cas = cas;
+    fields.datatype = responseDatatype(datatype);
+    fields.extras_length = static_cast<uint8_t>(extras.size());
+    fields.key_length = static_cast<uint16_t>(key.size());
+    fields.value_length = static_cast<uint32_t>(value.size());
+    const auto header = mcbp::encodeResponseHeader(fields);
+    evbuffer_add(output_, header.data(), header.size());
+    evbuffer_add(output_, extras.data(), extras.size());
+    evbuffer_add(output_, key.data(), key.size());
+    evbuffer_add(output_, value.data(), value.size());
+}
+
+void Connection::sendItem(const Cookie& cookie, const ItemPtr& item, bool include_key) {
+    EDDY_ASSERT_OWNER(owner_, "Connection::sendItem");
+    std::string extras;
+    mcbp::appendUint32(extras, item->flags());
+    const std::string_view key = include_key ? item->key() : std::string_view{};
+    const std::string_view value = item->value();
+    if (value.size() < kReferenceThreshold) {
+        sendResponse(cookie, mcbp::ResponseStatus::Success, extras, key, value, item->datatype(),
+                     item->cas());
+        return;
+    }
+    sendResponse(cookie, mcbp::ResponseStatus::Success, extras, key, {}, item->datatype(),
+                 item->cas());
+    // The header above already counts the value; queue it by reference to the item.
+    auto* holder = new ItemPtr(item);
+    evbuffer_add_reference(output_, value.data(), value.size(), &releaseItem, holder);
+}
+
+void Connection::sendError(const Cookie& cookie, mcbp::ResponseStatus status) {
+    std::string body;
+    uint8_t datatype = datatype::kRaw;
+    if (features_.has(mcbp::Feature::Xerror) && !cookie.errorContext().empty()) {
+        body = nlohmann::json{{"error", {{"context", cookie.errorContext()}}}}.dump();
+        datatype = datatype::kJson;
+    }
+    sendResponse(cookie, status, {}, {}, body, datatype, 0);
+}
+
+void Connection::sendStat(const Cookie& cookie, std::string_view key, std::string_view value) {
+    sendResponse(cookie, mcbp::ResponseStatus::Success, {}, key, value, datatype::kRaw, 0);
+}
+
+void Connection::setFeatures(const mcbp::FeatureSet& features) {
+    EDDY_ASSERT_OWNER(owner_, "Connection::setFeatures");
+    features_ = features;
+}
+
+void Connection::setAgentName(std::string name) {
+    EDDY_ASSERT_OWNER(owner_, "Connection::setAgentName");
+    agent_name_ = std::move(name);
+}
+
+void Connection::setTcpNoDelay(bool enable) {
+    EDDY_ASSERT_OWNER(owner_, "Connection::setTcpNoDelay");
+    if (!net::setNoDelay(fd_, enable)) {
+        spdlog::debug("connection {}: cannot set TCP_NODELAY={}", id_, enable);
+    }
+}
+
+void Connection::flushOutput() {
+    while (evbuffer_get_length(output_) > 0 &&
+           (state_ == State::Running || state_ == State::Draining)) {
+        const int written = evbuffer_write(output_, fd_);
+        if (written > 0) {
+            server().stats().bytes_written.fetch_add(static_cast<uint64_t>(written),
+                                                     std::memory_order_relaxed);
+            continue;
+        }
+        if (written < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)) {
+            event_add(write_event_, nullptr);
+            return;
+        }
+        spdlog::debug("connection {}: write failed: {}", id_, std::strerror(errno));
+        close();
+        return;
+    }
+    if (state_ == State::Draining && evbuffer_get_length(output_) == 0) {
+        close();
+        return;
+    }
+    updateReadInterest();
+}
+
+void Connection::updateReadInterest() {
+    const Settings& settings = server().settings();
+    bool want = state_ == State::Running && outputQueueSize() < settings.max_send_queue_size;
+    if (want && cookie_.isBlocked()) {
+        want = pendingInput().size() < kBlockedReadAhead;
+    }
+    if (want && !reading_) {
+        event_add(read_event_, nullptr);
+    } else if (!want && reading_) {
+        event_del(read_event_);
+    }
+    reading_ = want;
+}
+
+void Connection::closeAfterFlush() {
+    EDDY_ASSERT_OWNER(owner_, "Connection::closeAfterFlush");
+    if (state_ == State::Running) {
+        state_ = State::Draining;
+        updateReadInterest();
+    }
+}
+
+void Connection::closeIfIdle(std::chrono::steady_clock::time_point now,
+                             std::chrono::seconds limit) {
+    if (state_ == State::Running && !cookie_.isBlocked() && now - last_activity_ > limit) {
+        spdlog::info("connection {}: idle for more than {} s; closing", id_, limit.count());
+        close();
+    }
+}
+
+void Connection::close() {
+    EDDY_ASSERT_OWNER(owner_, "Connection::close");
+    if (state_ == State::PendingClose || state_ == State::Dead) {
+        return;
+    }
+    event_del(read_event_);
+    event_del(write_event_);
+    reading_ = false;
+    ::shutdown(fd_, SHUT_RDWR);
+    engine().disconnect(cookie_);
+    if (cookie_.isBlocked()) {
+        state_ = State::PendingClose;
+        return;
+    }
+    cookie_.reset();
+    markDead();
+}
+
+void Connection::markDead() {
+    event_del(read_event_);
+    event_del(write_event_);
+    reading_ = false;
+    state_ = State::Dead;
+}
+
+}  // namespace eddy::daemon

@@ -1,0 +1,148 @@
+// eddy — one client socket and the commands it carries.
+//
+// Semantics. A Connection belongs to one front-end thread for its whole life; only that thread
+// reads or writes it. It reads as many bytes as the socket has, parses whole MCBP frames out of
+// them and executes them strictly in order, one Cookie at a time. Responses go into an output
+// queue that is written with as few writev calls as possible when the event callback ends.
+// A command whose engine call returns WouldBlock keeps its request (the cookie copies it) and
+// the connection executes nothing further until the engine's notification arrives on this
+// thread; Success re-drives the command, anything else becomes its response.
+//
+// Flow control: while more than max_send_queue_size bytes wait to be sent, no command is
+// executed and the socket is not read; while a command is blocked, input is read only up to a
+// cap. After reqs_per_event commands the connection yields to the other connections of its
+// thread and continues on the next loop iteration.
+//
+// Closing: close() on a connection whose cookie is blocked moves it to PendingClose; the
+// notification that must still arrive finds it there and only then is it destroyed. A
+// connection marked Dead is destroyed by its FrontEnd right after the current callback.
+// Framing errors (bad magic, body length smaller than its parts, body over max_packet_size)
+// are answered EINVAL and the socket is closed once that response is written.
+//
+// Thread contract: owned by the front-end thread of `front_end`; every method asserts it in
+// debug and sanitizer builds. frontEnd() and id() are immutable and may be read anywhere.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/owner_thread.h"
+#include "daemon/cookie.h"
+#include "eddy/engine_iface.h"
+#include "protocol/feature.h"
+#include "protocol/frame.h"
+#include "protocol/status.h"
+
+struct event;
+struct evbuffer;
+
+namespace eddy::daemon {
+
+class FrontEnd;
+class Server;
+
+class Connection {
+public:
+    enum class State {
+        Running,       ///< executing commands
+        Draining,      ///< sending what is queued, then closing (QUIT, framing error)
+        PendingClose,  ///< closed while a command is blocked: waits for its notification
+        Dead,          ///< to be destroyed by the FrontEnd after the current callback
+    };
+
+    Connection(FrontEnd& front_end, int fd, uint64_t id);
+    ~Connection();
+    Connection(const Connection&) = delete;
+    Connection& operator=(const Connection&) = delete;
+
+    [[nodiscard]] FrontEnd& frontEnd() const { return front_end_; }
+    [[nodiscard]] uint64_t id() const { return id_; }
+    [[nodiscard]] State state() const { return state_; }
+    [[nodiscard]] Server& server() const;
+    [[nodiscard]] EngineIface& engine() const;
+
+    /// Applies a notifyIoComplete for `cookie`.
+    void processNotification(Cookie& cookie, Status status);
+
+    /// Closes the connection (deferred while a command is blocked).
+    void close();
+
+    /// Closes the connection if it has been idle longer than `limit` and is not blocked.
+    void closeIfIdle(std::chrono::steady_clock::time_point now, std::chrono::seconds limit);
+
+    // Response writers, for command executors and contexts (owner thread only).
+
+    /// Queues a response to the cookie's request, unless its quiet opcode suppresses it.
+    void sendResponse(const Cookie& cookie, mcbp::ResponseStatus status, std::string_view extras,
+                      std::string_view key, std::string_view value, uint8_t datatype, uint64_t cas);
+
+    /// Queues a document (GET family and GAT): flags extras, optional key, the value without a
+    /// copy when it is large (the item stays alive until written).
+    void sendItem(const Cookie& cookie, const ItemPtr& item, bool include_key);
+
+    /// Queues an error response for `status` with the cookie's error context (XERROR), unless a
+    /// quiet opcode suppresses it.
+    void sendError(const Cookie& cookie, mcbp::ResponseStatus status);
+
+    /// Queues one STAT pair (an empty key terminates the group).
+    void sendStat(const Cookie& cookie, std::string_view key, std::string_view value);
+
+    /// Stops executing commands; closes once queued output is written (QUIT).
+    void closeAfterFlush();
+
+    [[nodiscard]] const mcbp::FeatureSet& features() const { return features_; }
+    void setFeatures(const mcbp::FeatureSet& features);
+    void setAgentName(std::string name);
+    /// TCP_NODELAY on (HELLO TcpNoDelay, the default) or off (HELLO TcpDelay).
+    void setTcpNoDelay(bool enable);
+    [[nodiscard]] const std::string& agentName() const { return agent_name_; }
+    [[nodiscard]] size_t outputQueueSize() const;
+
+private:
+    static void onReadable(int fd, short events, void* self);
+    static void onWritable(int fd, short events, void* self);
+
+    void handleReadable();
+    void handleWritable();
+    /// Reads what the socket has (bounded); false if the connection closed or failed.
+    bool readFromSocket();
+    /// Executes buffered commands until one blocks, the input runs out or a limit is hit.
+    void executePipeline();
+    /// Executes (or re-drives) the current cookie; true if the command completed.
+    bool executeCookie();
+    void handleFramingError(const mcbp::ParseResult& result);
+    /// Writes queued output; arms the write event if the socket is full.
+    void flushOutput();
+    /// Enables or disables reading according to state and limits.
+    void updateReadInterest();
+    void markDead();
+    [[nodiscard]] std::string_view pendingInput() const;
+    void consumeInput(size_t bytes);
+    [[nodiscard]] bool suppressedByQuiet(const Cookie& cookie, mcbp::ResponseStatus status) const;
+    [[nodiscard]] uint8_t responseDatatype(uint8_t datatype) const;
+
+    FrontEnd& front_end_;
+    const int fd_;
+    const uint64_t id_;
+    OwnerThread owner_;
+    State state_ = State::Running;
+    Cookie cookie_;
+
+    std::vector<char> input_;
+    size_t input_begin_ = 0;
+    size_t input_end_ = 0;
+    evbuffer* output_ = nullptr;
+    event* read_event_ = nullptr;
+    event* write_event_ = nullptr;
+    bool reading_ = false;
+
+    mcbp::FeatureSet features_;
+    std::string agent_name_;
+    std::chrono::steady_clock::time_point last_activity_;
+};
+
+}  // namespace eddy::daemon

@@ -1,0 +1,94 @@
+// eddy — one in-flight command.
+//
+// Owns: Cookie, everything about the command a connection is executing: the request (a view
+// into the connection's input buffer, or the cookie's own copy once the command has blocked),
+// the would-block flag, the status a notification delivered (aiostat), the command's state
+// machine and the engine's storage slot.
+//
+// Life cycle: initialize(frame) → execute ... [WouldBlock → preserveRequest() → wait →
+// notification sets aiostat and clears the flag → execute again ...] → reset(). Nothing but the
+// owning front-end thread touches a Cookie: a background task holds it only as the opaque handle
+// it passes to notifyIoComplete. Every mutator asserts the owner thread in debug and sanitizer
+// builds (EDDY_ASSERT_OWNER).
+//
+// Thread contract: owned by the front-end thread of its connection.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include "common/owner_thread.h"
+#include "daemon/command_context.h"
+#include "eddy/cookie_iface.h"
+#include "eddy/status.h"
+#include "protocol/frame.h"
+#include "protocol/opcode.h"
+
+namespace eddy::daemon {
+
+class Connection;
+
+class Cookie final : public CookieIface {
+public:
+    /// @param connection the owning connection (nullptr only in unit tests of the cookie itself)
+    Cookie(Connection* connection, uint64_t connection_id);
+    ~Cookie();
+    Cookie(const Cookie&) = delete;
+    Cookie& operator=(const Cookie&) = delete;
+
+    /// Starts a new command on `frame`, which views the connection's input buffer.
+    void initialize(const mcbp::Frame& frame);
+
+    /// Copies the request out of the input buffer (which is about to be drained) into the
+    /// cookie and re-points request() at the copy. Called when the command blocks.
+    void preserveRequest();
+
+    /// Back to idle: drops the request, the context and the engine storage.
+    void reset();
+
+    [[nodiscard]] bool isActive() const { return active_; }
+    [[nodiscard]] const mcbp::Frame& request() const { return frame_; }
+    [[nodiscard]] mcbp::ClientOpcode opcode() const {
+        return static_cast<mcbp::ClientOpcode>(frame_.header.opcode);
+    }
+    [[nodiscard]] uint32_t opaque() const { return frame_.header.opaque; }
+
+    [[nodiscard]] bool isBlocked() const { return blocked_; }
+    void setBlocked(bool blocked);
+
+    /// The status a notification delivered; drive() swaps it back to Success.
+    void setAiostat(Status status);
+    [[nodiscard]] Status swapAiostat(Status status);
+
+    [[nodiscard]] CommandContext* context() const { return context_.get(); }
+    void setContext(std::unique_ptr<CommandContext> context);
+
+    /// A human-readable reason sent with an error response when XERROR is negotiated.
+    void setErrorContext(std::string message);
+    [[nodiscard]] const std::string& errorContext() const { return error_context_; }
+
+    /// The owning connection (immutable; readable from any thread, usable only on the owner).
+    [[nodiscard]] Connection& connection() const { return *connection_; }
+
+    // CookieIface
+    void setEngineStorage(std::unique_ptr<EngineStorage> storage) override;
+    [[nodiscard]] std::unique_ptr<EngineStorage> takeEngineStorage() override;
+    [[nodiscard]] EngineStorage* engineStorage() override;
+    [[nodiscard]] uint64_t connectionId() const override { return connection_id_; }
+
+private:
+    Connection* const connection_;
+    const uint64_t connection_id_;
+    OwnerThread owner_;
+    mcbp::Frame frame_;
+    std::string frame_copy_;
+    bool active_ = false;
+    bool blocked_ = false;
+    Status aiostat_ = Status::Success;
+    std::unique_ptr<CommandContext> context_;
+    std::unique_ptr<EngineStorage> engine_storage_;
+    std::string error_context_;
+};
+
+}  // namespace eddy::daemon

@@ -1,0 +1,181 @@
+#include "daemon/executors.h"
+
+#include <array>
+#include <memory>
+#include <string>
+
+#include <nlohmann/json.hpp>
+#include <spdlog/spdlog.h>
+
+#include "common/logging.h"
+#include "daemon/connection.h"
+#include "daemon/cookie.h"
+#include "daemon/kv_contexts.h"
+#include "daemon/stat_context.h"
+#include "protocol/encode.h"
+#include "protocol/error_map.h"
+#include "protocol/feature.h"
+#include "protocol/opcode.h"
+
+namespace eddy::daemon {
+
+namespace {
+
+using mcbp::ClientOpcode;
+using mcbp::ResponseStatus;
+using Executor = Status (*)(Cookie&);
+
+void sendSuccess(Cookie& cookie, std::string_view value = {}, uint8_t datatype = datatype::kRaw) {
+    cookie.connection().sendResponse(cookie, ResponseStatus::Success, {}, {}, value, datatype, 0);
+}
+
+template <class Context>
+Status driveContext(Cookie& cookie) {
+    if (cookie.context() == nullptr) {
+        cookie.setContext(std::make_unique<Context>(cookie));
+    }
+    return cookie.context()->drive();
+}
+
+Status noop(Cookie& cookie) {
+    sendSuccess(cookie);
+    return Status::Success;
+}
+
+Status version(Cookie& cookie) {
+    sendSuccess(cookie, EDDY_VERSION);
+    return Status::Success;
+}
+
+Status quit(Cookie& cookie) {
+    sendSuccess(cookie);  // suppressed for QUITQ
+    cookie.connection().closeAfterFlush();
+    return Status::Success;
+}
+
+Status verbosity(Cookie& cookie) {
+    const uint32_t level = mcbp::readUint32(cookie.request().extras, 0);
+    logging::setVerbosity(static_cast<int>(level));
+    sendSuccess(cookie);
+    return Status::Success;
+}
+
+Status saslListMechs(Cookie& cookie) {
+    // No SASL mechanism is implemented yet: the honest list is empty.
+    sendSuccess(cookie);
+    return Status::Success;
+}
+
+Status getErrorMap(Cookie& cookie) {
+    const uint16_t requested = mcbp::readUint16(cookie.request().value, 0);
+    if (requested == 0) {
+        cookie.setErrorContext("Error map version must be at least 1");
+        return Status::InvalidArguments;
+    }
+    sendSuccess(cookie, mcbp::errorMapJson(requested), datatype::kJson);
+    return Status::Success;
+}
+
+/// The features HELLO may grant: exactly the ones this server implements.
+bool isGrantable(mcbp::Feature feature) {
+    switch (feature) {
+    case mcbp::Feature::TcpNoDelay:
+    case mcbp::Feature::TcpDelay:
+    case mcbp::Feature::Xerror:
+    case mcbp::Feature::Json:
+    case mcbp::Feature::AltRequestSupport:
+        return true;
+    default:
+        return false;
+    }
+}
+
+Status hello(Cookie& cookie) {
+    Connection& connection = cookie.connection();
+    const auto& request = cookie.request();
+    std::string agent(request.key);
+    if (!agent.empty() && agent.front() == '{') {
+        const auto parsed = nlohmann::json::parse(agent, nullptr, false);
+        if (parsed.is_object() && parsed.contains("a") && parsed["a"].is_string()) {
+            agent = parsed["a"].get<std::string>();
+        }
+    }
+    connection.setAgentName(agent);
+
+    mcbp::FeatureSet granted;
+    std::string reply;
+    for (size_t offset = 0; offset + 1 < request.value.size(); offset += 2) {
+        const uint16_t code = mcbp::readUint16(request.value, offset);
+        const auto feature = static_cast<mcbp::Feature>(code);
+        if (!isGrantable(feature) || granted.has(feature)) {
+            continue;
+        }
+        // TcpNoDelay and TcpDelay are exclusive: the later one wins.
+        if (feature == mcbp::Feature::TcpNoDelay || feature == mcbp::Feature::TcpDelay) {
+            connection.setTcpNoDelay(feature == mcbp::Feature::TcpNoDelay);
+        }
+        granted.enable(feature);
+        mcbp::appendUint16(reply, code);
+    }
+    connection.setFeatures(granted);
+    spdlog::debug("connection {}: HELLO from '{}' granted {} feature(s)", connection.id(), agent,
+                  reply.size() / 2);
+    sendSuccess(cookie, reply);
+    return Status::Success;
+}
+
+constexpr std::array<Executor, 256> makeTable() {
+    std::array<Executor, 256> table{};
+    auto set = [&table](ClientOpcode opcode, Executor executor) {
+        table[static_cast<uint8_t>(opcode)] = executor;
+    };
+    for (auto opcode : {ClientOpcode::Get, ClientOpcode::Getq, ClientOpcode::Getk,
+                        ClientOpcode::Getkq}) {
+        set(opcode, &driveContext<GetContext>);
+    }
+    for (auto opcode : {ClientOpcode::Set, ClientOpcode::Setq, ClientOpcode::Add,
+                        ClientOpcode::Addq, ClientOpcode::Replace, ClientOpcode::Replaceq,
+                        ClientOpcode::Append, ClientOpcode::Appendq, ClientOpcode::Prepend,
+                        ClientOpcode::Prependq}) {
+        set(opcode, &driveContext<MutationContext>);
+    }
+    set(ClientOpcode::Delete, &driveContext<RemoveContext>);
+    set(ClientOpcode::Deleteq, &driveContext<RemoveContext>);
+    for (auto opcode : {ClientOpcode::Increment, ClientOpcode::Incrementq,
+                        ClientOpcode::Decrement, ClientOpcode::Decrementq}) {
+        set(opcode, &driveContext<ArithmeticContext>);
+    }
+    for (auto opcode : {ClientOpcode::Touch, ClientOpcode::Gat, ClientOpcode::Gatq}) {
+        set(opcode, &driveContext<GatContext>);
+    }
+    set(ClientOpcode::Flush, &driveContext<FlushContext>);
+    set(ClientOpcode::Flushq, &driveContext<FlushContext>);
+    set(ClientOpcode::Stat, &driveContext<StatContext>);
+    set(ClientOpcode::EwouldblockCtl, &driveContext<EngineCommandContext>);
+    set(ClientOpcode::Noop, &noop);
+    set(ClientOpcode::Version, &version);
+    set(ClientOpcode::Quit, &quit);
+    set(ClientOpcode::Quitq, &quit);
+    set(ClientOpcode::Verbosity, &verbosity);
+    set(ClientOpcode::Hello, &hello);
+    set(ClientOpcode::SaslListMechs, &saslListMechs);
+    set(ClientOpcode::GetErrorMap, &getErrorMap);
+    return table;
+}
+
+constexpr std::array<Executor, 256> kExecutors = makeTable();
+
+}  // namespace
+
+Status executeCommand(Cookie& cookie) {
+    const Executor executor = kExecutors[cookie.request().header.opcode];
+    if (executor == nullptr) {
+        // validateRequest() answers opcodes without a rule; one with a rule but no executor is a
+        // table mismatch, reported rather than crashed on.
+        cookie.setErrorContext("Command not implemented");
+        return Status::NotSupported;
+    }
+    return executor(cookie);
+}
+
+}  // namespace eddy::daemon

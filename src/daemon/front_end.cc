@@ -1,0 +1,100 @@
+#include "daemon/front_end.h"
+
+#include <event2/event.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <vector>
+
+#include <spdlog/spdlog.h>
+
+#include "daemon/connection.h"
+#include "daemon/server.h"
+#include "net/listener.h"
+
+namespace eddy::daemon {
+
+FrontEnd::FrontEnd(Server& server, size_t index)
+    : server_(server), index_(index), loop_("eddy-fe-" + std::to_string(index)) {
+    idle_timer_ = event_new(loop_.base(), -1, EV_PERSIST, &FrontEnd::onIdleTimer, this);
+    const timeval second{1, 0};
+    event_add(idle_timer_, &second);
+}
+
+FrontEnd::~FrontEnd() {
+    loop_.stop();
+    loop_.join();
+    // Anything left (a shutdown that timed out) is torn down here, after the loop has stopped.
+    connections_.clear();
+    event_free(idle_timer_);
+}
+
+void FrontEnd::start() {
+    loop_.start();
+}
+
+void FrontEnd::adopt(int fd, uint64_t connection_id) {
+    post([this, fd, connection_id] {
+        if (shutting_down_) {
+            ::close(fd);
+            return;
+        }
+        net::setNoDelay(fd, true);
+        auto connection = std::make_unique<Connection>(*this, fd, connection_id);
+        Connection* key = connection.get();
+        connections_.emplace(key, std::move(connection));
+        server_.stats().curr_connections.fetch_add(1, std::memory_order_relaxed);
+        server_.stats().total_connections.fetch_add(1, std::memory_order_relaxed);
+    });
+}
+
+void FrontEnd::beginShutdown() {
+    post([this] {
+        shutting_down_ = true;
+        std::vector<Connection*> all;
+        all.reserve(connections_.size());
+        for (auto& [key, connection] : connections_) {
+            all.push_back(key);
+        }
+        for (Connection* connection : all) {
+            connection->close();
+            reapIfDead(*connection);
+        }
+        stopIfDone();
+    });
+}
+
+void FrontEnd::reapIfDead(Connection& connection) {
+    if (connection.state() != Connection::State::Dead) {
+        return;
+    }
+    connections_.erase(&connection);
+    server_.stats().curr_connections.fetch_sub(1, std::memory_order_relaxed);
+    stopIfDone();
+}
+
+void FrontEnd::stopIfDone() {
+    if (shutting_down_ && connections_.empty()) {
+        loop_.stop();
+    }
+}
+
+void FrontEnd::onIdleTimer(int /*fd*/, short /*events*/, void* self) {
+    auto* front_end = static_cast<FrontEnd*>(self);
+    const auto limit = front_end->server_.settings().connection_idle_time;
+    if (limit.count() == 0) {
+        return;
+    }
+    const auto now = std::chrono::steady_clock::now();
+    std::vector<Connection*> all;
+    all.reserve(front_end->connections_.size());
+    for (auto& [key, connection] : front_end->connections_) {
+        all.push_back(key);
+    }
+    for (Connection* connection : all) {
+        connection->closeIfIdle(now, limit);
+        front_end->reapIfDead(*connection);
+    }
+}
+
+}  // namespace eddy::daemon

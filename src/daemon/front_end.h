@@ -1,0 +1,68 @@
+// eddy — one front-end worker thread and the connections it owns.
+//
+// Owns: FrontEnd, an EventLoopThread plus the set of Connections assigned to it (round-robin
+// by the listener), the idle-connection timer, and the destruction of dead connections after
+// the callback that killed them has returned.
+//
+// Shutdown: beginShutdown() closes every connection; a connection with a blocked command waits
+// (PendingClose) for its notification. When the last connection is gone the loop stops.
+//
+// Thread contract: adopt(), post() and beginShutdown() are callable from any thread (they post
+// to the loop); everything else runs on the loop thread.
+#pragma once
+
+#include <cstddef>
+#include <functional>
+#include <memory>
+#include <string>
+#include <unordered_map>
+
+#include "net/event_loop_thread.h"
+
+struct event;
+struct event_base;
+
+namespace eddy::daemon {
+
+class Connection;
+class Server;
+
+class FrontEnd {
+public:
+    FrontEnd(Server& server, size_t index);
+    ~FrontEnd();
+    FrontEnd(const FrontEnd&) = delete;
+    FrontEnd& operator=(const FrontEnd&) = delete;
+
+    void start();
+    /// Hands a freshly accepted socket to this thread. Any thread.
+    void adopt(int fd, uint64_t connection_id);
+    /// Runs `job` on this thread. Any thread.
+    void post(std::function<void()> job) { loop_.post(std::move(job)); }
+    /// Closes every connection and stops the loop once none is left. Any thread.
+    void beginShutdown();
+    void join() { loop_.join(); }
+
+    [[nodiscard]] Server& server() const { return server_; }
+    [[nodiscard]] event_base* base() const { return loop_.base(); }
+    [[nodiscard]] size_t index() const { return index_; }
+
+    /// Destroys `connection` if it is Dead. Loop thread, at the end of a callback.
+    void reapIfDead(Connection& connection);
+
+    /// Number of connections on this thread. Loop thread.
+    [[nodiscard]] size_t connectionCount() const { return connections_.size(); }
+
+private:
+    static void onIdleTimer(int fd, short events, void* self);
+    void stopIfDone();
+
+    Server& server_;
+    const size_t index_;
+    net::EventLoopThread loop_;
+    event* idle_timer_ = nullptr;
+    bool shutting_down_ = false;
+    std::unordered_map<Connection*, std::unique_ptr<Connection>> connections_;
+};
+
+}  // namespace eddy::daemon

@@ -1,0 +1,179 @@
+#include "daemon/kv_contexts.h"
+
+#include "daemon/connection.h"
+#include "daemon/cookie.h"
+#include "protocol/encode.h"
+#include "protocol/opcode.h"
+
+namespace eddy::daemon {
+
+namespace {
+
+using mcbp::ClientOpcode;
+using mcbp::ResponseStatus;
+
+Vbid vbucketOf(const Cookie& cookie) {
+    return Vbid(cookie.request().header.vbucket_or_status);
+}
+
+DocKey keyOf(const Cookie& cookie) {
+    return DocKey(cookie.request().key);
+}
+
+/// A mutation's response: CAS in the header, no body.
+void sendMutationDone(Cookie& cookie, const MutationResult& result) {
+    cookie.connection().sendResponse(cookie, ResponseStatus::Success, {}, {}, {}, datatype::kRaw,
+                                     result.cas);
+}
+
+}  // namespace
+
+Status GetContext::step() {
+    Cookie& cmd = cookie();
+    ItemPtr item;
+    const Status status = cmd.connection().engine().get(cmd, keyOf(cmd), vbucketOf(cmd), item);
+    const auto opcode = mcbp::loudVariant(cmd.opcode());
+    const bool with_key = opcode == ClientOpcode::Getk;
+    if (status == Status::Success) {
+        cmd.connection().sendItem(cmd, item, with_key);
+        return Status::Success;
+    }
+    if (status == Status::KeyNotFound && with_key) {
+        // GETK answers a miss with the key, so a pipelining client can tell which one missed.
+        cmd.connection().sendResponse(cmd, ResponseStatus::KeyEnoent, {}, cmd.request().key, {},
+                                      datatype::kRaw, 0);
+        return Status::Success;
+    }
+    return status;
+}
+
+Status MutationContext::step() {
+    Cookie& cmd = cookie();
+    const auto& request = cmd.request();
+    StoreRequest store;
+    store.key = keyOf(cmd);
+    store.vbucket = vbucketOf(cmd);
+    store.value = request.value;
+    store.datatype = request.header.datatype;
+    store.cas = request.header.cas;
+    switch (mcbp::loudVariant(cmd.opcode())) {
+    case ClientOpcode::Add:
+        store.semantics = StoreSemantics::Add;
+        break;
+    case ClientOpcode::Replace:
+        store.semantics = StoreSemantics::Replace;
+        break;
+    case ClientOpcode::Append:
+        store.semantics = StoreSemantics::Append;
+        break;
+    case ClientOpcode::Prepend:
+        store.semantics = StoreSemantics::Prepend;
+        break;
+    default:
+        store.semantics = StoreSemantics::Set;
+        break;
+    }
+    if (request.extras.size() == 8) {
+        store.flags = mcbp::readUint32(request.extras, 0);
+        store.exptime = mcbp::readUint32(request.extras, 4);
+    }
+    MutationResult result;
+    const Status status = cmd.connection().engine().store(cmd, store, result);
+    if (status == Status::Success) {
+        sendMutationDone(cmd, result);
+    }
+    return status;
+}
+
+Status RemoveContext::step() {
+    Cookie& cmd = cookie();
+    MutationResult result;
+    const Status status = cmd.connection().engine().remove(cmd, keyOf(cmd), vbucketOf(cmd),
+                                                           cmd.request().header.cas, result);
+    if (status == Status::Success) {
+        // memcached answers DELETE with CAS 0 and its conformance tool (memccapable) requires
+        // it; the tombstone's CAS will travel in the MutationSeqno extras instead.
+        cmd.connection().sendResponse(cmd, ResponseStatus::Success, {}, {}, {}, datatype::kRaw,
+                                      0);
+    }
+    return status;
+}
+
+Status ArithmeticContext::step() {
+    Cookie& cmd = cookie();
+    const auto& extras = cmd.request().extras;
+    ArithmeticRequest request;
+    request.key = keyOf(cmd);
+    request.vbucket = vbucketOf(cmd);
+    request.delta = mcbp::readUint64(extras, 0);
+    request.initial = mcbp::readUint64(extras, 8);
+    request.exptime = mcbp::readUint32(extras, 16);
+    request.increment = mcbp::loudVariant(cmd.opcode()) == ClientOpcode::Increment;
+    uint64_t value = 0;
+    MutationResult result;
+    const Status status = cmd.connection().engine().arithmetic(cmd, request, value, result);
+    if (status == Status::Success) {
+        std::string body;
+        mcbp::appendUint64(body, value);
+        cmd.connection().sendResponse(cmd, ResponseStatus::Success, {}, {}, body, datatype::kRaw,
+                                      result.cas);
+    }
+    return status;
+}
+
+Status GatContext::step() {
+    Cookie& cmd = cookie();
+    const uint32_t exptime = mcbp::readUint32(cmd.request().extras, 0);
+    ItemPtr item;
+    const Status status =
+        cmd.connection().engine().getAndTouch(cmd, keyOf(cmd), vbucketOf(cmd), exptime, item);
+    if (status != Status::Success) {
+        return status;
+    }
+    if (cmd.opcode() == ClientOpcode::Touch) {
+        cmd.connection().sendResponse(cmd, ResponseStatus::Success, {}, {}, {}, datatype::kRaw,
+                                      item->cas());
+    } else {
+        cmd.connection().sendItem(cmd, item, false);
+    }
+    return Status::Success;
+}
+
+Status FlushContext::step() {
+    Cookie& cmd = cookie();
+    const auto& extras = cmd.request().extras;
+    if (extras.size() == 4 && mcbp::readUint32(extras, 0) != 0) {
+        cmd.setErrorContext("Delayed flush is not supported");
+        return Status::NotSupported;
+    }
+    const Status status = cmd.connection().engine().flush(cmd);
+    if (status == Status::Success) {
+        cmd.connection().sendResponse(cmd, ResponseStatus::Success, {}, {}, {}, datatype::kRaw, 0);
+    }
+    return status;
+}
+
+Status EngineCommandContext::step() {
+    Cookie& cmd = cookie();
+    const auto& request = cmd.request();
+    EngineCommand command;
+    command.opcode = request.header.opcode;
+    command.vbucket = vbucketOf(cmd);
+    command.cas = request.header.cas;
+    command.extras = request.extras;
+    command.key = request.key;
+    command.value = request.value;
+    bool responded = false;
+    const Status status = cmd.connection().engine().unknownCommand(
+        cmd, command, [&](Status result, std::string_view value) {
+            responded = true;
+            cmd.connection().sendResponse(cmd, mcbp::toResponseStatus(result), {}, {}, value,
+                                          datatype::kRaw, 0);
+        });
+    if (status == Status::Success && !responded) {
+        cmd.connection().sendResponse(cmd, ResponseStatus::Success, {}, {}, {}, datatype::kRaw, 0);
+    }
+    return status;
+}
+
+}  // namespace eddy::daemon

@@ -1,0 +1,158 @@
+#include "daemon/server.h"
+
+#include <event2/event.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
+
+#include <csignal>
+#include <filesystem>
+#include <fstream>
+#include <thread>
+
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include "daemon/connection.h"
+#include "daemon/cookie.h"
+#include "daemon/front_end.h"
+#include "engine/memory_bucket.h"
+#include "net/listener.h"
+#include "test_engines/fault_injecting_engine.h"
+
+namespace eddy::daemon {
+
+Server::Server(Settings settings)
+    : settings_(std::move(settings)), start_time_(std::chrono::steady_clock::now()) {
+    engine::MemoryBucketConfig bucket;
+    bucket.max_value_size = settings_.item_size_max;
+    engine_ = engine::createMemoryBucket(*this, bucket);
+    if (settings_.fault_injection_enabled) {
+        spdlog::warn("fault injection is enabled (test configuration)");
+        engine_ = test_engines::createFaultInjectingEngine(std::move(engine_), *this,
+                                                           settings_.fault_injection);
+    }
+}
+
+Server::~Server() {
+    front_ends_.clear();
+    engine_.reset();
+    listener_.reset();
+    for (event* signal_event : signal_events_) {
+        event_free(signal_event);
+    }
+    if (shutdown_event_ != nullptr) {
+        event_free(shutdown_event_);
+    }
+    if (shutdown_fd_ >= 0) {
+        close(shutdown_fd_);
+    }
+    if (main_base_ != nullptr) {
+        event_base_free(main_base_);
+    }
+}
+
+void Server::notifyIoComplete(CookieIface& cookie_iface, Status status) {
+    // Only immutable fields are read here (the cookie's connection and its front end); the
+    // cookie itself is touched on its own thread.
+    auto& cookie = static_cast<Cookie&>(cookie_iface);
+    Connection& connection = cookie.connection();
+    FrontEnd& front_end = connection.frontEnd();
+    front_end.post([&front_end, &connection, &cookie, status] {
+        connection.processNotification(cookie, status);
+        front_end.reapIfDead(connection);
+    });
+}
+
+void Server::requestShutdown() {
+    const uint64_t one = 1;
+    [[maybe_unused]] const ssize_t written = write(shutdown_fd_, &one, sizeof(one));
+}
+
+void Server::onSignal(int signal, short /*events*/, void* self) {
+    spdlog::info("received signal {}; shutting down", signal);
+    static_cast<Server*>(self)->requestShutdown();
+}
+
+void Server::onShutdownRequest(int fd, short /*events*/, void* self) {
+    uint64_t count = 0;
+    [[maybe_unused]] const ssize_t got = read(fd, &count, sizeof(count));
+    event_base_loopbreak(static_cast<Server*>(self)->main_base_);
+}
+
+void Server::accept(int fd) {
+    const uint64_t id = next_connection_id_.fetch_add(1, std::memory_order_relaxed);
+    front_ends_[next_front_end_]->adopt(fd, id);
+    next_front_end_ = (next_front_end_ + 1) % front_ends_.size();
+}
+
+void Server::writePortFile(uint16_t port) const {
+    if (settings_.port_file.empty()) {
+        return;
+    }
+    // Written whole under a temporary name, then renamed, so a reader never sees half a file.
+    const std::string temporary = settings_.port_file + ".tmp";
+    {
+        std::ofstream out(temporary, std::ios::trunc);
+        out << port << '\n';
+        if (!out) {
+            throw std::runtime_error(
+                fmt::format("cannot write port file '{}'", settings_.port_file));
+        }
+    }
+    std::filesystem::rename(temporary, settings_.port_file);
+}
+
+int Server::run() {
+    main_base_ = event_base_new();
+    shutdown_fd_ = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+    shutdown_event_ =
+        event_new(main_base_, shutdown_fd_, EV_READ | EV_PERSIST, &Server::onShutdownRequest, this);
+    event_add(shutdown_event_, nullptr);
+    for (const int signal_number : {SIGTERM, SIGINT}) {
+        event* signal_event = evsignal_new(main_base_, signal_number, &Server::onSignal, this);
+        event_add(signal_event, nullptr);
+        signal_events_.push_back(signal_event);
+    }
+    std::signal(SIGPIPE, SIG_IGN);
+
+    size_t threads = settings_.threads;
+    if (threads == 0) {
+        threads = std::max(1u, std::thread::hardware_concurrency());
+    }
+    for (size_t i = 0; i < threads; ++i) {
+        front_ends_.push_back(std::make_unique<FrontEnd>(*this, i));
+    }
+    for (auto& front_end : front_ends_) {
+        front_end->start();
+    }
+
+    listener_ = std::make_unique<net::Listener>(main_base_, settings_.host, settings_.port,
+                                                [this](int fd) { accept(fd); });
+    writePortFile(listener_->port());
+    spdlog::info("eddyd {} listening on {}:{} with {} front-end threads", EDDY_VERSION,
+                 settings_.host, listener_->port(), threads);
+
+    event_base_loop(main_base_, EVLOOP_NO_EXIT_ON_EMPTY);
+    shutdown();
+    return 0;
+}
+
+void Server::shutdown() {
+    listener_->close();
+    for (auto& front_end : front_ends_) {
+        front_end->beginShutdown();
+    }
+    for (auto& front_end : front_ends_) {
+        front_end->join();
+    }
+    front_ends_.clear();
+    // Every notification has been applied (no connection waits any more), so the engine can go.
+    engine_.reset();
+    if (!settings_.port_file.empty()) {
+        std::error_code ignored;
+        std::filesystem::remove(settings_.port_file, ignored);
+    }
+    spdlog::info("shutdown complete");
+}
+
+}  // namespace eddy::daemon

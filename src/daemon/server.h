@@ -1,0 +1,86 @@
+// eddy — the daemon: settings, the bucket's engine, the listener and the front-end threads.
+//
+// Owns: Server, which implements ServerApi (the engine's way back to the front end) and runs the
+// main thread: it listens, hands each accepted socket to the next FrontEnd (round-robin), and
+// on SIGTERM/SIGINT stops accepting, closes every connection (waiting for blocked commands'
+// notifications), joins the threads and destroys the engine.
+//
+// notifyIoComplete never touches the cookie or its connection: it posts (cookie, status) to the
+// cookie's front-end thread, which applies it (ARCHITECTURE.md §1).
+//
+// Thread contract: run() on the main thread; notifyIoComplete() and requestShutdown() from any
+// thread; settings() is immutable; stats() are relaxed atomics.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <vector>
+
+#include "daemon/settings.h"
+#include "eddy/engine_iface.h"
+
+struct event;
+struct event_base;
+
+namespace eddy::net {
+class Listener;
+}
+
+namespace eddy::daemon {
+
+class FrontEnd;
+
+/// Daemon-wide counters for the default STAT group.
+struct ServerStats {
+    std::atomic<uint64_t> curr_connections{0};
+    std::atomic<uint64_t> total_connections{0};
+    std::atomic<uint64_t> bytes_read{0};
+    std::atomic<uint64_t> bytes_written{0};
+    std::atomic<uint64_t> would_block{0};
+};
+
+class Server final : public ServerApi {
+public:
+    explicit Server(Settings settings);
+    ~Server();
+    Server(const Server&) = delete;
+    Server& operator=(const Server&) = delete;
+
+    /// Listens, serves until a shutdown request, shuts down. Returns the process exit code.
+    int run();
+
+    /// Starts an orderly shutdown. Any thread (also used by the signal handler).
+    void requestShutdown();
+
+    [[nodiscard]] const Settings& settings() const { return settings_; }
+    [[nodiscard]] EngineIface& engine() const { return *engine_; }
+    [[nodiscard]] ServerStats& stats() { return stats_; }
+    [[nodiscard]] size_t threadCount() const { return front_ends_.size(); }
+    [[nodiscard]] std::chrono::steady_clock::time_point startTime() const { return start_time_; }
+
+    void notifyIoComplete(CookieIface& cookie, Status status) override;
+
+private:
+    static void onSignal(int signal, short events, void* self);
+    static void onShutdownRequest(int fd, short events, void* self);
+    void accept(int fd);
+    void writePortFile(uint16_t port) const;
+    void shutdown();
+
+    const Settings settings_;
+    const std::chrono::steady_clock::time_point start_time_;
+    ServerStats stats_;
+    std::unique_ptr<EngineIface> engine_;
+    event_base* main_base_ = nullptr;
+    std::vector<event*> signal_events_;
+    event* shutdown_event_ = nullptr;
+    int shutdown_fd_ = -1;
+    std::unique_ptr<net::Listener> listener_;
+    std::vector<std::unique_ptr<FrontEnd>> front_ends_;
+    size_t next_front_end_ = 0;
+    std::atomic<uint64_t> next_connection_id_{1};
+};
+
+}  // namespace eddy::daemon

@@ -1,0 +1,125 @@
+#include "daemon/settings.h"
+
+#include <fstream>
+#include <limits>
+#include <sstream>
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+namespace eddy::daemon {
+
+namespace {
+
+using nlohmann::json;
+
+constexpr const char* kKnownKeys =
+    "host, port, threads, data_dir, verbosity, connection_idle_time, max_packet_size, "
+    "max_send_queue_size, item_size_max, reqs_per_event, fault_injection";
+
+[[noreturn]] void fail(const std::string& source, const std::string& key, const std::string& why) {
+    throw SettingsError(fmt::format("{}: \"{}\": {}", source, key, why));
+}
+
+uint64_t readUnsigned(const json& value, const std::string& source, const std::string& key,
+                      uint64_t min, uint64_t max) {
+    if (!value.is_number_unsigned() && !(value.is_number_integer() && value.get<int64_t>() >= 0)) {
+        fail(source, key, fmt::format("expected an integer in [{}, {}]", min, max));
+    }
+    const auto number = value.get<uint64_t>();
+    if (number < min || number > max) {
+        fail(source, key, fmt::format("{} is outside [{}, {}]", number, min, max));
+    }
+    return number;
+}
+
+std::string readString(const json& value, const std::string& source, const std::string& key) {
+    if (!value.is_string()) {
+        fail(source, key, "expected a string");
+    }
+    return value.get<std::string>();
+}
+
+void applyFaultInjection(const json& value, const std::string& source, Settings& settings) {
+    if (!value.is_object()) {
+        fail(source, "fault_injection", "expected an object {\"mode\": ..., \"value\": N}");
+    }
+    for (const auto& [key, item] : value.items()) {
+        if (key == "mode") {
+            const auto name = readString(item, source, "fault_injection.mode");
+            const auto mode = test_engines::parseFaultMode(name);
+            if (!mode) {
+                fail(source, "fault_injection.mode",
+                     fmt::format("unknown mode '{}' (accepted: off, next_n, random, always_async)",
+                                 name));
+            }
+            settings.fault_injection.mode = *mode;
+        } else if (key == "value") {
+            settings.fault_injection.value = static_cast<uint32_t>(readUnsigned(
+                item, source, "fault_injection.value", 0, std::numeric_limits<uint32_t>::max()));
+        } else {
+            fail(source, "fault_injection." + key, "unknown key (known: mode, value)");
+        }
+    }
+    settings.fault_injection_enabled = true;
+}
+
+}  // namespace
+
+void applySettingsJson(const std::string& text, const std::string& source, Settings& settings) {
+    json root;
+    try {
+        root = json::parse(text);
+    } catch (const json::parse_error& error) {
+        throw SettingsError(fmt::format("{}: not valid JSON: {}", source, error.what()));
+    }
+    if (!root.is_object()) {
+        throw SettingsError(fmt::format("{}: the top level must be a JSON object", source));
+    }
+    constexpr uint64_t kMaxSize = uint64_t{1} << 32;
+    for (const auto& [key, value] : root.items()) {
+        if (key == "host") {
+            settings.host = readString(value, source, key);
+        } else if (key == "port") {
+            settings.port = static_cast<uint16_t>(readUnsigned(value, source, key, 0, 65535));
+        } else if (key == "threads") {
+            settings.threads = readUnsigned(value, source, key, 0, 256);
+        } else if (key == "data_dir") {
+            settings.data_dir = readString(value, source, key);
+        } else if (key == "verbosity") {
+            settings.verbosity = static_cast<int>(readUnsigned(value, source, key, 0, 4));
+        } else if (key == "connection_idle_time") {
+            settings.connection_idle_time =
+                std::chrono::seconds(readUnsigned(value, source, key, 0, 86400 * 365));
+        } else if (key == "max_packet_size") {
+            settings.max_packet_size = readUnsigned(value, source, key, 1024, kMaxSize);
+        } else if (key == "max_send_queue_size") {
+            settings.max_send_queue_size = readUnsigned(value, source, key, 1024, kMaxSize);
+        } else if (key == "item_size_max") {
+            settings.item_size_max = readUnsigned(value, source, key, 1024, kMaxSize);
+        } else if (key == "reqs_per_event") {
+            settings.reqs_per_event = readUnsigned(value, source, key, 1, 1u << 20);
+        } else if (key == "fault_injection") {
+            applyFaultInjection(value, source, settings);
+        } else {
+            fail(source, key, fmt::format("unknown key (known: {})", kKnownKeys));
+        }
+    }
+    if (settings.item_size_max > settings.max_packet_size) {
+        throw SettingsError(fmt::format(
+            "{}: item_size_max ({}) must not exceed max_packet_size ({})", source,
+            settings.item_size_max, settings.max_packet_size));
+    }
+}
+
+void loadSettingsFile(const std::string& path, Settings& settings) {
+    std::ifstream file(path);
+    if (!file) {
+        throw SettingsError(fmt::format("{}: cannot open config file", path));
+    }
+    std::ostringstream text;
+    text << file.rdbuf();
+    applySettingsJson(text.str(), path, settings);
+}
+
+}  // namespace eddy::daemon

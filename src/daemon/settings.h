@@ -1,0 +1,54 @@
+// eddy — daemon settings: defaults, the JSON config file and command-line overrides.
+//
+// Owns: Settings (every daemon parameter with its default) and loadSettingsFile(), which
+// rejects unknown keys and bad values with a message naming the file, the key and what is
+// accepted.
+// Thread contract: built on the main thread before any other thread starts; immutable after.
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <stdexcept>
+#include <string>
+
+#include "test_engines/fault_injecting_engine.h"
+
+namespace eddy::daemon {
+
+struct Settings {
+    std::string host = "127.0.0.1";
+    uint16_t port = 11210;
+    /// Front-end threads; 0 = one per core.
+    size_t threads = 0;
+    std::string data_dir = "./data";
+    /// Where to write the bound port (decimal + newline) once listening; empty = nowhere.
+    std::string port_file;
+    int verbosity = 0;
+    /// Idle connections are closed after this long; 0 disables the check.
+    std::chrono::seconds connection_idle_time{300};
+    /// Largest request body accepted; a larger header is answered EINVAL and the socket closed.
+    size_t max_packet_size = 30 * 1024 * 1024;
+    /// A connection stops executing commands while this much output waits to be sent.
+    size_t max_send_queue_size = 40 * 1024 * 1024;
+    /// Largest document value (E2BIG beyond it).
+    size_t item_size_max = 20 * 1024 * 1024;
+    /// Commands one connection executes per event before yielding to the others.
+    size_t reqs_per_event = 20;
+    /// Wraps the bucket in the fault-injecting engine (tests only).
+    bool fault_injection_enabled = false;
+    test_engines::FaultConfig fault_injection;
+};
+
+class SettingsError : public std::runtime_error {
+public:
+    using std::runtime_error::runtime_error;
+};
+
+/// Applies the JSON config file at `path` on top of `settings`. Throws SettingsError.
+void loadSettingsFile(const std::string& path, Settings& settings);
+
+/// Applies a parsed JSON text (the contents of a config file) named `source` in messages.
+void applySettingsJson(const std::string& text, const std::string& source, Settings& settings);
+
+}  // namespace eddy::daemon
