@@ -316,12 +316,12 @@ uint8_t Connection::responseDatatype(uint8_t datatype) const {
     return datatype;
 }
 
-void Connection::sendResponse(const Cookie& cookie, mcbp::ResponseStatus status,
-                              std::string_view extras, std::string_view key,
-                              std::string_view value, uint8_t datatype, uint64_t cas) {
-    EDDY_ASSERT_OWNER(owner_, "Connection::sendResponse");
+bool Connection::queueResponseHeader(const Cookie& cookie, mcbp::ResponseStatus status,
+                                     std::string_view extras, std::string_view key,
+                                     size_t value_length, uint8_t datatype, uint64_t cas) {
+    EDDY_ASSERT_OWNER(owner_, "Connection::queueResponseHeader");
     if (suppressedByQuiet(cookie, status)) {
-        return;
+        return false;
     }
     mcbp::ResponseHeaderFields fields;
     fields.opcode = static_cast<uint8_t>(cookie.opcode());
@@ -331,28 +331,36 @@ void Connection::sendResponse(const Cookie& cookie, mcbp::ResponseStatus status,
     fields.datatype = responseDatatype(datatype);
     fields.extras_length = static_cast<uint8_t>(extras.size());
     fields.key_length = static_cast<uint16_t>(key.size());
-    fields.value_length = static_cast<uint32_t>(value.size());
+    fields.value_length = static_cast<uint32_t>(value_length);
     const auto header = mcbp::encodeResponseHeader(fields);
     evbuffer_add(output_, header.data(), header.size());
     evbuffer_add(output_, extras.data(), extras.size());
     evbuffer_add(output_, key.data(), key.size());
-    evbuffer_add(output_, value.data(), value.size());
+    return true;
+}
+
+void Connection::sendResponse(const Cookie& cookie, mcbp::ResponseStatus status,
+                              std::string_view extras, std::string_view key,
+                              std::string_view value, uint8_t datatype, uint64_t cas) {
+    if (queueResponseHeader(cookie, status, extras, key, value.size(), datatype, cas)) {
+        evbuffer_add(output_, value.data(), value.size());
+    }
 }
 
 void Connection::sendItem(const Cookie& cookie, const ItemPtr& item, bool include_key) {
-    EDDY_ASSERT_OWNER(owner_, "Connection::sendItem");
     std::string extras;
     mcbp::appendUint32(extras, item->flags());
     const std::string_view key = include_key ? item->key() : std::string_view{};
     const std::string_view value = item->value();
-    if (value.size() < kReferenceThreshold) {
-        sendResponse(cookie, mcbp::ResponseStatus::Success, extras, key, value, item->datatype(),
-                     item->cas());
+    if (!queueResponseHeader(cookie, mcbp::ResponseStatus::Success, extras, key, value.size(),
+                             item->datatype(), item->cas())) {
         return;
     }
-    sendResponse(cookie, mcbp::ResponseStatus::Success, extras, key, {}, item->datatype(),
-                 item->cas());
-    // The header above already counts the value; queue it by reference to the item.
+    if (value.size() < kReferenceThreshold) {
+        evbuffer_add(output_, value.data(), value.size());
+        return;
+    }
+    // Large values are queued by reference; the item stays alive until they are written.
     auto* holder = new ItemPtr(item);
     evbuffer_add_reference(output_, value.data(), value.size(), &releaseItem, holder);
 }

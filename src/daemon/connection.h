@@ -122,6 +122,11 @@ private:
     void markDead();
     [[nodiscard]] std::string_view pendingInput() const;
     void consumeInput(size_t bytes);
+    /// Queues header, extras and key of a response whose value (of `value_length` bytes) the
+    /// caller queues next; false if a quiet opcode suppresses the response.
+    bool queueResponseHeader(const Cookie& cookie, mcbp::ResponseStatus status,
+                             std::string_view extras, std::string_view key, size_t value_length,
+                             uint8_t datatype, uint64_t cas);
     [[nodiscard]] bool suppressedByQuiet(const Cookie& cookie, mcbp::ResponseStatus status) const;
     [[nodiscard]] uint8_t responseDatatype(uint8_t datatype) const;
 
