@@ -2,7 +2,7 @@
 //
 // Owns: eddy::Status, the one result type of every engine call and of the front end's command
 // execution. Values follow kv_engine's engine_errc numbering so logs read the same way. The
-// mapping to MCBP response status lives in one table in src/protocol/status_map.
+// mapping to MCBP response status lives in one table in src/protocol/status.cc.
 // Thread contract: immutable values.
 #pragma once
 

@@ -173,7 +173,8 @@ void Connection::executePipeline() {
     size_t budget = settings.reqs_per_event;
     while (state_ == State::Running && !cookie_.isBlocked()) {
         if (outputQueueSize() >= settings.max_send_queue_size) {
-            break;  // resumed by handleWritable once the queue drains
+            stalled_on_output_ = true;  // flushOutput resumes us once the queue drains
+            break;
         }
         if (budget == 0) {
             // Yield to the other connections of this thread; come back next iteration.
@@ -416,6 +417,12 @@ void Connection::flushOutput() {
     if (state_ == State::Draining && evbuffer_get_length(output_) == 0) {
         close();
         return;
+    }
+    if (stalled_on_output_ && outputQueueSize() < server().settings().max_send_queue_size) {
+        // The pipeline stopped on a full queue with commands still buffered; nothing else may
+        // wake it (the input is already read), so schedule it for the next loop iteration.
+        stalled_on_output_ = false;
+        event_active(read_event_, EV_READ, 0);
     }
     updateReadInterest();
 }

@@ -144,6 +144,8 @@ private:
     event* read_event_ = nullptr;
     event* write_event_ = nullptr;
     bool reading_ = false;
+    /// executePipeline stopped because the output queue was full.
+    bool stalled_on_output_ = false;
 
     mcbp::FeatureSet features_;
     std::string agent_name_;
