@@ -64,8 +64,8 @@ void appendRequest(std::string& out, const RequestFields& fields, std::string_vi
     header[4] = static_cast<uint8_t>(extras.size());
     header[5] = fields.datatype;
     put16(&header[6], fields.vbucket);
-    put32(&header[8], static_cast<uint32_t>(framing_extras.size() + extras.size() + key.size() +
-                                            value.size()));
+    put32(&header[8],
+          static_cast<uint32_t>(framing_extras.size() + extras.size() + key.size() + value.size()));
     put32(&header[12], fields.opaque);
     put64(&header[16], fields.cas);
     out.append(reinterpret_cast<const char*>(header.data()), header.size());

@@ -6,13 +6,13 @@
 // Thread contract: pure functions over caller-owned buffers.
 #pragma once
 
+#include "protocol/frame.h"
+#include "protocol/status.h"
+
 #include <array>
 #include <cstdint>
 #include <string>
 #include <string_view>
-
-#include "protocol/frame.h"
-#include "protocol/status.h"
 
 namespace eddy::mcbp {
 

@@ -13,8 +13,10 @@ namespace eddy::mcbp {
 
 inline constexpr uint16_t kErrorMapMaxVersion = 2;
 
-/// The JSON error map for min(requested, kErrorMapMaxVersion); requested 0 is invalid (caller
-/// answers Einval).
+/// The JSON error map for min(requested, kErrorMapMaxVersion):
+///   {"version": v, "revision": r, "errors": {"<hex code>": {"name", "desc", "attrs"[, "retry"]}}}
+/// Version 2 adds a "retry" strategy to the entries marked retry-now / retry-later.
+/// Requested 0 is invalid: returns an empty string and the caller answers Einval.
 [[nodiscard]] std::string errorMapJson(uint16_t requested_version);
 
 }  // namespace eddy::mcbp

@@ -13,12 +13,12 @@
 // Thread contract: pure functions over caller-owned bytes; a Frame borrows them.
 #pragma once
 
+#include "protocol/magic.h"
+
 #include <cstddef>
 #include <cstdint>
 #include <span>
 #include <string_view>
-
-#include "protocol/magic.h"
 
 namespace eddy::mcbp {
 
@@ -49,11 +49,11 @@ struct Frame {
 };
 
 enum class ParseStatus {
-    Ok,              ///< `frame` holds one whole frame of `frame.bytes.size()` bytes
-    NeedMoreData,    ///< fewer bytes than a whole frame; `needed` says how many in all
-    BadMagic,        ///< the first byte is no MCBP magic
-    BadLengths,      ///< body length smaller than framing extras + extras + key
-    TooLarge,        ///< body length over the caller's limit
+    Ok,            ///< `frame` holds one whole frame of `frame.bytes.size()` bytes
+    NeedMoreData,  ///< fewer bytes than a whole frame; `needed` says how many in all
+    BadMagic,      ///< the first byte is no MCBP magic
+    BadLengths,    ///< body length smaller than framing extras + extras + key
+    TooLarge,      ///< body length over the caller's limit
 };
 
 struct ParseResult {

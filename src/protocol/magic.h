@@ -22,8 +22,7 @@ enum class Magic : uint8_t {
     case Magic::AltClientRequest:
     case Magic::AltClientResponse:
     case Magic::ServerRequest:
-    case Magic::ServerResponse:
-        return true;
+    case Magic::ServerResponse: return true;
     }
     return false;
 }

@@ -1,12 +1,14 @@
 // eddy — MCBP client opcodes (magic 0x80/0x08) and server-request opcodes (magic 0x82).
 //
-// One table, kClientOpcodes in opcode.cc, gives every opcode its name and whether it is a
-// "quiet" variant; toString() and the validators are derived from it.
+// One table, kClientOpcodes in opcode.cc, gives every opcode its name, whether it is a "quiet"
+// variant and its loud twin; opcodeName(), isKnownOpcode(), isQuiet() and loudVariant() are
+// derived from it.
 // Thread contract: immutable values and tables.
 #pragma once
 
 #include <cstdint>
 #include <optional>
+#include <span>
 #include <string_view>
 
 namespace eddy::mcbp {
@@ -124,6 +126,18 @@ enum class ServerOpcode : uint8_t {
     Authenticate = 0x02,
     ActiveExternalUsers = 0x03,
 };
+
+/// One row of the opcode table: the wire byte, its lower-case name and, for a quiet variant, the
+/// loud opcode whose behaviour it shares (a loud opcode is its own twin).
+struct OpcodeInfo {
+    ClientOpcode opcode;
+    std::string_view name;
+    bool quiet;
+    ClientOpcode loud;
+};
+
+/// Every row of the opcode table, in opcode order.
+[[nodiscard]] std::span<const OpcodeInfo> clientOpcodes();
 
 /// "get", "setq", ... for a known opcode; nullopt for a byte no table entry names.
 [[nodiscard]] std::optional<std::string_view> opcodeName(uint8_t opcode);

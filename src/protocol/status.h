@@ -2,11 +2,11 @@
 // Thread contract: immutable values.
 #pragma once
 
+#include "eddy/status.h"
+
 #include <cstdint>
 #include <optional>
 #include <string_view>
-
-#include "eddy/status.h"
 
 namespace eddy::mcbp {
 

@@ -1,0 +1,335 @@
+#include "protocol/validators.h"
+
+#include "eddy/types.h"
+#include "protocol/opcode.h"
+
+#include <array>
+
+namespace eddy::mcbp {
+
+namespace {
+
+enum class KeyRule : uint8_t {
+    Forbidden,
+    Required,  ///< non-empty, at most kMaxKeyLength
+    Optional,  ///< empty or at most kMaxKeyLength
+    Text,      ///< optional free text (HELLO user agent, STAT group); any length
+};
+
+enum class ValueRule : uint8_t {
+    Forbidden,
+    Optional,
+    EvenLength,  ///< a list of 16-bit codes (HELLO features)
+    TwoBytes,    ///< one 16-bit number (GET_ERROR_MAP version)
+};
+
+enum class DatatypeRule : uint8_t {
+    Raw,       ///< the datatype byte must be 0
+    Document,  ///< JSON allowed once negotiated; Snappy and XATTR not accepted yet
+};
+
+enum class CasRule : uint8_t {
+    Zero,
+    Allowed
+};
+
+/// The extras lengths a command accepts, as a bit set: bit n set = length n allowed. Every
+/// length any command takes is below 32.
+using ExtrasLengths = uint32_t;
+
+template <typename... Lengths>
+constexpr ExtrasLengths extras(Lengths... lengths) {
+    return ((ExtrasLengths{1} << lengths) | ...);
+}
+
+struct Rule {
+    ClientOpcode opcode;
+    ExtrasLengths extras;
+    KeyRule key;
+    ValueRule value;
+    DatatypeRule datatype;
+    CasRule cas;
+};
+
+using Op = ClientOpcode;
+using K = KeyRule;
+using V = ValueRule;
+using D = DatatypeRule;
+using C = CasRule;
+
+// One row per opcode the server executes, sorted by opcode byte. An opcode without a row is
+// answered UnknownCommand, so adding a command starts here.
+// clang-format off
+constexpr std::array kRules{
+    //   opcode              extras        key           value          datatype     cas
+    Rule{Op::Get,            extras(0),    K::Required,  V::Forbidden,  D::Raw,      C::Zero},
+    Rule{Op::Set,            extras(8),    K::Required,  V::Optional,   D::Document, C::Allowed},
+    Rule{Op::Add,            extras(8),    K::Required,  V::Optional,   D::Document, C::Zero},
+    Rule{Op::Replace,        extras(8),    K::Required,  V::Optional,   D::Document, C::Allowed},
+    Rule{Op::Delete,         extras(0),    K::Required,  V::Forbidden,  D::Raw,      C::Allowed},
+    Rule{Op::Increment,      extras(20),   K::Required,  V::Forbidden,  D::Raw,      C::Allowed},
+    Rule{Op::Decrement,      extras(20),   K::Required,  V::Forbidden,  D::Raw,      C::Allowed},
+    Rule{Op::Quit,           extras(0),    K::Forbidden, V::Forbidden,  D::Raw,      C::Zero},
+    Rule{Op::Flush,          extras(0, 4), K::Forbidden, V::Forbidden,  D::Raw,      C::Zero},
+    Rule{Op::Getq,           extras(0),    K::Required,  V::Forbidden,  D::Raw,      C::Zero},
+    Rule{Op::Noop,           extras(0),    K::Forbidden, V::Forbidden,  D::Raw,      C::Zero},
+    Rule{Op::Version,        extras(0),    K::Forbidden, V::Forbidden,  D::Raw,      C::Zero},
+    Rule{Op::Getk,           extras(0),    K::Required,  V::Forbidden,  D::Raw,      C::Zero},
+    Rule{Op::Getkq,          extras(0),    K::Required,  V::Forbidden,  D::Raw,      C::Zero},
+    Rule{Op::Append,         extras(0),    K::Required,  V::Optional,   D::Document, C::Allowed},
+    Rule{Op::Prepend,        extras(0),    K::Required,  V::Optional,   D::Document, C::Allowed},
+    Rule{Op::Stat,           extras(0),    K::Text,      V::Optional,   D::Document, C::Zero},
+    Rule{Op::Setq,           extras(8),    K::Required,  V::Optional,   D::Document, C::Allowed},
+    Rule{Op::Addq,           extras(8),    K::Required,  V::Optional,   D::Document, C::Zero},
+    Rule{Op::Replaceq,       extras(8),    K::Required,  V::Optional,   D::Document, C::Allowed},
+    Rule{Op::Deleteq,        extras(0),    K::Required,  V::Forbidden,  D::Raw,      C::Allowed},
+    Rule{Op::Incrementq,     extras(20),   K::Required,  V::Forbidden,  D::Raw,      C::Allowed},
+    Rule{Op::Decrementq,     extras(20),   K::Required,  V::Forbidden,  D::Raw,      C::Allowed},
+    Rule{Op::Quitq,          extras(0),    K::Forbidden, V::Forbidden,  D::Raw,      C::Zero},
+    Rule{Op::Flushq,         extras(0, 4), K::Forbidden, V::Forbidden,  D::Raw,      C::Zero},
+    Rule{Op::Appendq,        extras(0),    K::Required,  V::Optional,   D::Document, C::Allowed},
+    Rule{Op::Prependq,       extras(0),    K::Required,  V::Optional,   D::Document, C::Allowed},
+    Rule{Op::Verbosity,      extras(4),    K::Forbidden, V::Forbidden,  D::Raw,      C::Zero},
+    Rule{Op::Touch,          extras(4),    K::Required,  V::Forbidden,  D::Raw,      C::Zero},
+    Rule{Op::Gat,            extras(4),    K::Required,  V::Forbidden,  D::Raw,      C::Zero},
+    Rule{Op::Gatq,           extras(4),    K::Required,  V::Forbidden,  D::Raw,      C::Zero},
+    Rule{Op::Hello,          extras(0),    K::Text,      V::EvenLength, D::Raw,      C::Zero},
+    Rule{Op::SaslListMechs,  extras(0),    K::Forbidden, V::Forbidden,  D::Raw,      C::Zero},
+    Rule{Op::EwouldblockCtl, extras(12),   K::Optional,  V::Forbidden,  D::Raw,      C::Zero},
+    Rule{Op::GetErrorMap,    extras(0),    K::Forbidden, V::TwoBytes,   D::Raw,      C::Zero},
+};
+// clang-format on
+
+constexpr bool rulesAreSorted() {
+    for (size_t i = 1; i < kRules.size(); ++i) {
+        if (kRules[i - 1].opcode >= kRules[i].opcode) {
+            return false;
+        }
+    }
+    return true;
+}
+static_assert(rulesAreSorted(), "kRules must be sorted by opcode, one row each");
+static_assert(kRules.size() < 256);
+
+// Byte → row index + 1 (0 = no row).
+constexpr std::array<uint8_t, 256> kRuleIndex = [] {
+    std::array<uint8_t, 256> index{};
+    for (size_t i = 0; i < kRules.size(); ++i) {
+        index[static_cast<uint8_t>(kRules[i].opcode)] = static_cast<uint8_t>(i + 1);
+    }
+    return index;
+}();
+
+const Rule* findRule(uint8_t opcode) {
+    const uint8_t slot = kRuleIndex[opcode];
+    return slot == 0 ? nullptr : &kRules[slot - 1];
+}
+
+constexpr ValidationResult kOk{};
+
+constexpr ValidationResult fail(ResponseStatus status, std::string_view message) {
+    return {status, message};
+}
+
+ValidationResult checkKey(KeyRule rule, std::string_view key) {
+    switch (rule) {
+    case KeyRule::Forbidden:
+        if (!key.empty()) {
+            return fail(ResponseStatus::Einval, "Request must not include key");
+        }
+        return kOk;
+    case KeyRule::Required:
+        if (key.empty()) {
+            return fail(ResponseStatus::Einval, "Request must include key");
+        }
+        break;
+    case KeyRule::Optional: break;
+    case KeyRule::Text: return kOk;
+    }
+    if (key.size() > kMaxKeyLength) {
+        return fail(ResponseStatus::Einval, "Key length exceeds 250");
+    }
+    return kOk;
+}
+
+ValidationResult checkValue(ValueRule rule, std::string_view value,
+                            const ValidationContext& context) {
+    switch (rule) {
+    case ValueRule::Forbidden:
+        if (!value.empty()) {
+            return fail(ResponseStatus::Einval, "Request must not include value");
+        }
+        return kOk;
+    case ValueRule::Optional: break;
+    case ValueRule::EvenLength:
+        if (value.size() % 2 != 0) {
+            return fail(ResponseStatus::Einval, "Value length must be even");
+        }
+        break;
+    case ValueRule::TwoBytes:
+        if (value.size() != 2) {
+            return fail(ResponseStatus::Einval, "Value must be 2 bytes");
+        }
+        break;
+    }
+    if (value.size() > context.max_value_size) {
+        return fail(ResponseStatus::E2big, "Value exceeds the maximum size");
+    }
+    return kOk;
+}
+
+ValidationResult checkDatatype(DatatypeRule rule, uint8_t bits, const FeatureSet& features) {
+    constexpr uint8_t kKnownBits = datatype::kJson | datatype::kSnappy | datatype::kXattr;
+    if ((bits & ~kKnownBits) != 0) {
+        return fail(ResponseStatus::Einval, "Unknown datatype bits");
+    }
+    if (bits == datatype::kRaw) {
+        return kOk;
+    }
+    if (rule == DatatypeRule::Raw) {
+        return fail(ResponseStatus::Einval, "Datatype must be raw");
+    }
+    if ((bits & datatype::kSnappy) != 0) {
+        return fail(ResponseStatus::Einval, "Snappy datatype not supported");
+    }
+    if ((bits & datatype::kXattr) != 0) {
+        return fail(ResponseStatus::Einval, "Xattr datatype not supported");
+    }
+    if (!features.has(Feature::Json)) {
+        return fail(ResponseStatus::Einval, "JSON datatype not negotiated");
+    }
+    return kOk;
+}
+
+// ---- frame infos ----
+
+enum class FrameInfoLength : uint8_t {
+    Empty,
+    Durability,  ///< level (1 byte), optionally followed by a 16-bit timeout
+    TwoBytes,
+    NonEmpty,
+};
+
+struct FrameInfoRule {
+    FrameInfoId id;
+    FrameInfoLength length;
+    bool supported;
+};
+
+// Indexed by id. Only Barrier is honoured: commands on a connection already run in order.
+constexpr std::array kFrameInfoRules{
+    FrameInfoRule{FrameInfoId::Barrier, FrameInfoLength::Empty, true},
+    FrameInfoRule{FrameInfoId::DurabilityRequirement, FrameInfoLength::Durability, false},
+    FrameInfoRule{FrameInfoId::DcpStreamId, FrameInfoLength::TwoBytes, false},
+    FrameInfoRule{FrameInfoId::OpenTracingContext, FrameInfoLength::NonEmpty, false},
+    FrameInfoRule{FrameInfoId::Impersonate, FrameInfoLength::NonEmpty, false},
+    FrameInfoRule{FrameInfoId::PreserveTtl, FrameInfoLength::Empty, false},
+};
+
+constexpr bool frameInfoRulesAreIndexedById() {
+    for (size_t i = 0; i < kFrameInfoRules.size(); ++i) {
+        if (static_cast<size_t>(kFrameInfoRules[i].id) != i) {
+            return false;
+        }
+    }
+    return true;
+}
+static_assert(frameInfoRulesAreIndexedById());
+
+bool lengthFits(FrameInfoLength rule, size_t length) {
+    switch (rule) {
+    case FrameInfoLength::Empty: return length == 0;
+    case FrameInfoLength::Durability: return length == 1 || length == 3;
+    case FrameInfoLength::TwoBytes: return length == 2;
+    case FrameInfoLength::NonEmpty: return length > 0;
+    }
+    return false;
+}
+
+}  // namespace
+
+bool hasValidator(uint8_t opcode) {
+    return findRule(opcode) != nullptr;
+}
+
+ValidationResult validateFrameInfos(std::string_view framing_extras) {
+    constexpr uint8_t kEscape = 0x0f;
+    const auto* bytes = reinterpret_cast<const uint8_t*>(framing_extras.data());
+    const size_t size = framing_extras.size();
+    size_t offset = 0;
+    while (offset < size) {
+        const uint8_t first = bytes[offset++];
+        size_t id = first >> 4;
+        size_t length = first & 0x0f;
+        // Escaped id byte first, then escaped length byte, as the encoding lays them out.
+        if (id == kEscape) {
+            if (offset == size) {
+                return fail(ResponseStatus::Einval, "Truncated frame info");
+            }
+            id += bytes[offset++];
+        }
+        if (length == kEscape) {
+            if (offset == size) {
+                return fail(ResponseStatus::Einval, "Truncated frame info");
+            }
+            length += bytes[offset++];
+        }
+        if (length > size - offset) {
+            return fail(ResponseStatus::Einval, "Truncated frame info");
+        }
+        offset += length;
+
+        if (id >= kFrameInfoRules.size()) {
+            return fail(ResponseStatus::UnknownFrameInfo, "Unknown frame info");
+        }
+        const FrameInfoRule& rule = kFrameInfoRules[id];
+        if (!lengthFits(rule.length, length)) {
+            if (rule.id == FrameInfoId::Barrier) {
+                return fail(ResponseStatus::Einval, "Barrier frame info must be empty");
+            }
+            return fail(ResponseStatus::Einval, "Invalid frame info length");
+        }
+        if (!rule.supported) {
+            return fail(ResponseStatus::NotSupported, "Frame info not supported");
+        }
+    }
+    return kOk;
+}
+
+ValidationResult validateRequest(const Frame& frame, const ValidationContext& context) {
+    const Header& header = frame.header;
+    if (header.magic == Magic::AltClientRequest) {
+        if (!context.features.has(Feature::AltRequestSupport)) {
+            return fail(ResponseStatus::Einval, "Framing extras require AltRequestSupport");
+        }
+        if (auto infos = validateFrameInfos(frame.framing_extras); !infos.ok()) {
+            return infos;
+        }
+    } else if (header.magic != Magic::ClientRequest) {
+        return fail(ResponseStatus::Einval, "Invalid magic for a client request");
+    }
+
+    const Rule* rule = findRule(header.opcode);
+    if (rule == nullptr) {
+        return fail(ResponseStatus::UnknownCommand, "Unknown command");
+    }
+    const size_t extras_length = frame.extras.size();
+    if (extras_length >= 32 || (rule->extras & (ExtrasLengths{1} << extras_length)) == 0) {
+        return fail(ResponseStatus::Einval, "Invalid extras length");
+    }
+    if (auto key = checkKey(rule->key, frame.key); !key.ok()) {
+        return key;
+    }
+    if (auto value = checkValue(rule->value, frame.value, context); !value.ok()) {
+        return value;
+    }
+    if (auto type = checkDatatype(rule->datatype, header.datatype, context.features); !type.ok()) {
+        return type;
+    }
+    if (rule->cas == CasRule::Zero && header.cas != 0) {
+        return fail(ResponseStatus::Einval, "Request must not include CAS");
+    }
+    return kOk;
+}
+
+}  // namespace eddy::mcbp

@@ -5,18 +5,20 @@
 // opcode (validators.cc): allowed extras lengths, whether a key is required / forbidden (and
 // ≤ 250 bytes), whether a value is allowed (and its size limit), which datatype bits may be set,
 // and whether CAS is allowed. A frame that passes may be executed without further shape checks.
-// Opcodes with no row are answered UnknownCommand.
+// Opcodes with no row are answered UnknownCommand. Checks run in a fixed order (magic, framing
+// extras, opcode, extras, key, value, datatype, CAS) and the first failure is returned. The
+// vbucket id is not checked yet.
 //
 // Thread contract: pure functions; the table is immutable.
 #pragma once
 
-#include <cstddef>
-#include <cstdint>
-#include <string_view>
-
 #include "protocol/feature.h"
 #include "protocol/frame.h"
 #include "protocol/status.h"
+
+#include <cstddef>
+#include <cstdint>
+#include <string_view>
 
 namespace eddy::mcbp {
 
@@ -37,7 +39,12 @@ struct ValidationResult {
 };
 
 /// Validates one client request (magic 0x80 or 0x08) that parseFrame() returned whole.
-[[nodiscard]] ValidationResult validateRequest(const Frame& frame, const ValidationContext& context);
+[[nodiscard]] ValidationResult validateRequest(const Frame& frame,
+                                               const ValidationContext& context);
+
+/// True when the validator table has a row for this opcode byte, i.e. the server accepts the
+/// command at all; validateRequest() answers UnknownCommand for every other byte.
+[[nodiscard]] bool hasValidator(uint8_t opcode);
 
 /// Request frame-info ids (the framing extras of an alt request).
 enum class FrameInfoId : uint8_t {

@@ -1,0 +1,51 @@
+#!/usr/bin/env python3
+"""Writes the seed corpus for eddy_fuzz_frames: a few small, valid MCBP request streams.
+
+Run from anywhere; rewrites tests/fuzz/corpus/. The files are committed, so this is only
+needed when a seed is added or changed.
+"""
+import pathlib
+import struct
+
+CORPUS = pathlib.Path(__file__).resolve().parent / "corpus"
+
+
+def request(opcode, key=b"", extras=b"", value=b"", *, cas=0, datatype=0, vbucket=0,
+            opaque=0x01020304, framing=b"", magic=None):
+    """One request frame; framing extras switch to the alt (0x08) layout."""
+    body = framing + extras + key + value
+    if framing or magic == 0x08:
+        header = struct.pack(">BBBBBBHIIQ", 0x08, opcode, len(framing), len(key), len(extras),
+                             datatype, vbucket, len(body), opaque, cas)
+    else:
+        header = struct.pack(">BBHBBHIIQ", magic or 0x80, opcode, len(key), len(extras),
+                             datatype, vbucket, len(body), opaque, cas)
+    return header + body
+
+
+SEEDS = {
+    "get": request(0x00, b"user:1"),
+    "set": request(0x01, b"user:1", struct.pack(">II", 0xdeadbeef, 0), b"x" * 64),
+    "set_json_cas": request(0x01, b"doc", struct.pack(">II", 0, 300), b'{"a":1}', cas=42,
+                            datatype=0x01),
+    "pipelined_getq_noop": request(0x09, b"a") + request(0x09, b"b") + request(0x0a),
+    "incr": request(0x05, b"counter", struct.pack(">QQI", 1, 0, 0)),
+    "hello": request(0x1f, b"fuzz/1.0", value=struct.pack(">HHHH", 0x07, 0x0b, 0x10, 0x03)),
+    "get_error_map": request(0xfe, value=struct.pack(">H", 2)),
+    "stat_group": request(0x10, b"timings"),
+    "flush_delay": request(0x08, extras=struct.pack(">I", 10)),
+    "alt_get_barrier": request(0x00, b"k", framing=b"\x00"),
+    "alt_set_durability": request(0x01, b"k", struct.pack(">II", 0, 0), b"v",
+                                  framing=b"\x13\x01\x00\x64"),
+    "truncated_set": request(0x01, b"user:1", struct.pack(">II", 0, 0), b"x" * 16)[:30],
+}
+
+
+def main():
+    CORPUS.mkdir(exist_ok=True)
+    for name, data in SEEDS.items():
+        (CORPUS / name).write_bytes(data)
+
+
+if __name__ == "__main__":
+    main()
