@@ -118,7 +118,7 @@ public:
 
     /// One STAT group; `group` is empty for the default group.
     virtual Status getStats(CookieIface& cookie, std::string_view group, std::string_view value,
-                            const AddStatFn& addStat) = 0;
+                            const AddStatFn& add_stat) = 0;
 
     /// An opcode the front end does not handle itself. NotSupported if unknown to the engine.
     virtual Status unknownCommand(CookieIface& cookie, const EngineCommand& command,

@@ -30,6 +30,10 @@ EventLoopThread::EventLoopThread(std::string name) : name_(std::move(name)) {
 EventLoopThread::~EventLoopThread() {
     stop();
     join();
+    {
+        // Wait out a poster that is still inside post().
+        MutexLock lock(mutex_);
+    }
     event_free(wake_event_);
     close(wake_fd_);
     event_base_free(base_);
@@ -45,13 +49,11 @@ void EventLoopThread::start() {
 }
 
 void EventLoopThread::post(std::function<void()> job) {
-    bool wake = false;
-    {
-        MutexLock lock(mutex_);
-        jobs_.push_back(std::move(job));
-        wake = jobs_.size() == 1;
-    }
-    if (wake) {
+    // The eventfd is written under the lock: once the loop may have run this job (and its owner
+    // may be tearing the loop down), the poster must be done with wake_fd_.
+    MutexLock lock(mutex_);
+    jobs_.push_back(std::move(job));
+    if (jobs_.size() == 1) {
         const uint64_t one = 1;
         while (write(wake_fd_, &one, sizeof(one)) < 0 && errno == EINTR) {
         }

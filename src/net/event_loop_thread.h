@@ -5,8 +5,9 @@
 // Everything registered on base() is touched only by the loop thread.
 //
 // Implementation: jobs sit in a mutex-guarded vector; the poster that turns it from empty to
-// non-empty writes an eventfd, whose read event wakes the loop, which swaps the vector out and
-// runs the jobs in order. The eventfd is read before the swap, so a job posted while the loop is
+// non-empty writes an eventfd (still holding the lock, so no poster touches the eventfd after
+// its job may have run), whose read event wakes the loop, which swaps the vector out and runs
+// the jobs in order. The eventfd is read before the swap, so a job posted while the loop is
 // running is either in this swap or has written the eventfd again.
 //
 // Thread contract: post(), stop() and isLoopThread() are callable from any thread; base() and

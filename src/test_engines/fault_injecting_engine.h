@@ -17,12 +17,12 @@
 // destructor drains (every pending notification is delivered) and joins.
 #pragma once
 
+#include "eddy/engine_iface.h"
+
 #include <cstdint>
 #include <memory>
 #include <optional>
 #include <string_view>
-
-#include "eddy/engine_iface.h"
 
 namespace eddy::test_engines {
 
