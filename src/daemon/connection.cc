@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <array>
 #include <cerrno>
 #include <cstring>
 
@@ -31,6 +32,8 @@ constexpr size_t kMaxReadPerEvent = 512 * 1024;
 constexpr size_t kBlockedReadAhead = 1024 * 1024;
 /// Values at least this large are queued by reference instead of copied.
 constexpr size_t kReferenceThreshold = 4096;
+/// Extras + key up to this size are copied into the output queue together with the header.
+constexpr size_t kCoalesceLimit = 512;
 /// An idle input buffer larger than this is given back.
 constexpr size_t kInputShrinkSize = 256 * 1024;
 
@@ -128,12 +131,16 @@ bool Connection::readFromSocket() {
         }
         const ssize_t got = ::read(fd_, input_.data() + input_end_, input_.size() - input_end_);
         if (got > 0) {
+            const bool filled = static_cast<size_t>(got) == input_.size() - input_end_;
             input_end_ += static_cast<size_t>(got);
             total += static_cast<size_t>(got);
-            server().stats().bytes_read.fetch_add(static_cast<uint64_t>(got),
-                                                  std::memory_order_relaxed);
+            front_end_.stats().add(front_end_.stats().bytes_read, static_cast<uint64_t>(got));
             last_activity_ = std::chrono::steady_clock::now();
             if (cookie_.isBlocked() && pendingInput().size() >= kBlockedReadAhead) {
+                break;
+            }
+            if (!filled) {
+                // A short read drained the socket; asking again would only return EAGAIN.
                 break;
             }
             continue;
@@ -218,7 +225,7 @@ bool Connection::executeCookie() {
     const Status status = executeCommand(cookie_);
     if (status == Status::WouldBlock) {
         cookie_.setBlocked(true);
-        server().stats().would_block.fetch_add(1, std::memory_order_relaxed);
+        front_end_.stats().add(front_end_.stats().would_block, 1);
         return false;
     }
     if (status == Status::Disconnect) {
@@ -334,6 +341,15 @@ bool Connection::queueResponseHeader(const Cookie& cookie, mcbp::ResponseStatus 
     fields.key_length = static_cast<uint16_t>(key.size());
     fields.value_length = static_cast<uint32_t>(value_length);
     const auto header = mcbp::encodeResponseHeader(fields);
+    if (extras.size() + key.size() <= kCoalesceLimit) {
+        // One copy into the output queue instead of three.
+        std::array<char, mcbp::kHeaderSize + kCoalesceLimit> joined;
+        std::memcpy(joined.data(), header.data(), header.size());
+        std::memcpy(joined.data() + header.size(), extras.data(), extras.size());
+        std::memcpy(joined.data() + header.size() + extras.size(), key.data(), key.size());
+        evbuffer_add(output_, joined.data(), header.size() + extras.size() + key.size());
+        return true;
+    }
     evbuffer_add(output_, header.data(), header.size());
     evbuffer_add(output_, extras.data(), extras.size());
     evbuffer_add(output_, key.data(), key.size());
@@ -402,8 +418,8 @@ void Connection::flushOutput() {
            (state_ == State::Running || state_ == State::Draining)) {
         const int written = evbuffer_write(output_, fd_);
         if (written > 0) {
-            server().stats().bytes_written.fetch_add(static_cast<uint64_t>(written),
-                                                     std::memory_order_relaxed);
+            front_end_.stats().add(front_end_.stats().bytes_written,
+                                   static_cast<uint64_t>(written));
             continue;
         }
         if (written < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)) {

@@ -11,7 +11,9 @@
 // to the loop); everything else runs on the loop thread.
 #pragma once
 
+#include <atomic>
 #include <cstddef>
+#include <cstdint>
 #include <functional>
 #include <memory>
 #include <string>
@@ -26,6 +28,21 @@ namespace eddy::daemon {
 
 class Connection;
 class Server;
+
+/// Counters of one front-end thread. Only that thread writes them (a relaxed load + store, no
+/// read-modify-write); any thread may read them for STAT, and the daemon sums all threads.
+/// Keeping them per thread keeps the hot path free of cache lines shared between cores.
+struct alignas(64) FrontEndStats {
+    std::atomic<uint64_t> bytes_read{0};
+    std::atomic<uint64_t> bytes_written{0};
+    std::atomic<uint64_t> would_block{0};
+
+    /// Adds `amount` to a counter of this thread (owner thread only).
+    static void add(std::atomic<uint64_t>& counter, uint64_t amount) {
+        counter.store(counter.load(std::memory_order_relaxed) + amount,
+                      std::memory_order_relaxed);
+    }
+};
 
 class FrontEnd {
 public:
@@ -46,6 +63,9 @@ public:
     [[nodiscard]] Server& server() const { return server_; }
     [[nodiscard]] event_base* base() const { return loop_.base(); }
     [[nodiscard]] size_t index() const { return index_; }
+    /// Written by this thread only; readable anywhere.
+    [[nodiscard]] FrontEndStats& stats() { return stats_; }
+    [[nodiscard]] const FrontEndStats& stats() const { return stats_; }
 
     /// Destroys `connection` if it is Dead. Loop thread, at the end of a callback.
     void reapIfDead(Connection& connection);
@@ -62,6 +82,7 @@ private:
     net::EventLoopThread loop_;
     event* idle_timer_ = nullptr;
     bool shutting_down_ = false;
+    FrontEndStats stats_;
     std::unordered_map<Connection*, std::unique_ptr<Connection>> connections_;
 };
 

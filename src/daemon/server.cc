@@ -63,6 +63,17 @@ void Server::notifyIoComplete(CookieIface& cookie_iface, Status status) {
     });
 }
 
+FrontEndTotals Server::frontEndTotals() const {
+    FrontEndTotals totals;
+    for (const auto& front_end : front_ends_) {
+        const FrontEndStats& stats = front_end->stats();
+        totals.bytes_read += stats.bytes_read.load(std::memory_order_relaxed);
+        totals.bytes_written += stats.bytes_written.load(std::memory_order_relaxed);
+        totals.would_block += stats.would_block.load(std::memory_order_relaxed);
+    }
+    return totals;
+}
+
 void Server::requestShutdown() {
     const uint64_t one = 1;
     [[maybe_unused]] const ssize_t written = write(shutdown_fd_, &one, sizeof(one));

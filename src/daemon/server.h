@@ -32,13 +32,18 @@ namespace eddy::daemon {
 
 class FrontEnd;
 
-/// Daemon-wide counters for the default STAT group.
+/// Daemon-wide connection counters for the default STAT group (per-thread I/O counters live in
+/// FrontEndStats).
 struct ServerStats {
     std::atomic<uint64_t> curr_connections{0};
     std::atomic<uint64_t> total_connections{0};
-    std::atomic<uint64_t> bytes_read{0};
-    std::atomic<uint64_t> bytes_written{0};
-    std::atomic<uint64_t> would_block{0};
+};
+
+/// The sum of every front-end thread's counters.
+struct FrontEndTotals {
+    uint64_t bytes_read = 0;
+    uint64_t bytes_written = 0;
+    uint64_t would_block = 0;
 };
 
 class Server final : public ServerApi {
@@ -58,6 +63,8 @@ public:
     [[nodiscard]] EngineIface& engine() const { return *engine_; }
     [[nodiscard]] ServerStats& stats() { return stats_; }
     [[nodiscard]] size_t threadCount() const { return front_ends_.size(); }
+    /// Sums the front-end threads' counters. Any thread while the server runs.
+    [[nodiscard]] FrontEndTotals frontEndTotals() const;
     [[nodiscard]] std::chrono::steady_clock::time_point startTime() const { return start_time_; }
 
     void notifyIoComplete(CookieIface& cookie, Status status) override;

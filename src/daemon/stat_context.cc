@@ -11,6 +11,7 @@
 #include "common/clock.h"
 #include "daemon/connection.h"
 #include "daemon/cookie.h"
+#include "daemon/front_end.h"
 #include "daemon/server.h"
 
 namespace eddy::daemon {
@@ -70,9 +71,10 @@ void StatContext::addDaemonStats() {
     add("threads", server.threadCount());
     add("curr_connections", stats.curr_connections.load(std::memory_order_relaxed));
     add("total_connections", stats.total_connections.load(std::memory_order_relaxed));
-    add("bytes_read", stats.bytes_read.load(std::memory_order_relaxed));
-    add("bytes_written", stats.bytes_written.load(std::memory_order_relaxed));
-    add("cmd_would_block", stats.would_block.load(std::memory_order_relaxed));
+    const FrontEndTotals totals = server.frontEndTotals();
+    add("bytes_read", totals.bytes_read);
+    add("bytes_written", totals.bytes_written);
+    add("cmd_would_block", totals.would_block);
     add("max_packet_size", server.settings().max_packet_size);
     add("item_size_max", server.settings().item_size_max);
 }

@@ -13,8 +13,9 @@
 // (CAS check, add/replace existence test, append, arithmetic, touch, lazy expiry) happens under
 // that single shard lock, which makes each command atomic per key. No call holds two shard
 // locks at once (flush and the stats walk take them one after the other), so there is no lock
-// order to respect. State outside the shards is lock-free: the CAS counter and the operation
-// counters are atomics (the counters relaxed, only read for STAT). `bytes` and `curr_items` are
+// order to respect. The CAS counter is one lock-free atomic; the operation counters are relaxed
+// atomics kept per shard (so two threads on different keys do not share a counter cache line)
+// and summed when STAT reads them. `bytes` and `curr_items` are
 // computed by summing the shards under their locks, so they are exact for each shard even under
 // concurrent writes.
 // Thread contract: every EngineIface method may be called concurrently from any thread.
@@ -31,7 +32,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
-#include <unordered_map>
+#include <unordered_set>
 #include <utility>
 
 namespace eddy::engine {
@@ -88,33 +89,56 @@ uint64_t read(const std::atomic<uint64_t>& counter) {
     return counter.load(std::memory_order_relaxed);
 }
 
-/// std::hash over string_view, usable for lookups by string_view in a map keyed by std::string.
+/// std::hash over the key bytes.
 struct KeyHash {
-    using is_transparent = void;  // NOLINT(readability-identifier-naming): std spelling
     size_t operator()(std::string_view key) const noexcept {
         return std::hash<std::string_view>{}(key);
     }
 };
 
-using ItemMap = std::unordered_map<std::string, ItemPtr, KeyHash, std::equal_to<>>;
+/// One document in a shard's set. The set is keyed by the item's own key bytes, so a document
+/// costs one allocation (the item) and a lookup touches no separate key string. `item` is
+/// mutable because replacing it with a newer version of the same key keeps the hash unchanged.
+struct Entry {
+    mutable ItemPtr item;
+};
+
+struct EntryHash {
+    using is_transparent = void;  // NOLINT(readability-identifier-naming): std spelling
+    size_t operator()(std::string_view key) const noexcept { return KeyHash{}(key); }
+    size_t operator()(const Entry& entry) const noexcept { return KeyHash{}(entry.item->key()); }
+};
+
+struct EntryEqual {
+    using is_transparent = void;  // NOLINT(readability-identifier-naming): std spelling
+    bool operator()(const Entry& a, const Entry& b) const { return a.item->key() == b.item->key(); }
+    bool operator()(std::string_view key, const Entry& entry) const {
+        return key == entry.item->key();
+    }
+    bool operator()(const Entry& entry, std::string_view key) const {
+        return entry.item->key() == key;
+    }
+};
+
+using ItemSet = std::unordered_set<Entry, EntryHash, EntryEqual>;
 
 /// One stripe of the table: a map and the bytes its items occupy, both under mutex_.
 /// alignas keeps two shards' mutexes off the same cache line.
 class alignas(64) Shard {
 public:
-    using Iterator = ItemMap::iterator;
+    using Iterator = ItemSet::iterator;
 
     Mutex& mutex() RETURN_CAPABILITY(mutex_) { return mutex_; }
 
     /// The live item for `key`, or end(). An expired item is erased on the way (and counted).
-    Iterator findLive(std::string_view key, uint32_t now, Counters& counters) REQUIRES(mutex_) {
+    Iterator findLive(std::string_view key, uint32_t now) REQUIRES(mutex_) {
         auto it = items_.find(key);
         if (it == items_.end()) {
             return it;
         }
-        if (clock::isExpired(it->second->expiry(), now)) {
+        if (clock::isExpired(it->item->expiry(), now)) {
             erase(it);
-            bump(counters.expired_items);
+            bump(counters_.expired_items);
             return items_.end();
         }
         return it;
@@ -124,20 +148,19 @@ public:
 
     /// Puts `item` in place of the one at `it`.
     void replace(Iterator it, ItemPtr item) REQUIRES(mutex_) {
-        bytes_ -= it->second->footprint();
+        bytes_ -= it->item->footprint();
         bytes_ += item->footprint();
-        it->second = std::move(item);
+        it->item = std::move(item);
     }
 
     /// Adds `item` under a key known to be absent.
     void insert(ItemPtr item) REQUIRES(mutex_) {
         bytes_ += item->footprint();
-        std::string key(item->key());
-        items_.emplace(std::move(key), std::move(item));
+        items_.insert(Entry{std::move(item)});
     }
 
     void erase(Iterator it) REQUIRES(mutex_) {
-        bytes_ -= it->second->footprint();
+        bytes_ -= it->item->footprint();
         items_.erase(it);
     }
 
@@ -146,12 +169,19 @@ public:
         bytes_ = 0;
     }
 
+    /// This shard's share of the operation counters (bumped without the lock; relaxed).
+    Counters& counters() { return counters_; }
+    const Counters& counters() const { return counters_; }
+
     size_t itemCount() const REQUIRES(mutex_) { return items_.size(); }
     size_t bytes() const REQUIRES(mutex_) { return bytes_; }
 
 private:
     Mutex mutex_;
-    ItemMap items_ GUARDED_BY(mutex_);
+    // Counters live with the shard, not the bucket, so threads working on different keys do
+    // not bounce one cache line between cores on every operation.
+    Counters counters_;
+    ItemSet items_ GUARDED_BY(mutex_);
     size_t bytes_ GUARDED_BY(mutex_) = 0;
 };
 
@@ -203,46 +233,45 @@ private:
     const size_t max_value_size_;
     const std::function<uint32_t()> now_;
     std::atomic<uint64_t> last_cas_{0};
-    Counters counters_;
     std::array<Shard, kShardCount> shards_;
 };
 
 Status MemoryBucket::get(CookieIface&, DocKey key, Vbid, ItemPtr& out) {
-    bump(counters_.cmd_get);
-    const uint32_t now = now_();
     Shard& shard = shardFor(key.bytes());
+    bump(shard.counters().cmd_get);
+    const uint32_t now = now_();
     {
         MutexLock lock(shard.mutex());
-        auto it = shard.findLive(key.bytes(), now, counters_);
+        auto it = shard.findLive(key.bytes(), now);
         if (it != shard.end()) {
-            out = it->second;
-            bump(counters_.get_hits);
+            out = it->item;
+            bump(shard.counters().get_hits);
             return Status::Success;
         }
     }
-    bump(counters_.get_misses);
+    bump(shard.counters().get_misses);
     return Status::KeyNotFound;
 }
 
 Status MemoryBucket::getAndTouch(CookieIface&, DocKey key, Vbid, uint32_t exptime, ItemPtr& out) {
-    bump(counters_.cmd_touch);
+    Shard& shard = shardFor(key.bytes());
+    bump(shard.counters().cmd_touch);
     const uint32_t now = now_();
     const uint32_t expiry = clock::expiryFromProtocol(exptime, now);
-    Shard& shard = shardFor(key.bytes());
     {
         MutexLock lock(shard.mutex());
-        auto it = shard.findLive(key.bytes(), now, counters_);
+        auto it = shard.findLive(key.bytes(), now);
         if (it != shard.end()) {
-            const Item& old = *it->second;
+            const Item& old = *it->item;
             auto touched = std::make_shared<const Item>(old.key(), old.value(), old.flags(), expiry,
                                                         nextCas(), old.datatype());
             out = touched;
             shard.replace(it, std::move(touched));
-            bump(counters_.touch_hits);
+            bump(shard.counters().touch_hits);
             return Status::Success;
         }
     }
-    bump(counters_.touch_misses);
+    bump(shard.counters().touch_misses);
     return Status::KeyNotFound;
 }
 
@@ -276,26 +305,26 @@ Status MemoryBucket::checkStore(const StoreRequest& request, const Item* existin
 }
 
 Status MemoryBucket::store(CookieIface&, const StoreRequest& request, MutationResult& result) {
-    bump(counters_.cmd_set);
+    const std::string_view key = request.key.bytes();
+    Shard& shard = shardFor(key);
+    bump(shard.counters().cmd_set);
     if (request.value.size() > max_value_size_) {
         return Status::TooBig;
     }
     if (request.semantics == StoreSemantics::Add && request.cas != 0) {
         return Status::InvalidArguments;
     }
-    const std::string_view key = request.key.bytes();
     const uint32_t now = now_();
-    Shard& shard = shardFor(key);
     MutexLock lock(shard.mutex());
-    auto it = shard.findLive(key, now, counters_);
-    const Item* existing = it != shard.end() ? it->second.get() : nullptr;
+    auto it = shard.findLive(key, now);
+    const Item* existing = it != shard.end() ? it->item.get() : nullptr;
 
     const Status status = checkStore(request, existing);
     if (request.cas != 0) {
         if (existing == nullptr) {
-            bump(counters_.cas_misses);
+            bump(shard.counters().cas_misses);
         } else if (status == Status::KeyExists) {
-            bump(counters_.cas_badval);
+            bump(shard.counters().cas_badval);
         }
     }
     if (status != Status::Success) {
@@ -325,9 +354,9 @@ Status MemoryBucket::store(CookieIface&, const StoreRequest& request, MutationRe
     } else {
         shard.insert(std::move(item));
     }
-    bump(counters_.total_items);
+    bump(shard.counters().total_items);
     if (request.cas != 0) {
-        bump(counters_.cas_hits);
+        bump(shard.counters().cas_hits);
     }
     result.cas = cas;
     return Status::Success;
@@ -338,30 +367,30 @@ Status MemoryBucket::remove(CookieIface&, DocKey key, Vbid, Cas cas, MutationRes
     Shard& shard = shardFor(key.bytes());
     {
         MutexLock lock(shard.mutex());
-        auto it = shard.findLive(key.bytes(), now, counters_);
+        auto it = shard.findLive(key.bytes(), now);
         if (it != shard.end()) {
-            if (cas != 0 && it->second->cas() != cas) {
+            if (cas != 0 && it->item->cas() != cas) {
                 return Status::KeyExists;
             }
             shard.erase(it);
             result.cas = nextCas();
-            bump(counters_.delete_hits);
+            bump(shard.counters().delete_hits);
             return Status::Success;
         }
     }
-    bump(counters_.delete_misses);
+    bump(shard.counters().delete_misses);
     return Status::KeyNotFound;
 }
 
 Status MemoryBucket::arithmetic(CookieIface&, const ArithmeticRequest& request, uint64_t& value,
                                 MutationResult& result) {
-    auto& hits = request.increment ? counters_.incr_hits : counters_.decr_hits;
-    auto& misses = request.increment ? counters_.incr_misses : counters_.decr_misses;
     const std::string_view key = request.key.bytes();
-    const uint32_t now = now_();
     Shard& shard = shardFor(key);
+    auto& hits = request.increment ? shard.counters().incr_hits : shard.counters().decr_hits;
+    auto& misses = request.increment ? shard.counters().incr_misses : shard.counters().decr_misses;
+    const uint32_t now = now_();
     MutexLock lock(shard.mutex());
-    auto it = shard.findLive(key, now, counters_);
+    auto it = shard.findLive(key, now);
 
     uint64_t counter = 0;
     uint32_t flags = 0;
@@ -375,7 +404,7 @@ Status MemoryBucket::arithmetic(CookieIface&, const ArithmeticRequest& request, 
         counter = request.initial;
         expiry = clock::expiryFromProtocol(request.exptime, now);
     } else {
-        const Item& old = *it->second;
+        const Item& old = *it->item;
         const auto parsed = parseCounter(old.value());
         if (!parsed) {
             return Status::DeltaBadValue;
@@ -401,14 +430,14 @@ Status MemoryBucket::arithmetic(CookieIface&, const ArithmeticRequest& request, 
     } else {
         shard.replace(it, std::move(item));
     }
-    bump(counters_.total_items);
+    bump(shard.counters().total_items);
     value = counter;
     result.cas = cas;
     return Status::Success;
 }
 
 Status MemoryBucket::flush(CookieIface&) {
-    bump(counters_.cmd_flush);
+    bump(shards_.front().counters().cmd_flush);
     for (Shard& shard : shards_) {
         MutexLock lock(shard.mutex());
         shard.clear();
@@ -428,6 +457,13 @@ Status MemoryBucket::getStats(CookieIface&, std::string_view group, std::string_
         items += shard.itemCount();
         bytes += shard.bytes();
     }
+    auto total = [this](std::atomic<uint64_t> Counters::*counter) {
+        uint64_t sum = 0;
+        for (const Shard& shard : shards_) {
+            sum += read(shard.counters().*counter);
+        }
+        return sum;
+    };
     auto emit = [&add_stat](std::string_view name, uint64_t number) {
         std::array<char, kMaxCounterDigits> digits{};
         const auto printed = std::to_chars(digits.data(), digits.data() + digits.size(), number);
@@ -435,26 +471,26 @@ Status MemoryBucket::getStats(CookieIface&, std::string_view group, std::string_
                  std::string_view(digits.data(), static_cast<size_t>(printed.ptr - digits.data())));
     };
     emit("curr_items", items);
-    emit("total_items", read(counters_.total_items));
+    emit("total_items", total(&Counters::total_items));
     emit("bytes", bytes);
-    emit("cmd_get", read(counters_.cmd_get));
-    emit("get_hits", read(counters_.get_hits));
-    emit("get_misses", read(counters_.get_misses));
-    emit("cmd_set", read(counters_.cmd_set));
-    emit("delete_hits", read(counters_.delete_hits));
-    emit("delete_misses", read(counters_.delete_misses));
-    emit("incr_hits", read(counters_.incr_hits));
-    emit("incr_misses", read(counters_.incr_misses));
-    emit("decr_hits", read(counters_.decr_hits));
-    emit("decr_misses", read(counters_.decr_misses));
-    emit("cas_hits", read(counters_.cas_hits));
-    emit("cas_misses", read(counters_.cas_misses));
-    emit("cas_badval", read(counters_.cas_badval));
-    emit("touch_hits", read(counters_.touch_hits));
-    emit("touch_misses", read(counters_.touch_misses));
-    emit("cmd_touch", read(counters_.cmd_touch));
-    emit("cmd_flush", read(counters_.cmd_flush));
-    emit("expired_items", read(counters_.expired_items));
+    emit("cmd_get", total(&Counters::cmd_get));
+    emit("get_hits", total(&Counters::get_hits));
+    emit("get_misses", total(&Counters::get_misses));
+    emit("cmd_set", total(&Counters::cmd_set));
+    emit("delete_hits", total(&Counters::delete_hits));
+    emit("delete_misses", total(&Counters::delete_misses));
+    emit("incr_hits", total(&Counters::incr_hits));
+    emit("incr_misses", total(&Counters::incr_misses));
+    emit("decr_hits", total(&Counters::decr_hits));
+    emit("decr_misses", total(&Counters::decr_misses));
+    emit("cas_hits", total(&Counters::cas_hits));
+    emit("cas_misses", total(&Counters::cas_misses));
+    emit("cas_badval", total(&Counters::cas_badval));
+    emit("touch_hits", total(&Counters::touch_hits));
+    emit("touch_misses", total(&Counters::touch_misses));
+    emit("cmd_touch", total(&Counters::cmd_touch));
+    emit("cmd_flush", total(&Counters::cmd_flush));
+    emit("expired_items", total(&Counters::expired_items));
     return Status::Success;
 }
 
