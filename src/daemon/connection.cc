@@ -343,11 +343,12 @@ bool Connection::queueResponseHeader(const Cookie& cookie, mcbp::ResponseStatus 
     const auto header = mcbp::encodeResponseHeader(fields);
     if (extras.size() + key.size() <= kCoalesceLimit) {
         // One copy into the output queue instead of three.
+        // (std::copy, not memcpy: an empty view may have a null data pointer.)
         std::array<char, mcbp::kHeaderSize + kCoalesceLimit> joined;
-        std::memcpy(joined.data(), header.data(), header.size());
-        std::memcpy(joined.data() + header.size(), extras.data(), extras.size());
-        std::memcpy(joined.data() + header.size() + extras.size(), key.data(), key.size());
-        evbuffer_add(output_, joined.data(), header.size() + extras.size() + key.size());
+        char* end = std::copy(header.begin(), header.end(), joined.data());
+        end = std::copy(extras.begin(), extras.end(), end);
+        end = std::copy(key.begin(), key.end(), end);
+        evbuffer_add(output_, joined.data(), static_cast<size_t>(end - joined.data()));
         return true;
     }
     evbuffer_add(output_, header.data(), header.size());
