@@ -1,0 +1,56 @@
+# eddy: the two commands that matter are `make run` and `make test` (see README.md).
+#
+#   make run     install deps, build the release eddyd, run it on 127.0.0.1:11210 (data in ./data)
+#   make test    install deps, format check, release + ASan/UBSan + TSan builds with ctest, fuzz smoke
+#   make build   release build of everything
+#   make format  apply clang-format to every C++ source
+#   make tidy    clang-tidy over src/ and programs/ (uses the tsan build's compile_commands.json)
+#   make bench   release build, then eddyd vs Debian's memcached under memcaslap
+#   make clean   remove the preset build trees (build/release, build/asan-ubsan, ...)
+#
+# Variables: HOST, PORT, THREADS (make run); BENCH_ARGS (make bench), e.g.
+#   make bench BENCH_ARGS="--threads 2 --duration 20s"
+
+HOST ?= 127.0.0.1
+PORT ?= 11210
+THREADS ?= 2
+DATA_DIR ?= ./data
+BENCH_ARGS ?=
+
+EDDYD := build/release/programs/eddyd/eddyd
+PRESETS := release debug asan-ubsan tsan
+
+.PHONY: run test build format check-format tidy bench clean deps
+
+deps:
+	scripts/install-deps.sh
+
+run: deps
+	cmake --preset release
+	cmake --build --preset release --target eddyd
+	mkdir -p $(DATA_DIR)
+	exec $(EDDYD) --host $(HOST) --port $(PORT) --threads $(THREADS) --data-dir $(DATA_DIR)
+
+test:
+	scripts/run-tests.sh
+
+build: deps
+	cmake --preset release
+	cmake --build --preset release
+
+format:
+	scripts/check-format.sh --fix
+
+check-format:
+	scripts/check-format.sh
+
+tidy:
+	scripts/run-tidy.sh
+
+bench: deps
+	cmake --preset release
+	cmake --build --preset release --target eddyd
+	benchmarks/compare-memcached.sh --eddyd $(EDDYD) $(BENCH_ARGS)
+
+clean:
+	rm -rf $(addprefix build/,$(PRESETS)) build/logs

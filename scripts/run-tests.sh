@@ -1,0 +1,98 @@
+#!/usr/bin/env bash
+# The whole test run behind `make test` and .ci/run. Stages, in order:
+#
+#   deps        scripts/install-deps.sh
+#   format      scripts/check-format.sh (clang-format drift fails)
+#   release     gcc RelWithDebInfo: configure, build, ctest      (CMake preset "release")
+#   asan-ubsan  clang ASan+UBSan + fuzzers: configure, build, ctest (preset "asan-ubsan")
+#   tsan        clang TSan: configure, build, ctest               (preset "tsan")
+#   fuzz        tests/fuzz/run-smoke.sh on the asan-ubsan libFuzzer target, 60 s
+#
+#   scripts/run-tests.sh                 # every stage
+#   scripts/run-tests.sh format release  # just these, in the order given
+#
+# Every stage runs even when an earlier one failed; each stage's output also goes to
+# build/logs/<stage>.log. The last lines are one summary line per stage and then exactly
+# "N passed, N failed". Exit status 0 only when every stage passed.
+set -uo pipefail
+
+repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+cd "$repo"
+
+readonly all_stages=(deps format release asan-ubsan tsan fuzz)
+readonly fuzz_target=build/asan-ubsan/tests/fuzz/eddy_fuzz_frames
+readonly fuzz_seconds=${EDDY_FUZZ_SECONDS:-60}
+logs=$repo/build/logs
+
+stages=("$@")
+if ((${#stages[@]} == 0)); then
+    stages=("${all_stages[@]}")
+fi
+for stage in "${stages[@]}"; do
+    if [[ " ${all_stages[*]} " != *" $stage "* ]]; then
+        echo "run-tests: unknown stage '$stage' (stages: ${all_stages[*]})" >&2
+        exit 2
+    fi
+done
+
+# The sanitizer settings of the CMake test presets, also for the fuzz stage.
+export ASAN_OPTIONS=${ASAN_OPTIONS:-abort_on_error=1:detect_leaks=1}
+export UBSAN_OPTIONS=${UBSAN_OPTIONS:-halt_on_error=1:print_stacktrace=1}
+export TSAN_OPTIONS=${TSAN_OPTIONS:-halt_on_error=1:second_deadlock_stack=1}
+
+preset_stage() {
+    local preset=$1
+    cmake --preset "$preset" &&
+        cmake --build --preset "$preset" &&
+        ctest --preset "$preset"
+}
+
+fuzz_stage() {
+    if [[ ! -x tests/fuzz/run-smoke.sh ]]; then
+        echo "FAIL: tests/fuzz/run-smoke.sh is missing or not executable; the fuzz smoke stage cannot run"
+        return 1
+    fi
+    if [[ ! -x $fuzz_target ]]; then
+        echo "FAIL: $fuzz_target was not built (the asan-ubsan stage builds it)"
+        return 1
+    fi
+    tests/fuzz/run-smoke.sh "$fuzz_target" "$fuzz_seconds"
+}
+
+run_stage() {
+    local stage=$1
+    case $stage in
+    deps) scripts/install-deps.sh ;;
+    format) scripts/check-format.sh ;;
+    release | asan-ubsan | tsan) preset_stage "$stage" ;;
+    fuzz) fuzz_stage ;;
+    esac
+}
+
+mkdir -p "$logs"
+summary=()
+passed=0
+failed=0
+for stage in "${stages[@]}"; do
+    echo
+    echo "======== stage $stage ========"
+    start=$SECONDS
+    run_stage "$stage" 2>&1 | tee "$logs/$stage.log"
+    status=${PIPESTATUS[0]}
+    elapsed=$((SECONDS - start))
+    if ((status == 0)); then
+        passed=$((passed + 1))
+        summary+=("$(printf 'PASS  %-11s %5ds' "$stage" "$elapsed")")
+    else
+        failed=$((failed + 1))
+        summary+=("$(printf 'FAIL  %-11s %5ds  exit %d, log: build/logs/%s.log' \
+            "$stage" "$elapsed" "$status" "$stage")")
+    fi
+    echo "======== stage $stage: $( ((status == 0)) && echo passed || echo FAILED) in ${elapsed}s ========"
+done
+
+echo
+echo "======== summary ========"
+printf '%s\n' "${summary[@]}"
+echo "$passed passed, $failed failed"
+((failed == 0))
