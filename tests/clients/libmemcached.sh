@@ -1,13 +1,15 @@
 #!/usr/bin/env bash
-# clients.memccapable: libmemcached's compliance tester (memccapable, binary protocol only)
-# against a real eddyd.
+# clients.libmemcached: libmemcached-tools against a real eddyd: the compliance tester
+# (memccapable, binary protocol only), then memcstat (VERSION + STAT, as libmemcached clients
+# do on connect) and a memccp / memccat round trip of a file.
 #
-#   tests/clients/memccapable.sh <path/to/eddyd> [extra memccapable args...]
+#   tests/clients/libmemcached.sh <path/to/eddyd> [extra memccapable args...]
 #
 # Starts eddyd on 127.0.0.1, port 0, two front-end threads, a throw-away data dir, and learns the
-# port from --port-file. Passes when memccapable exits 0 and prints "All tests passed", and eddyd
-# then stops on SIGTERM with exit status 0 and no sanitizer report. On failure it prints
-# memccapable's output and eddyd's output.
+# port from --port-file. Passes when memccapable exits 0 and prints "All tests passed", memcstat
+# shows the server's stats, the file comes back byte for byte, and eddyd then stops on SIGTERM
+# with exit status 0 and no sanitizer report. On failure it prints the clients' and eddyd's
+# output.
 set -euo pipefail
 
 readonly START_TIMEOUT_S=${EDDY_START_TIMEOUT:-30}
@@ -105,6 +107,23 @@ if ! grep -q 'All tests passed' "$workdir/memccapable.log"; then
     problems+=("memccapable did not print 'All tests passed'")
 fi
 
+# memcstat: libmemcached parses the VERSION reply (a major version of 0 is refused) and lists
+# the STAT default group.
+servers=--servers=127.0.0.1:$port
+if ! timeout 30 memcstat "$servers" --binary >"$workdir/memcstat.log" 2>&1 ||
+    ! grep -q 'curr_connections' "$workdir/memcstat.log"; then
+    problems+=("memcstat failed: $(head -c 500 "$workdir/memcstat.log")")
+fi
+
+# memccp stores a file under its base name; memccat prints it back followed by a newline.
+head -c 100000 /dev/urandom | base64 >"$workdir/payload.txt"
+{ cat "$workdir/payload.txt"; echo; } >"$workdir/payload.expected"
+if ! (cd "$workdir" && timeout 30 memccp "$servers" --binary payload.txt) ||
+    ! timeout 30 memccat "$servers" --binary payload.txt >"$workdir/payload.back" ||
+    ! cmp -s "$workdir/payload.expected" "$workdir/payload.back"; then
+    problems+=("memccp/memccat round trip did not return the file unchanged")
+fi
+
 # Stop eddyd: SIGTERM must give a clean exit with status 0.
 if kill -0 "$eddyd_pid" 2>/dev/null; then
     kill -TERM "$eddyd_pid"
@@ -134,4 +153,4 @@ if ((${#problems[@]} > 0)); then
     show_eddyd_output
     exit 1
 fi
-echo "PASS: memccapable binary suite against eddyd ($(grep -c '\[pass\]' "$workdir/memccapable.log") tests passed)"
+echo "PASS: memccapable binary suite ($(grep -c '\[pass\]' "$workdir/memccapable.log") tests), memcstat and memccp/memccat against eddyd"
