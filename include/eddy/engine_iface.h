@@ -17,14 +17,14 @@
 // touches a cookie.
 #pragma once
 
-#include <cstdint>
-#include <functional>
-#include <string_view>
-
 #include "eddy/cookie_iface.h"
 #include "eddy/item.h"
 #include "eddy/status.h"
 #include "eddy/types.h"
+
+#include <cstdint>
+#include <functional>
+#include <string_view>
 
 namespace eddy {
 

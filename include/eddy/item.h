@@ -6,12 +6,12 @@
 // Thread contract: immutable after construction; ItemPtr may be copied and read on any thread.
 #pragma once
 
+#include "eddy/types.h"
+
 #include <cstdint>
 #include <memory>
 #include <string>
 #include <string_view>
-
-#include "eddy/types.h"
 
 namespace eddy {
 

@@ -11,7 +11,10 @@
 
 namespace eddy {
 
+// clang-format 14 misreads an attribute before the underlying type, hence the guard.
+// clang-format off
 enum class [[nodiscard]] Status : uint8_t {
+    // clang-format on
     Success = 0x00,
     KeyNotFound = 0x01,
     KeyExists = 0x02,

@@ -4,17 +4,17 @@
 // data directory and serves until SIGTERM or SIGINT. Any error in arguments, configuration or
 // start-up is one line on stderr naming the option or file, and a non-zero exit.
 
-#include <cstdio>
-#include <exception>
-#include <filesystem>
-#include <string>
+#include "common/logging.h"
+#include "daemon/server.h"
+#include "daemon/settings.h"
 
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
 
-#include "common/logging.h"
-#include "daemon/server.h"
-#include "daemon/settings.h"
+#include <cstdio>
+#include <exception>
+#include <filesystem>
+#include <string>
 
 namespace {
 
@@ -23,9 +23,10 @@ void prepareDataDirectory(const std::string& path) {
     std::error_code error;
     fs::create_directories(path, error);
     if (error) {
-        throw std::runtime_error(fmt::format("data directory '{}': cannot create it: {} "
-                                             "(choose another with --data-dir)",
-                                             path, error.message()));
+        throw std::runtime_error(
+            fmt::format("data directory '{}': cannot create it: {} "
+                        "(choose another with --data-dir)",
+                        path, error.message()));
     }
     if (!fs::is_directory(path)) {
         throw std::runtime_error(fmt::format(

@@ -6,11 +6,11 @@
 // used only by the thread that constructed it.
 #pragma once
 
+#include "eddy/thread_annotations.h"
+
 #include <condition_variable>
 #include <mutex>
 #include <shared_mutex>
-
-#include "eddy/thread_annotations.h"
 
 namespace eddy {
 
@@ -87,8 +87,7 @@ inline void waitOn(std::condition_variable& cv, Mutex& mutex) REQUIRES(mutex) {
 
 template <class Clock, class Duration>
 inline std::cv_status waitUntil(std::condition_variable& cv, Mutex& mutex,
-                                std::chrono::time_point<Clock, Duration> deadline)
-    REQUIRES(mutex) {
+                                std::chrono::time_point<Clock, Duration> deadline) REQUIRES(mutex) {
     std::unique_lock<std::mutex> native(mutex.native(), std::adopt_lock);
     auto result = cv.wait_until(native, deadline);
     native.release();

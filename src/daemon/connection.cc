@@ -1,18 +1,5 @@
 #include "daemon/connection.h"
 
-#include <event2/buffer.h>
-#include <event2/event.h>
-#include <sys/socket.h>
-#include <unistd.h>
-
-#include <algorithm>
-#include <array>
-#include <cerrno>
-#include <cstring>
-
-#include <nlohmann/json.hpp>
-#include <spdlog/spdlog.h>
-
 #include "daemon/executors.h"
 #include "daemon/front_end.h"
 #include "daemon/server.h"
@@ -20,6 +7,19 @@
 #include "protocol/encode.h"
 #include "protocol/opcode.h"
 #include "protocol/validators.h"
+
+#include <event2/buffer.h>
+#include <event2/event.h>
+#include <nlohmann/json.hpp>
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <array>
+#include <cerrno>
+#include <cstring>
+
+#include <sys/socket.h>
+#include <unistd.h>
 
 namespace eddy::daemon {
 
@@ -51,8 +51,8 @@ Connection::Connection(FrontEnd& front_end, int fd, uint64_t id)
       input_(kReadChunk),
       last_activity_(std::chrono::steady_clock::now()) {
     output_ = evbuffer_new();
-    read_event_ = event_new(front_end_.base(), fd_, EV_READ | EV_PERSIST, &Connection::onReadable,
-                            this);
+    read_event_ =
+        event_new(front_end_.base(), fd_, EV_READ | EV_PERSIST, &Connection::onReadable, this);
     write_event_ = event_new(front_end_.base(), fd_, EV_WRITE, &Connection::onWritable, this);
     updateReadInterest();
 }
@@ -254,8 +254,7 @@ void Connection::processNotification(Cookie& cookie, Status status) {
         return;
     }
     if (status == Status::WouldBlock) {
-        spdlog::error("connection {}: engine notified WouldBlock; treating as internal error",
-                      id_);
+        spdlog::error("connection {}: engine notified WouldBlock; treating as internal error", id_);
         status = Status::Failed;
     }
     cookie_.setAiostat(status);
@@ -269,17 +268,12 @@ void Connection::processNotification(Cookie& cookie, Status status) {
 void Connection::handleFramingError(const mcbp::ParseResult& result) {
     const char* reason = "Invalid packet header";
     switch (result.status) {
-    case mcbp::ParseStatus::BadMagic:
-        reason = "Invalid magic";
-        break;
+    case mcbp::ParseStatus::BadMagic: reason = "Invalid magic"; break;
     case mcbp::ParseStatus::BadLengths:
         reason = "Body length is smaller than framing extras + extras + key";
         break;
-    case mcbp::ParseStatus::TooLarge:
-        reason = "Body length exceeds max_packet_size";
-        break;
-    default:
-        break;
+    case mcbp::ParseStatus::TooLarge: reason = "Body length exceeds max_packet_size"; break;
+    default: break;
     }
     spdlog::info("connection {}: {}; closing", id_, reason);
     // Answer with what the header said (opcode and opaque), if there was a header.
@@ -310,10 +304,8 @@ bool Connection::suppressedByQuiet(const Cookie& cookie, mcbp::ResponseStatus st
     switch (opcode) {
     case ClientOpcode::Getq:
     case ClientOpcode::Getkq:
-    case ClientOpcode::Gatq:
-        return status == mcbp::ResponseStatus::KeyEnoent;
-    default:
-        return status == mcbp::ResponseStatus::Success;
+    case ClientOpcode::Gatq: return status == mcbp::ResponseStatus::KeyEnoent;
+    default: return status == mcbp::ResponseStatus::Success;
     }
 }
 
@@ -358,8 +350,8 @@ bool Connection::queueResponseHeader(const Cookie& cookie, mcbp::ResponseStatus 
 }
 
 void Connection::sendResponse(const Cookie& cookie, mcbp::ResponseStatus status,
-                              std::string_view extras, std::string_view key,
-                              std::string_view value, uint8_t datatype, uint64_t cas) {
+                              std::string_view extras, std::string_view key, std::string_view value,
+                              uint8_t datatype, uint64_t cas) {
     if (queueResponseHeader(cookie, status, extras, key, value.size(), datatype, cas)) {
         evbuffer_add(output_, value.data(), value.size());
     }

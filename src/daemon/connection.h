@@ -23,19 +23,19 @@
 // debug and sanitizer builds. frontEnd() and id() are immutable and may be read anywhere.
 #pragma once
 
-#include <chrono>
-#include <cstdint>
-#include <memory>
-#include <string>
-#include <string_view>
-#include <vector>
-
 #include "common/owner_thread.h"
 #include "daemon/cookie.h"
 #include "eddy/engine_iface.h"
 #include "protocol/feature.h"
 #include "protocol/frame.h"
 #include "protocol/status.h"
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
 
 struct event;
 struct evbuffer;

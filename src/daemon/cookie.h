@@ -14,16 +14,16 @@
 // Thread contract: owned by the front-end thread of its connection.
 #pragma once
 
-#include <cstdint>
-#include <memory>
-#include <string>
-
 #include "common/owner_thread.h"
 #include "daemon/command_context.h"
 #include "eddy/cookie_iface.h"
 #include "eddy/status.h"
 #include "protocol/frame.h"
 #include "protocol/opcode.h"
+
+#include <cstdint>
+#include <memory>
+#include <string>
 
 namespace eddy::daemon {
 

@@ -1,12 +1,12 @@
 #include "daemon/cookie.h"
 
+#include "protocol/encode.h"
+#include "protocol/frame.h"
+
 #include <gtest/gtest.h>
 
 #include <string>
 #include <thread>
-
-#include "protocol/encode.h"
-#include "protocol/frame.h"
 
 using eddy::daemon::Cookie;
 

@@ -1,12 +1,5 @@
 #include "daemon/executors.h"
 
-#include <array>
-#include <memory>
-#include <string>
-
-#include <nlohmann/json.hpp>
-#include <spdlog/spdlog.h>
-
 #include "common/logging.h"
 #include "daemon/connection.h"
 #include "daemon/cookie.h"
@@ -16,6 +9,13 @@
 #include "protocol/error_map.h"
 #include "protocol/feature.h"
 #include "protocol/opcode.h"
+
+#include <nlohmann/json.hpp>
+#include <spdlog/spdlog.h>
+
+#include <array>
+#include <memory>
+#include <string>
 
 namespace eddy::daemon {
 
@@ -83,10 +83,8 @@ bool isGrantable(mcbp::Feature feature) {
     case mcbp::Feature::TcpDelay:
     case mcbp::Feature::Xerror:
     case mcbp::Feature::Json:
-    case mcbp::Feature::AltRequestSupport:
-        return true;
-    default:
-        return false;
+    case mcbp::Feature::AltRequestSupport: return true;
+    default: return false;
     }
 }
 
@@ -129,20 +127,20 @@ constexpr std::array<Executor, 256> makeTable() {
     auto set = [&table](ClientOpcode opcode, Executor executor) {
         table[static_cast<uint8_t>(opcode)] = executor;
     };
-    for (auto opcode : {ClientOpcode::Get, ClientOpcode::Getq, ClientOpcode::Getk,
-                        ClientOpcode::Getkq}) {
+    for (auto opcode :
+         {ClientOpcode::Get, ClientOpcode::Getq, ClientOpcode::Getk, ClientOpcode::Getkq}) {
         set(opcode, &driveContext<GetContext>);
     }
-    for (auto opcode : {ClientOpcode::Set, ClientOpcode::Setq, ClientOpcode::Add,
-                        ClientOpcode::Addq, ClientOpcode::Replace, ClientOpcode::Replaceq,
-                        ClientOpcode::Append, ClientOpcode::Appendq, ClientOpcode::Prepend,
-                        ClientOpcode::Prependq}) {
+    for (auto opcode :
+         {ClientOpcode::Set, ClientOpcode::Setq, ClientOpcode::Add, ClientOpcode::Addq,
+          ClientOpcode::Replace, ClientOpcode::Replaceq, ClientOpcode::Append,
+          ClientOpcode::Appendq, ClientOpcode::Prepend, ClientOpcode::Prependq}) {
         set(opcode, &driveContext<MutationContext>);
     }
     set(ClientOpcode::Delete, &driveContext<RemoveContext>);
     set(ClientOpcode::Deleteq, &driveContext<RemoveContext>);
-    for (auto opcode : {ClientOpcode::Increment, ClientOpcode::Incrementq,
-                        ClientOpcode::Decrement, ClientOpcode::Decrementq}) {
+    for (auto opcode : {ClientOpcode::Increment, ClientOpcode::Incrementq, ClientOpcode::Decrement,
+                        ClientOpcode::Decrementq}) {
         set(opcode, &driveContext<ArithmeticContext>);
     }
     for (auto opcode : {ClientOpcode::Touch, ClientOpcode::Gat, ClientOpcode::Gatq}) {

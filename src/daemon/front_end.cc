@@ -1,16 +1,16 @@
 #include "daemon/front_end.h"
 
+#include "daemon/connection.h"
+#include "daemon/server.h"
+#include "net/listener.h"
+
 #include <event2/event.h>
-#include <unistd.h>
+#include <spdlog/spdlog.h>
 
 #include <chrono>
 #include <vector>
 
-#include <spdlog/spdlog.h>
-
-#include "daemon/connection.h"
-#include "daemon/server.h"
-#include "net/listener.h"
+#include <unistd.h>
 
 namespace eddy::daemon {
 

@@ -11,6 +11,8 @@
 // to the loop); everything else runs on the loop thread.
 #pragma once
 
+#include "net/event_loop_thread.h"
+
 #include <atomic>
 #include <cstddef>
 #include <cstdint>
@@ -18,8 +20,6 @@
 #include <memory>
 #include <string>
 #include <unordered_map>
-
-#include "net/event_loop_thread.h"
 
 struct event;
 struct event_base;
@@ -39,8 +39,7 @@ struct alignas(64) FrontEndStats {
 
     /// Adds `amount` to a counter of this thread (owner thread only).
     static void add(std::atomic<uint64_t>& counter, uint64_t amount) {
-        counter.store(counter.load(std::memory_order_relaxed) + amount,
-                      std::memory_order_relaxed);
+        counter.store(counter.load(std::memory_order_relaxed) + amount, std::memory_order_relaxed);
     }
 };
 

@@ -57,21 +57,11 @@ Status MutationContext::step() {
     store.datatype = request.header.datatype;
     store.cas = request.header.cas;
     switch (mcbp::loudVariant(cmd.opcode())) {
-    case ClientOpcode::Add:
-        store.semantics = StoreSemantics::Add;
-        break;
-    case ClientOpcode::Replace:
-        store.semantics = StoreSemantics::Replace;
-        break;
-    case ClientOpcode::Append:
-        store.semantics = StoreSemantics::Append;
-        break;
-    case ClientOpcode::Prepend:
-        store.semantics = StoreSemantics::Prepend;
-        break;
-    default:
-        store.semantics = StoreSemantics::Set;
-        break;
+    case ClientOpcode::Add: store.semantics = StoreSemantics::Add; break;
+    case ClientOpcode::Replace: store.semantics = StoreSemantics::Replace; break;
+    case ClientOpcode::Append: store.semantics = StoreSemantics::Append; break;
+    case ClientOpcode::Prepend: store.semantics = StoreSemantics::Prepend; break;
+    default: store.semantics = StoreSemantics::Set; break;
     }
     if (request.extras.size() == 8) {
         store.flags = mcbp::readUint32(request.extras, 0);
@@ -93,8 +83,7 @@ Status RemoveContext::step() {
     if (status == Status::Success) {
         // memcached answers DELETE with CAS 0 and its conformance tool (memccapable) requires
         // it; the tombstone's CAS will travel in the MutationSeqno extras instead.
-        cmd.connection().sendResponse(cmd, ResponseStatus::Success, {}, {}, {}, datatype::kRaw,
-                                      0);
+        cmd.connection().sendResponse(cmd, ResponseStatus::Success, {}, {}, {}, datatype::kRaw, 0);
     }
     return status;
 }

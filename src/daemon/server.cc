@@ -1,23 +1,23 @@
 #include "daemon/server.h"
 
-#include <event2/event.h>
-#include <sys/eventfd.h>
-#include <unistd.h>
-
-#include <csignal>
-#include <filesystem>
-#include <fstream>
-#include <thread>
-
-#include <fmt/format.h>
-#include <spdlog/spdlog.h>
-
 #include "daemon/connection.h"
 #include "daemon/cookie.h"
 #include "daemon/front_end.h"
 #include "engine/memory_bucket.h"
 #include "net/listener.h"
 #include "test_engines/fault_injecting_engine.h"
+
+#include <event2/event.h>
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include <csignal>
+#include <filesystem>
+#include <fstream>
+#include <thread>
+
+#include <sys/eventfd.h>
+#include <unistd.h>
 
 namespace eddy::daemon {
 

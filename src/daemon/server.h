@@ -12,14 +12,14 @@
 // thread; settings() is immutable; stats() are relaxed atomics.
 #pragma once
 
+#include "daemon/settings.h"
+#include "eddy/engine_iface.h"
+
 #include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <memory>
 #include <vector>
-
-#include "daemon/settings.h"
-#include "eddy/engine_iface.h"
 
 struct event;
 struct event_base;

@@ -1,11 +1,11 @@
 #include "daemon/settings.h"
 
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
 #include <fstream>
 #include <limits>
 #include <sstream>
-
-#include <fmt/format.h>
-#include <nlohmann/json.hpp>
 
 namespace eddy::daemon {
 
@@ -106,9 +106,9 @@ void applySettingsJson(const std::string& text, const std::string& source, Setti
         }
     }
     if (settings.item_size_max > settings.max_packet_size) {
-        throw SettingsError(fmt::format(
-            "{}: item_size_max ({}) must not exceed max_packet_size ({})", source,
-            settings.item_size_max, settings.max_packet_size));
+        throw SettingsError(
+            fmt::format("{}: item_size_max ({}) must not exceed max_packet_size ({})", source,
+                        settings.item_size_max, settings.max_packet_size));
     }
 }
 

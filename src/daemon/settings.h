@@ -6,13 +6,13 @@
 // Thread contract: built on the main thread before any other thread starts; immutable after.
 #pragma once
 
+#include "test_engines/fault_injecting_engine.h"
+
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <stdexcept>
 #include <string>
-
-#include "test_engines/fault_injecting_engine.h"
 
 namespace eddy::daemon {
 

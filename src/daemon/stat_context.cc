@@ -1,18 +1,18 @@
 #include "daemon/stat_context.h"
 
-#include <event2/event.h>
-#include <sys/resource.h>
-#include <unistd.h>
-
-#include <chrono>
-
-#include <fmt/format.h>
-
 #include "common/clock.h"
 #include "daemon/connection.h"
 #include "daemon/cookie.h"
 #include "daemon/front_end.h"
 #include "daemon/server.h"
+
+#include <event2/event.h>
+#include <fmt/format.h>
+
+#include <chrono>
+
+#include <sys/resource.h>
+#include <unistd.h>
 
 namespace eddy::daemon {
 
@@ -31,9 +31,11 @@ Status StatContext::step() {
     if (const auto space = group.find(' '); space != std::string_view::npos) {
         group = group.substr(0, space);
     }
-    const Status status = connection.engine().getStats(
-        cmd, cmd.request().key, cmd.request().value,
-        [&](std::string_view key, std::string_view value) { connection.sendStat(cmd, key, value); });
+    const Status status =
+        connection.engine().getStats(cmd, cmd.request().key, cmd.request().value,
+                                     [&](std::string_view key, std::string_view value) {
+                                         connection.sendStat(cmd, key, value);
+                                     });
     if (status == Status::KeyNotFound) {
         cmd.setErrorContext(fmt::format("Unknown stat group '{}'", group));
         return status;

@@ -2,15 +2,15 @@
 
 #include <event2/event.h>
 #include <event2/thread.h>
-#include <sys/eventfd.h>
-#include <unistd.h>
+#include <spdlog/spdlog.h>
 
 #include <cerrno>
 #include <cstdint>
 #include <stdexcept>
 #include <system_error>
 
-#include <spdlog/spdlog.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
 
 namespace eddy::net {
 

@@ -14,12 +14,12 @@
 // everything on it belong to the loop thread once start() has been called.
 #pragma once
 
+#include "common/mutex.h"
+
 #include <functional>
 #include <string>
 #include <thread>
 #include <vector>
-
-#include "common/mutex.h"
 
 struct event;
 struct event_base;

@@ -1,19 +1,19 @@
 #include "net/listener.h"
 
 #include <event2/event.h>
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include <cerrno>
+#include <cstring>
+#include <stdexcept>
+
 #include <fcntl.h>
 #include <netdb.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <sys/socket.h>
 #include <unistd.h>
-
-#include <cerrno>
-#include <cstring>
-#include <stdexcept>
-
-#include <fmt/format.h>
-#include <spdlog/spdlog.h>
 
 namespace eddy::net {
 
@@ -35,8 +35,8 @@ Listener::Listener(event_base* base, const std::string& host, uint16_t port, Acc
     hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV;
     addrinfo* found = nullptr;
     const std::string service = std::to_string(port);
-    const int rc = getaddrinfo(host.empty() ? nullptr : host.c_str(), service.c_str(), &hints,
-                               &found);
+    const int rc =
+        getaddrinfo(host.empty() ? nullptr : host.c_str(), service.c_str(), &hints, &found);
     if (rc != 0) {
         throw std::runtime_error(
             fmt::format("cannot resolve listen address '{}': {}", host, gai_strerror(rc)));
@@ -60,8 +60,7 @@ Listener::Listener(event_base* base, const std::string& host, uint16_t port, Acc
     }
     freeaddrinfo(found);
     if (fd_ < 0) {
-        throw std::runtime_error(
-            fmt::format("cannot listen on {}:{}: {}", host, port, last_error));
+        throw std::runtime_error(fmt::format("cannot listen on {}:{}: {}", host, port, last_error));
     }
     sockaddr_storage bound{};
     socklen_t length = sizeof(bound);

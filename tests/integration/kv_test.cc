@@ -1,8 +1,8 @@
 // Key-value commands over a socket, plain and asynchronous.
 
-#include <thread>
-
 #include "server_fixture.h"
+
+#include <thread>
 
 namespace eddy::test {
 namespace {
@@ -89,10 +89,8 @@ TEST_P(KvTest, QuietMutationsAnswerOnlyErrors) {
 
 TEST_P(KvTest, AddReplaceSemantics) {
     const auto add = [&](const char* key) {
-        return client_->execute({.opcode = ClientOpcode::Add,
-                                 .key = key,
-                                 .value = "a",
-                                 .extras = storeExtras(0, 0)});
+        return client_->execute(
+            {.opcode = ClientOpcode::Add, .key = key, .value = "a", .extras = storeExtras(0, 0)});
     };
     const auto replace = [&](const char* key) {
         return client_->execute({.opcode = ClientOpcode::Replace,
@@ -110,7 +108,8 @@ TEST_P(KvTest, AddReplaceSemantics) {
 TEST_P(KvTest, CasMismatchIsKeyEexists) {
     const auto first = client_->set("c", "1");
     ASSERT_EQ(ResponseStatus::Success, first.status());
-    EXPECT_EQ(ResponseStatus::KeyEexists, client_->set("c", "2", 0, 0, first.header.cas + 1).status());
+    EXPECT_EQ(ResponseStatus::KeyEexists,
+              client_->set("c", "2", 0, 0, first.header.cas + 1).status());
     const auto second = client_->set("c", "3", 0, 0, first.header.cas);
     EXPECT_EQ(ResponseStatus::Success, second.status());
     EXPECT_NE(first.header.cas, second.header.cas);
@@ -120,12 +119,14 @@ TEST_P(KvTest, CasMismatchIsKeyEexists) {
 
 TEST_P(KvTest, DeleteWithCas) {
     const auto stored = client_->set("d", "v");
-    EXPECT_EQ(ResponseStatus::KeyEexists,
-              client_->execute({.opcode = ClientOpcode::Delete, .key = "d", .cas = stored.header.cas + 1})
-                  .status());
-    EXPECT_EQ(ResponseStatus::Success,
-              client_->execute({.opcode = ClientOpcode::Delete, .key = "d", .cas = stored.header.cas})
-                  .status());
+    EXPECT_EQ(
+        ResponseStatus::KeyEexists,
+        client_->execute({.opcode = ClientOpcode::Delete, .key = "d", .cas = stored.header.cas + 1})
+            .status());
+    EXPECT_EQ(
+        ResponseStatus::Success,
+        client_->execute({.opcode = ClientOpcode::Delete, .key = "d", .cas = stored.header.cas})
+            .status());
     EXPECT_EQ(ResponseStatus::KeyEnoent, client_->get("d").status());
     EXPECT_EQ(ResponseStatus::KeyEnoent,
               client_->execute({.opcode = ClientOpcode::Delete, .key = "d"}).status());
@@ -137,8 +138,7 @@ TEST_P(KvTest, IncrementAndDecrement) {
                                  .key = "counter",
                                  .extras = arithmeticExtras(delta, initial, exptime)});
     };
-    EXPECT_EQ(ResponseStatus::KeyEnoent,
-              arith(ClientOpcode::Increment, 1, 0, 0xffffffff).status());
+    EXPECT_EQ(ResponseStatus::KeyEnoent, arith(ClientOpcode::Increment, 1, 0, 0xffffffff).status());
     auto created = arith(ClientOpcode::Increment, 5, 10, 0);
     ASSERT_EQ(ResponseStatus::Success, created.status());
     EXPECT_EQ(10u, mcbp::readUint64(created.value, 0));
@@ -178,9 +178,10 @@ TEST_P(KvTest, TouchGatAndExpiry) {
     EXPECT_EQ(ResponseStatus::Success, gat.status());
     EXPECT_EQ("v", gat.value);
     EXPECT_EQ(3u, mcbp::readUint32(gat.extras, 0));
-    EXPECT_EQ(ResponseStatus::KeyEnoent,
-              client_->execute({.opcode = ClientOpcode::Touch, .key = "none", .extras = uint32Extras(1)})
-                  .status());
+    EXPECT_EQ(
+        ResponseStatus::KeyEnoent,
+        client_->execute({.opcode = ClientOpcode::Touch, .key = "none", .extras = uint32Extras(1)})
+            .status());
     std::this_thread::sleep_for(std::chrono::milliseconds(2100));
     EXPECT_EQ(ResponseStatus::KeyEnoent, client_->get("t").status());
 }
@@ -193,8 +194,9 @@ TEST_P(KvTest, FlushRemovesEverything) {
     for (int i = 0; i < 20; ++i) {
         EXPECT_EQ(ResponseStatus::KeyEnoent, client_->get("f" + std::to_string(i)).status());
     }
-    EXPECT_EQ(ResponseStatus::NotSupported,
-              client_->execute({.opcode = ClientOpcode::Flush, .extras = uint32Extras(10)}).status());
+    EXPECT_EQ(
+        ResponseStatus::NotSupported,
+        client_->execute({.opcode = ClientOpcode::Flush, .extras = uint32Extras(10)}).status());
 }
 
 TEST_P(KvTest, PipelinedRequestsAnswerInOrder) {

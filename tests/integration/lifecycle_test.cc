@@ -1,16 +1,16 @@
 // Process and connection life cycle: command line, config errors, shutdown, idle time-out,
 // output back-pressure.
 
-#include <unistd.h>
+#include "support/eddyd_process.h"
+#include "support/mcbp_client.h"
+
+#include <gtest/gtest.h>
 
 #include <filesystem>
 #include <fstream>
 #include <thread>
 
-#include "support/eddyd_process.h"
-#include "support/mcbp_client.h"
-
-#include <gtest/gtest.h>
+#include <unistd.h>
 
 namespace eddy::test {
 namespace {
@@ -25,7 +25,8 @@ TEST(LifecycleTest, BadPortIsNamedAndFails) {
 }
 
 TEST(LifecycleTest, UnknownOptionFails) {
-    const auto [code, log] = EddydProcess::runToExit({"--colour", "blue"}, std::chrono::seconds(30));
+    const auto [code, log] =
+        EddydProcess::runToExit({"--colour", "blue"}, std::chrono::seconds(30));
     EXPECT_NE(0, code);
     EXPECT_NE(std::string::npos, log.find("--colour")) << log;
 }

@@ -1,10 +1,10 @@
 // Protocol-level behaviour over a socket: validation, framing errors, HELLO, error map.
 
+#include "server_fixture.h"
+
 #include <nlohmann/json.hpp>
 
 #include <random>
-
-#include "server_fixture.h"
 
 namespace eddy::test {
 namespace {
@@ -41,8 +41,9 @@ TEST_P(ProtocolTest, InvalidRequestShapeIsEinvalAndKeepsTheConnection) {
     EXPECT_EQ(ResponseStatus::Einval, client_->get(std::string(251, 'k')).status());
     EXPECT_EQ(ResponseStatus::KeyEnoent, client_->get(std::string(250, 'k')).status());
     // SET with the wrong extras.
-    EXPECT_EQ(ResponseStatus::Einval,
-              client_->execute({.opcode = ClientOpcode::Set, .key = "k", .extras = "abc"}).status());
+    EXPECT_EQ(
+        ResponseStatus::Einval,
+        client_->execute({.opcode = ClientOpcode::Set, .key = "k", .extras = "abc"}).status());
     EXPECT_EQ(ResponseStatus::Success, client_->execute({.opcode = ClientOpcode::Noop}).status());
 }
 
@@ -50,9 +51,9 @@ TEST_P(ProtocolTest, ValueOverItemSizeIsE2big) {
     EXPECT_EQ(ResponseStatus::E2big, client_->set("big", std::string(1048577, 'v')).status());
     EXPECT_EQ(ResponseStatus::Success, client_->set("big", std::string(1048576, 'v')).status());
     // Growing past the limit through APPEND is refused too.
-    EXPECT_EQ(ResponseStatus::E2big,
-              client_->execute({.opcode = ClientOpcode::Append, .key = "big", .value = "x"})
-                  .status());
+    EXPECT_EQ(
+        ResponseStatus::E2big,
+        client_->execute({.opcode = ClientOpcode::Append, .key = "big", .value = "x"}).status());
 }
 
 TEST_P(ProtocolTest, BadMagicIsEinvalAndClose) {
@@ -98,10 +99,10 @@ TEST_P(ProtocolTest, BodyOverMaxPacketSizeIsEinvalAndClose) {
 }
 
 TEST_P(ProtocolTest, HelloGrantsOnlyImplementedFeatures) {
-    const auto granted = client_->hello({Feature::TcpNoDelay, Feature::Xerror, Feature::Json,
-                                         Feature::AltRequestSupport, Feature::Snappy,
-                                         Feature::Duplex, Feature::UnorderedExecution,
-                                         Feature::Collections, Feature::MutationSeqno});
+    const auto granted =
+        client_->hello({Feature::TcpNoDelay, Feature::Xerror, Feature::Json,
+                        Feature::AltRequestSupport, Feature::Snappy, Feature::Duplex,
+                        Feature::UnorderedExecution, Feature::Collections, Feature::MutationSeqno});
     const std::vector<uint16_t> expected = {
         static_cast<uint16_t>(Feature::TcpNoDelay), static_cast<uint16_t>(Feature::Xerror),
         static_cast<uint16_t>(Feature::Json), static_cast<uint16_t>(Feature::AltRequestSupport)};
@@ -159,17 +160,17 @@ TEST_P(ProtocolTest, ErrorMapVersionSaslAndVersion) {
     EXPECT_TRUE(json["errors"].contains("81"));
     std::string version_zero;
     mcbp::appendUint16(version_zero, 0);
-    EXPECT_EQ(ResponseStatus::Einval,
-              client_->execute({.opcode = ClientOpcode::GetErrorMap, .value = version_zero})
-                  .status());
+    EXPECT_EQ(
+        ResponseStatus::Einval,
+        client_->execute({.opcode = ClientOpcode::GetErrorMap, .value = version_zero}).status());
     EXPECT_EQ(ResponseStatus::Success,
               client_->execute({.opcode = ClientOpcode::SaslListMechs}).status());
     const auto version = client_->execute({.opcode = ClientOpcode::Version});
     EXPECT_EQ(ResponseStatus::Success, version.status());
     EXPECT_FALSE(version.value.empty());
-    EXPECT_EQ(ResponseStatus::Success,
-              client_->execute({.opcode = ClientOpcode::Verbosity, .extras = uint32Extras(0)})
-                  .status());
+    EXPECT_EQ(
+        ResponseStatus::Success,
+        client_->execute({.opcode = ClientOpcode::Verbosity, .extras = uint32Extras(0)}).status());
 }
 
 TEST_P(ProtocolTest, QuitAnswersThenCloses) {

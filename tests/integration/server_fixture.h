@@ -6,17 +6,20 @@
 // the same assertions as the synchronous one.
 #pragma once
 
+#include "support/eddyd_process.h"
+#include "support/mcbp_client.h"
+
 #include <gtest/gtest.h>
 
 #include <memory>
 #include <string>
 
-#include "support/eddyd_process.h"
-#include "support/mcbp_client.h"
-
 namespace eddy::test {
 
-enum class EngineMode { Plain, AlwaysAsync };
+enum class EngineMode {
+    Plain,
+    AlwaysAsync
+};
 
 inline std::string engineModeName(const ::testing::TestParamInfo<EngineMode>& info) {
     return info.param == EngineMode::Plain ? "Plain" : "AlwaysAsync";

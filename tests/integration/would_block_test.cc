@@ -1,11 +1,11 @@
 // The would-block pipeline end to end, driven by the fault-injecting engine through
 // EWOULDBLOCK_CTL (0xfd).
 
-#include <thread>
-
-#include "server_fixture.h"
 #include "eddy/status.h"
+#include "server_fixture.h"
 #include "test_engines/fault_injecting_engine.h"
+
+#include <thread>
 
 namespace eddy::test {
 namespace {
@@ -60,8 +60,9 @@ TEST_F(WouldBlockTest, ControlOpcodeIsNotSupportedWithoutTheFaultEngine) {
 
 TEST_F(WouldBlockTest, NotifiedErrorBecomesTheResponse) {
     ASSERT_EQ(ResponseStatus::Success, client_->set("k", "v").status());
-    ASSERT_EQ(ResponseStatus::Success,
-              client_->execute(faultControl(FaultMode::NextN, 2, Status::TemporaryFailure)).status());
+    ASSERT_EQ(
+        ResponseStatus::Success,
+        client_->execute(faultControl(FaultMode::NextN, 2, Status::TemporaryFailure)).status());
     EXPECT_EQ(ResponseStatus::Etmpfail, client_->get("k").status());
     EXPECT_EQ(ResponseStatus::Etmpfail, client_->set("k", "w").status());
     // The injected failures are used up: the next calls reach the bucket, which kept "v".

@@ -1,9 +1,6 @@
 #include "support/eddyd_process.h"
 
-#include <fcntl.h>
-#include <signal.h>
-#include <sys/wait.h>
-#include <unistd.h>
+#include <gtest/gtest.h>
 
 #include <cerrno>
 #include <cstdlib>
@@ -14,7 +11,10 @@
 #include <stdexcept>
 #include <thread>
 
-#include <gtest/gtest.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 namespace eddy::test {
 

@@ -1,19 +1,19 @@
 #include "support/mcbp_client.h"
 
+#include "protocol/feature.h"
+
+#include <gtest/gtest.h>
+
+#include <cerrno>
+#include <cstring>
+#include <stdexcept>
+
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <poll.h>
 #include <sys/socket.h>
 #include <unistd.h>
-
-#include <cerrno>
-#include <cstring>
-#include <stdexcept>
-
-#include <gtest/gtest.h>
-
-#include "protocol/feature.h"
 
 namespace eddy::test {
 
@@ -119,8 +119,7 @@ Response McbpClient::execute(const Request& request) {
     send(request);
     auto response = receive();
     if (!response) {
-        ADD_FAILURE() << "no response to opcode 0x" << std::hex
-                      << static_cast<int>(request.opcode);
+        ADD_FAILURE() << "no response to opcode 0x" << std::hex << static_cast<int>(request.opcode);
         return {};
     }
     return *response;

@@ -5,18 +5,18 @@
 // Thread contract: one client per thread; not thread-safe.
 #pragma once
 
+#include "protocol/encode.h"
+#include "protocol/feature.h"
+#include "protocol/frame.h"
+#include "protocol/opcode.h"
+#include "protocol/status.h"
+
 #include <chrono>
 #include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
-
-#include "protocol/encode.h"
-#include "protocol/feature.h"
-#include "protocol/frame.h"
-#include "protocol/opcode.h"
-#include "protocol/status.h"
 
 namespace eddy::test {
 
