@@ -8,12 +8,12 @@
 #   make bench   release build, then eddyd vs Debian's memcached under memcaslap
 #   make clean   remove the preset build trees (build/release, build/asan-ubsan, ...)
 #
-# Variables: HOST, PORT, THREADS (make run); BENCH_ARGS (make bench), e.g.
+# Variables: HOST, PORT, THREADS (make run; 0 = one per core); BENCH_ARGS (make bench), e.g.
 #   make bench BENCH_ARGS="--threads 2 --duration 20s"
 
 HOST ?= 127.0.0.1
 PORT ?= 11210
-THREADS ?= 2
+THREADS ?= 0
 DATA_DIR ?= ./data
 BENCH_ARGS ?=
 
