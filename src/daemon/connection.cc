@@ -1,5 +1,6 @@
 #include "daemon/connection.h"
 
+#include "common/errno_string.h"
 #include "daemon/executors.h"
 #include "daemon/front_end.h"
 #include "daemon/server.h"
@@ -154,7 +155,7 @@ bool Connection::readFromSocket() {
         if (errno == EAGAIN || errno == EWOULDBLOCK) {
             break;
         }
-        spdlog::debug("connection {}: read failed: {}", id_, std::strerror(errno));
+        spdlog::debug("connection {}: read failed: {}", id_, errnoString(errno));
         return false;
     }
     return true;
@@ -419,7 +420,7 @@ void Connection::flushOutput() {
             event_add(write_event_, nullptr);
             return;
         }
-        spdlog::debug("connection {}: write failed: {}", id_, std::strerror(errno));
+        spdlog::debug("connection {}: write failed: {}", id_, errnoString(errno));
         close();
         return;
     }

@@ -1,5 +1,7 @@
 #include "net/listener.h"
 
+#include "common/errno_string.h"
+
 #include <event2/event.h>
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
@@ -45,7 +47,7 @@ Listener::Listener(event_base* base, const std::string& host, uint16_t port, Acc
     for (addrinfo* ai = found; ai != nullptr; ai = ai->ai_next) {
         const int fd = socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC, ai->ai_protocol);
         if (fd < 0) {
-            last_error = std::strerror(errno);
+            last_error = errnoString(errno);
             continue;
         }
         const int one = 1;
@@ -55,7 +57,7 @@ Listener::Listener(event_base* base, const std::string& host, uint16_t port, Acc
             fd_ = fd;
             break;
         }
-        last_error = std::strerror(errno);
+        last_error = errnoString(errno);
         ::close(fd);
     }
     freeaddrinfo(found);
@@ -97,7 +99,7 @@ void Listener::onAcceptable(int fd, short /*events*/, void* self) {
         const int client = accept4(fd, nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
         if (client < 0) {
             if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR) {
-                spdlog::warn("accept failed: {}", std::strerror(errno));
+                spdlog::warn("accept failed: {}", errnoString(errno));
             }
             return;
         }

@@ -1,5 +1,7 @@
 #include "support/eddyd_process.h"
 
+#include "common/errno_string.h"
+
 #include <gtest/gtest.h>
 
 #include <cerrno>
@@ -24,7 +26,7 @@ std::string makeTempDirectory() {
     const char* base = std::getenv("TMPDIR");
     std::string pattern = std::string(base != nullptr ? base : "/tmp") + "/eddy-test-XXXXXX";
     if (mkdtemp(pattern.data()) == nullptr) {
-        throw std::runtime_error(std::string("mkdtemp: ") + std::strerror(errno));
+        throw std::runtime_error(std::string("mkdtemp: ") + eddy::errnoString(errno));
     }
     return pattern;
 }
@@ -50,7 +52,7 @@ pid_t spawn(const std::vector<std::string>& args, const std::string& log_path) {
         _exit(127);
     }
     if (pid < 0) {
-        throw std::runtime_error(std::string("fork: ") + std::strerror(errno));
+        throw std::runtime_error(std::string("fork: ") + eddy::errnoString(errno));
     }
     return pid;
 }

@@ -1,5 +1,6 @@
 #include "support/mcbp_client.h"
 
+#include "common/errno_string.h"
 #include "protocol/feature.h"
 
 #include <gtest/gtest.h>
@@ -20,14 +21,14 @@ namespace eddy::test {
 McbpClient::McbpClient(uint16_t port) {
     fd_ = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
     if (fd_ < 0) {
-        throw std::runtime_error(std::string("socket: ") + std::strerror(errno));
+        throw std::runtime_error(std::string("socket: ") + eddy::errnoString(errno));
     }
     sockaddr_in address{};
     address.sin_family = AF_INET;
     address.sin_port = htons(port);
     address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
     if (connect(fd_, reinterpret_cast<sockaddr*>(&address), sizeof(address)) != 0) {
-        const std::string reason = std::strerror(errno);
+        const std::string reason = eddy::errnoString(errno);
         ::close(fd_);
         throw std::runtime_error("connect to port " + std::to_string(port) + ": " + reason);
     }
