@@ -7,6 +7,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <ostream>
 #include <set>
 #include <string>
 #include <vector>
@@ -87,6 +88,11 @@ struct Expected {
     bool json;  ///< JSON datatype accepted once negotiated
     bool cas;   ///< non-zero CAS accepted
 };
+
+/// gtest prints a parameter when a test starts; the opcode says which row it is.
+void PrintTo(const Expected& row, std::ostream* out) {
+    *out << opcodeName(static_cast<uint8_t>(row.opcode)).value_or("?");
+}
 
 const std::vector<Expected> kExpected = {
     {Op::Get, {0}, Key::Required, Value::Forbidden, false, false},
