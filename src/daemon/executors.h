@@ -10,6 +10,8 @@
 
 #include "eddy/status.h"
 
+#include <cstdint>
+
 namespace eddy::daemon {
 
 class Cookie;
@@ -17,5 +19,9 @@ class Cookie;
 /// Executes or resumes the cookie's command. Success: its response is queued (or suppressed);
 /// WouldBlock: a notification will follow; anything else: the caller sends it as the response.
 [[nodiscard]] Status executeCommand(Cookie& cookie);
+
+/// True if the dispatch table has an executor for `opcode` (it must for every opcode that
+/// mcbp::hasValidator accepts; executors_test.cc checks both tables agree).
+[[nodiscard]] bool hasExecutor(uint8_t opcode);
 
 }  // namespace eddy::daemon
