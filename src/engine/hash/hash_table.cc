@@ -1,0 +1,208 @@
+#include "engine/hash/hash_table.h"
+
+#include <bit>
+#include <functional>
+#include <utility>
+
+namespace eddy::engine {
+
+HashBucketLock::HashBucketLock(Mutex& mutex, size_t stripe, size_t bucket, bool owns)
+    : mutex_(&mutex), stripe_(stripe), bucket_(bucket), owns_(owns) {}
+
+HashBucketLock::HashBucketLock(HashBucketLock&& other) noexcept
+    : mutex_(std::exchange(other.mutex_, nullptr)),
+      stripe_(other.stripe_),
+      bucket_(other.bucket_),
+      owns_(other.owns_) {}
+
+HashBucketLock::~HashBucketLock() NO_THREAD_SAFETY_ANALYSIS {
+    if (mutex_ != nullptr && owns_) {
+        mutex_->unlock();
+    }
+}
+
+HashTable::HashTable(Config config)
+    : initial_size_(std::bit_ceil(std::max<size_t>(config.initial_size, 1))),
+      num_locks_(std::max<size_t>(config.num_locks, 1)),
+      locks_(std::make_unique<Mutex[]>(num_locks_)),
+      buckets_(initial_size_) {
+    size_.store(initial_size_, std::memory_order_relaxed);
+}
+
+HashTable::~HashTable() {
+    clear();
+}
+
+size_t HashTable::hashOf(std::string_view key) {
+    return std::hash<std::string_view>{}(key);
+}
+
+HashBucketLock HashTable::lockBucket(std::string_view key) NO_THREAD_SAFETY_ANALYSIS {
+    const size_t hash = hashOf(key);
+    while (true) {
+        // The size read here is a hint; it is confirmed under the stripe, which resize() needs.
+        const size_t size = size_.load(std::memory_order_acquire);
+        const size_t bucket = hash & (size - 1);
+        const size_t stripe = bucket % num_locks_;
+        Mutex& mutex = locks_[stripe];
+        mutex.lock();
+        if (buckets_.size() == size) {
+            return HashBucketLock(mutex, stripe, bucket, true);
+        }
+        mutex.unlock();  // resized in between: pick the stripe again
+    }
+}
+
+StoredValue* HashTable::findLocked(const HashBucketLock& lock, std::string_view key) {
+    for (StoredValue* record = buckets_[lock.bucket()].get(); record != nullptr;
+         record = record->next_.get()) {
+        if (record->key() == key) {
+            return record;
+        }
+    }
+    return nullptr;
+}
+
+StoredValue& HashTable::insertLocked(const HashBucketLock& lock,
+                                     std::unique_ptr<StoredValue> record) {
+    addCounts(*record, +1);
+    auto& head = buckets_[lock.bucket()];
+    record->next_ = std::move(head);
+    head = std::move(record);
+    return *head;
+}
+
+std::unique_ptr<StoredValue> HashTable::unlinkLocked(const HashBucketLock& lock,
+                                                     StoredValue& record) {
+    for (auto* link = &buckets_[lock.bucket()]; *link != nullptr; link = &(*link)->next_) {
+        if (link->get() == &record) {
+            std::unique_ptr<StoredValue> unlinked = std::move(*link);
+            *link = std::move(unlinked->next_);
+            addCounts(*unlinked, -1);
+            return unlinked;
+        }
+    }
+    return nullptr;
+}
+
+void HashTable::setValueLocked(const HashBucketLock&, StoredValue& record, BlobPtr value) {
+    addCounts(record, -1);
+    record.setValue(std::move(value));
+    addCounts(record, +1);
+}
+
+void HashTable::markDeletedLocked(const HashBucketLock&, StoredValue& record) {
+    addCounts(record, -1);
+    record.markDeleted();
+    addCounts(record, +1);
+}
+
+void HashTable::reviveLocked(const HashBucketLock&, StoredValue& record, BlobPtr value) {
+    addCounts(record, -1);
+    record.markLive();
+    record.setValue(std::move(value));
+    addCounts(record, +1);
+}
+
+bool HashTable::ejectValueLocked(const HashBucketLock&, StoredValue& record) {
+    if (record.isDirty() || record.isDeleted() || !record.isResident()) {
+        return false;
+    }
+    addCounts(record, -1);
+    record.ejectValue();
+    addCounts(record, +1);
+    return true;
+}
+
+void HashTable::addCounts(const StoredValue& record, int sign) {
+    auto apply = [sign](std::atomic<size_t>& counter, size_t amount) {
+        if (sign > 0) {
+            counter.fetch_add(amount, std::memory_order_relaxed);
+        } else {
+            counter.fetch_sub(amount, std::memory_order_relaxed);
+        }
+    };
+    apply(num_items_, 1);
+    if (record.isDeleted()) {
+        apply(num_deleted_, 1);
+    } else if (!record.isResident()) {
+        apply(num_non_resident_, 1);
+    }
+    apply(memory_, record.footprint());
+    apply(metadata_memory_, record.metadataFootprint());
+}
+
+void HashTable::visit(const std::function<void(const HashBucketLock&, StoredValue&)>& visitor)
+    NO_THREAD_SAFETY_ANALYSIS {
+    for (size_t stripe = 0; stripe < num_locks_; ++stripe) {
+        locks_[stripe].lock();
+        // The buckets of this stripe are stripe, stripe + num_locks, ...
+        for (size_t bucket = stripe; bucket < buckets_.size(); bucket += num_locks_) {
+            const HashBucketLock witness(locks_[stripe], stripe, bucket, false);
+            for (StoredValue* record = buckets_[bucket].get(); record != nullptr;
+                 record = record->next_.get()) {
+                visitor(witness, *record);
+            }
+        }
+        locks_[stripe].unlock();
+    }
+}
+
+bool HashTable::resize() {
+    const size_t wanted = std::max(initial_size_, std::bit_ceil(std::max<size_t>(numItems(), 1)));
+    const size_t current = size();
+    // Hysteresis: grow when over a load factor of 1, shrink only below a quarter.
+    if (wanted > current || wanted * 4 <= current) {
+        resize(wanted);
+        return size() != current;
+    }
+    return false;
+}
+
+void HashTable::resize(size_t buckets) NO_THREAD_SAFETY_ANALYSIS {
+    buckets = std::max(initial_size_, std::bit_ceil(std::max<size_t>(buckets, 1)));
+    for (size_t stripe = 0; stripe < num_locks_; ++stripe) {
+        locks_[stripe].lock();
+    }
+    if (buckets != buckets_.size()) {
+        resizeAllLocked(buckets);
+    }
+    for (size_t stripe = num_locks_; stripe > 0; --stripe) {
+        locks_[stripe - 1].unlock();
+    }
+}
+
+void HashTable::resizeAllLocked(size_t buckets) {
+    std::vector<std::unique_ptr<StoredValue>> rehashed(buckets);
+    for (auto& head : buckets_) {
+        while (head != nullptr) {
+            std::unique_ptr<StoredValue> record = std::move(head);
+            head = std::move(record->next_);
+            auto& target = rehashed[hashOf(record->key()) & (buckets - 1)];
+            record->next_ = std::move(target);
+            target = std::move(record);
+        }
+    }
+    buckets_.swap(rehashed);
+    size_.store(buckets, std::memory_order_release);
+    resizes_.fetch_add(1, std::memory_order_relaxed);
+}
+
+void HashTable::clear() NO_THREAD_SAFETY_ANALYSIS {
+    for (size_t stripe = 0; stripe < num_locks_; ++stripe) {
+        locks_[stripe].lock();
+    }
+    for (auto& head : buckets_) {
+        // Unlink iteratively: a long chain destroyed recursively could exhaust the stack.
+        while (head != nullptr) {
+            std::unique_ptr<StoredValue> record = std::move(head);
+            head = std::move(record->next_);
+            addCounts(*record, -1);
+        }
+    }
+    for (size_t stripe = num_locks_; stripe > 0; --stripe) {
+        locks_[stripe - 1].unlock();
+    }
+}
+
+}  // namespace eddy::engine

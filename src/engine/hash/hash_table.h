@@ -1,0 +1,152 @@
+// eddy — a vbucket's hash table of StoredValues.
+//
+// Semantics. Maps a key to at most one StoredValue (live or a tombstone). Every read or write of
+// a record happens while holding the lock stripe of its key, proven by a HashBucketLock passed
+// to the *Locked methods (a lock witness: the compiler cannot track a lock picked from an array
+// by index, so the witness carries the proof instead). Counters (items, tombstones,
+// non-resident values, memory) are exact whenever no writer is between its change and its
+// accounting call, and are readable from any thread.
+//
+// Implementation. Buckets are singly-linked chains in a power-of-two array; a key's bucket is
+// hash & (size - 1) and its stripe is bucket % num_locks, so every record of a bucket shares a
+// stripe and a visitor walks the table in one pass, stripe by stripe. lockBucket() reads the
+// size, locks the stripe it implies, and retries if a resize changed the size meanwhile.
+// resize() takes every stripe (in index order, the only place two are held) and rehashes into
+// a new array: online, since readers only ever wait for one stripe. The bucket array is read
+// under any one stripe and replaced only with all of them held.
+//
+// Thread contract: thread-safe. StoredValue pointers are valid only while their stripe is held.
+#pragma once
+
+#include "common/mutex.h"
+#include "engine/hash/stored_value.h"
+
+#include <atomic>
+#include <cstddef>
+#include <functional>
+#include <memory>
+#include <string_view>
+#include <vector>
+
+namespace eddy::engine {
+
+class HashTable;
+
+/// Proof that the holder has locked the stripe of one key, and which bucket that key is in.
+/// Move-only; releases the stripe when destroyed.
+class HashBucketLock {
+public:
+    HashBucketLock(HashBucketLock&& other) noexcept;
+    HashBucketLock& operator=(HashBucketLock&&) = delete;
+    HashBucketLock(const HashBucketLock&) = delete;
+    HashBucketLock& operator=(const HashBucketLock&) = delete;
+    ~HashBucketLock();
+
+    [[nodiscard]] size_t bucket() const { return bucket_; }
+    [[nodiscard]] size_t stripe() const { return stripe_; }
+
+private:
+    friend class HashTable;
+    /// @param owns whether this witness unlocks the stripe (false: it borrows a stripe its
+    ///             creator holds, as visit() does)
+    HashBucketLock(Mutex& mutex, size_t stripe, size_t bucket, bool owns);
+
+    Mutex* mutex_;
+    size_t stripe_;
+    size_t bucket_;
+    bool owns_;
+};
+
+class HashTable {
+public:
+    struct Config {
+        /// Initial number of buckets (rounded up to a power of two); resize() never goes below.
+        size_t initial_size = 64;
+        /// Number of lock stripes.
+        size_t num_locks = 47;
+    };
+
+    explicit HashTable(Config config);
+    HashTable() : HashTable(Config{}) {}
+    ~HashTable();
+    HashTable(const HashTable&) = delete;
+    HashTable& operator=(const HashTable&) = delete;
+
+    /// Locks the stripe of `key`.
+    [[nodiscard]] HashBucketLock lockBucket(std::string_view key);
+
+    /// The record of `key` (live or deleted), or nullptr.
+    [[nodiscard]] StoredValue* findLocked(const HashBucketLock& lock, std::string_view key);
+
+    /// Adds a record whose key is absent. Returns it.
+    StoredValue& insertLocked(const HashBucketLock& lock, std::unique_ptr<StoredValue> record);
+
+    /// Removes `record` from the table and hands it back (the caller decides where it dies).
+    std::unique_ptr<StoredValue> unlinkLocked(const HashBucketLock& lock, StoredValue& record);
+
+    /// Replaces the value (and with it the resident state) of `record`, keeping counts exact.
+    void setValueLocked(const HashBucketLock& lock, StoredValue& record, BlobPtr value);
+
+    /// Turns `record` into a tombstone, keeping counts exact.
+    void markDeletedLocked(const HashBucketLock& lock, StoredValue& record);
+
+    /// Makes a tombstone live again with `value`, keeping counts exact.
+    void reviveLocked(const HashBucketLock& lock, StoredValue& record, BlobPtr value);
+
+    /// Value eviction: drops a clean, live record's value. False if it could not (dirty,
+    /// deleted or already non-resident).
+    bool ejectValueLocked(const HashBucketLock& lock, StoredValue& record);
+
+    /// Calls `visitor` for every record, one stripe at a time (the stripe is held during the
+    /// calls). The visitor must not insert or unlink.
+    void visit(const std::function<void(const HashBucketLock&, StoredValue&)>& visitor);
+
+    /// Resizes to fit the current number of records (power of two, load factor ≤ 1, never
+    /// below the initial size). Returns true if the bucket count changed. Any thread; a NONIO
+    /// resizer task calls it.
+    bool resize();
+    /// Resizes to `buckets` (rounded up to a power of two).
+    void resize(size_t buckets);
+
+    /// Removes every record.
+    void clear();
+
+    [[nodiscard]] size_t numItems() const { return num_items_.load(std::memory_order_relaxed); }
+    [[nodiscard]] size_t numDeleted() const { return num_deleted_.load(std::memory_order_relaxed); }
+    [[nodiscard]] size_t numNonResident() const {
+        return num_non_resident_.load(std::memory_order_relaxed);
+    }
+    /// Bytes of every record (metadata, keys, resident values).
+    [[nodiscard]] size_t memoryUsed() const { return memory_.load(std::memory_order_relaxed); }
+    /// Bytes of every record's metadata and key.
+    [[nodiscard]] size_t metadataMemory() const {
+        return metadata_memory_.load(std::memory_order_relaxed);
+    }
+    /// Current number of buckets.
+    [[nodiscard]] size_t size() const { return size_.load(std::memory_order_relaxed); }
+    [[nodiscard]] size_t numLocks() const { return num_locks_; }
+    /// Times resize() changed the bucket count.
+    [[nodiscard]] size_t numResizes() const { return resizes_.load(std::memory_order_relaxed); }
+
+private:
+    static size_t hashOf(std::string_view key);
+    /// Adds (sign +1) or removes (sign -1) `record`'s share of every counter. A change to a
+    /// record is accounted as: remove its share, change it, add its share.
+    void addCounts(const StoredValue& record, int sign);
+    void resizeAllLocked(size_t buckets);
+
+    const size_t initial_size_;
+    const size_t num_locks_;
+    std::unique_ptr<Mutex[]> locks_;
+    /// Read under any one stripe; replaced only with every stripe held.
+    std::vector<std::unique_ptr<StoredValue>> buckets_;
+    std::atomic<size_t> size_{0};
+    std::atomic<size_t> num_items_{0};
+    std::atomic<size_t> num_deleted_{0};
+    std::atomic<size_t> num_non_resident_{0};
+    std::atomic<size_t> memory_{0};
+    std::atomic<size_t> metadata_memory_{0};
+    std::atomic<size_t> resizes_{0};
+};
+
+}  // namespace eddy::engine
