@@ -24,7 +24,7 @@ HashBucketLock::~HashBucketLock() NO_THREAD_SAFETY_ANALYSIS {
 HashTable::HashTable(Config config)
     : initial_size_(std::bit_ceil(std::max<size_t>(config.initial_size, 1))),
       num_locks_(std::max<size_t>(config.num_locks, 1)),
-      locks_(std::make_unique<Mutex[]>(num_locks_)),
+      stripes_(std::make_unique<Stripe[]>(num_locks_)),
       buckets_(initial_size_) {
     size_.store(initial_size_, std::memory_order_relaxed);
 }
@@ -44,7 +44,7 @@ HashBucketLock HashTable::lockBucket(std::string_view key) NO_THREAD_SAFETY_ANAL
         const size_t size = size_.load(std::memory_order_acquire);
         const size_t bucket = hash & (size - 1);
         const size_t stripe = bucket % num_locks_;
-        Mutex& mutex = locks_[stripe];
+        Mutex& mutex = stripes_[stripe].mutex;
         mutex.lock();
         if (buckets_.size() == size) {
             return HashBucketLock(mutex, stripe, bucket, true);
@@ -65,7 +65,7 @@ StoredValue* HashTable::findLocked(const HashBucketLock& lock, std::string_view 
 
 StoredValue& HashTable::insertLocked(const HashBucketLock& lock,
                                      std::unique_ptr<StoredValue> record) {
-    addCounts(*record, +1);
+    addCounts(lock.stripe(), *record, +1);
     auto& head = buckets_[lock.bucket()];
     record->next_ = std::move(head);
     head = std::move(record);
@@ -78,73 +78,79 @@ std::unique_ptr<StoredValue> HashTable::unlinkLocked(const HashBucketLock& lock,
         if (link->get() == &record) {
             std::unique_ptr<StoredValue> unlinked = std::move(*link);
             *link = std::move(unlinked->next_);
-            addCounts(*unlinked, -1);
+            addCounts(lock.stripe(), *unlinked, -1);
             return unlinked;
         }
     }
     return nullptr;
 }
 
-void HashTable::setValueLocked(const HashBucketLock&, StoredValue& record, BlobPtr value) {
-    addCounts(record, -1);
+void HashTable::setValueLocked(const HashBucketLock& lock, StoredValue& record, BlobPtr value) {
+    addCounts(lock.stripe(), record, -1);
     record.setValue(std::move(value));
-    addCounts(record, +1);
+    addCounts(lock.stripe(), record, +1);
 }
 
-void HashTable::markDeletedLocked(const HashBucketLock&, StoredValue& record) {
-    addCounts(record, -1);
+void HashTable::markDeletedLocked(const HashBucketLock& lock, StoredValue& record) {
+    addCounts(lock.stripe(), record, -1);
     record.markDeleted();
-    addCounts(record, +1);
+    addCounts(lock.stripe(), record, +1);
 }
 
-void HashTable::reviveLocked(const HashBucketLock&, StoredValue& record, BlobPtr value) {
-    addCounts(record, -1);
+void HashTable::reviveLocked(const HashBucketLock& lock, StoredValue& record, BlobPtr value) {
+    addCounts(lock.stripe(), record, -1);
     record.markLive();
     record.setValue(std::move(value));
-    addCounts(record, +1);
+    addCounts(lock.stripe(), record, +1);
 }
 
-bool HashTable::ejectValueLocked(const HashBucketLock&, StoredValue& record) {
+bool HashTable::ejectValueLocked(const HashBucketLock& lock, StoredValue& record) {
     if (record.isDirty() || record.isDeleted() || !record.isResident()) {
         return false;
     }
-    addCounts(record, -1);
+    addCounts(lock.stripe(), record, -1);
     record.ejectValue();
-    addCounts(record, +1);
+    addCounts(lock.stripe(), record, +1);
     return true;
 }
 
-void HashTable::addCounts(const StoredValue& record, int sign) {
+void HashTable::addCounts(size_t stripe, const StoredValue& record, int sign) {
+    Counts& counts = stripes_[stripe].counts;
     auto apply = [sign](std::atomic<size_t>& counter, size_t amount) {
-        if (sign > 0) {
-            counter.fetch_add(amount, std::memory_order_relaxed);
-        } else {
-            counter.fetch_sub(amount, std::memory_order_relaxed);
-        }
+        const size_t current = counter.load(std::memory_order_relaxed);
+        counter.store(sign > 0 ? current + amount : current - amount, std::memory_order_relaxed);
     };
-    apply(num_items_, 1);
+    apply(counts.items, 1);
     if (record.isDeleted()) {
-        apply(num_deleted_, 1);
+        apply(counts.deleted, 1);
     } else if (!record.isResident()) {
-        apply(num_non_resident_, 1);
+        apply(counts.non_resident, 1);
     }
-    apply(memory_, record.footprint());
-    apply(metadata_memory_, record.metadataFootprint());
+    apply(counts.memory, record.footprint());
+    apply(counts.metadata, record.metadataFootprint());
+}
+
+size_t HashTable::sum(std::atomic<size_t> Counts::*counter) const {
+    size_t total = 0;
+    for (size_t stripe = 0; stripe < num_locks_; ++stripe) {
+        total += (stripes_[stripe].counts.*counter).load(std::memory_order_relaxed);
+    }
+    return total;
 }
 
 void HashTable::visit(const std::function<void(const HashBucketLock&, StoredValue&)>& visitor)
     NO_THREAD_SAFETY_ANALYSIS {
     for (size_t stripe = 0; stripe < num_locks_; ++stripe) {
-        locks_[stripe].lock();
+        stripes_[stripe].mutex.lock();
         // The buckets of this stripe are stripe, stripe + num_locks, ...
         for (size_t bucket = stripe; bucket < buckets_.size(); bucket += num_locks_) {
-            const HashBucketLock witness(locks_[stripe], stripe, bucket, false);
+            const HashBucketLock witness(stripes_[stripe].mutex, stripe, bucket, false);
             for (StoredValue* record = buckets_[bucket].get(); record != nullptr;
                  record = record->next_.get()) {
                 visitor(witness, *record);
             }
         }
-        locks_[stripe].unlock();
+        stripes_[stripe].mutex.unlock();
     }
 }
 
@@ -162,23 +168,28 @@ bool HashTable::resize() {
 void HashTable::resize(size_t buckets) NO_THREAD_SAFETY_ANALYSIS {
     buckets = std::max(initial_size_, std::bit_ceil(std::max<size_t>(buckets, 1)));
     for (size_t stripe = 0; stripe < num_locks_; ++stripe) {
-        locks_[stripe].lock();
+        stripes_[stripe].mutex.lock();
     }
     if (buckets != buckets_.size()) {
         resizeAllLocked(buckets);
     }
     for (size_t stripe = num_locks_; stripe > 0; --stripe) {
-        locks_[stripe - 1].unlock();
+        stripes_[stripe - 1].mutex.unlock();
     }
 }
 
 void HashTable::resizeAllLocked(size_t buckets) {
     std::vector<std::unique_ptr<StoredValue>> rehashed(buckets);
-    for (auto& head : buckets_) {
+    for (size_t bucket = 0; bucket < buckets_.size(); ++bucket) {
+        auto& head = buckets_[bucket];
         while (head != nullptr) {
             std::unique_ptr<StoredValue> record = std::move(head);
             head = std::move(record->next_);
-            auto& target = rehashed[hashOf(record->key()) & (buckets - 1)];
+            const size_t target_bucket = hashOf(record->key()) & (buckets - 1);
+            // A record may change stripe with its bucket; its counts move with it.
+            addCounts(bucket % num_locks_, *record, -1);
+            addCounts(target_bucket % num_locks_, *record, +1);
+            auto& target = rehashed[target_bucket];
             record->next_ = std::move(target);
             target = std::move(record);
         }
@@ -190,18 +201,19 @@ void HashTable::resizeAllLocked(size_t buckets) {
 
 void HashTable::clear() NO_THREAD_SAFETY_ANALYSIS {
     for (size_t stripe = 0; stripe < num_locks_; ++stripe) {
-        locks_[stripe].lock();
+        stripes_[stripe].mutex.lock();
     }
-    for (auto& head : buckets_) {
+    for (size_t bucket = 0; bucket < buckets_.size(); ++bucket) {
+        auto& head = buckets_[bucket];
         // Unlink iteratively: a long chain destroyed recursively could exhaust the stack.
         while (head != nullptr) {
             std::unique_ptr<StoredValue> record = std::move(head);
             head = std::move(record->next_);
-            addCounts(*record, -1);
+            addCounts(bucket % num_locks_, *record, -1);
         }
     }
     for (size_t stripe = num_locks_; stripe > 0; --stripe) {
-        locks_[stripe - 1].unlock();
+        stripes_[stripe - 1].mutex.unlock();
     }
 }
 

@@ -5,7 +5,7 @@
 // to the *Locked methods (a lock witness: the compiler cannot track a lock picked from an array
 // by index, so the witness carries the proof instead). Counters (items, tombstones,
 // non-resident values, memory) are exact whenever no writer is between its change and its
-// accounting call, and are readable from any thread.
+// accounting call, and are readable from any thread; they are kept per stripe and summed.
 //
 // Implementation. Buckets are singly-linked chains in a power-of-two array; a key's bucket is
 // hash & (size - 1) and its stripe is bucket % num_locks, so every record of a bucket shares a
@@ -111,17 +111,13 @@ public:
     /// Removes every record.
     void clear();
 
-    [[nodiscard]] size_t numItems() const { return num_items_.load(std::memory_order_relaxed); }
-    [[nodiscard]] size_t numDeleted() const { return num_deleted_.load(std::memory_order_relaxed); }
-    [[nodiscard]] size_t numNonResident() const {
-        return num_non_resident_.load(std::memory_order_relaxed);
-    }
+    [[nodiscard]] size_t numItems() const { return sum(&Counts::items); }
+    [[nodiscard]] size_t numDeleted() const { return sum(&Counts::deleted); }
+    [[nodiscard]] size_t numNonResident() const { return sum(&Counts::non_resident); }
     /// Bytes of every record (metadata, keys, resident values).
-    [[nodiscard]] size_t memoryUsed() const { return memory_.load(std::memory_order_relaxed); }
+    [[nodiscard]] size_t memoryUsed() const { return sum(&Counts::memory); }
     /// Bytes of every record's metadata and key.
-    [[nodiscard]] size_t metadataMemory() const {
-        return metadata_memory_.load(std::memory_order_relaxed);
-    }
+    [[nodiscard]] size_t metadataMemory() const { return sum(&Counts::metadata); }
     /// Current number of buckets.
     [[nodiscard]] size_t size() const { return size_.load(std::memory_order_relaxed); }
     [[nodiscard]] size_t numLocks() const { return num_locks_; }
@@ -129,23 +125,34 @@ public:
     [[nodiscard]] size_t numResizes() const { return resizes_.load(std::memory_order_relaxed); }
 
 private:
+    /// The counters of one stripe: written only by the holder of the stripe (a load and a
+    /// store, no read-modify-write, so writers on different stripes share no cache line),
+    /// read by anyone and summed.
+    struct Counts {
+        std::atomic<size_t> items{0};
+        std::atomic<size_t> deleted{0};
+        std::atomic<size_t> non_resident{0};
+        std::atomic<size_t> memory{0};
+        std::atomic<size_t> metadata{0};
+    };
+    struct alignas(64) Stripe {
+        Mutex mutex;
+        Counts counts;
+    };
+
     static size_t hashOf(std::string_view key);
-    /// Adds (sign +1) or removes (sign -1) `record`'s share of every counter. A change to a
-    /// record is accounted as: remove its share, change it, add its share.
-    void addCounts(const StoredValue& record, int sign);
+    /// Adds (sign +1) or removes (sign -1) `record`'s share of its stripe's counters. A change
+    /// to a record is accounted as: remove its share, change it, add its share.
+    void addCounts(size_t stripe, const StoredValue& record, int sign);
+    [[nodiscard]] size_t sum(std::atomic<size_t> Counts::*counter) const;
     void resizeAllLocked(size_t buckets);
 
     const size_t initial_size_;
     const size_t num_locks_;
-    std::unique_ptr<Mutex[]> locks_;
+    std::unique_ptr<Stripe[]> stripes_;
     /// Read under any one stripe; replaced only with every stripe held.
     std::vector<std::unique_ptr<StoredValue>> buckets_;
     std::atomic<size_t> size_{0};
-    std::atomic<size_t> num_items_{0};
-    std::atomic<size_t> num_deleted_{0};
-    std::atomic<size_t> num_non_resident_{0};
-    std::atomic<size_t> memory_{0};
-    std::atomic<size_t> metadata_memory_{0};
     std::atomic<size_t> resizes_{0};
 };
 
