@@ -1,0 +1,294 @@
+#include "engine/vbucket/vbucket.h"
+
+#include "common/clock.h"
+
+#include <charconv>
+#include <string>
+
+namespace eddy::engine {
+
+namespace {
+
+constexpr size_t kMaxCounterDigits = 20;
+constexpr uint32_t kNoCreateExptime = 0xffffffff;
+
+std::optional<uint64_t> parseCounter(std::string_view text) {
+    if (text.empty() || text.size() > kMaxCounterDigits) {
+        return std::nullopt;
+    }
+    uint64_t value = 0;
+    const char* end = text.data() + text.size();
+    auto [ptr, ec] = std::from_chars(text.data(), end, value);
+    if (ec != std::errc() || ptr != end) {
+        return std::nullopt;
+    }
+    return value;
+}
+
+}  // namespace
+
+VBucket::VBucket(Vbid id, VBucketState state, const VBucketConfig& config,
+                 HybridLogicalClock& clock, std::function<uint32_t()> now)
+    : id_(id),
+      config_(config),
+      clock_(clock),
+      now_(now ? std::move(now) : std::function<uint32_t()>(clock::unixNow)),
+      table_(config.hash_table),
+      state_(state),
+      failover_(config.max_failover_entries) {
+    MutexLock lock(state_mutex_);
+    uuid_.store(failover_.latest().vb_uuid, std::memory_order_release);
+}
+
+void VBucket::setState(VBucketState state) {
+    MutexLock lock(state_mutex_);
+    const VBucketState previous = state_.load(std::memory_order_acquire);
+    if (state == VBucketState::Active && previous != VBucketState::Active) {
+        failover_.createEntry(highSeqno());
+        uuid_.store(failover_.latest().vb_uuid, std::memory_order_release);
+    }
+    state_.store(state, std::memory_order_release);
+}
+
+std::vector<FailoverEntry> VBucket::failoverEntries() const {
+    MutexLock lock(state_mutex_);
+    return failover_.entries();
+}
+
+std::string VBucket::failoverLogWire() const {
+    MutexLock lock(state_mutex_);
+    return failover_.toWire();
+}
+
+StoredValue* VBucket::findLive(const HashBucketLock& lock, std::string_view key, uint32_t now) {
+    StoredValue* record = table_.findLocked(lock, key);
+    if (record == nullptr || record->isDeleted()) {
+        return nullptr;
+    }
+    if (clock::isExpired(record->expiry(), now)) {
+        MutationInfo ignored;
+        tombstone(lock, *record, ignored);
+        expired_.fetch_add(1, std::memory_order_relaxed);
+        return nullptr;
+    }
+    return record;
+}
+
+void VBucket::stamp(StoredValue& record, MutationInfo& info) {
+    record.setCas(clock_.nextCas());
+    const uint64_t seqno = high_seqno_.fetch_add(1, std::memory_order_acq_rel) + 1;
+    record.setBySeqno(static_cast<int64_t>(seqno));
+    record.markDirty();
+    info = {record.cas(), seqno, uuid()};
+}
+
+void VBucket::tombstone(const HashBucketLock& lock, StoredValue& record, MutationInfo& info) {
+    table_.markDeletedLocked(lock, record);
+    record.setRevSeqno(record.revSeqno() + 1);
+    stamp(record, info);
+}
+
+void VBucket::install(const HashBucketLock& lock, StoredValue* existing, std::string_view key,
+                      BlobPtr value, uint32_t flags, uint32_t expiry, uint8_t datatype,
+                      MutationInfo& info) {
+    StoredValue* record = existing != nullptr ? existing : table_.findLocked(lock, key);
+    if (record == nullptr) {
+        record = &table_.insertLocked(
+            lock, std::make_unique<StoredValue>(key, std::move(value), flags, expiry, datatype));
+    } else {
+        if (record->isDeleted()) {
+            table_.reviveLocked(lock, *record, std::move(value));
+        } else {
+            table_.setValueLocked(lock, *record, std::move(value));
+        }
+        record->setFlags(flags);
+        record->setExpiry(expiry);
+        record->setDatatype(datatype);
+        record->setLockExpiry(0);
+        record->setRevSeqno(record->revSeqno() + 1);
+    }
+    stamp(*record, info);
+}
+
+Document VBucket::copyOf(const StoredValue& record, bool hide_cas) {
+    return {std::string(record.key()),
+            record.value(),
+            record.flags(),
+            record.expiry(),
+            hide_cas ? kLockedCas : record.cas(),
+            record.datatype(),
+            record.bySeqno(),
+            record.revSeqno()};
+}
+
+Status VBucket::checkLock(const StoredValue& record, Cas cas, uint32_t now) const {
+    return record.isLocked(now) && cas != record.cas() ? Status::Locked : Status::Success;
+}
+
+Status VBucket::get(std::string_view key, Document& out) {
+    const uint32_t now = now_();
+    auto lock = table_.lockBucket(key);
+    const StoredValue* record = findLive(lock, key, now);
+    if (record == nullptr) {
+        return Status::KeyNotFound;
+    }
+    out = copyOf(*record, record->isLocked(now));
+    return Status::Success;
+}
+
+Status VBucket::getAndTouch(std::string_view key, uint32_t exptime, Document& out,
+                            MutationInfo& info) {
+    const uint32_t now = now_();
+    auto lock = table_.lockBucket(key);
+    StoredValue* record = findLive(lock, key, now);
+    if (record == nullptr) {
+        return Status::KeyNotFound;
+    }
+    if (record->isLocked(now)) {
+        return Status::Locked;
+    }
+    record->setExpiry(clock::expiryFromProtocol(exptime, now));
+    record->setRevSeqno(record->revSeqno() + 1);
+    stamp(*record, info);
+    out = copyOf(*record, false);
+    return Status::Success;
+}
+
+Status VBucket::store(const StoreRequest& request, MutationInfo& info) {
+    if (request.value.size() > config_.max_value_size) {
+        return Status::TooBig;
+    }
+    if (request.semantics == StoreSemantics::Add && request.cas != 0) {
+        return Status::InvalidArguments;
+    }
+    const std::string_view key = request.key.bytes();
+    const uint32_t now = now_();
+    auto lock = table_.lockBucket(key);
+    StoredValue* record = findLive(lock, key, now);
+    const bool append =
+        request.semantics == StoreSemantics::Append || request.semantics == StoreSemantics::Prepend;
+    if (record == nullptr) {
+        if (append) {
+            return Status::NotStored;
+        }
+        if (request.cas != 0 || request.semantics == StoreSemantics::Replace) {
+            return Status::KeyNotFound;
+        }
+    } else {
+        if (const Status locked = checkLock(*record, request.cas, now); locked != Status::Success) {
+            return locked;
+        }
+        if (request.cas != 0 && request.cas != record->cas()) {
+            return Status::KeyExists;
+        }
+        if (request.semantics == StoreSemantics::Add) {
+            return Status::KeyExists;
+        }
+    }
+    if (append) {
+        const std::string_view old = record->value() ? record->value()->view() : std::string_view{};
+        if (old.size() + request.value.size() > config_.max_value_size) {
+            return Status::TooBig;
+        }
+        std::string joined;
+        joined.reserve(old.size() + request.value.size());
+        if (request.semantics == StoreSemantics::Append) {
+            joined.append(old).append(request.value);
+        } else {
+            joined.append(request.value).append(old);
+        }
+        install(lock, record, key, Blob::make(joined), record->flags(), record->expiry(),
+                record->datatype(), info);
+        return Status::Success;
+    }
+    install(lock, record, key, Blob::make(request.value), request.flags,
+            clock::expiryFromProtocol(request.exptime, now), request.datatype, info);
+    return Status::Success;
+}
+
+Status VBucket::remove(std::string_view key, Cas cas, MutationInfo& info) {
+    const uint32_t now = now_();
+    auto lock = table_.lockBucket(key);
+    StoredValue* record = findLive(lock, key, now);
+    if (record == nullptr) {
+        return Status::KeyNotFound;
+    }
+    if (const Status locked = checkLock(*record, cas, now); locked != Status::Success) {
+        return locked;
+    }
+    if (cas != 0 && cas != record->cas()) {
+        return Status::KeyExists;
+    }
+    tombstone(lock, *record, info);
+    return Status::Success;
+}
+
+Status VBucket::arithmetic(const ArithmeticRequest& request, uint64_t& value, MutationInfo& info) {
+    const std::string_view key = request.key.bytes();
+    const uint32_t now = now_();
+    auto lock = table_.lockBucket(key);
+    StoredValue* record = findLive(lock, key, now);
+    if (record == nullptr) {
+        if (request.exptime == kNoCreateExptime) {
+            return Status::KeyNotFound;
+        }
+        value = request.initial;
+        install(lock, nullptr, key, Blob::make(std::to_string(value)), 0,
+                clock::expiryFromProtocol(request.exptime, now), datatype::kRaw, info);
+        return Status::Success;
+    }
+    if (record->isLocked(now)) {
+        return Status::Locked;
+    }
+    const auto current = parseCounter(record->value() ? record->value()->view() : "");
+    if (!current) {
+        return Status::DeltaBadValue;
+    }
+    if (request.increment) {
+        value = *current + request.delta;  // wraps modulo 2^64, as memcached does
+    } else {
+        value = request.delta > *current ? 0 : *current - request.delta;
+    }
+    install(lock, record, key, Blob::make(std::to_string(value)), record->flags(), record->expiry(),
+            record->datatype(), info);
+    return Status::Success;
+}
+
+Status VBucket::getLocked(std::string_view key, uint32_t lock_seconds, Document& out) {
+    if (lock_seconds == 0 || lock_seconds > config_.max_lock_seconds) {
+        lock_seconds = config_.default_lock_seconds;
+    }
+    const uint32_t now = now_();
+    auto lock = table_.lockBucket(key);
+    StoredValue* record = findLive(lock, key, now);
+    if (record == nullptr) {
+        return Status::KeyNotFound;
+    }
+    if (record->isLocked(now)) {
+        return Status::Locked;
+    }
+    // Locking is not a mutation (no seqno), but the new CAS is the key to the lock.
+    record->setCas(clock_.nextCas());
+    record->setLockExpiry(now + lock_seconds);
+    out = copyOf(*record, false);
+    return Status::Success;
+}
+
+Status VBucket::unlock(std::string_view key, Cas cas) {
+    const uint32_t now = now_();
+    auto lock = table_.lockBucket(key);
+    StoredValue* record = findLive(lock, key, now);
+    if (record == nullptr) {
+        return Status::KeyNotFound;
+    }
+    if (!record->isLocked(now)) {
+        return Status::LockedTmpfail;
+    }
+    if (cas != record->cas()) {
+        return Status::Locked;
+    }
+    record->setLockExpiry(0);
+    return Status::Success;
+}
+
+}  // namespace eddy::engine

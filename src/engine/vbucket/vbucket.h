@@ -1,0 +1,138 @@
+// eddy — one vbucket: a partition of a bucket's key space with its own state and history.
+//
+// Semantics. A VBucket holds the documents of its keys in a HashTable (live records and
+// tombstones), numbers every change with a by-seqno (strictly increasing within the vbucket;
+// highSeqno() is the last one), stamps it with a CAS from the bucket's hybrid logical clock, and
+// names its current history branch with the failover table (a new entry each time it becomes
+// active). Key operations follow memcached/Couchbase semantics: CAS checks, add/replace/append/
+// prepend, counters, touch, expiry checked on access (an expired document becomes a tombstone,
+// with its own seqno, the first time anyone looks), and GET_LOCKED: a locked document hides its
+// CAS from readers (they see kLockedCas), refuses mutations that do not carry the lock's CAS
+// (Locked), and unlocks on such a mutation, on UNLOCK with that CAS, or when the lock expires.
+//
+// Whether the vbucket may serve a request (state active, replica for GET_REPLICA) is decided by
+// the caller (the bucket), which also maps vbucket-level results to client statuses.
+//
+// Implementation. Each operation holds its key's hash-table stripe for its whole
+// read-modify-write, so it is atomic per key. The seqno is taken from an atomic counter while
+// the stripe is held; the checkpoint manager takes over numbering when mutations are queued
+// into checkpoints. State and failover table are guarded by state_mutex_ (the state is also
+// mirrored in an atomic for the lock-free read on every request).
+//
+// Thread contract: thread-safe.
+#pragma once
+
+#include "common/mutex.h"
+#include "eddy/engine_iface.h"
+#include "engine/hash/hash_table.h"
+#include "engine/hash/hlc.h"
+#include "engine/vbucket/failover_table.h"
+#include "engine/vbucket/vbucket_state.h"
+
+#include <atomic>
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace eddy::engine {
+
+/// The CAS a reader sees for a locked document.
+inline constexpr Cas kLockedCas = ~Cas{0};
+
+struct VBucketConfig {
+    HashTable::Config hash_table;
+    size_t max_failover_entries = FailoverTable::kDefaultMaxEntries;
+    size_t max_value_size = 20 * 1024 * 1024;
+    /// GET_LOCKED: lock time when the request asks for 0, and the most it may ask for.
+    uint32_t default_lock_seconds = 15;
+    uint32_t max_lock_seconds = 30;
+};
+
+/// A copy of one document version, taken under the lock (the value bytes are shared).
+struct Document {
+    std::string key;
+    BlobPtr value;
+    uint32_t flags = 0;
+    uint32_t expiry = 0;
+    Cas cas = 0;
+    uint8_t datatype = 0;
+    int64_t by_seqno = 0;
+    uint64_t rev_seqno = 0;
+};
+
+/// What a mutation reports (for MutationSeqno extras and DCP).
+struct MutationInfo {
+    Cas cas = 0;
+    uint64_t seqno = 0;
+    uint64_t vbucket_uuid = 0;
+};
+
+class VBucket {
+public:
+    VBucket(Vbid id, VBucketState state, const VBucketConfig& config, HybridLogicalClock& clock,
+            std::function<uint32_t()> now);
+
+    [[nodiscard]] Vbid id() const { return id_; }
+    [[nodiscard]] VBucketState state() const { return state_.load(std::memory_order_acquire); }
+    /// Changes the state; becoming active starts a new failover branch at the high seqno.
+    void setState(VBucketState state) EXCLUDES(state_mutex_);
+
+    [[nodiscard]] uint64_t highSeqno() const { return high_seqno_.load(std::memory_order_acquire); }
+    /// The uuid of the current branch.
+    [[nodiscard]] uint64_t uuid() const { return uuid_.load(std::memory_order_acquire); }
+    [[nodiscard]] std::vector<FailoverEntry> failoverEntries() const EXCLUDES(state_mutex_);
+    /// The failover log in DCP wire form.
+    [[nodiscard]] std::string failoverLogWire() const EXCLUDES(state_mutex_);
+
+    [[nodiscard]] HashTable& hashTable() { return table_; }
+
+    /// KeyNotFound if absent, deleted or expired.
+    Status get(std::string_view key, Document& out);
+    /// Sets a new expiry (TOUCH, GAT): a mutation, with a new CAS and seqno.
+    Status getAndTouch(std::string_view key, uint32_t exptime, Document& out, MutationInfo& info);
+    Status store(const StoreRequest& request, MutationInfo& info);
+    Status remove(std::string_view key, Cas cas, MutationInfo& info);
+    Status arithmetic(const ArithmeticRequest& request, uint64_t& value, MutationInfo& info);
+    /// GET_LOCKED for `lock_seconds` (0 = the default; more than the maximum = InvalidArguments).
+    /// Locked if it already is. The returned CAS unlocks it.
+    Status getLocked(std::string_view key, uint32_t lock_seconds, Document& out);
+    /// UNLOCK: Locked if `cas` is not the lock's CAS, LockedTmpfail if the document is not
+    /// locked, KeyNotFound if absent.
+    Status unlock(std::string_view key, Cas cas);
+
+    /// Expired documents turned into tombstones so far.
+    [[nodiscard]] uint64_t numExpired() const { return expired_.load(std::memory_order_relaxed); }
+
+private:
+    /// The live, unexpired record of `key`, or nullptr; expires it on the way if due.
+    StoredValue* findLive(const HashBucketLock& lock, std::string_view key, uint32_t now);
+    /// Stamps a changed record with a new CAS and seqno (the caller set its revision); marks it
+    /// dirty and fills `info`.
+    void stamp(StoredValue& record, MutationInfo& info);
+    /// Writes `value` (and the metadata in `request`-like form) into the live record or the
+    /// tombstone of the key, or a new record; stamps it.
+    void install(const HashBucketLock& lock, StoredValue* existing, std::string_view key,
+                 BlobPtr value, uint32_t flags, uint32_t expiry, uint8_t datatype,
+                 MutationInfo& info);
+    /// Turns `record` into a tombstone (deletion or expiry) with a new seqno.
+    void tombstone(const HashBucketLock& lock, StoredValue& record, MutationInfo& info);
+    static Document copyOf(const StoredValue& record, bool hide_cas);
+    Status checkLock(const StoredValue& record, Cas cas, uint32_t now) const;
+
+    const Vbid id_;
+    const VBucketConfig config_;
+    HybridLogicalClock& clock_;
+    const std::function<uint32_t()> now_;
+    HashTable table_;
+    std::atomic<uint64_t> high_seqno_{0};
+    std::atomic<uint64_t> expired_{0};
+    std::atomic<VBucketState> state_;
+    /// The current branch's uuid, mirrored from failover_ for lock-free reads.
+    std::atomic<uint64_t> uuid_{0};
+    mutable Mutex state_mutex_;
+    FailoverTable failover_ GUARDED_BY(state_mutex_);
+};
+
+}  // namespace eddy::engine

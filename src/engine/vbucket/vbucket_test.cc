@@ -1,0 +1,202 @@
+#include "engine/vbucket/vbucket.h"
+
+#include "engine/vbucket/vbucket_map.h"
+
+#include <gtest/gtest.h>
+
+#include <thread>
+#include <vector>
+
+namespace eddy::engine {
+namespace {
+
+constexpr uint32_t kStart = 1'700'000'000;
+
+class VBucketTest : public ::testing::Test {
+protected:
+    VBucketTest()
+        : vbucket_(Vbid(3), VBucketState::Active, config(), clock_, [this] { return now_; }) {}
+
+    static VBucketConfig config() {
+        VBucketConfig config;
+        config.max_value_size = 64;
+        return config;
+    }
+
+    Status set(const char* key, const char* value, Cas cas = 0,
+               StoreSemantics semantics = StoreSemantics::Set, uint32_t exptime = 0) {
+        StoreRequest request;
+        request.key = DocKey(key);
+        request.value = value;
+        request.cas = cas;
+        request.semantics = semantics;
+        request.exptime = exptime;
+        request.flags = 7;
+        return vbucket_.store(request, last_);
+    }
+
+    std::string valueOf(const char* key) {
+        Document document;
+        return vbucket_.get(key, document) == Status::Success ? std::string(document.value->view())
+                                                              : std::string("<absent>");
+    }
+
+    uint32_t now_ = kStart;
+    HybridLogicalClock clock_;
+    VBucket vbucket_;
+    MutationInfo last_;
+};
+
+TEST_F(VBucketTest, MutationsGetIncreasingSeqnosAndTheBranchUuid) {
+    ASSERT_EQ(Status::Success, set("a", "1"));
+    EXPECT_EQ(1u, last_.seqno);
+    EXPECT_EQ(vbucket_.uuid(), last_.vbucket_uuid);
+    ASSERT_EQ(Status::Success, set("b", "2"));
+    EXPECT_EQ(2u, last_.seqno);
+    MutationInfo removed;
+    ASSERT_EQ(Status::Success, vbucket_.remove("a", 0, removed));
+    EXPECT_EQ(3u, removed.seqno);
+    EXPECT_EQ(3u, vbucket_.highSeqno());
+    EXPECT_GT(removed.cas, last_.cas);
+}
+
+TEST_F(VBucketTest, StoreSemanticsAndCas) {
+    EXPECT_EQ(Status::KeyNotFound, set("k", "v", 0, StoreSemantics::Replace));
+    EXPECT_EQ(Status::NotStored, set("k", "v", 0, StoreSemantics::Append));
+    EXPECT_EQ(Status::KeyNotFound, set("k", "v", 42));
+    ASSERT_EQ(Status::Success, set("k", "mid", 0, StoreSemantics::Add));
+    const Cas cas = last_.cas;
+    EXPECT_EQ(Status::KeyExists, set("k", "x", 0, StoreSemantics::Add));
+    EXPECT_EQ(Status::KeyExists, set("k", "x", cas + 1));
+    ASSERT_EQ(Status::Success, set("k", "-end", cas, StoreSemantics::Append));
+    ASSERT_EQ(Status::Success, set("k", "start-", 0, StoreSemantics::Prepend));
+    EXPECT_EQ("start-mid-end", valueOf("k"));
+    EXPECT_EQ(Status::TooBig, set("k", std::string(60, 'x').c_str(), 0, StoreSemantics::Append));
+    EXPECT_EQ(Status::InvalidArguments, set("n", "v", 5, StoreSemantics::Add));
+}
+
+TEST_F(VBucketTest, DeletedDocumentsComeBackWithAHigherRevision) {
+    ASSERT_EQ(Status::Success, set("d", "1"));
+    MutationInfo info;
+    ASSERT_EQ(Status::Success, vbucket_.remove("d", 0, info));
+    EXPECT_EQ("<absent>", valueOf("d"));
+    EXPECT_EQ(1u, vbucket_.hashTable().numDeleted());
+    ASSERT_EQ(Status::Success, set("d", "2", 0, StoreSemantics::Add));
+    Document document;
+    ASSERT_EQ(Status::Success, vbucket_.get("d", document));
+    EXPECT_EQ(3u, document.rev_seqno);
+    EXPECT_EQ(0u, vbucket_.hashTable().numDeleted());
+}
+
+TEST_F(VBucketTest, ExpiryTurnsDocumentsIntoTombstonesOnAccess) {
+    ASSERT_EQ(Status::Success, set("e", "v", 0, StoreSemantics::Set, 10));
+    now_ += 9;
+    EXPECT_EQ("v", valueOf("e"));
+    now_ += 1;
+    EXPECT_EQ("<absent>", valueOf("e"));
+    EXPECT_EQ(1u, vbucket_.numExpired());
+    EXPECT_EQ(2u, vbucket_.highSeqno()) << "the expiry is a change with its own seqno";
+}
+
+TEST_F(VBucketTest, Counters) {
+    ArithmeticRequest request;
+    request.key = DocKey("c");
+    request.delta = 5;
+    request.initial = 10;
+    uint64_t value = 0;
+    MutationInfo info;
+    request.exptime = 0xffffffff;
+    EXPECT_EQ(Status::KeyNotFound, vbucket_.arithmetic(request, value, info));
+    request.exptime = 0;
+    ASSERT_EQ(Status::Success, vbucket_.arithmetic(request, value, info));
+    EXPECT_EQ(10u, value);
+    ASSERT_EQ(Status::Success, vbucket_.arithmetic(request, value, info));
+    EXPECT_EQ(15u, value);
+    request.increment = false;
+    request.delta = 100;
+    ASSERT_EQ(Status::Success, vbucket_.arithmetic(request, value, info));
+    EXPECT_EQ(0u, value);
+    ASSERT_EQ(Status::Success, set("c", "abc"));
+    EXPECT_EQ(Status::DeltaBadValue, vbucket_.arithmetic(request, value, info));
+}
+
+TEST_F(VBucketTest, GetLockedHidesCasAndGuardsMutations) {
+    ASSERT_EQ(Status::Success, set("l", "v"));
+    Document locked;
+    ASSERT_EQ(Status::Success, vbucket_.getLocked("l", 5, locked));
+    const Cas key_to_lock = locked.cas;
+    EXPECT_EQ(Status::Locked, vbucket_.getLocked("l", 5, locked));
+
+    Document seen;
+    ASSERT_EQ(Status::Success, vbucket_.get("l", seen));
+    EXPECT_EQ(kLockedCas, seen.cas);
+    EXPECT_EQ(Status::Locked, set("l", "other"));
+    MutationInfo info;
+    EXPECT_EQ(Status::Locked, vbucket_.remove("l", 0, info));
+    EXPECT_EQ(Status::Locked, vbucket_.unlock("l", key_to_lock + 1));
+
+    // The lock's CAS lets one mutation through, which unlocks.
+    ASSERT_EQ(Status::Success, set("l", "mine", key_to_lock));
+    EXPECT_EQ(Status::LockedTmpfail, vbucket_.unlock("l", key_to_lock));
+    EXPECT_EQ("mine", valueOf("l"));
+}
+
+TEST_F(VBucketTest, LocksExpireAndUnlockWorks) {
+    ASSERT_EQ(Status::Success, set("l", "v"));
+    Document locked;
+    ASSERT_EQ(Status::Success, vbucket_.getLocked("l", 2, locked));
+    ASSERT_EQ(Status::Success, vbucket_.unlock("l", locked.cas));
+    ASSERT_EQ(Status::Success, set("l", "free"));
+    ASSERT_EQ(Status::Success, vbucket_.getLocked("l", 2, locked));
+    now_ += 2;
+    EXPECT_EQ(Status::Success, set("l", "after"));
+    EXPECT_EQ(Status::KeyNotFound, vbucket_.unlock("nothing", 1));
+}
+
+TEST_F(VBucketTest, BecomingActiveStartsANewBranch) {
+    ASSERT_EQ(Status::Success, set("a", "1"));
+    const uint64_t first = vbucket_.uuid();
+    vbucket_.setState(VBucketState::Replica);
+    EXPECT_EQ(first, vbucket_.uuid());
+    vbucket_.setState(VBucketState::Active);
+    EXPECT_NE(first, vbucket_.uuid());
+    const auto entries = vbucket_.failoverEntries();
+    ASSERT_EQ(2u, entries.size());
+    EXPECT_EQ(1u, entries.front().by_seqno);
+    EXPECT_EQ(32u, vbucket_.failoverLogWire().size());
+}
+
+TEST(VBucketMapTest, SlotsAndConcurrentLookups) {
+    HybridLogicalClock clock;
+    VBucketMap map(16);
+    EXPECT_EQ(nullptr, map.get(Vbid(3)));
+    EXPECT_EQ(nullptr, map.get(Vbid(16)));
+    for (uint16_t id = 0; id < 16; id += 2) {
+        ASSERT_TRUE(map.set(std::make_shared<VBucket>(Vbid(id), VBucketState::Active,
+                                                      VBucketConfig{}, clock, nullptr)));
+    }
+    EXPECT_FALSE(map.set(std::make_shared<VBucket>(Vbid(16), VBucketState::Active, VBucketConfig{},
+                                                   clock, nullptr)));
+    EXPECT_EQ(8u, map.count());
+
+    std::atomic<bool> stop{false};
+    std::thread churn([&] {
+        while (!stop.load()) {
+            auto removed = map.remove(Vbid(4));
+            map.set(std::make_shared<VBucket>(Vbid(4), VBucketState::Replica, VBucketConfig{},
+                                              clock, nullptr));
+        }
+    });
+    for (int i = 0; i < 20000; ++i) {
+        if (auto vbucket = map.get(Vbid(static_cast<uint16_t>(i % 16)))) {
+            EXPECT_EQ(0, vbucket->id().get() % 2);
+        }
+    }
+    stop.store(true);
+    churn.join();
+    ASSERT_NE(nullptr, map.get(Vbid(4)));
+    EXPECT_EQ(VBucketState::Replica, map.get(Vbid(4))->state());
+}
+
+}  // namespace
+}  // namespace eddy::engine
