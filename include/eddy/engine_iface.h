@@ -25,6 +25,7 @@
 #include <cstdint>
 #include <functional>
 #include <string_view>
+#include <vector>
 
 namespace eddy {
 
@@ -62,6 +63,16 @@ struct ArithmeticRequest {
 /// What a successful mutation reports back.
 struct MutationResult {
     Cas cas = 0;
+    /// The mutation's by-seqno and the vbucket's branch uuid (0 from engines without seqnos);
+    /// sent as extras when the client negotiated MutationSeqno.
+    uint64_t seqno = 0;
+    uint64_t vbucket_uuid = 0;
+};
+
+/// One (vbucket, high seqno) pair of GET_ALL_VB_SEQNOS.
+struct VBucketSeqno {
+    Vbid vbucket;
+    uint64_t high_seqno = 0;
 };
 
 /// Writes one STAT key/value pair. Only callable on the front-end thread of the STAT command's
@@ -115,6 +126,32 @@ public:
 
     /// Removes every document of the bucket.
     virtual Status flush(CookieIface& cookie) = 0;
+
+    /// GET_LOCKED: locks the document for `lock_seconds` (0 = the bucket's default); the
+    /// returned item's CAS is the key that unlocks it. Locked if it already is.
+    virtual Status getLocked(CookieIface& cookie, DocKey key, Vbid vbucket, uint32_t lock_seconds,
+                             ItemPtr& out) = 0;
+
+    /// UNLOCK_KEY: Locked if `cas` is not the lock's, LockedTmpfail if not locked.
+    virtual Status unlock(CookieIface& cookie, DocKey key, Vbid vbucket, Cas cas) = 0;
+
+    /// GET_REPLICA: reads from a replica vbucket (NotMyVbucket unless it is one).
+    virtual Status getReplica(CookieIface& cookie, DocKey key, Vbid vbucket, ItemPtr& out) = 0;
+
+    /// SET_VBUCKET: creates the vbucket if needed and sets its state (wire value 1..4:
+    /// active, replica, pending, dead).
+    virtual Status setVBucketState(CookieIface& cookie, Vbid vbucket, uint32_t state) = 0;
+
+    /// GET_VBUCKET: the state's wire value; NotMyVbucket if the vbucket does not exist.
+    virtual Status getVBucketState(CookieIface& cookie, Vbid vbucket, uint32_t& state) = 0;
+
+    /// DEL_VBUCKET: removes the vbucket and its documents.
+    virtual Status deleteVBucket(CookieIface& cookie, Vbid vbucket) = 0;
+
+    /// GET_ALL_VB_SEQNOS: every vbucket's high seqno, only those in `state` (wire value) when
+    /// it is non-zero, in vbucket order.
+    virtual Status getAllVbSeqnos(CookieIface& cookie, uint32_t state,
+                                  std::vector<VBucketSeqno>& out) = 0;
 
     /// One STAT group; `group` is empty for the default group.
     virtual Status getStats(CookieIface& cookie, std::string_view group, std::string_view value,

@@ -5,6 +5,7 @@
 #include "daemon/cookie.h"
 #include "daemon/kv_contexts.h"
 #include "daemon/stat_context.h"
+#include "daemon/vbucket_contexts.h"
 #include "protocol/encode.h"
 #include "protocol/error_map.h"
 #include "protocol/feature.h"
@@ -83,7 +84,8 @@ bool isGrantable(mcbp::Feature feature) {
     case mcbp::Feature::TcpDelay:
     case mcbp::Feature::Xerror:
     case mcbp::Feature::Json:
-    case mcbp::Feature::AltRequestSupport: return true;
+    case mcbp::Feature::AltRequestSupport:
+    case mcbp::Feature::MutationSeqno: return true;
     default: return false;
     }
 }
@@ -150,6 +152,13 @@ constexpr std::array<Executor, 256> makeTable() {
     set(ClientOpcode::Flushq, &driveContext<FlushContext>);
     set(ClientOpcode::Stat, &driveContext<StatContext>);
     set(ClientOpcode::EwouldblockCtl, &driveContext<EngineCommandContext>);
+    set(ClientOpcode::GetLocked, &driveContext<GetLockedContext>);
+    set(ClientOpcode::UnlockKey, &driveContext<UnlockContext>);
+    set(ClientOpcode::GetReplica, &driveContext<GetReplicaContext>);
+    set(ClientOpcode::SetVbucket, &driveContext<SetVBucketContext>);
+    set(ClientOpcode::GetVbucket, &driveContext<GetVBucketContext>);
+    set(ClientOpcode::DelVbucket, &driveContext<DelVBucketContext>);
+    set(ClientOpcode::GetAllVbSeqnos, &driveContext<GetAllVbSeqnosContext>);
     set(ClientOpcode::Noop, &noop);
     set(ClientOpcode::Version, &version);
     set(ClientOpcode::Quit, &quit);

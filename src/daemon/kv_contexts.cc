@@ -3,6 +3,7 @@
 #include "daemon/connection.h"
 #include "daemon/cookie.h"
 #include "protocol/encode.h"
+#include "protocol/feature.h"
 #include "protocol/opcode.h"
 
 namespace eddy::daemon {
@@ -20,10 +21,22 @@ DocKey keyOf(const Cookie& cookie) {
     return DocKey(cookie.request().key);
 }
 
-/// A mutation's response: CAS in the header, no body.
-void sendMutationDone(Cookie& cookie, const MutationResult& result) {
-    cookie.connection().sendResponse(cookie, ResponseStatus::Success, {}, {}, {}, datatype::kRaw,
-                                     result.cas);
+/// Extras of a mutation response: vbucket uuid and seqno when the client negotiated
+/// MutationSeqno and the engine numbers its changes; nothing otherwise.
+std::string mutationExtras(const Cookie& cookie, const MutationResult& result) {
+    std::string extras;
+    if (cookie.connection().features().has(mcbp::Feature::MutationSeqno) &&
+        result.vbucket_uuid != 0) {
+        mcbp::appendUint64(extras, result.vbucket_uuid);
+        mcbp::appendUint64(extras, result.seqno);
+    }
+    return extras;
+}
+
+/// A mutation's response: CAS in the header, MutationSeqno extras, no value.
+void sendMutationDone(Cookie& cookie, const MutationResult& result, Cas cas) {
+    cookie.connection().sendResponse(cookie, ResponseStatus::Success,
+                                     mutationExtras(cookie, result), {}, {}, datatype::kRaw, cas);
 }
 
 }  // namespace
@@ -70,7 +83,7 @@ Status MutationContext::step() {
     MutationResult result;
     const Status status = cmd.connection().engine().store(cmd, store, result);
     if (status == Status::Success) {
-        sendMutationDone(cmd, result);
+        sendMutationDone(cmd, result, result.cas);
     }
     return status;
 }
@@ -82,8 +95,8 @@ Status RemoveContext::step() {
                                                            cmd.request().header.cas, result);
     if (status == Status::Success) {
         // memcached answers DELETE with CAS 0 and its conformance tool (memccapable) requires
-        // it; the tombstone's CAS will travel in the MutationSeqno extras instead.
-        cmd.connection().sendResponse(cmd, ResponseStatus::Success, {}, {}, {}, datatype::kRaw, 0);
+        // it; a client that wants the tombstone's position negotiates MutationSeqno.
+        sendMutationDone(cmd, result, 0);
     }
     return status;
 }
@@ -104,8 +117,8 @@ Status ArithmeticContext::step() {
     if (status == Status::Success) {
         std::string body;
         mcbp::appendUint64(body, value);
-        cmd.connection().sendResponse(cmd, ResponseStatus::Success, {}, {}, body, datatype::kRaw,
-                                      result.cas);
+        cmd.connection().sendResponse(cmd, ResponseStatus::Success, mutationExtras(cmd, result), {},
+                                      body, datatype::kRaw, result.cas);
     }
     return status;
 }

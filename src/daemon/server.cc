@@ -3,7 +3,7 @@
 #include "daemon/connection.h"
 #include "daemon/cookie.h"
 #include "daemon/front_end.h"
-#include "engine/memory_bucket.h"
+#include "engine/ep_bucket.h"
 #include "net/listener.h"
 #include "test_engines/fault_injecting_engine.h"
 
@@ -23,9 +23,9 @@ namespace eddy::daemon {
 
 Server::Server(Settings settings)
     : settings_(std::move(settings)), start_time_(std::chrono::steady_clock::now()) {
-    engine::MemoryBucketConfig bucket;
-    bucket.max_value_size = settings_.item_size_max;
-    engine_ = engine::createMemoryBucket(*this, bucket);
+    engine::EpBucketConfig bucket;
+    bucket.vbucket.max_value_size = settings_.item_size_max;
+    engine_ = engine::createEpBucket(*this, bucket);
     if (settings_.fault_injection_enabled) {
         spdlog::warn("fault injection is enabled (test configuration)");
         engine_ = test_engines::createFaultInjectingEngine(std::move(engine_), *this,

@@ -214,6 +214,21 @@ public:
     Status arithmetic(CookieIface& cookie, const ArithmeticRequest& request, uint64_t& value,
                       MutationResult& result) override;
     Status flush(CookieIface& cookie) override;
+
+    // This bucket has no vbuckets (one key space): the vbucket commands are not supported.
+    Status getLocked(CookieIface&, DocKey, Vbid, uint32_t, ItemPtr&) override {
+        return Status::NotSupported;
+    }
+    Status unlock(CookieIface&, DocKey, Vbid, Cas) override { return Status::NotSupported; }
+    Status getReplica(CookieIface&, DocKey, Vbid, ItemPtr&) override {
+        return Status::NotSupported;
+    }
+    Status setVBucketState(CookieIface&, Vbid, uint32_t) override { return Status::NotSupported; }
+    Status getVBucketState(CookieIface&, Vbid, uint32_t&) override { return Status::NotSupported; }
+    Status deleteVBucket(CookieIface&, Vbid) override { return Status::NotSupported; }
+    Status getAllVbSeqnos(CookieIface&, uint32_t, std::vector<VBucketSeqno>&) override {
+        return Status::NotSupported;
+    }
     Status getStats(CookieIface& cookie, std::string_view group, std::string_view value,
                     const AddStatFn& add_stat) override;
     Status unknownCommand(CookieIface& cookie, const EngineCommand& command,

@@ -95,6 +95,13 @@ constexpr std::array kRules{
     Rule{Op::Gatq,           extras(4),    K::Required,  V::Forbidden,  D::Raw,      C::Zero},
     Rule{Op::Hello,          extras(0),    K::Text,      V::EvenLength, D::Raw,      C::Zero},
     Rule{Op::SaslListMechs,  extras(0),    K::Forbidden, V::Forbidden,  D::Raw,      C::Zero},
+    Rule{Op::SetVbucket,     extras(1, 4), K::Forbidden, V::Forbidden,  D::Raw,      C::Zero},
+    Rule{Op::GetVbucket,     extras(0),    K::Forbidden, V::Forbidden,  D::Raw,      C::Zero},
+    Rule{Op::DelVbucket,     extras(0),    K::Forbidden, V::Forbidden,  D::Raw,      C::Zero},
+    Rule{Op::GetAllVbSeqnos, extras(0, 4), K::Forbidden, V::Forbidden,  D::Raw,      C::Zero},
+    Rule{Op::GetReplica,     extras(0),    K::Required,  V::Forbidden,  D::Raw,      C::Zero},
+    Rule{Op::GetLocked,      extras(0, 4), K::Required,  V::Forbidden,  D::Raw,      C::Zero},
+    Rule{Op::UnlockKey,      extras(0),    K::Required,  V::Forbidden,  D::Raw,      C::Allowed},
     Rule{Op::EwouldblockCtl, extras(12),   K::Optional,  V::Forbidden,  D::Raw,      C::Zero},
     Rule{Op::GetErrorMap,    extras(0),    K::Forbidden, V::TwoBytes,   D::Raw,      C::Zero},
 };

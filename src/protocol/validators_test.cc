@@ -130,6 +130,13 @@ const std::vector<Expected> kExpected = {
     {Op::Hello, {0}, Key::Text, Value::EvenLength, false, false},
     {Op::GetErrorMap, {0}, Key::Forbidden, Value::TwoBytes, false, false},
     {Op::EwouldblockCtl, {12}, Key::Optional, Value::Forbidden, false, false},
+    {Op::SetVbucket, {1, 4}, Key::Forbidden, Value::Forbidden, false, false},
+    {Op::GetVbucket, {0}, Key::Forbidden, Value::Forbidden, false, false},
+    {Op::DelVbucket, {0}, Key::Forbidden, Value::Forbidden, false, false},
+    {Op::GetAllVbSeqnos, {0, 4}, Key::Forbidden, Value::Forbidden, false, false},
+    {Op::GetReplica, {0}, Key::Required, Value::Forbidden, false, false},
+    {Op::GetLocked, {0, 4}, Key::Required, Value::Forbidden, false, false},
+    {Op::UnlockKey, {0}, Key::Required, Value::Forbidden, false, true},
 };
 
 class ValidatorRowTest : public ::testing::TestWithParam<Expected> {

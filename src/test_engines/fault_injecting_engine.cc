@@ -67,57 +67,68 @@ public:
     }
 
     Status get(CookieIface& cookie, DocKey key, Vbid vbucket, ItemPtr& out) override {
-        if (const auto blocked = maybeBlock(cookie)) {
-            return *blocked;
-        }
-        return inner_->get(cookie, key, vbucket, out);
+        return forward(cookie, [&] { return inner_->get(cookie, key, vbucket, out); });
     }
 
     Status getAndTouch(CookieIface& cookie, DocKey key, Vbid vbucket, uint32_t exptime,
                        ItemPtr& out) override {
-        if (const auto blocked = maybeBlock(cookie)) {
-            return *blocked;
-        }
-        return inner_->getAndTouch(cookie, key, vbucket, exptime, out);
+        return forward(cookie,
+                       [&] { return inner_->getAndTouch(cookie, key, vbucket, exptime, out); });
     }
 
     Status store(CookieIface& cookie, const StoreRequest& request,
                  MutationResult& result) override {
-        if (const auto blocked = maybeBlock(cookie)) {
-            return *blocked;
-        }
-        return inner_->store(cookie, request, result);
+        return forward(cookie, [&] { return inner_->store(cookie, request, result); });
     }
 
     Status remove(CookieIface& cookie, DocKey key, Vbid vbucket, Cas cas,
                   MutationResult& result) override {
-        if (const auto blocked = maybeBlock(cookie)) {
-            return *blocked;
-        }
-        return inner_->remove(cookie, key, vbucket, cas, result);
+        return forward(cookie, [&] { return inner_->remove(cookie, key, vbucket, cas, result); });
     }
 
     Status arithmetic(CookieIface& cookie, const ArithmeticRequest& request, uint64_t& value,
                       MutationResult& result) override {
-        if (const auto blocked = maybeBlock(cookie)) {
-            return *blocked;
-        }
-        return inner_->arithmetic(cookie, request, value, result);
+        return forward(cookie, [&] { return inner_->arithmetic(cookie, request, value, result); });
     }
 
     Status flush(CookieIface& cookie) override {
-        if (const auto blocked = maybeBlock(cookie)) {
-            return *blocked;
-        }
-        return inner_->flush(cookie);
+        return forward(cookie, [&] { return inner_->flush(cookie); });
+    }
+
+    Status getLocked(CookieIface& cookie, DocKey key, Vbid vbucket, uint32_t lock_seconds,
+                     ItemPtr& out) override {
+        return forward(cookie,
+                       [&] { return inner_->getLocked(cookie, key, vbucket, lock_seconds, out); });
+    }
+
+    Status unlock(CookieIface& cookie, DocKey key, Vbid vbucket, Cas cas) override {
+        return forward(cookie, [&] { return inner_->unlock(cookie, key, vbucket, cas); });
+    }
+
+    Status getReplica(CookieIface& cookie, DocKey key, Vbid vbucket, ItemPtr& out) override {
+        return forward(cookie, [&] { return inner_->getReplica(cookie, key, vbucket, out); });
+    }
+
+    Status setVBucketState(CookieIface& cookie, Vbid vbucket, uint32_t state) override {
+        return forward(cookie, [&] { return inner_->setVBucketState(cookie, vbucket, state); });
+    }
+
+    Status getVBucketState(CookieIface& cookie, Vbid vbucket, uint32_t& state) override {
+        return forward(cookie, [&] { return inner_->getVBucketState(cookie, vbucket, state); });
+    }
+
+    Status deleteVBucket(CookieIface& cookie, Vbid vbucket) override {
+        return forward(cookie, [&] { return inner_->deleteVBucket(cookie, vbucket); });
+    }
+
+    Status getAllVbSeqnos(CookieIface& cookie, uint32_t state,
+                          std::vector<VBucketSeqno>& out) override {
+        return forward(cookie, [&] { return inner_->getAllVbSeqnos(cookie, state, out); });
     }
 
     Status getStats(CookieIface& cookie, std::string_view group, std::string_view value,
                     const AddStatFn& add_stat) override {
-        if (const auto blocked = maybeBlock(cookie)) {
-            return *blocked;
-        }
-        return inner_->getStats(cookie, group, value, add_stat);
+        return forward(cookie, [&] { return inner_->getStats(cookie, group, value, add_stat); });
     }
 
     Status unknownCommand(CookieIface& cookie, const EngineCommand& command,
@@ -125,10 +136,7 @@ public:
         if (command.opcode == kEwouldblockCtlOpcode) {
             return control(command, respond);
         }
-        if (const auto blocked = maybeBlock(cookie)) {
-            return *blocked;
-        }
-        return inner_->unknownCommand(cookie, command, respond);
+        return forward(cookie, [&] { return inner_->unknownCommand(cookie, command, respond); });
     }
 
     void disconnect(CookieIface& cookie) override {
@@ -144,6 +152,15 @@ private:
         Injected,     ///< WouldBlock returned; notification not delivered yet
         RetryPasses,  ///< notified Success; the next call goes to the wrapped engine
     };
+
+    /// Blocks the call if the fault mode says so, else makes it on the wrapped engine.
+    template <class Call>
+    Status forward(CookieIface& cookie, Call&& call) {
+        if (const auto blocked = maybeBlock(cookie)) {
+            return *blocked;
+        }
+        return call();
+    }
 
     /// nullopt: let the call through to the wrapped engine. Otherwise the status to return.
     std::optional<Status> maybeBlock(CookieIface& cookie) EXCLUDES(mutex_);

@@ -57,6 +57,36 @@ public:
         ++calls;
         return inner_->flush(cookie);
     }
+    Status getLocked(CookieIface& cookie, DocKey key, Vbid vbucket, uint32_t lock_seconds,
+                     ItemPtr& out) override {
+        ++calls;
+        return inner_->getLocked(cookie, key, vbucket, lock_seconds, out);
+    }
+    Status unlock(CookieIface& cookie, DocKey key, Vbid vbucket, Cas cas) override {
+        ++calls;
+        return inner_->unlock(cookie, key, vbucket, cas);
+    }
+    Status getReplica(CookieIface& cookie, DocKey key, Vbid vbucket, ItemPtr& out) override {
+        ++calls;
+        return inner_->getReplica(cookie, key, vbucket, out);
+    }
+    Status setVBucketState(CookieIface& cookie, Vbid vbucket, uint32_t state) override {
+        ++calls;
+        return inner_->setVBucketState(cookie, vbucket, state);
+    }
+    Status getVBucketState(CookieIface& cookie, Vbid vbucket, uint32_t& state) override {
+        ++calls;
+        return inner_->getVBucketState(cookie, vbucket, state);
+    }
+    Status deleteVBucket(CookieIface& cookie, Vbid vbucket) override {
+        ++calls;
+        return inner_->deleteVBucket(cookie, vbucket);
+    }
+    Status getAllVbSeqnos(CookieIface& cookie, uint32_t state,
+                          std::vector<VBucketSeqno>& out) override {
+        ++calls;
+        return inner_->getAllVbSeqnos(cookie, state, out);
+    }
     Status getStats(CookieIface& cookie, std::string_view group, std::string_view value,
                     const AddStatFn& add_stat) override {
         ++calls;

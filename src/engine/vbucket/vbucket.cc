@@ -223,7 +223,9 @@ Status VBucket::remove(std::string_view key, Cas cas, MutationInfo& info) {
     return Status::Success;
 }
 
-Status VBucket::arithmetic(const ArithmeticRequest& request, uint64_t& value, MutationInfo& info) {
+Status VBucket::arithmetic(const ArithmeticRequest& request, uint64_t& value, MutationInfo& info,
+                           bool& created) {
+    created = false;
     const std::string_view key = request.key.bytes();
     const uint32_t now = now_();
     auto lock = table_.lockBucket(key);
@@ -233,6 +235,7 @@ Status VBucket::arithmetic(const ArithmeticRequest& request, uint64_t& value, Mu
             return Status::KeyNotFound;
         }
         value = request.initial;
+        created = true;
         install(lock, nullptr, key, Blob::make(std::to_string(value)), 0,
                 clock::expiryFromProtocol(request.exptime, now), datatype::kRaw, info);
         return Status::Success;

@@ -94,7 +94,9 @@ public:
     Status getAndTouch(std::string_view key, uint32_t exptime, Document& out, MutationInfo& info);
     Status store(const StoreRequest& request, MutationInfo& info);
     Status remove(std::string_view key, Cas cas, MutationInfo& info);
-    Status arithmetic(const ArithmeticRequest& request, uint64_t& value, MutationInfo& info);
+    /// INCREMENT / DECREMENT; `created` tells whether the counter did not exist before.
+    Status arithmetic(const ArithmeticRequest& request, uint64_t& value, MutationInfo& info,
+                      bool& created);
     /// GET_LOCKED for `lock_seconds` (0 = the default; more than the maximum = InvalidArguments).
     /// Locked if it already is. The returned CAS unlocks it.
     Status getLocked(std::string_view key, uint32_t lock_seconds, Document& out);

@@ -105,19 +105,22 @@ TEST_F(VBucketTest, Counters) {
     request.initial = 10;
     uint64_t value = 0;
     MutationInfo info;
+    bool created = false;
     request.exptime = 0xffffffff;
-    EXPECT_EQ(Status::KeyNotFound, vbucket_.arithmetic(request, value, info));
+    EXPECT_EQ(Status::KeyNotFound, vbucket_.arithmetic(request, value, info, created));
     request.exptime = 0;
-    ASSERT_EQ(Status::Success, vbucket_.arithmetic(request, value, info));
+    ASSERT_EQ(Status::Success, vbucket_.arithmetic(request, value, info, created));
     EXPECT_EQ(10u, value);
-    ASSERT_EQ(Status::Success, vbucket_.arithmetic(request, value, info));
+    EXPECT_TRUE(created);
+    ASSERT_EQ(Status::Success, vbucket_.arithmetic(request, value, info, created));
     EXPECT_EQ(15u, value);
+    EXPECT_FALSE(created);
     request.increment = false;
     request.delta = 100;
-    ASSERT_EQ(Status::Success, vbucket_.arithmetic(request, value, info));
+    ASSERT_EQ(Status::Success, vbucket_.arithmetic(request, value, info, created));
     EXPECT_EQ(0u, value);
     ASSERT_EQ(Status::Success, set("c", "abc"));
-    EXPECT_EQ(Status::DeltaBadValue, vbucket_.arithmetic(request, value, info));
+    EXPECT_EQ(Status::DeltaBadValue, vbucket_.arithmetic(request, value, info, created));
 }
 
 TEST_F(VBucketTest, GetLockedHidesCasAndGuardsMutations) {

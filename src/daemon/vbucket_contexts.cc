@@ -1,0 +1,125 @@
+#include "daemon/vbucket_contexts.h"
+
+#include "daemon/connection.h"
+#include "daemon/cookie.h"
+#include "protocol/encode.h"
+
+#include <vector>
+
+namespace eddy::daemon {
+
+namespace {
+
+using mcbp::ResponseStatus;
+
+Vbid vbucketOf(const Cookie& cookie) {
+    return Vbid(cookie.request().header.vbucket_or_status);
+}
+
+DocKey keyOf(const Cookie& cookie) {
+    return DocKey(cookie.request().key);
+}
+
+void sendEmptySuccess(Cookie& cookie, uint64_t cas = 0) {
+    cookie.connection().sendResponse(cookie, ResponseStatus::Success, {}, {}, {}, datatype::kRaw,
+                                     cas);
+}
+
+}  // namespace
+
+Status GetLockedContext::step() {
+    Cookie& cmd = cookie();
+    const auto& extras = cmd.request().extras;
+    const uint32_t lock_seconds = extras.size() == 4 ? mcbp::readUint32(extras, 0) : 0;
+    ItemPtr item;
+    const Status status =
+        cmd.connection().engine().getLocked(cmd, keyOf(cmd), vbucketOf(cmd), lock_seconds, item);
+    if (status == Status::Success) {
+        cmd.connection().sendItem(cmd, item, false);
+    }
+    return status;
+}
+
+Status UnlockContext::step() {
+    Cookie& cmd = cookie();
+    const Status status =
+        cmd.connection().engine().unlock(cmd, keyOf(cmd), vbucketOf(cmd), cmd.request().header.cas);
+    if (status == Status::Success) {
+        sendEmptySuccess(cmd);
+    }
+    return status;
+}
+
+Status GetReplicaContext::step() {
+    Cookie& cmd = cookie();
+    ItemPtr item;
+    const Status status =
+        cmd.connection().engine().getReplica(cmd, keyOf(cmd), vbucketOf(cmd), item);
+    if (status == Status::Success) {
+        cmd.connection().sendItem(cmd, item, false);
+    }
+    return status;
+}
+
+Status SetVBucketContext::step() {
+    Cookie& cmd = cookie();
+    const auto& extras = cmd.request().extras;
+    // The state is one byte in current clients and a 32-bit number in older ones.
+    const uint32_t state =
+        extras.size() == 1 ? static_cast<uint8_t>(extras[0]) : mcbp::readUint32(extras, 0);
+    const Status status = cmd.connection().engine().setVBucketState(cmd, vbucketOf(cmd), state);
+    if (status == Status::InvalidArguments) {
+        cmd.setErrorContext(
+            "vbucket state must be 1 (active), 2 (replica), 3 (pending) or 4 (dead)");
+    }
+    if (status == Status::Success) {
+        sendEmptySuccess(cmd);
+    }
+    return status;
+}
+
+Status GetVBucketContext::step() {
+    Cookie& cmd = cookie();
+    uint32_t state = 0;
+    const Status status = cmd.connection().engine().getVBucketState(cmd, vbucketOf(cmd), state);
+    if (status == Status::Success) {
+        std::string value;
+        mcbp::appendUint32(value, state);
+        cmd.connection().sendResponse(cmd, ResponseStatus::Success, {}, {}, value, datatype::kRaw,
+                                      0);
+    }
+    return status;
+}
+
+Status DelVBucketContext::step() {
+    Cookie& cmd = cookie();
+    const Status status = cmd.connection().engine().deleteVBucket(cmd, vbucketOf(cmd));
+    if (status == Status::Success) {
+        sendEmptySuccess(cmd);
+    }
+    return status;
+}
+
+Status GetAllVbSeqnosContext::step() {
+    Cookie& cmd = cookie();
+    const auto& extras = cmd.request().extras;
+    const uint32_t state = extras.size() == 4 ? mcbp::readUint32(extras, 0) : 0;
+    std::vector<VBucketSeqno> seqnos;
+    const Status status = cmd.connection().engine().getAllVbSeqnos(cmd, state, seqnos);
+    if (status == Status::InvalidArguments) {
+        cmd.setErrorContext("vbucket state filter must be 1, 2, 3 or 4");
+    }
+    if (status == Status::Success) {
+        std::string value;
+        value.reserve(seqnos.size() * 10);
+        for (const auto& entry : seqnos) {
+            mcbp::appendUint16(value, entry.vbucket.get());
+            mcbp::appendUint64(value, entry.high_seqno);
+        }
+        cmd.connection().sendResponse(cmd, ResponseStatus::Success, {}, {}, value, datatype::kRaw,
+                                      0);
+    }
+    return status;
+}
+
+}  // namespace eddy::daemon
