@@ -1,0 +1,64 @@
+// eddy — helpers shared by the checkpoint unit tests.
+#pragma once
+
+#include "engine/checkpoint/checkpoint_manager.h"
+#include "engine/checkpoint/queued_item.h"
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace eddy::engine::test {
+
+inline QueuedItem::Fields change(std::string key, std::string value = "value",
+                                 QueueOp op = QueueOp::Mutation) {
+    QueuedItem::Fields fields;
+    fields.key = std::move(key);
+    fields.value = std::make_shared<const std::string>(std::move(value));
+    fields.cas = 42;
+    fields.op = op;
+    return fields;
+}
+
+/// Seqnos of the data items of a read, in order.
+inline std::vector<int64_t> seqnos(const ItemsForCursor& read) {
+    std::vector<int64_t> out;
+    for (const auto& snapshot : read.snapshots) {
+        for (const auto& item : snapshot.items) {
+            if (!item->isMeta()) {
+                out.push_back(item->bySeqno());
+            }
+        }
+    }
+    return out;
+}
+
+/// Keys of the data items of a read, in order.
+inline std::vector<std::string> keys(const ItemsForCursor& read) {
+    std::vector<std::string> out;
+    for (const auto& snapshot : read.snapshots) {
+        for (const auto& item : snapshot.items) {
+            if (!item->isMeta()) {
+                out.push_back(item->key());
+            }
+        }
+    }
+    return out;
+}
+
+/// Sum of the per-checkpoint accounting, to compare with memoryUsage().
+inline size_t sumOfCheckpointMemory(const CheckpointManager& manager) {
+    size_t total = 0;
+    for (const auto& info : manager.checkpoints()) {
+        total += info.memory;
+    }
+    return total;
+}
+
+/// Drains a cursor completely.
+inline ItemsForCursor drain(CheckpointManager& manager, const std::string& cursor) {
+    return manager.getItemsForCursor(cursor).value();
+}
+
+}  // namespace eddy::engine::test
