@@ -1,0 +1,56 @@
+// eddy — the table of every executor task id: TASK(Name, Group, Priority).
+//
+// Owns: the one list from which TaskId, taskGroup(), taskPriority() and taskName() are
+// generated; task_id_test.cc checks the task table in docs/executor.md against it.
+// Group is one of Writer, Reader, AuxIO, NonIO (the TaskGroup enumerators). Priority orders the
+// ready tasks of a group: a lower number runs first. Add a row here to add a task id; the order
+// of rows is the order of the TaskId enumerators and carries no meaning.
+//
+// This file deliberately has no include guard: include it with TASK defined, then undefine it.
+// Thread contract: none (preprocessor table).
+
+// Writer: persistence of mutations, compaction, rollback.
+TASK(FlusherTask, Writer, 5)
+TASK(CompactVBucketTask, Writer, 2)
+TASK(RollbackTask, Writer, 1)
+TASK(StatSnap, Writer, 9)
+
+// Reader: disk reads on behalf of front-end commands, warmup.
+TASK(MultiBGFetcherTask, Reader, 0)
+TASK(FetchAllKeysTask, Reader, 0)
+TASK(WarmupTask, Reader, 0)
+TASK(VKeyStatBGFetchTask, Reader, 3)
+
+// AuxIO: background disk work that no command waits for.
+TASK(VBucketMemoryAndDiskDeletionTask, AuxIO, 0)
+TASK(PersistCollectionsManifest, AuxIO, 1)
+TASK(AccessScanner, AuxIO, 2)
+TASK(BackfillManagerTask, AuxIO, 4)
+
+// NonIO: in-memory housekeeping and off-front-end stats.
+TASK(ItemPager, NonIO, 1)
+TASK(ExpiredItemPager, NonIO, 1)
+TASK(DurabilityCompletionTask, NonIO, 1)
+TASK(DurabilityTimeoutTask, NonIO, 1)
+TASK(DcpConsumerTask, NonIO, 2)
+TASK(ActiveStreamCheckpointProcessorTask, NonIO, 3)
+TASK(ConnNotifierCallback, NonIO, 5)
+TASK(CheckpointRemoverTask, NonIO, 6)
+TASK(CheckpointDestroyerTask, NonIO, 6)
+TASK(VBucketMemoryDeletionTask, NonIO, 6)
+TASK(StatCheckpointTask, NonIO, 7)
+TASK(StatDCPTask, NonIO, 7)
+TASK(StatsConnectionTask, NonIO, 7)
+TASK(DefragmenterTask, NonIO, 7)
+TASK(ItemCompressorTask, NonIO, 7)
+TASK(ConnManager, NonIO, 8)
+TASK(WorkLoadMonitor, NonIO, 10)
+TASK(HashtableResizerTask, NonIO, 211)
+
+// Test ids: used only by unit tests, one per group plus two NonIO priorities for ordering tests.
+TASK(TestTaskWriter, Writer, 5)
+TASK(TestTaskReader, Reader, 5)
+TASK(TestTaskAuxIO, AuxIO, 5)
+TASK(TestTaskNonIO, NonIO, 5)
+TASK(TestTaskNonIOUrgent, NonIO, 0)
+TASK(TestTaskNonIOLazy, NonIO, 9)
