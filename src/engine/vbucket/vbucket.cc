@@ -125,6 +125,20 @@ Status VBucket::checkLock(const StoredValue& record, Cas cas, uint32_t now) cons
     return record.isLocked(now) && cas != record.cas() ? Status::Locked : Status::Success;
 }
 
+size_t VBucket::expireDueItems() {
+    const uint32_t now = now_();
+    size_t expired = 0;
+    table_.visit([&](const HashBucketLock& lock, StoredValue& record) {
+        if (!record.isDeleted() && clock::isExpired(record.expiry(), now)) {
+            MutationInfo ignored;
+            tombstone(lock, record, ignored);
+            ++expired;
+        }
+    });
+    expired_.fetch_add(expired, std::memory_order_relaxed);
+    return expired;
+}
+
 Status VBucket::get(std::string_view key, Document& out) {
     const uint32_t now = now_();
     auto lock = table_.lockBucket(key);

@@ -104,6 +104,10 @@ public:
     /// locked, KeyNotFound if absent.
     Status unlock(std::string_view key, Cas cas);
 
+    /// Turns every live document whose expiry has passed into a tombstone (the expiry pager's
+    /// sweep; readers do the same lazily on access). Returns how many.
+    size_t expireDueItems();
+
     /// Expired documents turned into tombstones so far.
     [[nodiscard]] uint64_t numExpired() const { return expired_.load(std::memory_order_relaxed); }
 

@@ -98,6 +98,19 @@ TEST_F(VBucketTest, ExpiryTurnsDocumentsIntoTombstonesOnAccess) {
     EXPECT_EQ(2u, vbucket_.highSeqno()) << "the expiry is a change with its own seqno";
 }
 
+TEST_F(VBucketTest, ExpiryPagerSweepTombstonesOnlyDueItems) {
+    ASSERT_EQ(Status::Success, set("soon", "v", 0, StoreSemantics::Set, 5));
+    ASSERT_EQ(Status::Success, set("later", "v", 0, StoreSemantics::Set, 50));
+    ASSERT_EQ(Status::Success, set("never", "v"));
+    EXPECT_EQ(0u, vbucket_.expireDueItems());
+    now_ += 5;
+    EXPECT_EQ(1u, vbucket_.expireDueItems());
+    EXPECT_EQ(1u, vbucket_.hashTable().numDeleted());
+    EXPECT_EQ(4u, vbucket_.highSeqno());
+    EXPECT_EQ("v", valueOf("later"));
+    EXPECT_EQ(0u, vbucket_.expireDueItems()) << "a tombstone does not expire twice";
+}
+
 TEST_F(VBucketTest, Counters) {
     ArithmeticRequest request;
     request.key = DocKey("c");
@@ -184,11 +197,12 @@ TEST(VBucketMapTest, SlotsAndConcurrentLookups) {
 
     std::atomic<bool> stop{false};
     std::thread churn([&] {
-        while (!stop.load()) {
+        // At least one replacement, however late this thread gets to run.
+        do {
             auto removed = map.remove(Vbid(4));
             map.set(std::make_shared<VBucket>(Vbid(4), VBucketState::Replica, VBucketConfig{},
                                               clock, nullptr));
-        }
+        } while (!stop.load());
     });
     for (int i = 0; i < 20000; ++i) {
         if (auto vbucket = map.get(Vbid(static_cast<uint16_t>(i % 16)))) {
