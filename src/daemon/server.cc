@@ -4,6 +4,7 @@
 #include "daemon/cookie.h"
 #include "daemon/front_end.h"
 #include "engine/ep_bucket.h"
+#include "executor/executor_pool.h"
 #include "net/listener.h"
 #include "test_engines/fault_injecting_engine.h"
 
@@ -23,8 +24,10 @@ namespace eddy::daemon {
 
 Server::Server(Settings settings)
     : settings_(std::move(settings)), start_time_(std::chrono::steady_clock::now()) {
+    executor_ = std::make_unique<executor::ExecutorPool>();
     engine::EpBucketConfig bucket;
     bucket.vbucket.max_value_size = settings_.item_size_max;
+    bucket.executor = executor_.get();
     engine_ = engine::createEpBucket(*this, bucket);
     if (settings_.fault_injection_enabled) {
         spdlog::warn("fault injection is enabled (test configuration)");
@@ -36,6 +39,7 @@ Server::Server(Settings settings)
 Server::~Server() {
     front_ends_.clear();
     engine_.reset();
+    executor_.reset();
     listener_.reset();
     for (event* signal_event : signal_events_) {
         event_free(signal_event);
@@ -157,8 +161,10 @@ void Server::shutdown() {
         front_end->join();
     }
     front_ends_.clear();
-    // Every notification has been applied (no connection waits any more), so the engine can go.
+    // Every notification has been applied (no connection waits any more), so the engine can go;
+    // it unregisters from the executor, which waits for its running tasks.
     engine_.reset();
+    executor_->shutdown();
     if (!settings_.port_file.empty()) {
         std::error_code ignored;
         std::filesystem::remove(settings_.port_file, ignored);

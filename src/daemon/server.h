@@ -28,6 +28,10 @@ namespace eddy::net {
 class Listener;
 }
 
+namespace eddy::executor {
+class ExecutorPool;
+}
+
 namespace eddy::daemon {
 
 class FrontEnd;
@@ -79,6 +83,8 @@ private:
     const Settings settings_;
     const std::chrono::steady_clock::time_point start_time_;
     ServerStats stats_;
+    /// Background tasks of the bucket; declared before engine_ so it outlives it.
+    std::unique_ptr<executor::ExecutorPool> executor_;
     std::unique_ptr<EngineIface> engine_;
     event_base* main_base_ = nullptr;
     std::vector<event*> signal_events_;

@@ -1,6 +1,8 @@
 #include "engine/ep_bucket.h"
 
 #include "engine/vbucket/vbucket_map.h"
+#include "executor/task.h"
+#include "executor/taskable.h"
 
 #include <array>
 #include <atomic>
@@ -53,7 +55,34 @@ void fill(MutationResult& result, const MutationInfo& info) {
     result.vbucket_uuid = info.vbucket_uuid;
 }
 
-class EpBucket final : public EngineIface {
+/// Runs `work` over every vbucket, then sleeps for `interval` (a NONIO task of the bucket).
+class VBucketSweepTask final : public executor::Task {
+public:
+    VBucketSweepTask(executor::Taskable& owner, executor::TaskId id, std::string description,
+                     std::chrono::seconds interval, const VBucketMap& vbuckets,
+                     std::function<void(VBucket&)> work)
+        : Task(owner, id, interval),
+          description_(std::move(description)),
+          interval_(interval),
+          vbuckets_(vbuckets),
+          work_(std::move(work)) {}
+
+    bool run() override {
+        vbuckets_.forEach(work_);
+        snooze(interval_);
+        return true;
+    }
+
+    [[nodiscard]] std::string description() const override { return description_; }
+
+private:
+    const std::string description_;
+    const std::chrono::seconds interval_;
+    const VBucketMap& vbuckets_;
+    const std::function<void(VBucket&)> work_;
+};
+
+class EpBucket final : public EngineIface, public executor::Taskable {
 public:
     explicit EpBucket(EpBucketConfig config)
         : config_(std::move(config)), vbuckets_(config_.max_vbuckets) {
@@ -62,7 +91,19 @@ public:
                 vbuckets_.set(makeVBucket(Vbid(static_cast<uint16_t>(id)), VBucketState::Active));
             }
         }
+        if (config_.executor != nullptr) {
+            startTasks(*config_.executor);
+        }
     }
+
+    ~EpBucket() override {
+        // Waits for a running sweep; afterwards no task of this bucket touches vbuckets_.
+        if (config_.executor != nullptr) {
+            config_.executor->unregisterTaskable(*this);
+        }
+    }
+
+    [[nodiscard]] std::string name() const override { return "bucket default"; }
 
     Status get(CookieIface&, DocKey key, Vbid id, ItemPtr& out) override {
         OpCounters& counters = countersFor(id);
@@ -265,6 +306,21 @@ public:
     void disconnect(CookieIface&) override {}
 
 private:
+    void startTasks(executor::ExecutorPoolIface& executor) {
+        executor.registerTaskable(*this);
+        executor.schedule(std::make_shared<VBucketSweepTask>(
+            *this, executor::TaskId::HashtableResizerTask, "Adjusting hash table sizes",
+            config_.resizer_interval, vbuckets_,
+            [](VBucket& vbucket) { vbucket.hashTable().resize(); }));
+        executor.schedule(std::make_shared<VBucketSweepTask>(
+            *this, executor::TaskId::ExpiredItemPager, "Paging expired items",
+            config_.expiry_pager_interval, vbuckets_, [](VBucket& vbucket) {
+                if (vbucket.state() == VBucketState::Active) {
+                    vbucket.expireDueItems();
+                }
+            }));
+    }
+
     std::shared_ptr<VBucket> makeVBucket(Vbid id, VBucketState state) {
         return std::make_shared<VBucket>(id, state, config_.vbucket, clock_, config_.now);
     }

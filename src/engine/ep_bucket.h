@@ -4,13 +4,17 @@
 // in the request: missing or not active → NotMyVbucket (GET_REPLICA reads replicas), otherwise
 // the VBucket does the work on its hash table. It carries seqnos (MutationSeqno extras), serves
 // the vbucket commands (SET/GET/DEL_VBUCKET, GET_ALL_VB_SEQNOS), GET_LOCKED / UNLOCK, and the
-// default STAT group. Checkpoints, persistence, the memory quota and the pagers join it next.
-// Thread contract: thread-safe (see VBucket and VBucketMap).
+// default STAT group. With an executor it runs its background tasks there (NONIO): the hash-table
+// resizer and the expiry pager. Checkpoints, persistence and the memory quota join it next.
+// Thread contract: thread-safe (see VBucket and VBucketMap). Destroying the bucket unregisters
+// it from the executor, which waits for its running tasks.
 #pragma once
 
 #include "eddy/engine_iface.h"
 #include "engine/vbucket/vbucket.h"
+#include "executor/executor_pool_iface.h"
 
+#include <chrono>
 #include <cstddef>
 #include <functional>
 #include <memory>
@@ -24,6 +28,13 @@ struct EpBucketConfig {
     VBucketConfig vbucket;
     /// Clock in Unix seconds; tests substitute their own.
     std::function<uint32_t()> now;
+    /// Where background tasks run; none = no background tasks (hash tables keep their initial
+    /// size and expired documents go only when read).
+    executor::ExecutorPoolIface* executor = nullptr;
+    /// How often the resizer fits every hash table to its item count.
+    std::chrono::seconds resizer_interval{5};
+    /// How often the expiry pager sweeps every vbucket (exp_pager_stime).
+    std::chrono::seconds expiry_pager_interval{600};
 };
 
 [[nodiscard]] std::unique_ptr<EngineIface> createEpBucket(ServerApi& server, EpBucketConfig config);
