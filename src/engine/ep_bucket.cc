@@ -1,5 +1,6 @@
 #include "engine/ep_bucket.h"
 
+#include "common/mutex.h"
 #include "engine/vbucket/vbucket_map.h"
 #include "executor/task.h"
 #include "executor/taskable.h"
@@ -8,6 +9,8 @@
 #include <atomic>
 #include <charconv>
 #include <string>
+#include <unordered_map>
+#include <vector>
 
 namespace eddy::engine {
 
@@ -38,6 +41,8 @@ struct alignas(64) OpCounters {
 };
 
 constexpr size_t kCounterShards = 16;
+/// How often commands parked on pending vbuckets are checked for their time-out.
+constexpr std::chrono::milliseconds kPendingCheckInterval{250};
 
 void bump(std::atomic<uint64_t>& counter) {
     counter.fetch_add(1, std::memory_order_relaxed);
@@ -84,8 +89,8 @@ private:
 
 class EpBucket final : public EngineIface, public executor::Taskable {
 public:
-    explicit EpBucket(EpBucketConfig config)
-        : config_(std::move(config)), vbuckets_(config_.max_vbuckets) {
+    EpBucket(ServerApi& server, EpBucketConfig config)
+        : server_(server), config_(std::move(config)), vbuckets_(config_.max_vbuckets) {
         if (config_.activate_all) {
             for (size_t id = 0; id < config_.max_vbuckets; ++id) {
                 vbuckets_.set(makeVBucket(Vbid(static_cast<uint16_t>(id)), VBucketState::Active));
@@ -105,12 +110,13 @@ public:
 
     [[nodiscard]] std::string name() const override { return "bucket default"; }
 
-    Status get(CookieIface&, DocKey key, Vbid id, ItemPtr& out) override {
+    Status get(CookieIface& cookie, DocKey key, Vbid id, ItemPtr& out) override {
         OpCounters& counters = countersFor(id);
         bump(counters.cmd_get);
-        auto vbucket = active(id);
+        Status refusal = Status::Success;
+        auto vbucket = active(cookie, id, refusal);
         if (!vbucket) {
-            return Status::NotMyVbucket;
+            return refusal;
         }
         Document document;
         const Status status = vbucket->get(key.bytes(), document);
@@ -137,12 +143,14 @@ public:
         return status;
     }
 
-    Status getAndTouch(CookieIface&, DocKey key, Vbid id, uint32_t exptime, ItemPtr& out) override {
+    Status getAndTouch(CookieIface& cookie, DocKey key, Vbid id, uint32_t exptime,
+                       ItemPtr& out) override {
         OpCounters& counters = countersFor(id);
         bump(counters.cmd_touch);
-        auto vbucket = active(id);
+        Status refusal = Status::Success;
+        auto vbucket = active(cookie, id, refusal);
         if (!vbucket) {
-            return Status::NotMyVbucket;
+            return refusal;
         }
         Document document;
         MutationInfo info;
@@ -156,12 +164,14 @@ public:
         return status;
     }
 
-    Status store(CookieIface&, const StoreRequest& request, MutationResult& result) override {
+    Status store(CookieIface& cookie, const StoreRequest& request,
+                 MutationResult& result) override {
         OpCounters& counters = countersFor(request.vbucket);
         bump(counters.cmd_set);
-        auto vbucket = active(request.vbucket);
+        Status refusal = Status::Success;
+        auto vbucket = active(cookie, request.vbucket, refusal);
         if (!vbucket) {
-            return Status::NotMyVbucket;
+            return refusal;
         }
         MutationInfo info;
         const Status status = vbucket->store(request, info);
@@ -180,11 +190,13 @@ public:
         return status;
     }
 
-    Status remove(CookieIface&, DocKey key, Vbid id, Cas cas, MutationResult& result) override {
+    Status remove(CookieIface& cookie, DocKey key, Vbid id, Cas cas,
+                  MutationResult& result) override {
         OpCounters& counters = countersFor(id);
-        auto vbucket = active(id);
+        Status refusal = Status::Success;
+        auto vbucket = active(cookie, id, refusal);
         if (!vbucket) {
-            return Status::NotMyVbucket;
+            return refusal;
         }
         MutationInfo info;
         const Status status = vbucket->remove(key.bytes(), cas, info);
@@ -197,12 +209,13 @@ public:
         return status;
     }
 
-    Status arithmetic(CookieIface&, const ArithmeticRequest& request, uint64_t& value,
+    Status arithmetic(CookieIface& cookie, const ArithmeticRequest& request, uint64_t& value,
                       MutationResult& result) override {
         OpCounters& counters = countersFor(request.vbucket);
-        auto vbucket = active(request.vbucket);
+        Status refusal = Status::Success;
+        auto vbucket = active(cookie, request.vbucket, refusal);
         if (!vbucket) {
-            return Status::NotMyVbucket;
+            return refusal;
         }
         MutationInfo info;
         bool created = false;
@@ -226,12 +239,13 @@ public:
         return Status::Success;
     }
 
-    Status getLocked(CookieIface&, DocKey key, Vbid id, uint32_t lock_seconds,
+    Status getLocked(CookieIface& cookie, DocKey key, Vbid id, uint32_t lock_seconds,
                      ItemPtr& out) override {
         bump(countersFor(id).cmd_lock);
-        auto vbucket = active(id);
+        Status refusal = Status::Success;
+        auto vbucket = active(cookie, id, refusal);
         if (!vbucket) {
-            return Status::NotMyVbucket;
+            return refusal;
         }
         Document document;
         const Status status = vbucket->getLocked(key.bytes(), lock_seconds, document);
@@ -241,10 +255,11 @@ public:
         return status;
     }
 
-    Status unlock(CookieIface&, DocKey key, Vbid id, Cas cas) override {
-        auto vbucket = active(id);
+    Status unlock(CookieIface& cookie, DocKey key, Vbid id, Cas cas) override {
+        Status refusal = Status::Success;
+        auto vbucket = active(cookie, id, refusal);
         if (!vbucket) {
-            return Status::NotMyVbucket;
+            return refusal;
         }
         return vbucket->unlock(key.bytes(), cas);
     }
@@ -262,6 +277,7 @@ public:
         } else {
             vbuckets_.set(makeVBucket(id, *state));
         }
+        releaseVBucket(id);
         return Status::Success;
     }
 
@@ -275,7 +291,11 @@ public:
     }
 
     Status deleteVBucket(CookieIface&, Vbid id) override {
-        return vbuckets_.remove(id) ? Status::Success : Status::NotMyVbucket;
+        if (!vbuckets_.remove(id)) {
+            return Status::NotMyVbucket;
+        }
+        releaseVBucket(id);
+        return Status::Success;
     }
 
     Status getAllVbSeqnos(CookieIface&, uint32_t state, std::vector<VBucketSeqno>& out) override {
@@ -303,7 +323,13 @@ public:
         return Status::NotSupported;
     }
 
-    void disconnect(CookieIface&) override {}
+    /// A parked command of a closing connection is completed now: the front end frees the
+    /// cookie once its notification arrives.
+    void disconnect(CookieIface& cookie) override {
+        release(
+            [&cookie](const CookieIface& parked, const PendingOp&) { return &parked == &cookie; },
+            Status::Disconnect);
+    }
 
 private:
     void startTasks(executor::ExecutorPoolIface& executor) {
@@ -312,6 +338,7 @@ private:
             *this, executor::TaskId::HashtableResizerTask, "Adjusting hash table sizes",
             config_.resizer_interval, vbuckets_,
             [](VBucket& vbucket) { vbucket.hashTable().resize(); }));
+        executor.schedule(std::make_shared<PendingOpsTimeoutTask>(*this));
         executor.schedule(std::make_shared<VBucketSweepTask>(
             *this, executor::TaskId::ExpiredItemPager, "Paging expired items",
             config_.expiry_pager_interval, vbuckets_, [](VBucket& vbucket) {
@@ -321,18 +348,91 @@ private:
             }));
     }
 
+    /// Gives ETMPFAIL to commands that waited for a pending vbucket longer than allowed.
+    class PendingOpsTimeoutTask final : public executor::Task {
+    public:
+        explicit PendingOpsTimeoutTask(EpBucket& bucket)
+            : Task(bucket, executor::TaskId::PendingOpsTimeoutTask, kPendingCheckInterval),
+              bucket_(bucket) {}
+        bool run() override {
+            const auto now = bucket_.executorNow();
+            bucket_.release(
+                [now](const CookieIface&, const PendingOp& op) { return op.deadline <= now; },
+                Status::TemporaryFailure);
+            snooze(kPendingCheckInterval);
+            return true;
+        }
+        [[nodiscard]] std::string description() const override {
+            return "Timing out commands waiting for pending vbuckets";
+        }
+
+    private:
+        EpBucket& bucket_;
+    };
+
+    /// Time as the executor sees it (a FakeExecutor's clock in tests); deadlines of parked
+    /// commands are measured on it, since the executor's task checks them.
+    executor::TimePoint executorNow() const {
+        return config_.executor != nullptr ? config_.executor->now() : executor::Clock::now();
+    }
+
     std::shared_ptr<VBucket> makeVBucket(Vbid id, VBucketState state) {
         return std::make_shared<VBucket>(id, state, config_.vbucket, clock_, config_.now);
     }
 
-    /// The vbucket if it exists and is active; counts a NotMyVbucket otherwise.
-    std::shared_ptr<VBucket> active(Vbid id) {
+    /// The vbucket if it exists and is active. Otherwise nullptr with `refusal` set: WouldBlock
+    /// when the vbucket is pending (the cookie is parked until the state changes or its time
+    /// runs out), NotMyVbucket when it is missing or in another state.
+    std::shared_ptr<VBucket> active(CookieIface& cookie, Vbid id, Status& refusal) {
         auto vbucket = vbuckets_.get(id);
+        if (vbucket && vbucket->state() == VBucketState::Pending && park(cookie, *vbucket)) {
+            refusal = Status::WouldBlock;
+            return nullptr;
+        }
         if (!vbucket || vbucket->state() != VBucketState::Active) {
             bump(countersFor(id).not_my_vbucket);
+            refusal = Status::NotMyVbucket;
             return nullptr;
         }
         return vbucket;
+    }
+
+    /// Parks `cookie` on the pending `vbucket`; false if the vbucket stopped being pending
+    /// meanwhile (the state is re-checked under pending_mutex_, which a state change takes
+    /// after storing the new state, so no parked cookie is missed).
+    bool park(CookieIface& cookie, const VBucket& vbucket) EXCLUDES(pending_mutex_) {
+        MutexLock lock(pending_mutex_);
+        if (vbucket.state() != VBucketState::Pending) {
+            return false;
+        }
+        pending_[&cookie] = {vbucket.id(), executorNow() + config_.pending_op_timeout};
+        return true;
+    }
+
+    /// Completes the parked cookies that `select` picks, with `status`.
+    template <class Select>
+    void release(Select select, Status status) EXCLUDES(pending_mutex_) {
+        std::vector<CookieIface*> released;
+        {
+            MutexLock lock(pending_mutex_);
+            for (auto it = pending_.begin(); it != pending_.end();) {
+                if (select(*it->first, it->second)) {
+                    released.push_back(it->first);
+                    it = pending_.erase(it);
+                } else {
+                    ++it;
+                }
+            }
+        }
+        for (CookieIface* cookie : released) {
+            server_.notifyIoComplete(*cookie, status);
+        }
+    }
+
+    /// Wakes the commands parked on `id`: they run again and see its new state.
+    void releaseVBucket(Vbid id) {
+        release([id](const CookieIface&, const PendingOp& op) { return op.vbucket == id; },
+                Status::Success);
     }
 
     OpCounters& countersFor(Vbid id) { return counters_[id.get() % kCounterShards]; }
@@ -398,16 +498,25 @@ private:
         emit("ep_num_not_my_vbuckets", total(&OpCounters::not_my_vbucket));
     }
 
+    /// A command waiting for a pending vbucket.
+    struct PendingOp {
+        Vbid vbucket;
+        executor::TimePoint deadline;
+    };
+
+    ServerApi& server_;
     const EpBucketConfig config_;
     HybridLogicalClock clock_;
+    Mutex pending_mutex_;
+    std::unordered_map<CookieIface*, PendingOp> pending_ GUARDED_BY(pending_mutex_);
     VBucketMap vbuckets_;
     std::array<OpCounters, kCounterShards> counters_;
 };
 
 }  // namespace
 
-std::unique_ptr<EngineIface> createEpBucket(ServerApi&, EpBucketConfig config) {
-    return std::make_unique<EpBucket>(std::move(config));
+std::unique_ptr<EngineIface> createEpBucket(ServerApi& server, EpBucketConfig config) {
+    return std::make_unique<EpBucket>(server, std::move(config));
 }
 
 }  // namespace eddy::engine

@@ -1,13 +1,15 @@
 // eddy — the vbucket-aware bucket.
 //
 // Owns: createEpBucket(), the EngineIface that routes every key operation to the vbucket named
-// in the request: missing or not active → NotMyVbucket (GET_REPLICA reads replicas), otherwise
-// the VBucket does the work on its hash table. It carries seqnos (MutationSeqno extras), serves
-// the vbucket commands (SET/GET/DEL_VBUCKET, GET_ALL_VB_SEQNOS), GET_LOCKED / UNLOCK, and the
-// default STAT group. With an executor it runs its background tasks there (NONIO): the hash-table
-// resizer and the expiry pager. Checkpoints, persistence and the memory quota join it next.
-// Thread contract: thread-safe (see VBucket and VBucketMap). Destroying the bucket unregisters
-// it from the executor, which waits for its running tasks.
+// in the request: missing or not active → NotMyVbucket (GET_REPLICA reads replicas); pending →
+// WouldBlock, and the command is notified (ServerApi) when the vbucket's state changes (it then
+// runs again), or with TemporaryFailure when pending_op_timeout passes, or at once when its
+// connection goes; active → the VBucket does the work on its hash table. It carries seqnos
+// (MutationSeqno extras), serves the vbucket commands (SET/GET/DEL_VBUCKET, GET_ALL_VB_SEQNOS),
+// GET_LOCKED / UNLOCK, and the default STAT group. With an executor it runs its background tasks
+// there (NONIO): the hash-table resizer and the expiry pager. Checkpoints, persistence and the
+// memory quota join it next. Thread contract: thread-safe (see VBucket and VBucketMap). Destroying
+// the bucket unregisters it from the executor, which waits for its running tasks.
 #pragma once
 
 #include "eddy/engine_iface.h"
@@ -35,6 +37,8 @@ struct EpBucketConfig {
     std::chrono::seconds resizer_interval{5};
     /// How often the expiry pager sweeps every vbucket (exp_pager_stime).
     std::chrono::seconds expiry_pager_interval{600};
+    /// How long a key operation waits for a pending vbucket before ETMPFAIL (needs an executor).
+    std::chrono::milliseconds pending_op_timeout{5000};
 };
 
 [[nodiscard]] std::unique_ptr<EngineIface> createEpBucket(ServerApi& server, EpBucketConfig config);

@@ -43,6 +43,21 @@ protected:
         return value;
     }
 
+    /// Runs due NONIO tasks until `name` has run once; false if it never came up.
+    bool runNonIo(const std::string& name) {
+        for (int i = 0; i < 10; ++i) {
+            const auto next = executor_.nextTaskName(TaskGroup::NonIO);
+            if (!next) {
+                return false;
+            }
+            executor_.runNextTask(TaskGroup::NonIO);
+            if (*next == name) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     uint32_t now_ = 1'700'000'000;
     executor::FakeExecutor executor_;
     test::MockServerApi server_;
@@ -55,7 +70,7 @@ TEST_F(EpBucketTest, ResizerTaskFitsHashTablesToTheirItems) {
         ASSERT_EQ(Status::Success, set("k" + std::to_string(i), 1));
     }
     executor_.advanceTime(std::chrono::seconds(5));
-    EXPECT_TRUE(executor_.runNextTask(TaskGroup::NonIO, "Adjusting hash table sizes"));
+    EXPECT_TRUE(runNonIo("Adjusting hash table sizes"));
     // The bucket still serves every key after the table grew.
     for (int i = 0; i < 100; ++i) {
         ItemPtr item;
@@ -70,10 +85,7 @@ TEST_F(EpBucketTest, ExpiryPagerTombstonesExpiredDocumentsWithoutReads) {
     EXPECT_EQ(2u, stat("curr_items"));
     now_ += 10;
     executor_.advanceTime(std::chrono::seconds(600));
-    while (executor_.nextTaskName(TaskGroup::NonIO) != "Paging expired items") {
-        executor_.runNextTask(TaskGroup::NonIO);
-    }
-    EXPECT_TRUE(executor_.runNextTask(TaskGroup::NonIO, "Paging expired items"));
+    EXPECT_TRUE(runNonIo("Paging expired items"));
     EXPECT_EQ(1u, stat("curr_items"));
     EXPECT_EQ(1u, stat("ep_expired_access"));
 }
@@ -89,6 +101,48 @@ TEST_F(EpBucketTest, NotMyVbucketAndStateChanges) {
     ASSERT_EQ(Status::Success, bucket_->deleteVBucket(cookie_, Vbid(3)));
     EXPECT_EQ(Status::NotMyVbucket, bucket_->getVBucketState(cookie_, Vbid(3), state));
     EXPECT_EQ(3u, stat("vb_active_num"));
+}
+
+TEST_F(EpBucketTest, PendingVbucketParksCommandsUntilItsStateChanges) {
+    ASSERT_EQ(Status::Success, set("k", 1));
+    ASSERT_EQ(Status::Success, bucket_->setVBucketState(cookie_, Vbid(1), 3));  // pending
+    ItemPtr item;
+    ASSERT_EQ(Status::WouldBlock, bucket_->get(cookie_, DocKey("k"), Vbid(1), item));
+    EXPECT_EQ(0u, cookie_.notificationCount());
+
+    test::MockCookie other;
+    ASSERT_EQ(Status::Success, bucket_->setVBucketState(other, Vbid(1), 1));  // active
+    EXPECT_EQ(Status::Success, cookie_.waitForNotification(std::chrono::seconds(5)));
+    // Driven again, the command finds the vbucket active.
+    ASSERT_EQ(Status::Success, bucket_->get(cookie_, DocKey("k"), Vbid(1), item));
+    EXPECT_EQ("value", item->value());
+    EXPECT_EQ(1u, cookie_.notificationCount());
+}
+
+TEST_F(EpBucketTest, PendingVbucketTimesOutWithTemporaryFailure) {
+    ASSERT_EQ(Status::Success, bucket_->setVBucketState(cookie_, Vbid(2), 3));
+    EXPECT_EQ(Status::WouldBlock, set("k", 2));
+    // Before the time-out the check finds nothing to do.
+    executor_.advanceTime(std::chrono::seconds(1));
+    EXPECT_TRUE(runNonIo("Timing out commands waiting for pending vbuckets"));
+    EXPECT_EQ(0u, cookie_.notificationCount());
+    executor_.advanceTime(std::chrono::seconds(5));
+    EXPECT_TRUE(runNonIo("Timing out commands waiting for pending vbuckets"));
+    EXPECT_EQ(Status::TemporaryFailure, cookie_.waitForNotification(std::chrono::seconds(5)));
+}
+
+TEST_F(EpBucketTest, DisconnectReleasesAParkedCommandAtOnce) {
+    ASSERT_EQ(Status::Success, bucket_->setVBucketState(cookie_, Vbid(2), 3));
+    test::MockCookie bystander;
+    ItemPtr item;
+    ASSERT_EQ(Status::WouldBlock, bucket_->get(cookie_, DocKey("k"), Vbid(2), item));
+    ASSERT_EQ(Status::WouldBlock, bucket_->get(bystander, DocKey("k"), Vbid(2), item));
+    bucket_->disconnect(cookie_);
+    EXPECT_EQ(Status::Disconnect, cookie_.waitForNotification(std::chrono::seconds(5)));
+    EXPECT_EQ(0u, bystander.notificationCount()) << "only the closing connection's command";
+    ASSERT_EQ(Status::Success, bucket_->deleteVBucket(cookie_, Vbid(2)));
+    EXPECT_EQ(Status::Success, bystander.waitForNotification(std::chrono::seconds(5)));
+    EXPECT_EQ(Status::NotMyVbucket, bucket_->get(bystander, DocKey("k"), Vbid(2), item));
 }
 
 TEST_F(EpBucketTest, DestroyingTheBucketUnregistersItsTasks) {

@@ -30,6 +30,7 @@ TASK(BackfillManagerTask, AuxIO, 4)
 // NonIO: in-memory housekeeping and off-front-end stats.
 TASK(ItemPager, NonIO, 1)
 TASK(ExpiredItemPager, NonIO, 1)
+TASK(PendingOpsTimeoutTask, NonIO, 2)
 TASK(DurabilityCompletionTask, NonIO, 1)
 TASK(DurabilityTimeoutTask, NonIO, 1)
 TASK(DcpConsumerTask, NonIO, 2)

@@ -157,6 +157,28 @@ TEST_P(VBucketTest, GetLockedAndUnlock) {
     EXPECT_EQ(ResponseStatus::Success, setOn(0, "lk", "free").status());
 }
 
+TEST_P(VBucketTest, PendingVbucketHoldsCommandsUntilItIsActive) {
+    ASSERT_EQ(ResponseStatus::Success, setOn(20, "p", "v").status());
+    ASSERT_EQ(ResponseStatus::Success, setState(20, 3).status());  // pending
+    auto waiter = connect();
+    waiter->send({.opcode = ClientOpcode::Get, .key = "p", .vbucket = 20});
+    EXPECT_FALSE(waiter->receive(std::chrono::milliseconds(300))) << "answered while pending";
+
+    // A client that gives up while its command waits leaves nothing behind.
+    {
+        auto quitter = connect();
+        quitter->send({.opcode = ClientOpcode::Get, .key = "p", .vbucket = 20});
+        EXPECT_FALSE(quitter->receive(std::chrono::milliseconds(100)));
+    }
+
+    ASSERT_EQ(ResponseStatus::Success, setState(20, 1).status());  // active
+    auto answer = waiter->receive();
+    ASSERT_TRUE(answer);
+    EXPECT_EQ(ResponseStatus::Success, answer->status());
+    EXPECT_EQ("v", answer->value);
+    EXPECT_EQ("v", getOn(20, "p").value);
+}
+
 INSTANTIATE_TEST_SUITE_P(Engines, VBucketTest,
                          ::testing::Values(EngineMode::Plain, EngineMode::AlwaysAsync),
                          engineModeName);
