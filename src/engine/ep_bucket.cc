@@ -19,6 +19,7 @@ namespace {
 /// Operation counters for STAT, spread over shards (by vbucket) so that threads working on
 /// different vbuckets do not share a cache line. Relaxed: only read for STAT.
 struct alignas(64) OpCounters {
+    std::atomic<uint64_t> total_items{0};
     std::atomic<uint64_t> cmd_get{0};
     std::atomic<uint64_t> get_hits{0};
     std::atomic<uint64_t> get_misses{0};
@@ -185,6 +186,7 @@ public:
             }
         }
         if (status == Status::Success) {
+            bump(counters.total_items);
             fill(result, info);
         }
         return status;
@@ -228,6 +230,7 @@ public:
             bump(hits);
         }
         if (status == Status::Success) {
+            bump(counters.total_items);
             fill(result, info);
         }
         return status;
@@ -470,7 +473,10 @@ private:
         };
         emit("curr_items", active_items);
         emit("curr_items_tot", all_items);
+        emit("total_items", total(&OpCounters::total_items));
+        emit("bytes", memory);
         emit("mem_used", memory);
+        emit("expired_items", expired);
         emit("ep_max_vbuckets", vbuckets_.capacity());
         emit("vb_active_num", by_state[static_cast<size_t>(VBucketState::Active)]);
         emit("vb_replica_num", by_state[static_cast<size_t>(VBucketState::Replica)]);

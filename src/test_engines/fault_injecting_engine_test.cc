@@ -1,6 +1,6 @@
 #include "test_engines/fault_injecting_engine.h"
 
-#include "engine/memory_bucket.h"
+#include "engine/ep_bucket.h"
 #include "support/engine_driver.h"
 
 #include <gtest/gtest.h>
@@ -24,7 +24,7 @@ using test::StatMap;
 
 constexpr uint8_t kControlOpcode = 0xfd;
 
-/// Forwards to a MemoryBucket and counts what reaches it.
+/// Forwards to a bucket and counts what reaches it.
 class CountingEngine final : public EngineIface {
 public:
     explicit CountingEngine(std::unique_ptr<EngineIface> inner) : inner_(std::move(inner)) {}
@@ -130,7 +130,7 @@ class FaultInjectingEngineTest : public ::testing::Test {
 protected:
     void build(FaultConfig config) {
         auto counting = std::make_unique<CountingEngine>(
-            engine::createMemoryBucket(server_, engine::MemoryBucketConfig{}));
+            engine::createEpBucket(server_, engine::EpBucketConfig{.max_vbuckets = 4}));
         inner_ = counting.get();
         engine_ = createFaultInjectingEngine(std::move(counting), server_, config);
         driver_ = std::make_unique<EngineDriver>(*engine_);

@@ -1,7 +1,8 @@
-// eddy — MemoryBucket micro-benchmarks: get hit, get miss and set of 64-byte values, on one and
-// two threads sharing one bucket. Reported, never asserted (docs/performance.md).
+// eddy — bucket micro-benchmarks (EpBucket, through EngineIface): get hit, get miss and set of
+// 64-byte values, on one and two threads sharing one bucket. Reported, never asserted
+// (docs/performance.md).
 
-#include "engine/memory_bucket.h"
+#include "engine/ep_bucket.h"
 
 #include <benchmark/benchmark.h>
 
@@ -26,8 +27,12 @@ using eddy::Vbid;
 
 constexpr size_t kKeyCount = 100'000;
 constexpr size_t kValueSize = 64;
+/// Key i lives in vbucket i % 1024, as a client hashing keys over the vbucket map would place it.
+Vbid vbucketOf(size_t i) {
+    return Vbid(static_cast<uint16_t>(i % 1024));
+}
 
-/// The memory bucket never blocks, so nothing is ever notified.
+/// With every vbucket active the bucket never blocks, so nothing is ever notified.
 class NullServerApi final : public eddy::ServerApi {
 public:
     void notifyIoComplete(CookieIface&, Status) override {}
@@ -58,7 +63,7 @@ std::vector<std::string> makeKeys(const char* prefix) {
 /// One bucket shared by every benchmark and thread, preloaded with kKeyCount documents.
 struct Fixture {
     Fixture()
-        : bucket(eddy::engine::createMemoryBucket(server, {})),
+        : bucket(eddy::engine::createEpBucket(server, {})),
           present(makeKeys("present:")),
           absent(makeKeys("absent:")),
           value(kValueSize, 'v') {
@@ -66,6 +71,7 @@ struct Fixture {
         for (const std::string& key : present) {
             StoreRequest request;
             request.key = DocKey(key);
+            request.vbucket = vbucketOf(static_cast<size_t>(&key - present.data()));
             request.value = value;
             MutationResult result;
             if (bucket->store(cookie, request, result) != Status::Success) {
@@ -98,7 +104,7 @@ void BM_GetHit(benchmark::State& state) {
     for (auto _ : state) {
         ItemPtr item;
         const Status status =
-            f.bucket->get(cookie, DocKey(f.present[i % kKeyCount]), Vbid(0), item);
+            f.bucket->get(cookie, DocKey(f.present[i % kKeyCount]), vbucketOf(i % kKeyCount), item);
         benchmark::DoNotOptimize(status);
         benchmark::DoNotOptimize(item);
         ++i;
@@ -112,7 +118,8 @@ void BM_GetMiss(benchmark::State& state) {
     size_t i = startIndex(state);
     for (auto _ : state) {
         ItemPtr item;
-        const Status status = f.bucket->get(cookie, DocKey(f.absent[i % kKeyCount]), Vbid(0), item);
+        const Status status =
+            f.bucket->get(cookie, DocKey(f.absent[i % kKeyCount]), vbucketOf(i % kKeyCount), item);
         benchmark::DoNotOptimize(status);
         ++i;
     }
@@ -127,6 +134,7 @@ void BM_Set(benchmark::State& state) {
     request.value = f.value;
     for (auto _ : state) {
         request.key = DocKey(f.present[i % kKeyCount]);
+        request.vbucket = vbucketOf(i % kKeyCount);
         MutationResult result;
         const Status status = f.bucket->store(cookie, request, result);
         benchmark::DoNotOptimize(status);

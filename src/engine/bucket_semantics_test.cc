@@ -1,6 +1,7 @@
-#include "engine/memory_bucket.h"
+// Key-value semantics of the bucket through EngineIface: CAS, store semantics, counters,
+// touch, expiry, limits.
 
-#include "engine/memory_bucket_test_fixture.h"
+#include "engine/bucket_test_fixture.h"
 
 #include <gtest/gtest.h>
 
@@ -14,13 +15,13 @@ namespace {
 
 // ---- get / set / CAS -------------------------------------------------------------------------
 
-TEST_F(MemoryBucketTest, GetOfMissingKeyIsKeyNotFound) {
+TEST_F(BucketTest, GetOfMissingKeyIsKeyNotFound) {
     ItemPtr item;
     EXPECT_EQ(Status::KeyNotFound, get("nope", item));
     EXPECT_EQ(nullptr, item);
 }
 
-TEST_F(MemoryBucketTest, SetThenGetReturnsTheDocument) {
+TEST_F(BucketTest, SetThenGetReturnsTheDocument) {
     StoreRequest request = makeStore("k", "hello");
     request.flags = 0xdeadbeef;
     request.datatype = datatype::kJson;
@@ -37,7 +38,7 @@ TEST_F(MemoryBucketTest, SetThenGetReturnsTheDocument) {
     EXPECT_EQ(cas, item->cas());
 }
 
-TEST_F(MemoryBucketTest, CasIsStrictlyIncreasingAcrossKeysAndMutations) {
+TEST_F(BucketTest, CasIsStrictlyIncreasingAcrossKeysAndMutations) {
     Cas previous = 0;
     for (int i = 0; i < 50; ++i) {
         Cas cas = 0;
@@ -51,13 +52,13 @@ TEST_F(MemoryBucketTest, CasIsStrictlyIncreasingAcrossKeysAndMutations) {
     EXPECT_GT(cas, previous);
 }
 
-TEST_F(MemoryBucketTest, SetReplacesAnExistingValue) {
+TEST_F(BucketTest, SetReplacesAnExistingValue) {
     ASSERT_EQ(Status::Success, set("k", "one"));
     ASSERT_EQ(Status::Success, set("k", "two"));
     EXPECT_EQ("two", valueOf("k"));
 }
 
-TEST_F(MemoryBucketTest, SetWithMatchingCasStores) {
+TEST_F(BucketTest, SetWithMatchingCasStores) {
     Cas cas = 0;
     ASSERT_EQ(Status::Success, set("k", "one", &cas));
     StoreRequest request = makeStore("k", "two");
@@ -68,7 +69,7 @@ TEST_F(MemoryBucketTest, SetWithMatchingCasStores) {
     EXPECT_EQ("two", valueOf("k"));
 }
 
-TEST_F(MemoryBucketTest, SetWithWrongCasIsKeyExistsAndKeepsTheValue) {
+TEST_F(BucketTest, SetWithWrongCasIsKeyExistsAndKeepsTheValue) {
     Cas cas = 0;
     ASSERT_EQ(Status::Success, set("k", "one", &cas));
     StoreRequest request = makeStore("k", "two");
@@ -78,14 +79,14 @@ TEST_F(MemoryBucketTest, SetWithWrongCasIsKeyExistsAndKeepsTheValue) {
     EXPECT_EQ(cas, casOf("k"));
 }
 
-TEST_F(MemoryBucketTest, SetWithCasOnMissingKeyIsKeyNotFound) {
+TEST_F(BucketTest, SetWithCasOnMissingKeyIsKeyNotFound) {
     StoreRequest request = makeStore("k", "v");
     request.cas = 1234;
     EXPECT_EQ(Status::KeyNotFound, store(request));
     EXPECT_EQ("<absent>", valueOf("k"));
 }
 
-TEST_F(MemoryBucketTest, ValueLargerThanTheLimitIsTooBig) {
+TEST_F(BucketTest, ValueLargerThanTheLimitIsTooBig) {
     const std::string at_limit(kMaxValueSize, 'x');
     const std::string over_limit(kMaxValueSize + 1, 'x');
     EXPECT_EQ(Status::Success, set("a", at_limit));
@@ -95,25 +96,25 @@ TEST_F(MemoryBucketTest, ValueLargerThanTheLimitIsTooBig) {
 
 // ---- add / replace ---------------------------------------------------------------------------
 
-TEST_F(MemoryBucketTest, AddCreatesOnlyWhenAbsent) {
+TEST_F(BucketTest, AddCreatesOnlyWhenAbsent) {
     EXPECT_EQ(Status::Success, store(makeStore("k", "one", StoreSemantics::Add)));
     EXPECT_EQ(Status::KeyExists, store(makeStore("k", "two", StoreSemantics::Add)));
     EXPECT_EQ("one", valueOf("k"));
 }
 
-TEST_F(MemoryBucketTest, AddWithCasIsRejected) {
+TEST_F(BucketTest, AddWithCasIsRejected) {
     StoreRequest request = makeStore("k", "v", StoreSemantics::Add);
     request.cas = 5;
     EXPECT_EQ(Status::InvalidArguments, store(request));
     EXPECT_EQ("<absent>", valueOf("k"));
 }
 
-TEST_F(MemoryBucketTest, ReplaceOfMissingKeyIsKeyNotFound) {
+TEST_F(BucketTest, ReplaceOfMissingKeyIsKeyNotFound) {
     EXPECT_EQ(Status::KeyNotFound, store(makeStore("k", "v", StoreSemantics::Replace)));
     EXPECT_EQ("<absent>", valueOf("k"));
 }
 
-TEST_F(MemoryBucketTest, ReplaceChecksCas) {
+TEST_F(BucketTest, ReplaceChecksCas) {
     Cas cas = 0;
     ASSERT_EQ(Status::Success, set("k", "one", &cas));
     StoreRequest request = makeStore("k", "two", StoreSemantics::Replace);
@@ -131,7 +132,7 @@ TEST_F(MemoryBucketTest, ReplaceChecksCas) {
 
 // ---- append / prepend ------------------------------------------------------------------------
 
-TEST_F(MemoryBucketTest, AppendAndPrependOfMissingKeyAreNotStored) {
+TEST_F(BucketTest, AppendAndPrependOfMissingKeyAreNotStored) {
     EXPECT_EQ(Status::NotStored, store(makeStore("k", "x", StoreSemantics::Append)));
     EXPECT_EQ(Status::NotStored, store(makeStore("k", "x", StoreSemantics::Prepend)));
     StoreRequest with_cas = makeStore("k", "x", StoreSemantics::Append);
@@ -140,14 +141,14 @@ TEST_F(MemoryBucketTest, AppendAndPrependOfMissingKeyAreNotStored) {
     EXPECT_EQ("<absent>", valueOf("k"));
 }
 
-TEST_F(MemoryBucketTest, AppendAndPrependConcatenate) {
+TEST_F(BucketTest, AppendAndPrependConcatenate) {
     ASSERT_EQ(Status::Success, set("k", "mid"));
     EXPECT_EQ(Status::Success, store(makeStore("k", "-end", StoreSemantics::Append)));
     EXPECT_EQ(Status::Success, store(makeStore("k", "start-", StoreSemantics::Prepend)));
     EXPECT_EQ("start-mid-end", valueOf("k"));
 }
 
-TEST_F(MemoryBucketTest, AppendKeepsFlagsExpiryAndDatatype) {
+TEST_F(BucketTest, AppendKeepsFlagsExpiryAndDatatype) {
     StoreRequest original = makeStore("k", "{\"a\":");
     original.flags = 42;
     original.exptime = 100;
@@ -170,7 +171,7 @@ TEST_F(MemoryBucketTest, AppendKeepsFlagsExpiryAndDatatype) {
     EXPECT_EQ(cas, item->cas());
 }
 
-TEST_F(MemoryBucketTest, AppendChecksCas) {
+TEST_F(BucketTest, AppendChecksCas) {
     Cas cas = 0;
     ASSERT_EQ(Status::Success, set("k", "a", &cas));
     StoreRequest request = makeStore("k", "b", StoreSemantics::Append);
@@ -182,7 +183,7 @@ TEST_F(MemoryBucketTest, AppendChecksCas) {
     EXPECT_EQ("ab", valueOf("k"));
 }
 
-TEST_F(MemoryBucketTest, PrependChecksCas) {
+TEST_F(BucketTest, PrependChecksCas) {
     Cas cas = 0;
     ASSERT_EQ(Status::Success, set("k", "a", &cas));
     StoreRequest request = makeStore("k", "b", StoreSemantics::Prepend);
@@ -193,7 +194,7 @@ TEST_F(MemoryBucketTest, PrependChecksCas) {
     EXPECT_EQ("ba", valueOf("k"));
 }
 
-TEST_F(MemoryBucketTest, AppendBeyondTheLimitIsTooBig) {
+TEST_F(BucketTest, AppendBeyondTheLimitIsTooBig) {
     const std::string half(kMaxValueSize / 2, 'x');
     ASSERT_EQ(Status::Success, set("k", half));
     EXPECT_EQ(Status::Success, store(makeStore("k", half, StoreSemantics::Append)));
@@ -204,11 +205,11 @@ TEST_F(MemoryBucketTest, AppendBeyondTheLimitIsTooBig) {
 
 // ---- remove ----------------------------------------------------------------------------------
 
-TEST_F(MemoryBucketTest, RemoveOfMissingKeyIsKeyNotFound) {
+TEST_F(BucketTest, RemoveOfMissingKeyIsKeyNotFound) {
     EXPECT_EQ(Status::KeyNotFound, remove("k"));
 }
 
-TEST_F(MemoryBucketTest, RemoveDeletesAndReturnsANewCas) {
+TEST_F(BucketTest, RemoveDeletesAndReturnsANewCas) {
     Cas cas = 0;
     ASSERT_EQ(Status::Success, set("k", "v", &cas));
     Cas removed_cas = 0;
@@ -218,7 +219,7 @@ TEST_F(MemoryBucketTest, RemoveDeletesAndReturnsANewCas) {
     EXPECT_EQ(Status::KeyNotFound, remove("k"));
 }
 
-TEST_F(MemoryBucketTest, RemoveChecksCas) {
+TEST_F(BucketTest, RemoveChecksCas) {
     Cas cas = 0;
     ASSERT_EQ(Status::Success, set("k", "v", &cas));
     EXPECT_EQ(Status::KeyExists, remove("k", cas + 1));
@@ -229,7 +230,7 @@ TEST_F(MemoryBucketTest, RemoveChecksCas) {
 
 // ---- arithmetic ------------------------------------------------------------------------------
 
-TEST_F(MemoryBucketTest, IncrementOfMissingKeyCreatesTheInitialValue) {
+TEST_F(BucketTest, IncrementOfMissingKeyCreatesTheInitialValue) {
     uint64_t value = 0;
     Cas cas = 0;
     ASSERT_EQ(Status::Success, arithmetic(makeArithmetic("n", true, 5, 1000), value, &cas));
@@ -241,14 +242,14 @@ TEST_F(MemoryBucketTest, IncrementOfMissingKeyCreatesTheInitialValue) {
     EXPECT_EQ(0u, item->expiry());
 }
 
-TEST_F(MemoryBucketTest, DecrementOfMissingKeyCreatesTheInitialValue) {
+TEST_F(BucketTest, DecrementOfMissingKeyCreatesTheInitialValue) {
     uint64_t value = 0;
     ASSERT_EQ(Status::Success, arithmetic(makeArithmetic("n", false, 5, 7), value));
     EXPECT_EQ(7u, value);
     EXPECT_EQ("7", valueOf("n"));
 }
 
-TEST_F(MemoryBucketTest, ArithmeticCreateUsesTheExpiry) {
+TEST_F(BucketTest, ArithmeticCreateUsesTheExpiry) {
     uint64_t value = 0;
     ASSERT_EQ(Status::Success, arithmetic(makeArithmetic("n", true, 1, 3, 10), value));
     ItemPtr item;
@@ -258,21 +259,21 @@ TEST_F(MemoryBucketTest, ArithmeticCreateUsesTheExpiry) {
     EXPECT_EQ("<absent>", valueOf("n"));
 }
 
-TEST_F(MemoryBucketTest, ArithmeticWithNoCreateExptimeDoesNotCreate) {
+TEST_F(BucketTest, ArithmeticWithNoCreateExptimeDoesNotCreate) {
     uint64_t value = 99;
     EXPECT_EQ(Status::KeyNotFound, arithmetic(makeArithmetic("n", true, 1, 5, 0xffffffff), value));
     EXPECT_EQ(Status::KeyNotFound, arithmetic(makeArithmetic("n", false, 1, 5, 0xffffffff), value));
     EXPECT_EQ("<absent>", valueOf("n"));
 }
 
-TEST_F(MemoryBucketTest, NoCreateExptimeStillUpdatesAnExistingCounter) {
+TEST_F(BucketTest, NoCreateExptimeStillUpdatesAnExistingCounter) {
     ASSERT_EQ(Status::Success, set("n", "4"));
     uint64_t value = 0;
     EXPECT_EQ(Status::Success, arithmetic(makeArithmetic("n", true, 1, 0, 0xffffffff), value));
     EXPECT_EQ(5u, value);
 }
 
-TEST_F(MemoryBucketTest, IncrementAddsAndKeepsFlagsAndExpiry) {
+TEST_F(BucketTest, IncrementAddsAndKeepsFlagsAndExpiry) {
     StoreRequest request = makeStore("n", "10");
     request.flags = 3;
     request.exptime = 50;
@@ -292,7 +293,7 @@ TEST_F(MemoryBucketTest, IncrementAddsAndKeepsFlagsAndExpiry) {
     EXPECT_EQ(cas, item->cas());
 }
 
-TEST_F(MemoryBucketTest, IncrementWrapsModulo2To64) {
+TEST_F(BucketTest, IncrementWrapsModulo2To64) {
     ASSERT_EQ(Status::Success, set("n", "18446744073709551615"));
     uint64_t value = 0;
     ASSERT_EQ(Status::Success, arithmetic(makeArithmetic("n", true, 2), value));
@@ -300,7 +301,7 @@ TEST_F(MemoryBucketTest, IncrementWrapsModulo2To64) {
     EXPECT_EQ("1", valueOf("n"));
 }
 
-TEST_F(MemoryBucketTest, IncrementReachesTheLargestCounter) {
+TEST_F(BucketTest, IncrementReachesTheLargestCounter) {
     ASSERT_EQ(Status::Success, set("n", "18446744073709551614"));
     uint64_t value = 0;
     ASSERT_EQ(Status::Success, arithmetic(makeArithmetic("n", true, 1), value));
@@ -308,7 +309,7 @@ TEST_F(MemoryBucketTest, IncrementReachesTheLargestCounter) {
     EXPECT_EQ("18446744073709551615", valueOf("n"));
 }
 
-TEST_F(MemoryBucketTest, DecrementSubtractsWithoutPadding) {
+TEST_F(BucketTest, DecrementSubtractsWithoutPadding) {
     ASSERT_EQ(Status::Success, set("n", "100"));
     uint64_t value = 0;
     ASSERT_EQ(Status::Success, arithmetic(makeArithmetic("n", false, 1), value));
@@ -316,7 +317,7 @@ TEST_F(MemoryBucketTest, DecrementSubtractsWithoutPadding) {
     EXPECT_EQ("99", valueOf("n"));
 }
 
-TEST_F(MemoryBucketTest, DecrementFloorsAtZero) {
+TEST_F(BucketTest, DecrementFloorsAtZero) {
     ASSERT_EQ(Status::Success, set("n", "5"));
     uint64_t value = 1;
     ASSERT_EQ(Status::Success, arithmetic(makeArithmetic("n", false, 10), value));
@@ -326,7 +327,7 @@ TEST_F(MemoryBucketTest, DecrementFloorsAtZero) {
     EXPECT_EQ(0u, value);
 }
 
-TEST_F(MemoryBucketTest, LeadingZerosAreDecimal) {
+TEST_F(BucketTest, LeadingZerosAreDecimal) {
     ASSERT_EQ(Status::Success, set("n", "007"));
     uint64_t value = 0;
     ASSERT_EQ(Status::Success, arithmetic(makeArithmetic("n", true, 1), value));
@@ -334,7 +335,7 @@ TEST_F(MemoryBucketTest, LeadingZerosAreDecimal) {
     EXPECT_EQ("8", valueOf("n"));
 }
 
-TEST_F(MemoryBucketTest, NonNumericValuesAreDeltaBadValue) {
+TEST_F(BucketTest, NonNumericValuesAreDeltaBadValue) {
     const std::vector<std::string> bad = {
         "abc",
         "12a",

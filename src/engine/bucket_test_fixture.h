@@ -1,15 +1,15 @@
-// eddy tests — the MemoryBucket test fixture shared by memory_bucket_test.cc and
-// memory_bucket_lifecycle_test.cc.
+// eddy tests — the bucket test fixture shared by bucket_semantics_test.cc and
+// bucket_lifecycle_test.cc.
 //
-// Owns: MemoryBucketTest (a bucket with a 100-byte value limit and a settable clock, driven
+// Owns: BucketTest (a bucket with a 100-byte value limit and a settable clock, driven
 // through EngineDriver) and the request builders the suites use.
-// Invariants: the memory bucket never returns WouldBlock and never notifies (checked at
-// TearDown).
+// Invariants: with every vbucket active the bucket never returns WouldBlock and never notifies
+// (checked at TearDown).
 // Thread contract: the fixture's helpers run on the test thread; the bucket and the driver may
 // also be used from threads the test starts, each with its own MockCookie.
 #pragma once
 
-#include "engine/memory_bucket.h"
+#include "engine/ep_bucket.h"
 #include "support/engine_driver.h"
 
 #include <gtest/gtest.h>
@@ -50,18 +50,19 @@ inline ArithmeticRequest makeArithmetic(std::string_view key, bool increment, ui
     return request;
 }
 
-class MemoryBucketTest : public ::testing::Test {
+class BucketTest : public ::testing::Test {
 protected:
-    MemoryBucketTest() {
-        MemoryBucketConfig config;
-        config.max_value_size = kMaxValueSize;
+    BucketTest() {
+        EpBucketConfig config;
+        config.max_vbuckets = 4;
+        config.vbucket.max_value_size = kMaxValueSize;
         config.now = [this] { return now_.load(); };
-        bucket_ = createMemoryBucket(server_, std::move(config));
+        bucket_ = createEpBucket(server_, std::move(config));
         driver_ = std::make_unique<EngineDriver>(*bucket_);
     }
 
     void TearDown() override {
-        // The memory bucket completes everything inline.
+        // An active vbucket completes everything inline.
         EXPECT_EQ(0u, driver_->wouldBlocks());
         EXPECT_EQ(0u, server_.notificationCount());
     }
