@@ -39,8 +39,6 @@ public:
     [[nodiscard]] uint32_t expiry() const { return expiry_; }
     [[nodiscard]] Cas cas() const { return cas_; }
     [[nodiscard]] uint8_t datatype() const { return datatype_; }
-    /// Bytes this item occupies, as charged to a bucket's memory use.
-    [[nodiscard]] size_t footprint() const { return sizeof(Item) + bytes_.capacity(); }
 
 private:
     std::string bytes_;  // key then value, one allocation

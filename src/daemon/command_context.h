@@ -48,4 +48,15 @@ protected:
     virtual Status step() = 0;
 };
 
+/// Declares a SteppableCommandContext whose whole state machine is its step() (most command
+/// families: read the request, call the engine once, write the response).
+#define EDDY_DECLARE_STEPPABLE_CONTEXT(Name)                    \
+    class Name final : public SteppableCommandContext {         \
+    public:                                                     \
+        using SteppableCommandContext::SteppableCommandContext; \
+                                                                \
+    protected:                                                  \
+        Status step() override;                                 \
+    }
+
 }  // namespace eddy::daemon

@@ -18,6 +18,7 @@
 #include "daemon/command_context.h"
 #include "eddy/cookie_iface.h"
 #include "eddy/status.h"
+#include "eddy/types.h"
 #include "protocol/frame.h"
 #include "protocol/opcode.h"
 
@@ -53,6 +54,9 @@ public:
         return static_cast<mcbp::ClientOpcode>(frame_.header.opcode);
     }
     [[nodiscard]] uint32_t opaque() const { return frame_.header.opaque; }
+    /// The vbucket and document key the request names (views valid like request()).
+    [[nodiscard]] Vbid vbucket() const { return Vbid(frame_.header.vbucket_or_status); }
+    [[nodiscard]] DocKey key() const { return DocKey(frame_.key); }
 
     [[nodiscard]] bool isBlocked() const { return blocked_; }
     void setBlocked(bool blocked);

@@ -13,14 +13,6 @@ namespace {
 using mcbp::ClientOpcode;
 using mcbp::ResponseStatus;
 
-Vbid vbucketOf(const Cookie& cookie) {
-    return Vbid(cookie.request().header.vbucket_or_status);
-}
-
-DocKey keyOf(const Cookie& cookie) {
-    return DocKey(cookie.request().key);
-}
-
 /// Extras of a mutation response: vbucket uuid and seqno when the client negotiated
 /// MutationSeqno and the engine numbers its changes; nothing otherwise.
 std::string mutationExtras(const Cookie& cookie, const MutationResult& result) {
@@ -44,7 +36,7 @@ void sendMutationDone(Cookie& cookie, const MutationResult& result, Cas cas) {
 Status GetContext::step() {
     Cookie& cmd = cookie();
     ItemPtr item;
-    const Status status = cmd.connection().engine().get(cmd, keyOf(cmd), vbucketOf(cmd), item);
+    const Status status = cmd.connection().engine().get(cmd, cmd.key(), cmd.vbucket(), item);
     const auto opcode = mcbp::loudVariant(cmd.opcode());
     const bool with_key = opcode == ClientOpcode::Getk;
     if (status == Status::Success) {
@@ -64,8 +56,8 @@ Status MutationContext::step() {
     Cookie& cmd = cookie();
     const auto& request = cmd.request();
     StoreRequest store;
-    store.key = keyOf(cmd);
-    store.vbucket = vbucketOf(cmd);
+    store.key = cmd.key();
+    store.vbucket = cmd.vbucket();
     store.value = request.value;
     store.datatype = request.header.datatype;
     store.cas = request.header.cas;
@@ -91,7 +83,7 @@ Status MutationContext::step() {
 Status RemoveContext::step() {
     Cookie& cmd = cookie();
     MutationResult result;
-    const Status status = cmd.connection().engine().remove(cmd, keyOf(cmd), vbucketOf(cmd),
+    const Status status = cmd.connection().engine().remove(cmd, cmd.key(), cmd.vbucket(),
                                                            cmd.request().header.cas, result);
     if (status == Status::Success) {
         // memcached answers DELETE with CAS 0 and its conformance tool (memccapable) requires
@@ -105,8 +97,8 @@ Status ArithmeticContext::step() {
     Cookie& cmd = cookie();
     const auto& extras = cmd.request().extras;
     ArithmeticRequest request;
-    request.key = keyOf(cmd);
-    request.vbucket = vbucketOf(cmd);
+    request.key = cmd.key();
+    request.vbucket = cmd.vbucket();
     request.delta = mcbp::readUint64(extras, 0);
     request.initial = mcbp::readUint64(extras, 8);
     request.exptime = mcbp::readUint32(extras, 16);
@@ -128,7 +120,7 @@ Status GatContext::step() {
     const uint32_t exptime = mcbp::readUint32(cmd.request().extras, 0);
     ItemPtr item;
     const Status status =
-        cmd.connection().engine().getAndTouch(cmd, keyOf(cmd), vbucketOf(cmd), exptime, item);
+        cmd.connection().engine().getAndTouch(cmd, cmd.key(), cmd.vbucket(), exptime, item);
     if (status != Status::Success) {
         return status;
     }
@@ -160,7 +152,7 @@ Status EngineCommandContext::step() {
     const auto& request = cmd.request();
     EngineCommand command;
     command.opcode = request.header.opcode;
-    command.vbucket = vbucketOf(cmd);
+    command.vbucket = cmd.vbucket();
     command.cas = request.header.cas;
     command.extras = request.extras;
     command.key = request.key;

@@ -14,60 +14,12 @@
 
 namespace eddy::daemon {
 
-class GetContext final : public SteppableCommandContext {
-public:
-    using SteppableCommandContext::SteppableCommandContext;
-
-protected:
-    Status step() override;
-};
-
-class MutationContext final : public SteppableCommandContext {
-public:
-    using SteppableCommandContext::SteppableCommandContext;
-
-protected:
-    Status step() override;
-};
-
-class RemoveContext final : public SteppableCommandContext {
-public:
-    using SteppableCommandContext::SteppableCommandContext;
-
-protected:
-    Status step() override;
-};
-
-class ArithmeticContext final : public SteppableCommandContext {
-public:
-    using SteppableCommandContext::SteppableCommandContext;
-
-protected:
-    Status step() override;
-};
-
-class GatContext final : public SteppableCommandContext {
-public:
-    using SteppableCommandContext::SteppableCommandContext;
-
-protected:
-    Status step() override;
-};
-
-class FlushContext final : public SteppableCommandContext {
-public:
-    using SteppableCommandContext::SteppableCommandContext;
-
-protected:
-    Status step() override;
-};
-
-class EngineCommandContext final : public SteppableCommandContext {
-public:
-    using SteppableCommandContext::SteppableCommandContext;
-
-protected:
-    Status step() override;
-};
+EDDY_DECLARE_STEPPABLE_CONTEXT(GetContext);
+EDDY_DECLARE_STEPPABLE_CONTEXT(MutationContext);
+EDDY_DECLARE_STEPPABLE_CONTEXT(RemoveContext);
+EDDY_DECLARE_STEPPABLE_CONTEXT(ArithmeticContext);
+EDDY_DECLARE_STEPPABLE_CONTEXT(GatContext);
+EDDY_DECLARE_STEPPABLE_CONTEXT(FlushContext);
+EDDY_DECLARE_STEPPABLE_CONTEXT(EngineCommandContext);
 
 }  // namespace eddy::daemon

@@ -12,14 +12,6 @@ namespace {
 
 using mcbp::ResponseStatus;
 
-Vbid vbucketOf(const Cookie& cookie) {
-    return Vbid(cookie.request().header.vbucket_or_status);
-}
-
-DocKey keyOf(const Cookie& cookie) {
-    return DocKey(cookie.request().key);
-}
-
 void sendEmptySuccess(Cookie& cookie, uint64_t cas = 0) {
     cookie.connection().sendResponse(cookie, ResponseStatus::Success, {}, {}, {}, datatype::kRaw,
                                      cas);
@@ -33,7 +25,7 @@ Status GetLockedContext::step() {
     const uint32_t lock_seconds = extras.size() == 4 ? mcbp::readUint32(extras, 0) : 0;
     ItemPtr item;
     const Status status =
-        cmd.connection().engine().getLocked(cmd, keyOf(cmd), vbucketOf(cmd), lock_seconds, item);
+        cmd.connection().engine().getLocked(cmd, cmd.key(), cmd.vbucket(), lock_seconds, item);
     if (status == Status::Success) {
         cmd.connection().sendItem(cmd, item, false);
     }
@@ -43,7 +35,7 @@ Status GetLockedContext::step() {
 Status UnlockContext::step() {
     Cookie& cmd = cookie();
     const Status status =
-        cmd.connection().engine().unlock(cmd, keyOf(cmd), vbucketOf(cmd), cmd.request().header.cas);
+        cmd.connection().engine().unlock(cmd, cmd.key(), cmd.vbucket(), cmd.request().header.cas);
     if (status == Status::Success) {
         sendEmptySuccess(cmd);
     }
@@ -53,8 +45,7 @@ Status UnlockContext::step() {
 Status GetReplicaContext::step() {
     Cookie& cmd = cookie();
     ItemPtr item;
-    const Status status =
-        cmd.connection().engine().getReplica(cmd, keyOf(cmd), vbucketOf(cmd), item);
+    const Status status = cmd.connection().engine().getReplica(cmd, cmd.key(), cmd.vbucket(), item);
     if (status == Status::Success) {
         cmd.connection().sendItem(cmd, item, false);
     }
@@ -67,7 +58,7 @@ Status SetVBucketContext::step() {
     // The state is one byte in current clients and a 32-bit number in older ones.
     const uint32_t state =
         extras.size() == 1 ? static_cast<uint8_t>(extras[0]) : mcbp::readUint32(extras, 0);
-    const Status status = cmd.connection().engine().setVBucketState(cmd, vbucketOf(cmd), state);
+    const Status status = cmd.connection().engine().setVBucketState(cmd, cmd.vbucket(), state);
     if (status == Status::InvalidArguments) {
         cmd.setErrorContext(
             "vbucket state must be 1 (active), 2 (replica), 3 (pending) or 4 (dead)");
@@ -81,7 +72,7 @@ Status SetVBucketContext::step() {
 Status GetVBucketContext::step() {
     Cookie& cmd = cookie();
     uint32_t state = 0;
-    const Status status = cmd.connection().engine().getVBucketState(cmd, vbucketOf(cmd), state);
+    const Status status = cmd.connection().engine().getVBucketState(cmd, cmd.vbucket(), state);
     if (status == Status::Success) {
         std::string value;
         mcbp::appendUint32(value, state);
@@ -93,7 +84,7 @@ Status GetVBucketContext::step() {
 
 Status DelVBucketContext::step() {
     Cookie& cmd = cookie();
-    const Status status = cmd.connection().engine().deleteVBucket(cmd, vbucketOf(cmd));
+    const Status status = cmd.connection().engine().deleteVBucket(cmd, cmd.vbucket());
     if (status == Status::Success) {
         sendEmptySuccess(cmd);
     }

@@ -13,23 +13,12 @@
 
 namespace eddy::daemon {
 
-#define EDDY_DECLARE_CONTEXT(Name)                              \
-    class Name final : public SteppableCommandContext {         \
-    public:                                                     \
-        using SteppableCommandContext::SteppableCommandContext; \
-                                                                \
-    protected:                                                  \
-        Status step() override;                                 \
-    }
-
-EDDY_DECLARE_CONTEXT(GetLockedContext);
-EDDY_DECLARE_CONTEXT(UnlockContext);
-EDDY_DECLARE_CONTEXT(GetReplicaContext);
-EDDY_DECLARE_CONTEXT(SetVBucketContext);
-EDDY_DECLARE_CONTEXT(GetVBucketContext);
-EDDY_DECLARE_CONTEXT(DelVBucketContext);
-EDDY_DECLARE_CONTEXT(GetAllVbSeqnosContext);
-
-#undef EDDY_DECLARE_CONTEXT
+EDDY_DECLARE_STEPPABLE_CONTEXT(GetLockedContext);
+EDDY_DECLARE_STEPPABLE_CONTEXT(UnlockContext);
+EDDY_DECLARE_STEPPABLE_CONTEXT(GetReplicaContext);
+EDDY_DECLARE_STEPPABLE_CONTEXT(SetVBucketContext);
+EDDY_DECLARE_STEPPABLE_CONTEXT(GetVBucketContext);
+EDDY_DECLARE_STEPPABLE_CONTEXT(DelVBucketContext);
+EDDY_DECLARE_STEPPABLE_CONTEXT(GetAllVbSeqnosContext);
 
 }  // namespace eddy::daemon

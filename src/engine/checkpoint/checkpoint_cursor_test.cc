@@ -13,24 +13,12 @@ namespace {
 
 using test::change;
 using test::drain;
+using test::itemsPerCheckpoint;
 using test::keys;
+using test::queueRange;
 using test::seqnos;
 
 const std::string kPersistence(kPersistenceCursorName);
-
-CheckpointConfig itemsPerCheckpoint(size_t max_items) {
-    CheckpointConfig out;
-    out.max_items = max_items;
-    out.max_checkpoints = 100;
-    return out;
-}
-
-/// Queues keys key<first>..key<last> (one seqno each, all distinct keys).
-void queueRange(CheckpointManager& manager, int first, int last) {
-    for (int i = first; i <= last; ++i) {
-        manager.queueDirty(change("key" + std::to_string(i)));
-    }
-}
 
 std::vector<int64_t> range(int64_t first, int64_t last) {
     std::vector<int64_t> out;

@@ -13,23 +13,12 @@ namespace {
 
 using test::change;
 using test::drain;
+using test::itemsPerCheckpoint;
+using test::queueRange;
 using test::seqnos;
 using test::sumOfCheckpointMemory;
 
 const std::string kPersistence(kPersistenceCursorName);
-
-CheckpointConfig itemsPerCheckpoint(size_t max_items) {
-    CheckpointConfig out;
-    out.max_items = max_items;
-    out.max_checkpoints = 100;
-    return out;
-}
-
-void queueRange(CheckpointManager& manager, int first, int last) {
-    for (int i = first; i <= last; ++i) {
-        manager.queueDirty(change("key" + std::to_string(i)));
-    }
-}
 
 TEST(CheckpointRemovalTest, NotRemovedWhileACursorIsIn) {
     CheckpointManager manager(itemsPerCheckpoint(3));

@@ -61,4 +61,19 @@ inline ItemsForCursor drain(CheckpointManager& manager, const std::string& curso
     return manager.getItemsForCursor(cursor).value();
 }
 
+/// A config that starts a new checkpoint every `max_items` items (and keeps up to 100).
+inline CheckpointConfig itemsPerCheckpoint(size_t max_items) {
+    CheckpointConfig out;
+    out.max_items = max_items;
+    out.max_checkpoints = 100;
+    return out;
+}
+
+/// Queues keys key<first>..key<last> (one seqno each, all distinct keys).
+inline void queueRange(CheckpointManager& manager, int first, int last) {
+    for (int i = first; i <= last; ++i) {
+        manager.queueDirty(change("key" + std::to_string(i)));
+    }
+}
+
 }  // namespace eddy::engine::test
