@@ -24,6 +24,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -156,6 +157,14 @@ public:
     /// One STAT group; `group` is empty for the default group.
     virtual Status getStats(CookieIface& cookie, std::string_view group, std::string_view value,
                             const AddStatFn& add_stat) = 0;
+
+    /// SET_PARAM (0x82): changes the dynamic bucket parameter `key` to `value` (text, as in a
+    /// bucket config string). `category` is the request's wire type: 1 flush_param,
+    /// 3 checkpoint_param, 4 dcp_param, 5 vbucket_param. A refusal (unknown key, a parameter
+    /// fixed at creation, another category, a bad value) is InvalidArguments with `message`
+    /// naming the key and what is accepted.
+    virtual Status setParameter(CookieIface& cookie, uint32_t category, std::string_view key,
+                                std::string_view value, std::string& message) = 0;
 
     /// An opcode the front end does not handle itself. NotSupported if unknown to the engine.
     virtual Status unknownCommand(CookieIface& cookie, const EngineCommand& command,

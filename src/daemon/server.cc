@@ -26,7 +26,8 @@ Server::Server(Settings settings)
     : settings_(std::move(settings)), start_time_(std::chrono::steady_clock::now()) {
     executor_ = std::make_unique<executor::ExecutorPool>();
     engine::EpBucketConfig bucket;
-    bucket.vbucket.max_value_size = settings_.item_size_max;
+    bucket.parameters.setUnchecked(engine::config::Param::MaxItemSize,
+                                   uint64_t{settings_.item_size_max});
     bucket.executor = executor_.get();
     engine_ = engine::createEpBucket(*this, bucket);
     if (settings_.fault_injection_enabled) {

@@ -28,7 +28,7 @@ using test::MockServerApi;
 using test::StatMap;
 
 constexpr uint32_t kStartTime = 1'700'000'000;
-constexpr size_t kMaxValueSize = 100;
+constexpr size_t kMaxValueSize = 1024;
 
 inline StoreRequest makeStore(std::string_view key, std::string_view value,
                               StoreSemantics semantics = StoreSemantics::Set) {
@@ -54,8 +54,8 @@ class BucketTest : public ::testing::Test {
 protected:
     BucketTest() {
         EpBucketConfig config;
-        config.max_vbuckets = 4;
-        config.vbucket.max_value_size = kMaxValueSize;
+        config.parameters =
+            EpBucketConfig::parse("max_vbuckets=4;max_item_size=" + std::to_string(kMaxValueSize));
         config.now = [this] { return now_.load(); };
         bucket_ = createEpBucket(server_, std::move(config));
         driver_ = std::make_unique<EngineDriver>(*bucket_);

@@ -1,6 +1,7 @@
 #include "engine/ep_bucket.h"
 
 #include "common/mutex.h"
+#include "engine/config/configuration.h"
 #include "engine/vbucket/vbucket_map.h"
 #include "executor/task.h"
 #include "executor/taskable.h"
@@ -8,6 +9,7 @@
 #include <array>
 #include <atomic>
 #include <charconv>
+#include <stdexcept>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -91,9 +93,13 @@ private:
 class EpBucket final : public EngineIface, public executor::Taskable {
 public:
     EpBucket(ServerApi& server, EpBucketConfig config)
-        : server_(server), config_(std::move(config)), vbuckets_(config_.max_vbuckets) {
+        : server_(server),
+          config_(std::move(config)),
+          configuration_(config_.parameters),
+          vbucket_config_(vbucketConfigFrom(configuration_)),
+          vbuckets_(configuration_.getMaxVbuckets()) {
         if (config_.activate_all) {
-            for (size_t id = 0; id < config_.max_vbuckets; ++id) {
+            for (size_t id = 0; id < vbuckets_.capacity(); ++id) {
                 vbuckets_.set(makeVBucket(Vbid(static_cast<uint16_t>(id)), VBucketState::Active));
             }
         }
@@ -322,6 +328,23 @@ public:
         return Status::Success;
     }
 
+    Status setParameter(CookieIface&, uint32_t category, std::string_view key,
+                        std::string_view value, std::string& message) override {
+        const auto expected = categoryFromWire(category);
+        if (!expected) {
+            message =
+                "SET_PARAM type must be 1 (flush_param), 3 (checkpoint_param), "
+                "4 (dcp_param) or 5 (vbucket_param)";
+            return Status::InvalidArguments;
+        }
+        auto result = configuration_.setParam(key, value, *expected);
+        if (!result.ok()) {
+            message = result.error().message;
+            return Status::InvalidArguments;
+        }
+        return Status::Success;
+    }
+
     Status unknownCommand(CookieIface&, const EngineCommand&, const EngineResponseFn&) override {
         return Status::NotSupported;
     }
@@ -335,6 +358,25 @@ public:
     }
 
 private:
+    static std::optional<config::Category> categoryFromWire(uint32_t wire) {
+        switch (wire) {
+        case 1: return config::Category::Flush;
+        case 3: return config::Category::Checkpoint;
+        case 4: return config::Category::Dcp;
+        case 5: return config::Category::Vbucket;
+        default: return std::nullopt;
+        }
+    }
+
+    static VBucketConfig vbucketConfigFrom(const config::Configuration& parameters) {
+        VBucketConfig vbucket;
+        vbucket.hash_table.initial_size = parameters.getHtSize();
+        vbucket.hash_table.num_locks = parameters.getHtLocks();
+        vbucket.max_failover_entries = parameters.getMaxFailoverEntries();
+        vbucket.max_value_size = parameters.getMaxItemSize();
+        return vbucket;
+    }
+
     void startTasks(executor::ExecutorPoolIface& executor) {
         executor.registerTaskable(*this);
         executor.schedule(std::make_shared<VBucketSweepTask>(
@@ -344,7 +386,8 @@ private:
         executor.schedule(std::make_shared<PendingOpsTimeoutTask>(*this));
         executor.schedule(std::make_shared<VBucketSweepTask>(
             *this, executor::TaskId::ExpiredItemPager, "Paging expired items",
-            config_.expiry_pager_interval, vbuckets_, [](VBucket& vbucket) {
+            std::chrono::seconds(configuration_.getExpPagerStime()), vbuckets_,
+            [](VBucket& vbucket) {
                 if (vbucket.state() == VBucketState::Active) {
                     vbucket.expireDueItems();
                 }
@@ -380,7 +423,7 @@ private:
     }
 
     std::shared_ptr<VBucket> makeVBucket(Vbid id, VBucketState state) {
-        return std::make_shared<VBucket>(id, state, config_.vbucket, clock_, config_.now);
+        return std::make_shared<VBucket>(id, state, vbucket_config_, clock_, config_.now);
     }
 
     /// The vbucket if it exists and is active. Otherwise nullptr with `refusal` set: WouldBlock
@@ -512,6 +555,8 @@ private:
 
     ServerApi& server_;
     const EpBucketConfig config_;
+    config::Configuration configuration_;
+    const VBucketConfig vbucket_config_;
     HybridLogicalClock clock_;
     Mutex pending_mutex_;
     std::unordered_map<CookieIface*, PendingOp> pending_ GUARDED_BY(pending_mutex_);
@@ -520,6 +565,14 @@ private:
 };
 
 }  // namespace
+
+config::Values EpBucketConfig::parse(std::string_view text) {
+    auto parsed = config::parseConfigString(text);
+    if (!parsed.ok()) {
+        throw std::invalid_argument(parsed.error().message);
+    }
+    return parsed.value();
+}
 
 std::unique_ptr<EngineIface> createEpBucket(ServerApi& server, EpBucketConfig config) {
     return std::make_unique<EpBucket>(server, std::move(config));

@@ -13,6 +13,7 @@
 #pragma once
 
 #include "eddy/engine_iface.h"
+#include "engine/config/values.h"
 #include "engine/vbucket/vbucket.h"
 #include "executor/executor_pool_iface.h"
 
@@ -24,21 +25,24 @@
 namespace eddy::engine {
 
 struct EpBucketConfig {
-    size_t max_vbuckets = 1024;
+    /// The bucket's parameters (parameters.def.h): quota, bucket type, vbucket count, pager
+    /// periods, checkpoint limits... Dynamic ones change later through SET_PARAM.
+    config::Values parameters;
     /// Create every vbucket active at start (so clients without a cluster map work).
     bool activate_all = true;
-    VBucketConfig vbucket;
     /// Clock in Unix seconds; tests substitute their own.
     std::function<uint32_t()> now;
     /// Where background tasks run; none = no background tasks (hash tables keep their initial
-    /// size and expired documents go only when read).
+    /// size, expired documents go only when read, nothing is evicted, closed checkpoints stay).
     executor::ExecutorPoolIface* executor = nullptr;
     /// How often the resizer fits every hash table to its item count.
     std::chrono::seconds resizer_interval{5};
-    /// How often the expiry pager sweeps every vbucket (exp_pager_stime).
-    std::chrono::seconds expiry_pager_interval{600};
     /// How long a key operation waits for a pending vbucket before ETMPFAIL (needs an executor).
     std::chrono::milliseconds pending_op_timeout{5000};
+
+    /// Parameters from a `key=value;...` string (tests and tools); throws std::invalid_argument
+    /// with the parser's message.
+    static config::Values parse(std::string_view text);
 };
 
 [[nodiscard]] std::unique_ptr<EngineIface> createEpBucket(ServerApi& server, EpBucketConfig config);

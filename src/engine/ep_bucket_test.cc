@@ -15,10 +15,9 @@ class EpBucketTest : public ::testing::Test {
 protected:
     EpBucketTest() {
         EpBucketConfig config;
-        config.max_vbuckets = 4;
+        config.parameters = EpBucketConfig::parse("max_vbuckets=4;ht_size=4");
         config.now = [this] { return now_; };
         config.executor = &executor_;
-        config.vbucket.hash_table.initial_size = 4;
         bucket_ = createEpBucket(server_, config);
     }
 

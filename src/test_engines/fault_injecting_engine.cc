@@ -131,6 +131,12 @@ public:
         return forward(cookie, [&] { return inner_->getStats(cookie, group, value, add_stat); });
     }
 
+    Status setParameter(CookieIface& cookie, uint32_t category, std::string_view key,
+                        std::string_view value, std::string& message) override {
+        return forward(cookie,
+                       [&] { return inner_->setParameter(cookie, category, key, value, message); });
+    }
+
     Status unknownCommand(CookieIface& cookie, const EngineCommand& command,
                           const EngineResponseFn& respond) override {
         if (command.opcode == kEwouldblockCtlOpcode) {

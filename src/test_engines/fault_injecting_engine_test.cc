@@ -92,6 +92,11 @@ public:
         ++calls;
         return inner_->getStats(cookie, group, value, add_stat);
     }
+    Status setParameter(CookieIface& cookie, uint32_t category, std::string_view key,
+                        std::string_view value, std::string& message) override {
+        ++calls;
+        return inner_->setParameter(cookie, category, key, value, message);
+    }
     Status unknownCommand(CookieIface& cookie, const EngineCommand& command,
                           const EngineResponseFn& respond) override {
         ++calls;
@@ -129,8 +134,9 @@ StoreRequest makeStore(std::string_view key, std::string_view value) {
 class FaultInjectingEngineTest : public ::testing::Test {
 protected:
     void build(FaultConfig config) {
-        auto counting = std::make_unique<CountingEngine>(
-            engine::createEpBucket(server_, engine::EpBucketConfig{.max_vbuckets = 4}));
+        auto counting = std::make_unique<CountingEngine>(engine::createEpBucket(
+            server_,
+            engine::EpBucketConfig{.parameters = engine::EpBucketConfig::parse("max_vbuckets=4")}));
         inner_ = counting.get();
         engine_ = createFaultInjectingEngine(std::move(counting), server_, config);
         driver_ = std::make_unique<EngineDriver>(*engine_);
