@@ -55,7 +55,7 @@ CheckpointConfig benchConfig() {
 /// closed ones are removed and destroyed every max_items writes too (part of the measured cost).
 void BM_QueueDirtyUnique(benchmark::State& state) {
     const auto& all = keys();
-    const QueuedValue value = std::make_shared<const std::string>(64, 'v');
+    const QueuedValue value = eddy::engine::Blob::make(std::string(64, 'v'));
     CheckpointManager manager(benchConfig());
     static_cast<void>(manager.removeCursor(kPersistenceCursorName));
     size_t next = 0;
@@ -75,7 +75,7 @@ BENCHMARK(BM_QueueDirtyUnique);
 /// Nine writes in ten go to one of kHotKeys keys already in the open checkpoint.
 void BM_QueueDirtyDedup90(benchmark::State& state) {
     const auto& all = keys();
-    const QueuedValue value = std::make_shared<const std::string>(64, 'v');
+    const QueuedValue value = eddy::engine::Blob::make(std::string(64, 'v'));
     CheckpointManager manager(benchConfig());
     static_cast<void>(manager.removeCursor(kPersistenceCursorName));
     size_t op = 0;
@@ -104,7 +104,7 @@ BENCHMARK(BM_QueueDirtyDedup90);
 /// re-registered at 0 when it reaches the end.
 void BM_GetItemsForCursor100(benchmark::State& state) {
     const auto& all = keys();
-    const QueuedValue value = std::make_shared<const std::string>(64, 'v');
+    const QueuedValue value = eddy::engine::Blob::make(std::string(64, 'v'));
     CheckpointManager manager(benchConfig());
     static_cast<void>(manager.removeCursor(kPersistenceCursorName));
     for (size_t i = 0; i < 100'000; ++i) {

@@ -15,7 +15,7 @@ namespace {
 
 // ---- expiry ----------------------------------------------------------------------------------
 
-TEST_F(BucketTest, RelativeExpiry) {
+TEST_P(BucketTest, RelativeExpiry) {
     StoreRequest request = makeStore("k", "v");
     request.exptime = 10;
     ASSERT_EQ(Status::Success, store(request));
@@ -28,7 +28,7 @@ TEST_F(BucketTest, RelativeExpiry) {
     EXPECT_EQ("<absent>", valueOf("k"));
 }
 
-TEST_F(BucketTest, LongestRelativeExpiryIsStillRelative) {
+TEST_P(BucketTest, LongestRelativeExpiryIsStillRelative) {
     StoreRequest request = makeStore("k", "v");
     request.exptime = clock::kMaxRelativeExptime;
     ASSERT_EQ(Status::Success, store(request));
@@ -37,7 +37,7 @@ TEST_F(BucketTest, LongestRelativeExpiryIsStillRelative) {
     EXPECT_EQ(kStartTime + clock::kMaxRelativeExptime, item->expiry());
 }
 
-TEST_F(BucketTest, AbsoluteExpiry) {
+TEST_P(BucketTest, AbsoluteExpiry) {
     StoreRequest request = makeStore("k", "v");
     request.exptime = kStartTime + 1000;
     ASSERT_EQ(Status::Success, store(request));
@@ -47,7 +47,7 @@ TEST_F(BucketTest, AbsoluteExpiry) {
     EXPECT_EQ("<absent>", valueOf("k"));
 }
 
-TEST_F(BucketTest, AbsoluteExpiryInThePastExpiresAtOnce) {
+TEST_P(BucketTest, AbsoluteExpiryInThePastExpiresAtOnce) {
     StoreRequest request = makeStore("k", "v");
     request.exptime = clock::kMaxRelativeExptime + 1;  // a moment in 1970
     ASSERT_EQ(Status::Success, store(request));
@@ -55,7 +55,7 @@ TEST_F(BucketTest, AbsoluteExpiryInThePastExpiresAtOnce) {
     EXPECT_EQ(1u, stat("expired_items"));
 }
 
-TEST_F(BucketTest, ExpiredItemsAreCountedAndReclaimed) {
+TEST_P(BucketTest, ExpiredItemsAreCountedAndReclaimed) {
     StoreRequest request = makeStore("k", "v");
     request.exptime = 5;
     ASSERT_EQ(Status::Success, store(request));
@@ -77,7 +77,7 @@ TEST_F(BucketTest, ExpiredItemsAreCountedAndReclaimed) {
     EXPECT_EQ(1u, stat("expired_items"));
 }
 
-TEST_F(BucketTest, ExpiredItemIsAbsentForEveryCommand) {
+TEST_P(BucketTest, ExpiredItemIsAbsentForEveryCommand) {
     auto plant = [this](std::string_view key) {
         StoreRequest request = makeStore(key, "5");
         request.exptime = 1;
@@ -110,12 +110,12 @@ TEST_F(BucketTest, ExpiredItemIsAbsentForEveryCommand) {
 
 // ---- touch -----------------------------------------------------------------------------------
 
-TEST_F(BucketTest, TouchOfMissingKeyIsKeyNotFound) {
+TEST_P(BucketTest, TouchOfMissingKeyIsKeyNotFound) {
     ItemPtr item;
     EXPECT_EQ(Status::KeyNotFound, touch("k", 10, item));
 }
 
-TEST_F(BucketTest, TouchReturnsTheDocumentWithANewCas) {
+TEST_P(BucketTest, TouchReturnsTheDocumentWithANewCas) {
     StoreRequest request = makeStore("k", "v");
     request.flags = 9;
     Cas cas = 0;
@@ -129,7 +129,7 @@ TEST_F(BucketTest, TouchReturnsTheDocumentWithANewCas) {
     EXPECT_EQ(touched->cas(), casOf("k"));
 }
 
-TEST_F(BucketTest, TouchExtendsTheExpiry) {
+TEST_P(BucketTest, TouchExtendsTheExpiry) {
     StoreRequest request = makeStore("k", "v");
     request.exptime = 10;
     ASSERT_EQ(Status::Success, store(request));
@@ -142,7 +142,7 @@ TEST_F(BucketTest, TouchExtendsTheExpiry) {
     EXPECT_EQ("<absent>", valueOf("k"));
 }
 
-TEST_F(BucketTest, TouchShortensTheExpiry) {
+TEST_P(BucketTest, TouchShortensTheExpiry) {
     StoreRequest request = makeStore("k", "v");
     request.exptime = 100;
     ASSERT_EQ(Status::Success, store(request));
@@ -154,7 +154,7 @@ TEST_F(BucketTest, TouchShortensTheExpiry) {
     EXPECT_EQ("<absent>", valueOf("k"));
 }
 
-TEST_F(BucketTest, TouchWithZeroRemovesTheExpiry) {
+TEST_P(BucketTest, TouchWithZeroRemovesTheExpiry) {
     StoreRequest request = makeStore("k", "v");
     request.exptime = 10;
     ASSERT_EQ(Status::Success, store(request));
@@ -165,7 +165,7 @@ TEST_F(BucketTest, TouchWithZeroRemovesTheExpiry) {
     EXPECT_EQ("v", valueOf("k"));
 }
 
-TEST_F(BucketTest, TouchWithAPastAbsoluteTimeExpiresTheDocument) {
+TEST_P(BucketTest, TouchWithAPastAbsoluteTimeExpiresTheDocument) {
     ASSERT_EQ(Status::Success, set("k", "v"));
     ItemPtr item;
     ASSERT_EQ(Status::Success, touch("k", kStartTime - 1, item));
@@ -174,18 +174,22 @@ TEST_F(BucketTest, TouchWithAPastAbsoluteTimeExpiresTheDocument) {
 
 // ---- flush, stats, the rest ------------------------------------------------------------------
 
-TEST_F(BucketTest, FlushRemovesEverything) {
+TEST_P(BucketTest, FlushRemovesEverything) {
     for (int i = 0; i < 200; ++i) {
         ASSERT_EQ(Status::Success, set("key" + std::to_string(i), "value"));
     }
     EXPECT_EQ(200u, stat("curr_items"));
+    const uint64_t empty_memory = stat(fresh_stats_, "mem_used");
+    EXPECT_LT(empty_memory + 200 * 5, stat("mem_used"));
     EXPECT_EQ(Status::Success, driver_->flush(cookie_));
     for (int i = 0; i < 200; ++i) {
         EXPECT_EQ("<absent>", valueOf("key" + std::to_string(i)));
     }
     const StatMap after = stats();
     EXPECT_EQ(0u, stat(after, "curr_items"));
-    EXPECT_EQ(0u, stat(after, "bytes"));
+    // Values, records and queued changes are all gone: memory is back where it started.
+    EXPECT_EQ(empty_memory, stat(after, "mem_used"));
+    EXPECT_EQ(0u, stat(after, "ep_value_size"));
     EXPECT_EQ(1u, stat(after, "cmd_flush"));
     EXPECT_EQ(200u, stat(after, "total_items"));
     // The bucket is usable afterwards.
@@ -193,13 +197,22 @@ TEST_F(BucketTest, FlushRemovesEverything) {
     EXPECT_EQ("again", valueOf("key1"));
 }
 
-TEST_F(BucketTest, FreshBucketReportsEveryStatAsZero) {
+TEST_P(BucketTest, FreshBucketReportsEveryCounterAsZero) {
     const StatMap map = stats();
     const std::vector<std::string> names = {"curr_items",
                                             "curr_items_tot",
                                             "total_items",
-                                            "bytes",
-                                            "mem_used",
+                                            "ep_value_size",
+                                            "ep_num_checkpoint_items",
+                                            "ep_items_rm_from_checkpoints",
+                                            "ep_items_expelled_from_checkpoints",
+                                            "ep_cursors_dropped",
+                                            "ep_num_value_ejects",
+                                            "ep_num_non_resident",
+                                            "vb_active_auto_delete_count",
+                                            "ep_tombstones_purged",
+                                            "ep_tmp_oom_errors",
+                                            "ep_oom_errors",
                                             "expired_items",
                                             "vb_replica_num",
                                             "vb_pending_num",
@@ -224,16 +237,27 @@ TEST_F(BucketTest, FreshBucketReportsEveryStatAsZero) {
                                             "cmd_flush",
                                             "cmd_lock",
                                             "ep_num_not_my_vbuckets"};
-    // Every counter of a fresh bucket is zero; the two sizes describe its vbuckets.
-    EXPECT_EQ(names.size() + 2, map.size());
     for (const std::string& name : names) {
         EXPECT_EQ(0u, stat(map, name)) << name;
     }
     EXPECT_EQ(4u, stat(map, "ep_max_vbuckets"));
     EXPECT_EQ(4u, stat(map, "vb_active_num"));
+    // An empty bucket still has its hash-table arrays and one open checkpoint per vbucket.
+    EXPECT_EQ(4u, stat(map, "ep_num_checkpoints"));
+    EXPECT_LT(0u, stat(map, "mem_used"));
+    EXPECT_EQ(stat(map, "mem_used"), stat(map, "bytes"));
+    EXPECT_EQ(stat(map, "mem_used"),
+              stat(map, "ep_meta_data_memory") + stat(map, "ep_checkpoint_memory_overhead"));
+    // The quota and its fractions, at their defaults (100 MiB, 75 %, 85 %, 93 %, 0.5).
+    EXPECT_EQ(100u << 20, stat(map, "ep_max_size"));
+    EXPECT_EQ(stat(map, "ep_max_size"), stat(map, "limit_maxbytes"));
+    EXPECT_EQ((100u << 20) / 100 * 75, stat(map, "ep_mem_low_wat"));
+    EXPECT_EQ((100u << 20) / 100 * 85, stat(map, "ep_mem_high_wat"));
+    EXPECT_EQ(93u, stat(map, "ep_mutation_mem_threshold"));
+    EXPECT_EQ((100u << 20) / 2, stat(map, "ep_checkpoint_memory_quota"));
 }
 
-TEST_F(BucketTest, StatsCountEveryOperation) {
+TEST_P(BucketTest, StatsCountEveryOperation) {
     Cas cas = 0;
     ASSERT_EQ(Status::Success, set("a", "1", &cas));  // cmd_set 1
     ASSERT_EQ(Status::Success, set("b", "22"));       // cmd_set 2
@@ -299,13 +323,13 @@ TEST_F(BucketTest, StatsCountEveryOperation) {
     EXPECT_GT(stat(map, "bytes"), values);
 }
 
-TEST_F(BucketTest, UnknownStatGroupIsKeyNotFound) {
+TEST_P(BucketTest, UnknownStatGroupIsKeyNotFound) {
     StatMap map;
     EXPECT_EQ(Status::KeyNotFound, driver_->getStats(cookie_, "dcp", map));
     EXPECT_TRUE(map.empty());
 }
 
-TEST_F(BucketTest, UnknownCommandIsNotSupported) {
+TEST_P(BucketTest, UnknownCommandIsNotSupported) {
     EngineCommand command;
     command.opcode = 0x99;
     std::optional<test::EngineResponse> response;
@@ -313,13 +337,13 @@ TEST_F(BucketTest, UnknownCommandIsNotSupported) {
     EXPECT_FALSE(response.has_value());
 }
 
-TEST_F(BucketTest, DisconnectChangesNothing) {
+TEST_P(BucketTest, DisconnectChangesNothing) {
     ASSERT_EQ(Status::Success, set("k", "v"));
     driver_->disconnect(cookie_);
     EXPECT_EQ("v", valueOf("k"));
 }
 
-TEST_F(BucketTest, KeysAreDistinctByteStrings) {
+TEST_P(BucketTest, KeysAreDistinctByteStrings) {
     const std::string with_nul("a\0b", 3);
     ASSERT_EQ(Status::Success, set(with_nul, "nul"));
     ASSERT_EQ(Status::Success, set("a", "plain"));
@@ -332,7 +356,7 @@ TEST_F(BucketTest, KeysAreDistinctByteStrings) {
 
 // Several threads mutate overlapping keys; the counter must be exact, every CAS unique, and the
 // bucket's item and byte totals must match what is actually stored.
-TEST_F(BucketTest, ConcurrentMutationsStayConsistent) {
+TEST_P(BucketTest, ConcurrentMutationsStayConsistent) {
     constexpr int kThreads = 4;
     constexpr int kIterations = 3000;
     constexpr int kSharedKeys = 16;
@@ -420,4 +444,7 @@ TEST_F(BucketTest, ConcurrentMutationsStayConsistent) {
 }
 
 }  // namespace
+INSTANTIATE_TEST_SUITE_P(BucketTypes, BucketTest, ::testing::Values("persistent", "ephemeral"),
+                         [](const auto& test) { return test.param; });
+
 }  // namespace eddy::engine::bucket_test

@@ -15,13 +15,13 @@ namespace {
 
 // ---- get / set / CAS -------------------------------------------------------------------------
 
-TEST_F(BucketTest, GetOfMissingKeyIsKeyNotFound) {
+TEST_P(BucketTest, GetOfMissingKeyIsKeyNotFound) {
     ItemPtr item;
     EXPECT_EQ(Status::KeyNotFound, get("nope", item));
     EXPECT_EQ(nullptr, item);
 }
 
-TEST_F(BucketTest, SetThenGetReturnsTheDocument) {
+TEST_P(BucketTest, SetThenGetReturnsTheDocument) {
     StoreRequest request = makeStore("k", "hello");
     request.flags = 0xdeadbeef;
     request.datatype = datatype::kJson;
@@ -38,7 +38,7 @@ TEST_F(BucketTest, SetThenGetReturnsTheDocument) {
     EXPECT_EQ(cas, item->cas());
 }
 
-TEST_F(BucketTest, CasIsStrictlyIncreasingAcrossKeysAndMutations) {
+TEST_P(BucketTest, CasIsStrictlyIncreasingAcrossKeysAndMutations) {
     Cas previous = 0;
     for (int i = 0; i < 50; ++i) {
         Cas cas = 0;
@@ -52,13 +52,13 @@ TEST_F(BucketTest, CasIsStrictlyIncreasingAcrossKeysAndMutations) {
     EXPECT_GT(cas, previous);
 }
 
-TEST_F(BucketTest, SetReplacesAnExistingValue) {
+TEST_P(BucketTest, SetReplacesAnExistingValue) {
     ASSERT_EQ(Status::Success, set("k", "one"));
     ASSERT_EQ(Status::Success, set("k", "two"));
     EXPECT_EQ("two", valueOf("k"));
 }
 
-TEST_F(BucketTest, SetWithMatchingCasStores) {
+TEST_P(BucketTest, SetWithMatchingCasStores) {
     Cas cas = 0;
     ASSERT_EQ(Status::Success, set("k", "one", &cas));
     StoreRequest request = makeStore("k", "two");
@@ -69,7 +69,7 @@ TEST_F(BucketTest, SetWithMatchingCasStores) {
     EXPECT_EQ("two", valueOf("k"));
 }
 
-TEST_F(BucketTest, SetWithWrongCasIsKeyExistsAndKeepsTheValue) {
+TEST_P(BucketTest, SetWithWrongCasIsKeyExistsAndKeepsTheValue) {
     Cas cas = 0;
     ASSERT_EQ(Status::Success, set("k", "one", &cas));
     StoreRequest request = makeStore("k", "two");
@@ -79,14 +79,14 @@ TEST_F(BucketTest, SetWithWrongCasIsKeyExistsAndKeepsTheValue) {
     EXPECT_EQ(cas, casOf("k"));
 }
 
-TEST_F(BucketTest, SetWithCasOnMissingKeyIsKeyNotFound) {
+TEST_P(BucketTest, SetWithCasOnMissingKeyIsKeyNotFound) {
     StoreRequest request = makeStore("k", "v");
     request.cas = 1234;
     EXPECT_EQ(Status::KeyNotFound, store(request));
     EXPECT_EQ("<absent>", valueOf("k"));
 }
 
-TEST_F(BucketTest, ValueLargerThanTheLimitIsTooBig) {
+TEST_P(BucketTest, ValueLargerThanTheLimitIsTooBig) {
     const std::string at_limit(kMaxValueSize, 'x');
     const std::string over_limit(kMaxValueSize + 1, 'x');
     EXPECT_EQ(Status::Success, set("a", at_limit));
@@ -96,25 +96,25 @@ TEST_F(BucketTest, ValueLargerThanTheLimitIsTooBig) {
 
 // ---- add / replace ---------------------------------------------------------------------------
 
-TEST_F(BucketTest, AddCreatesOnlyWhenAbsent) {
+TEST_P(BucketTest, AddCreatesOnlyWhenAbsent) {
     EXPECT_EQ(Status::Success, store(makeStore("k", "one", StoreSemantics::Add)));
     EXPECT_EQ(Status::KeyExists, store(makeStore("k", "two", StoreSemantics::Add)));
     EXPECT_EQ("one", valueOf("k"));
 }
 
-TEST_F(BucketTest, AddWithCasIsRejected) {
+TEST_P(BucketTest, AddWithCasIsRejected) {
     StoreRequest request = makeStore("k", "v", StoreSemantics::Add);
     request.cas = 5;
     EXPECT_EQ(Status::InvalidArguments, store(request));
     EXPECT_EQ("<absent>", valueOf("k"));
 }
 
-TEST_F(BucketTest, ReplaceOfMissingKeyIsKeyNotFound) {
+TEST_P(BucketTest, ReplaceOfMissingKeyIsKeyNotFound) {
     EXPECT_EQ(Status::KeyNotFound, store(makeStore("k", "v", StoreSemantics::Replace)));
     EXPECT_EQ("<absent>", valueOf("k"));
 }
 
-TEST_F(BucketTest, ReplaceChecksCas) {
+TEST_P(BucketTest, ReplaceChecksCas) {
     Cas cas = 0;
     ASSERT_EQ(Status::Success, set("k", "one", &cas));
     StoreRequest request = makeStore("k", "two", StoreSemantics::Replace);
@@ -132,7 +132,7 @@ TEST_F(BucketTest, ReplaceChecksCas) {
 
 // ---- append / prepend ------------------------------------------------------------------------
 
-TEST_F(BucketTest, AppendAndPrependOfMissingKeyAreNotStored) {
+TEST_P(BucketTest, AppendAndPrependOfMissingKeyAreNotStored) {
     EXPECT_EQ(Status::NotStored, store(makeStore("k", "x", StoreSemantics::Append)));
     EXPECT_EQ(Status::NotStored, store(makeStore("k", "x", StoreSemantics::Prepend)));
     StoreRequest with_cas = makeStore("k", "x", StoreSemantics::Append);
@@ -141,14 +141,14 @@ TEST_F(BucketTest, AppendAndPrependOfMissingKeyAreNotStored) {
     EXPECT_EQ("<absent>", valueOf("k"));
 }
 
-TEST_F(BucketTest, AppendAndPrependConcatenate) {
+TEST_P(BucketTest, AppendAndPrependConcatenate) {
     ASSERT_EQ(Status::Success, set("k", "mid"));
     EXPECT_EQ(Status::Success, store(makeStore("k", "-end", StoreSemantics::Append)));
     EXPECT_EQ(Status::Success, store(makeStore("k", "start-", StoreSemantics::Prepend)));
     EXPECT_EQ("start-mid-end", valueOf("k"));
 }
 
-TEST_F(BucketTest, AppendKeepsFlagsExpiryAndDatatype) {
+TEST_P(BucketTest, AppendKeepsFlagsExpiryAndDatatype) {
     StoreRequest original = makeStore("k", "{\"a\":");
     original.flags = 42;
     original.exptime = 100;
@@ -171,7 +171,7 @@ TEST_F(BucketTest, AppendKeepsFlagsExpiryAndDatatype) {
     EXPECT_EQ(cas, item->cas());
 }
 
-TEST_F(BucketTest, AppendChecksCas) {
+TEST_P(BucketTest, AppendChecksCas) {
     Cas cas = 0;
     ASSERT_EQ(Status::Success, set("k", "a", &cas));
     StoreRequest request = makeStore("k", "b", StoreSemantics::Append);
@@ -183,7 +183,7 @@ TEST_F(BucketTest, AppendChecksCas) {
     EXPECT_EQ("ab", valueOf("k"));
 }
 
-TEST_F(BucketTest, PrependChecksCas) {
+TEST_P(BucketTest, PrependChecksCas) {
     Cas cas = 0;
     ASSERT_EQ(Status::Success, set("k", "a", &cas));
     StoreRequest request = makeStore("k", "b", StoreSemantics::Prepend);
@@ -194,7 +194,7 @@ TEST_F(BucketTest, PrependChecksCas) {
     EXPECT_EQ("ba", valueOf("k"));
 }
 
-TEST_F(BucketTest, AppendBeyondTheLimitIsTooBig) {
+TEST_P(BucketTest, AppendBeyondTheLimitIsTooBig) {
     const std::string half(kMaxValueSize / 2, 'x');
     ASSERT_EQ(Status::Success, set("k", half));
     EXPECT_EQ(Status::Success, store(makeStore("k", half, StoreSemantics::Append)));
@@ -205,11 +205,11 @@ TEST_F(BucketTest, AppendBeyondTheLimitIsTooBig) {
 
 // ---- remove ----------------------------------------------------------------------------------
 
-TEST_F(BucketTest, RemoveOfMissingKeyIsKeyNotFound) {
+TEST_P(BucketTest, RemoveOfMissingKeyIsKeyNotFound) {
     EXPECT_EQ(Status::KeyNotFound, remove("k"));
 }
 
-TEST_F(BucketTest, RemoveDeletesAndReturnsANewCas) {
+TEST_P(BucketTest, RemoveDeletesAndReturnsANewCas) {
     Cas cas = 0;
     ASSERT_EQ(Status::Success, set("k", "v", &cas));
     Cas removed_cas = 0;
@@ -219,7 +219,7 @@ TEST_F(BucketTest, RemoveDeletesAndReturnsANewCas) {
     EXPECT_EQ(Status::KeyNotFound, remove("k"));
 }
 
-TEST_F(BucketTest, RemoveChecksCas) {
+TEST_P(BucketTest, RemoveChecksCas) {
     Cas cas = 0;
     ASSERT_EQ(Status::Success, set("k", "v", &cas));
     EXPECT_EQ(Status::KeyExists, remove("k", cas + 1));
@@ -230,7 +230,7 @@ TEST_F(BucketTest, RemoveChecksCas) {
 
 // ---- arithmetic ------------------------------------------------------------------------------
 
-TEST_F(BucketTest, IncrementOfMissingKeyCreatesTheInitialValue) {
+TEST_P(BucketTest, IncrementOfMissingKeyCreatesTheInitialValue) {
     uint64_t value = 0;
     Cas cas = 0;
     ASSERT_EQ(Status::Success, arithmetic(makeArithmetic("n", true, 5, 1000), value, &cas));
@@ -242,14 +242,14 @@ TEST_F(BucketTest, IncrementOfMissingKeyCreatesTheInitialValue) {
     EXPECT_EQ(0u, item->expiry());
 }
 
-TEST_F(BucketTest, DecrementOfMissingKeyCreatesTheInitialValue) {
+TEST_P(BucketTest, DecrementOfMissingKeyCreatesTheInitialValue) {
     uint64_t value = 0;
     ASSERT_EQ(Status::Success, arithmetic(makeArithmetic("n", false, 5, 7), value));
     EXPECT_EQ(7u, value);
     EXPECT_EQ("7", valueOf("n"));
 }
 
-TEST_F(BucketTest, ArithmeticCreateUsesTheExpiry) {
+TEST_P(BucketTest, ArithmeticCreateUsesTheExpiry) {
     uint64_t value = 0;
     ASSERT_EQ(Status::Success, arithmetic(makeArithmetic("n", true, 1, 3, 10), value));
     ItemPtr item;
@@ -259,21 +259,21 @@ TEST_F(BucketTest, ArithmeticCreateUsesTheExpiry) {
     EXPECT_EQ("<absent>", valueOf("n"));
 }
 
-TEST_F(BucketTest, ArithmeticWithNoCreateExptimeDoesNotCreate) {
+TEST_P(BucketTest, ArithmeticWithNoCreateExptimeDoesNotCreate) {
     uint64_t value = 99;
     EXPECT_EQ(Status::KeyNotFound, arithmetic(makeArithmetic("n", true, 1, 5, 0xffffffff), value));
     EXPECT_EQ(Status::KeyNotFound, arithmetic(makeArithmetic("n", false, 1, 5, 0xffffffff), value));
     EXPECT_EQ("<absent>", valueOf("n"));
 }
 
-TEST_F(BucketTest, NoCreateExptimeStillUpdatesAnExistingCounter) {
+TEST_P(BucketTest, NoCreateExptimeStillUpdatesAnExistingCounter) {
     ASSERT_EQ(Status::Success, set("n", "4"));
     uint64_t value = 0;
     EXPECT_EQ(Status::Success, arithmetic(makeArithmetic("n", true, 1, 0, 0xffffffff), value));
     EXPECT_EQ(5u, value);
 }
 
-TEST_F(BucketTest, IncrementAddsAndKeepsFlagsAndExpiry) {
+TEST_P(BucketTest, IncrementAddsAndKeepsFlagsAndExpiry) {
     StoreRequest request = makeStore("n", "10");
     request.flags = 3;
     request.exptime = 50;
@@ -293,7 +293,7 @@ TEST_F(BucketTest, IncrementAddsAndKeepsFlagsAndExpiry) {
     EXPECT_EQ(cas, item->cas());
 }
 
-TEST_F(BucketTest, IncrementWrapsModulo2To64) {
+TEST_P(BucketTest, IncrementWrapsModulo2To64) {
     ASSERT_EQ(Status::Success, set("n", "18446744073709551615"));
     uint64_t value = 0;
     ASSERT_EQ(Status::Success, arithmetic(makeArithmetic("n", true, 2), value));
@@ -301,7 +301,7 @@ TEST_F(BucketTest, IncrementWrapsModulo2To64) {
     EXPECT_EQ("1", valueOf("n"));
 }
 
-TEST_F(BucketTest, IncrementReachesTheLargestCounter) {
+TEST_P(BucketTest, IncrementReachesTheLargestCounter) {
     ASSERT_EQ(Status::Success, set("n", "18446744073709551614"));
     uint64_t value = 0;
     ASSERT_EQ(Status::Success, arithmetic(makeArithmetic("n", true, 1), value));
@@ -309,7 +309,7 @@ TEST_F(BucketTest, IncrementReachesTheLargestCounter) {
     EXPECT_EQ("18446744073709551615", valueOf("n"));
 }
 
-TEST_F(BucketTest, DecrementSubtractsWithoutPadding) {
+TEST_P(BucketTest, DecrementSubtractsWithoutPadding) {
     ASSERT_EQ(Status::Success, set("n", "100"));
     uint64_t value = 0;
     ASSERT_EQ(Status::Success, arithmetic(makeArithmetic("n", false, 1), value));
@@ -317,7 +317,7 @@ TEST_F(BucketTest, DecrementSubtractsWithoutPadding) {
     EXPECT_EQ("99", valueOf("n"));
 }
 
-TEST_F(BucketTest, DecrementFloorsAtZero) {
+TEST_P(BucketTest, DecrementFloorsAtZero) {
     ASSERT_EQ(Status::Success, set("n", "5"));
     uint64_t value = 1;
     ASSERT_EQ(Status::Success, arithmetic(makeArithmetic("n", false, 10), value));
@@ -327,7 +327,7 @@ TEST_F(BucketTest, DecrementFloorsAtZero) {
     EXPECT_EQ(0u, value);
 }
 
-TEST_F(BucketTest, LeadingZerosAreDecimal) {
+TEST_P(BucketTest, LeadingZerosAreDecimal) {
     ASSERT_EQ(Status::Success, set("n", "007"));
     uint64_t value = 0;
     ASSERT_EQ(Status::Success, arithmetic(makeArithmetic("n", true, 1), value));
@@ -335,7 +335,7 @@ TEST_F(BucketTest, LeadingZerosAreDecimal) {
     EXPECT_EQ("8", valueOf("n"));
 }
 
-TEST_F(BucketTest, NonNumericValuesAreDeltaBadValue) {
+TEST_P(BucketTest, NonNumericValuesAreDeltaBadValue) {
     const std::vector<std::string> bad = {
         "abc",
         "12a",

@@ -50,15 +50,18 @@ inline ArithmeticRequest makeArithmetic(std::string_view key, bool increment, ui
     return request;
 }
 
-class BucketTest : public ::testing::Test {
+/// Runs every test against each bucket_type; the key-value semantics must not differ.
+class BucketTest : public ::testing::TestWithParam<std::string> {
 protected:
     BucketTest() {
         EpBucketConfig config;
         config.parameters =
-            EpBucketConfig::parse("max_vbuckets=4;max_item_size=" + std::to_string(kMaxValueSize));
+            EpBucketConfig::parse("bucket_type=" + GetParam() +
+                                  ";max_vbuckets=4;max_item_size=" + std::to_string(kMaxValueSize));
         config.now = [this] { return now_.load(); };
         bucket_ = createEpBucket(server_, std::move(config));
         driver_ = std::make_unique<EngineDriver>(*bucket_);
+        fresh_stats_ = stats();
     }
 
     void TearDown() override {
@@ -143,6 +146,8 @@ protected:
 
     std::atomic<uint32_t> now_{kStartTime};
     MockServerApi server_;
+    /// The default STAT group of the bucket just after creation.
+    StatMap fresh_stats_;
     MockCookie cookie_;
     std::unique_ptr<EngineIface> bucket_;
     std::unique_ptr<EngineDriver> driver_;

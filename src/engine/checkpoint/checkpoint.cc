@@ -24,6 +24,7 @@ Checkpoint::Checkpoint(uint64_t id, CheckpointType type, SnapshotRange snapshot,
 
 void Checkpoint::pushBack(QueuedItemPtr item) {
     queued_items_bytes_ += item->size();
+    queued_values_bytes_ += item->valueSize();
     if (!item->isMeta()) {
         ++num_items_;
         high_seqno_ = item->bySeqno();
@@ -71,6 +72,7 @@ Checkpoint::Position Checkpoint::replace(Position old, QueuedItemPtr item) {
         throw std::logic_error("Checkpoint::replace: the old position is not indexed");
     }
     queued_items_bytes_ -= (*old)->size();
+    queued_values_bytes_ -= (*old)->valueSize();
     --num_items_;
     pushBack(std::move(item));
     const Position position = std::prev(queue_.end());
@@ -103,6 +105,8 @@ Checkpoint::ExpelResult Checkpoint::expelThrough(Position last, Queue& sink) {
             throw std::logic_error("Checkpoint::expelThrough: range holds a boundary item");
         }
         queued_items_bytes_ -= item.size();
+        queued_values_bytes_ -= item.valueSize();
+        result.values += item.valueSize();
         if (item.isMeta()) {
             continue;
         }

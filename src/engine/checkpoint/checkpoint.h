@@ -116,6 +116,7 @@ public:
     struct ExpelResult {
         size_t num_items = 0;  ///< data items
         size_t memory = 0;     ///< bytes of accounted memory released
+        size_t values = 0;     ///< the value bytes within `memory`
     };
     /// Moves the nodes after begin() up to and including `last` into `sink` (which the caller
     /// destroys, ideally outside any lock). `last` must not be begin() or a CheckpointEnd item,
@@ -140,6 +141,14 @@ public:
     [[nodiscard]] size_t memoryUsage() const {
         return sizeof(Checkpoint) + queuedItemsMemory() + queueOverhead() + keyIndexOverhead();
     }
+    /// The value bytes within queuedItemsMemory() (values are shared with the hash table).
+    [[nodiscard]] size_t queuedValuesMemory() const { return queued_values_bytes_; }
+    /// Both figures at once, for the manager's accounting.
+    struct Footprint {
+        size_t memory = 0;
+        size_t values = 0;
+    };
+    [[nodiscard]] Footprint footprint() const { return {memoryUsage(), queuedValuesMemory()}; }
 
 private:
     using KeyIndex = std::unordered_map<std::string_view, Position>;
@@ -155,6 +164,7 @@ private:
     size_t num_items_ = 0;
     size_t num_cursors_ = 0;
     size_t queued_items_bytes_ = 0;
+    size_t queued_values_bytes_ = 0;
     Queue queue_;
     KeyIndex key_index_;
 };

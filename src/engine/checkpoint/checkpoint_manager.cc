@@ -12,10 +12,14 @@
 
 namespace eddy::engine {
 
-CheckpointManager::CheckpointManager(CheckpointConfig config, int64_t high_seqno)
-    : config_(config), high_seqno_(high_seqno) {
+CheckpointManager::CheckpointManager(CheckpointConfig config, int64_t high_seqno,
+                                     CheckpointManagerOptions options)
+    : options_(options), config_(config), high_seqno_(high_seqno) {
     MutexLock lock(mutex_);
     openCheckpointLocked(SnapshotRange{high_seqno + 1, high_seqno}, CheckpointType::Memory);
+    if (!options_.persistence_cursor) {
+        return;
+    }
     Cursor& persistence = cursors_[std::string(kPersistenceCursorName)];
     persistence.name = std::string(kPersistenceCursorName);
     persistence.droppable = false;
@@ -23,7 +27,16 @@ CheckpointManager::CheckpointManager(CheckpointConfig config, int64_t high_seqno
     placeCursorLocked(persistence, checkpoints_.begin());
 }
 
-CheckpointManager::~CheckpointManager() = default;
+CheckpointManager::~CheckpointManager() {
+    MutexLock lock(mutex_);
+    Checkpoint::Footprint held;
+    for (const auto& checkpoint : checkpoints_) {
+        const auto footprint = checkpoint->footprint();
+        held.memory += footprint.memory;
+        held.values += footprint.values;
+    }
+    accountLocked(held, {});
+}
 
 void CheckpointManager::setConfig(const CheckpointConfig& config) {
     MutexLock lock(mutex_);
@@ -35,10 +48,20 @@ CheckpointConfig CheckpointManager::config() const {
     return config_;
 }
 
-void CheckpointManager::accountLocked(size_t before, size_t after) {
+void CheckpointManager::accountLocked(Checkpoint::Footprint before, Checkpoint::Footprint after) {
     // Unsigned wrap-around makes this right for shrinking too.
-    memory_usage_.store(memory_usage_.load(std::memory_order_relaxed) + (after - before),
-                        std::memory_order_relaxed);
+    memory_usage_.store(
+        memory_usage_.load(std::memory_order_relaxed) + (after.memory - before.memory),
+        std::memory_order_relaxed);
+    const auto memory_delta =
+        static_cast<int64_t>(after.memory) - static_cast<int64_t>(before.memory);
+    if (options_.memory != nullptr) {
+        options_.memory->add(memory_delta);
+    }
+    if (options_.overhead != nullptr) {
+        options_.overhead->add(memory_delta - (static_cast<int64_t>(after.values) -
+                                               static_cast<int64_t>(before.values)));
+    }
 }
 
 int64_t CheckpointManager::queueDirty(QueuedItem::Fields fields) {
@@ -71,7 +94,7 @@ void CheckpointManager::queueReplicated(QueuedItem::Fields fields, int64_t by_se
 QueuedItemPtr CheckpointManager::queueLocked(QueuedItemPtr item) {
     maybeCloseOpenCheckpointLocked();
     Checkpoint& open = openLocked();
-    const size_t before = open.memoryUsage();
+    const Checkpoint::Footprint before = open.footprint();
     const int64_t seqno = item->bySeqno();
     QueuedItemPtr displaced;
     if (auto old = open.find(item->key())) {
@@ -96,7 +119,7 @@ QueuedItemPtr CheckpointManager::queueLocked(QueuedItemPtr item) {
         open.append(std::move(item));
     }
     high_seqno_ = seqno;
-    accountLocked(before, open.memoryUsage());
+    accountLocked(before, open.footprint());
     return displaced;
 }
 
@@ -121,13 +144,13 @@ void CheckpointManager::maybeCloseOpenCheckpointLocked() {
 void CheckpointManager::openCheckpointLocked(SnapshotRange range, CheckpointType type) {
     if (!checkpoints_.empty()) {
         Checkpoint& old = openLocked();
-        const size_t before = old.memoryUsage();
+        const Checkpoint::Footprint before = old.footprint();
         old.close(high_seqno_);
-        accountLocked(before, old.memoryUsage());
+        accountLocked(before, old.footprint());
     }
     checkpoints_.push_back(
         std::make_unique<Checkpoint>(next_checkpoint_id_++, type, range, high_seqno_));
-    accountLocked(0, openLocked().memoryUsage());
+    accountLocked({}, openLocked().footprint());
     if (checkpoints_.size() > 1) {
         advanceCursorsInLocked(**std::prev(checkpoints_.end(), 2));
     }
@@ -136,9 +159,9 @@ void CheckpointManager::openCheckpointLocked(SnapshotRange range, CheckpointType
 void CheckpointManager::queueSetVbucketState() {
     MutexLock lock(mutex_);
     Checkpoint& open = openLocked();
-    const size_t before = open.memoryUsage();
+    const Checkpoint::Footprint before = open.footprint();
     open.append(QueuedItem::makeMeta(QueueOp::SetVbucketState, high_seqno_));
-    accountLocked(before, open.memoryUsage());
+    accountLocked(before, open.footprint());
 }
 
 uint64_t CheckpointManager::createNewCheckpoint() {

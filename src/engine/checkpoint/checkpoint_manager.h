@@ -79,6 +79,7 @@
 #pragma once
 
 #include "common/mutex.h"
+#include "common/sharded_counter.h"
 #include "engine/checkpoint/checkpoint.h"
 #include "engine/checkpoint/queued_item.h"
 
@@ -109,6 +110,19 @@ struct CheckpointConfig {
 };
 
 inline constexpr std::string_view kPersistenceCursorName = "persistence";
+
+/// What a manager is given at construction and keeps for its life.
+struct CheckpointManagerOptions {
+    /// Register the non-droppable persistence cursor (persistent buckets; an ephemeral bucket
+    /// has none, so its checkpoints are freed as soon as its DCP cursors pass them).
+    bool persistence_cursor = true;
+    /// Bucket-wide tallies the manager adds its accounting changes to; each may be null and
+    /// must outlive the manager. `memory` gets memoryUsage() (the checkpoint budget), `overhead`
+    /// the same without the value bytes (values are shared with the hash table and charged where
+    /// they are allocated).
+    ShardedCounter* memory = nullptr;
+    ShardedCounter* overhead = nullptr;
+};
 
 struct CursorRegistration {
     /// The lowest seqno the cursor can deliver: it delivers every change above
@@ -178,8 +192,10 @@ public:
     using AddStatFn = std::function<void(std::string_view key, std::string_view value)>;
 
     /// A manager whose seqnos continue after `high_seqno` (0 for a new vbucket), with one open
-    /// Memory checkpoint (id 1) and the non-droppable persistence cursor at `high_seqno`.
-    explicit CheckpointManager(CheckpointConfig config = {}, int64_t high_seqno = 0);
+    /// Memory checkpoint (id 1) and (unless options say otherwise) the non-droppable persistence
+    /// cursor at `high_seqno`.
+    explicit CheckpointManager(CheckpointConfig config = {}, int64_t high_seqno = 0,
+                               CheckpointManagerOptions options = {});
     ~CheckpointManager();
     CheckpointManager(const CheckpointManager&) = delete;
     CheckpointManager& operator=(const CheckpointManager&) = delete;
@@ -301,8 +317,8 @@ private:
     [[nodiscard]] QueuedItemPtr queueLocked(QueuedItemPtr item) REQUIRES(mutex_);
     void maybeCloseOpenCheckpointLocked() REQUIRES(mutex_);
     void openCheckpointLocked(SnapshotRange range, CheckpointType type) REQUIRES(mutex_);
-    /// Adds after - before to memory_usage_.
-    void accountLocked(size_t before, size_t after) REQUIRES(mutex_);
+    /// Adds after - before to memory_usage_ and the bucket-wide tallies.
+    void accountLocked(Checkpoint::Footprint before, Checkpoint::Footprint after) REQUIRES(mutex_);
 
     void placeCursorLocked(Cursor& cursor, CheckpointList::iterator checkpoint) REQUIRES(mutex_);
     /// Moves a cursor that has finished a closed checkpoint into the next one (repeatedly).
@@ -314,6 +330,7 @@ private:
     [[nodiscard]] int64_t lowestAvailableSeqnoLocked() const REQUIRES(mutex_);
     [[nodiscard]] size_t numItemsLocked() const REQUIRES(mutex_);
 
+    const CheckpointManagerOptions options_;
     mutable Mutex mutex_;
     CheckpointConfig config_ GUARDED_BY(mutex_);
     CheckpointList checkpoints_ GUARDED_BY(mutex_);

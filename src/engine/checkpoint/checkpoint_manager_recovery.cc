@@ -9,6 +9,7 @@ namespace eddy::engine {
 
 RemovedCheckpoints CheckpointManager::removeClosedUnrefCheckpoints() {
     RemovedCheckpoints out;
+    Checkpoint::Footprint removed;
     MutexLock lock(mutex_);
     // Only from the front: a checkpoint behind a referenced one is still to be read.
     while (checkpoints_.size() > 1) {
@@ -17,11 +18,13 @@ RemovedCheckpoints CheckpointManager::removeClosedUnrefCheckpoints() {
             break;
         }
         out.num_items += oldest->numItems();
-        out.memory += oldest->memoryUsage();
+        removed.memory += oldest->memoryUsage();
+        removed.values += oldest->queuedValuesMemory();
         out.checkpoints.push_back(std::move(oldest));
         checkpoints_.pop_front();
     }
-    accountLocked(out.memory, 0);
+    out.memory = removed.memory;
+    accountLocked(removed, {});
     return out;
 }
 
@@ -74,7 +77,7 @@ ExpelledItems CheckpointManager::expelUnreferencedItems() {
         }
     }
     const Checkpoint::ExpelResult result = oldest.expelThrough(last, expelled);
-    accountLocked(result.memory, 0);
+    accountLocked({result.memory, result.values}, {});
     out.num_items = result.num_items;
     out.memory = result.memory;
     advanceCursorsInLocked(oldest);
@@ -83,14 +86,17 @@ ExpelledItems CheckpointManager::expelUnreferencedItems() {
 
 RemovedCheckpoints CheckpointManager::clear(int64_t high_seqno) {
     RemovedCheckpoints out;
+    Checkpoint::Footprint removed;
     MutexLock lock(mutex_);
     for (auto& checkpoint : checkpoints_) {
         out.num_items += checkpoint->numItems();
-        out.memory += checkpoint->memoryUsage();
+        removed.memory += checkpoint->memoryUsage();
+        removed.values += checkpoint->queuedValuesMemory();
         out.checkpoints.push_back(std::move(checkpoint));
     }
     checkpoints_.clear();
-    accountLocked(out.memory, 0);
+    out.memory = removed.memory;
+    accountLocked(removed, {});
     high_seqno_ = high_seqno;
     openCheckpointLocked(SnapshotRange{high_seqno + 1, high_seqno}, CheckpointType::Memory);
     for (auto& [name, cursor] : cursors_) {

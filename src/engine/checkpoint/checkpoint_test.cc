@@ -40,7 +40,7 @@ TEST(QueuedItemTest, MetaItemsHaveNoKeyOrValue) {
     EXPECT_EQ(9, meta->bySeqno());
     EXPECT_EQ("", meta->key());
     EXPECT_EQ("", meta->value());
-    EXPECT_EQ(nullptr, meta->valuePtr());
+    EXPECT_FALSE(meta->valuePtr());
     EXPECT_EQ(sizeof(QueuedItem), meta->size());
 }
 

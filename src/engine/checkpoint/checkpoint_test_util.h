@@ -15,7 +15,7 @@ inline QueuedItem::Fields change(std::string key, std::string value = "value",
                                  QueueOp op = QueueOp::Mutation) {
     QueuedItem::Fields fields;
     fields.key = std::move(key);
-    fields.value = std::make_shared<const std::string>(std::move(value));
+    fields.value = Blob::make(value);
     fields.cas = 42;
     fields.op = op;
     return fields;

@@ -14,12 +14,14 @@
 //
 // Memory: size() is what one item is charged in checkpoint memory accounting: the object itself
 // plus its key bytes plus its value bytes (the value may be shared with the hash table; the
-// checkpoint charges it anyway, as it keeps it alive).
+// checkpoint charges it anyway, as it keeps it alive; valueSize() tells that share apart for
+// bucket-wide accounting, which charges a value once, where it was allocated).
 //
 // Thread contract: immutable after construction; QueuedItemPtr copies may be read on any thread.
 #pragma once
 
 #include "eddy/types.h"
+#include "engine/hash/blob.h"
 
 #include <cstdint>
 #include <memory>
@@ -44,8 +46,9 @@ enum class QueueOp : uint8_t {
     return op == QueueOp::Mutation || op == QueueOp::Deletion || op == QueueOp::Expiration;
 }
 
-/// Shared immutable value bytes (null for meta items and value-less deletions).
-using QueuedValue = std::shared_ptr<const std::string>;
+/// Shared immutable value bytes (null for meta items and value-less deletions); the same blob
+/// the hash table holds, so queueing a change copies no value.
+using QueuedValue = BlobPtr;
 
 class QueuedItem;
 using QueuedItemPtr = std::shared_ptr<const QueuedItem>;
@@ -76,7 +79,7 @@ public:
     [[nodiscard]] const std::string& key() const { return key_; }
     /// The value bytes, empty when there is none.
     [[nodiscard]] std::string_view value() const {
-        return value_ ? std::string_view(*value_) : std::string_view();
+        return value_ ? value_->view() : std::string_view();
     }
     [[nodiscard]] const QueuedValue& valuePtr() const { return value_; }
     [[nodiscard]] int64_t bySeqno() const { return by_seqno_; }
@@ -88,9 +91,9 @@ public:
     [[nodiscard]] QueueOp op() const { return op_; }
     [[nodiscard]] bool isMeta() const { return !isDataOp(op_); }
     /// Bytes charged to checkpoint memory: the object, its key and its value.
-    [[nodiscard]] size_t size() const {
-        return sizeof(QueuedItem) + key_.size() + (value_ ? value_->size() : 0);
-    }
+    [[nodiscard]] size_t size() const { return sizeof(QueuedItem) + key_.size() + valueSize(); }
+    /// The value's share of size().
+    [[nodiscard]] size_t valueSize() const { return value_ ? value_->size() : 0; }
 
 private:
     const std::string key_;

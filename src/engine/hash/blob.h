@@ -1,12 +1,15 @@
 // eddy — an immutable, reference-counted document value.
 //
-// Owns: Blob (size + bytes in one allocation, with an intrusive atomic reference count) and
+// Owns: Blob (size + bytes in one allocation, with an intrusive atomic reference count and the
+// memory counter it is charged to) and
 // BlobPtr, the handle that shares it. A StoredValue holds its value as a BlobPtr, so a reader
 // (a GET response, a DCP message, the flusher) can keep the bytes alive after the hash-table
 // lock is released while a writer installs a new value.
 // Thread contract: a Blob is immutable after make(); BlobPtr copies may live on any thread
 // (the count is atomic; acquire/release ordering on the last release).
 #pragma once
+
+#include "common/sharded_counter.h"
 
 #include <atomic>
 #include <cstddef>
@@ -20,8 +23,10 @@ class Blob {
 public:
     class Ptr;
 
-    /// A new blob holding a copy of `bytes`.
-    static Ptr make(std::string_view bytes);
+    /// A new blob holding a copy of `bytes`. When `counter` is given, footprint() is added to
+    /// it now and subtracted when the blob is freed (a bucket's value memory); the counter must
+    /// outlive the blob.
+    static Ptr make(std::string_view bytes, ShardedCounter* counter = nullptr);
 
     [[nodiscard]] std::string_view view() const { return {data_, size_}; }
     [[nodiscard]] size_t size() const { return size_; }
@@ -32,10 +37,12 @@ public:
     Blob& operator=(const Blob&) = delete;
 
 private:
-    explicit Blob(size_t size) : size_(static_cast<uint32_t>(size)) {}
+    Blob(size_t size, ShardedCounter* counter)
+        : counter_(counter), size_(static_cast<uint32_t>(size)) {}
     void retain() const { references_.fetch_add(1, std::memory_order_relaxed); }
     void release() const;
 
+    ShardedCounter* const counter_;
     mutable std::atomic<uint32_t> references_{1};
     const uint32_t size_;
     char data_[1];  // really size_ bytes: the blob is allocated with room for them

@@ -22,15 +22,24 @@ HashBucketLock::~HashBucketLock() NO_THREAD_SAFETY_ANALYSIS {
 }
 
 HashTable::HashTable(Config config)
-    : initial_size_(std::bit_ceil(std::max<size_t>(config.initial_size, 1))),
+    : memory_(config.memory),
+      initial_size_(std::bit_ceil(std::max<size_t>(config.initial_size, 1))),
       num_locks_(std::max<size_t>(config.num_locks, 1)),
       stripes_(std::make_unique<Stripe[]>(num_locks_)),
       buckets_(initial_size_) {
     size_.store(initial_size_, std::memory_order_relaxed);
+    chargeBuckets(initial_size_, +1);
 }
 
 HashTable::~HashTable() {
     clear();
+    chargeBuckets(buckets_.size(), -1);
+}
+
+void HashTable::chargeBuckets(size_t buckets, int sign) {
+    if (memory_ != nullptr) {
+        memory_->add(sign * static_cast<int64_t>(buckets * sizeof(std::unique_ptr<StoredValue>)));
+    }
 }
 
 size_t HashTable::hashOf(std::string_view key) {
@@ -128,6 +137,9 @@ void HashTable::addCounts(size_t stripe, const StoredValue& record, int sign) {
     }
     apply(counts.memory, record.footprint());
     apply(counts.metadata, record.metadataFootprint());
+    if (memory_ != nullptr) {
+        memory_->add(sign * static_cast<int64_t>(record.metadataFootprint()));
+    }
 }
 
 size_t HashTable::sum(std::atomic<size_t> Counts::*counter) const {
@@ -152,6 +164,30 @@ void HashTable::visit(const std::function<void(const HashBucketLock&, StoredValu
         }
         stripes_[stripe].mutex.unlock();
     }
+}
+
+size_t HashTable::eraseIf(const std::function<bool(const StoredValue&)>& doomed)
+    NO_THREAD_SAFETY_ANALYSIS {
+    size_t erased = 0;
+    for (size_t stripe = 0; stripe < num_locks_; ++stripe) {
+        std::vector<std::unique_ptr<StoredValue>> unlinked;  // destroyed after the unlock
+        stripes_[stripe].mutex.lock();
+        for (size_t bucket = stripe; bucket < buckets_.size(); bucket += num_locks_) {
+            for (auto* link = &buckets_[bucket]; *link != nullptr;) {
+                if (doomed(**link)) {
+                    std::unique_ptr<StoredValue> record = std::move(*link);
+                    *link = std::move(record->next_);
+                    addCounts(stripe, *record, -1);
+                    unlinked.push_back(std::move(record));
+                } else {
+                    link = &(*link)->next_;
+                }
+            }
+        }
+        stripes_[stripe].mutex.unlock();
+        erased += unlinked.size();
+    }
+    return erased;
 }
 
 bool HashTable::resize() {
@@ -194,6 +230,8 @@ void HashTable::resizeAllLocked(size_t buckets) {
             target = std::move(record);
         }
     }
+    chargeBuckets(buckets, +1);
+    chargeBuckets(buckets_.size(), -1);
     buckets_.swap(rehashed);
     size_.store(buckets, std::memory_order_release);
     resizes_.fetch_add(1, std::memory_order_relaxed);

@@ -19,6 +19,7 @@
 #pragma once
 
 #include "common/mutex.h"
+#include "common/sharded_counter.h"
 #include "engine/hash/stored_value.h"
 
 #include <atomic>
@@ -64,6 +65,10 @@ public:
         size_t initial_size = 64;
         /// Number of lock stripes.
         size_t num_locks = 47;
+        /// When given, the bytes of every record without its value (metadata and key) and of
+        /// the bucket array are added to it, and subtracted as they go (the bucket's memory
+        /// accounting; values are charged where they are allocated). Must outlive the table.
+        ShardedCounter* memory = nullptr;
     };
 
     explicit HashTable(Config config);
@@ -100,6 +105,10 @@ public:
     /// Calls `visitor` for every record, one stripe at a time (the stripe is held during the
     /// calls). The visitor must not insert or unlink.
     void visit(const std::function<void(const HashBucketLock&, StoredValue&)>& visitor);
+
+    /// Unlinks and destroys every record for which `doomed` returns true, one stripe at a time
+    /// (the stripe is held during the calls). Returns how many.
+    size_t eraseIf(const std::function<bool(const StoredValue&)>& doomed);
 
     /// Resizes to fit the current number of records (power of two, load factor ≤ 1, never
     /// below the initial size). Returns true if the bucket count changed. Any thread; a NONIO
@@ -146,7 +155,10 @@ private:
     void addCounts(size_t stripe, const StoredValue& record, int sign);
     [[nodiscard]] size_t sum(std::atomic<size_t> Counts::*counter) const;
     void resizeAllLocked(size_t buckets);
+    /// Charges (sign +1) or releases (sign -1) the bucket array of `buckets` slots.
+    void chargeBuckets(size_t buckets, int sign);
 
+    ShardedCounter* const memory_;
     const size_t initial_size_;
     const size_t num_locks_;
     std::unique_ptr<Stripe[]> stripes_;

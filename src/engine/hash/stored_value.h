@@ -66,6 +66,19 @@ public:
     /// Makes a tombstone live again (a store over a deleted document).
     void markLive() { deleted_ = false; }
 
+    /// How often the document was read lately, for the item pager: new documents start at
+    /// kInitialFrequency, each read raises it (saturating), each pager pass halves it; the pager
+    /// evicts documents at 0.
+    static constexpr uint8_t kInitialFrequency = 2;
+    static constexpr uint8_t kMaxFrequency = 15;
+    [[nodiscard]] uint8_t frequency() const { return frequency_; }
+    void markAccessed() {
+        if (frequency_ < kMaxFrequency) {
+            ++frequency_;
+        }
+    }
+    void decayFrequency() { frequency_ = static_cast<uint8_t>(frequency_ / 2); }
+
     /// Changed since the flusher last persisted it.
     [[nodiscard]] bool isDirty() const { return dirty_; }
     void markDirty() { dirty_ = true; }
@@ -88,6 +101,7 @@ private:
     uint32_t expiry_ = 0;
     uint32_t lock_expiry_ = 0;
     uint8_t datatype_ = 0;
+    uint8_t frequency_ = kInitialFrequency;
     bool deleted_ = false;
     bool dirty_ = true;
     std::unique_ptr<StoredValue> next_;  // the next record in the same hash bucket

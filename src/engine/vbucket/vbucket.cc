@@ -25,15 +25,32 @@ std::optional<uint64_t> parseCounter(std::string_view text) {
     return value;
 }
 
+HashTable::Config tableConfig(HashTable::Config config, BucketMemory* memory) {
+    config.memory = memory != nullptr ? &memory->hash_tables : nullptr;
+    return config;
+}
+
+CheckpointManagerOptions checkpointOptions(const VBucketConfig& config, BucketMemory* memory) {
+    CheckpointManagerOptions options;
+    options.persistence_cursor = config.persistence_cursor;
+    if (memory != nullptr) {
+        options.memory = &memory->checkpoints;
+        options.overhead = &memory->checkpoint_overhead;
+    }
+    return options;
+}
+
 }  // namespace
 
 VBucket::VBucket(Vbid id, VBucketState state, const VBucketConfig& config,
-                 HybridLogicalClock& clock, std::function<uint32_t()> now)
+                 HybridLogicalClock& clock, std::function<uint32_t()> now, BucketMemory* memory)
     : id_(id),
       config_(config),
       clock_(clock),
       now_(now ? std::move(now) : std::function<uint32_t()>(clock::unixNow)),
-      table_(config.hash_table),
+      memory_(memory),
+      table_(tableConfig(config.hash_table, memory)),
+      checkpoints_(config.checkpoint, 0, checkpointOptions(config, memory)),
       state_(state),
       failover_(config.max_failover_entries) {
     MutexLock lock(state_mutex_);
@@ -67,25 +84,40 @@ StoredValue* VBucket::findLive(const HashBucketLock& lock, std::string_view key,
     }
     if (clock::isExpired(record->expiry(), now)) {
         MutationInfo ignored;
-        tombstone(lock, *record, ignored);
+        tombstone(lock, *record, QueueOp::Expiration, now, ignored);
         expired_.fetch_add(1, std::memory_order_relaxed);
         return nullptr;
     }
     return record;
 }
 
-void VBucket::stamp(StoredValue& record, MutationInfo& info) {
-    record.setCas(clock_.nextCas());
-    const uint64_t seqno = high_seqno_.fetch_add(1, std::memory_order_acq_rel) + 1;
-    record.setBySeqno(static_cast<int64_t>(seqno));
-    record.markDirty();
-    info = {record.cas(), seqno, uuid()};
+BlobPtr VBucket::makeBlob(std::string_view bytes) {
+    return Blob::make(bytes, memory_ != nullptr ? &memory_->values : nullptr);
 }
 
-void VBucket::tombstone(const HashBucketLock& lock, StoredValue& record, MutationInfo& info) {
+void VBucket::stamp(StoredValue& record, QueueOp op, MutationInfo& info) {
+    record.setCas(clock_.nextCas());
+    QueuedItem::Fields fields;
+    fields.key = std::string(record.key());
+    fields.value = record.value();
+    fields.rev_seqno = record.revSeqno();
+    fields.cas = record.cas();
+    fields.flags = record.flags();
+    fields.expiry = record.expiry();
+    fields.datatype = record.datatype();
+    fields.op = op;
+    const int64_t seqno = checkpoints_.queueDirty(std::move(fields));
+    record.setBySeqno(seqno);
+    record.markDirty();
+    info = {record.cas(), static_cast<uint64_t>(seqno), uuid()};
+}
+
+void VBucket::tombstone(const HashBucketLock& lock, StoredValue& record, QueueOp op, uint32_t now,
+                        MutationInfo& info) {
     table_.markDeletedLocked(lock, record);
     record.setRevSeqno(record.revSeqno() + 1);
-    stamp(record, info);
+    record.setExpiry(now);  // a tombstone's expiry is its delete time
+    stamp(record, op, info);
 }
 
 void VBucket::install(const HashBucketLock& lock, StoredValue* existing, std::string_view key,
@@ -107,7 +139,7 @@ void VBucket::install(const HashBucketLock& lock, StoredValue* existing, std::st
         record->setLockExpiry(0);
         record->setRevSeqno(record->revSeqno() + 1);
     }
-    stamp(*record, info);
+    stamp(*record, QueueOp::Mutation, info);
 }
 
 Document VBucket::copyOf(const StoredValue& record, bool hide_cas) {
@@ -131,7 +163,7 @@ size_t VBucket::expireDueItems() {
     table_.visit([&](const HashBucketLock& lock, StoredValue& record) {
         if (!record.isDeleted() && clock::isExpired(record.expiry(), now)) {
             MutationInfo ignored;
-            tombstone(lock, record, ignored);
+            tombstone(lock, record, QueueOp::Expiration, now, ignored);
             ++expired;
         }
     });
@@ -139,13 +171,47 @@ size_t VBucket::expireDueItems() {
     return expired;
 }
 
+PageOutResult VBucket::deleteColdItems(const std::function<bool()>& stop) {
+    const uint32_t now = now_();
+    PageOutResult result;
+    bool stopped = false;
+    table_.visit([&](const HashBucketLock& lock, StoredValue& record) {
+        if (stopped || record.isDeleted() || record.isLocked(now)) {
+            return;
+        }
+        ++result.visited;
+        if (record.frequency() == 0) {
+            MutationInfo ignored;
+            tombstone(lock, record, QueueOp::Deletion, now, ignored);
+            ++result.evicted;
+            stopped = stop();
+        } else {
+            record.decayFrequency();
+        }
+    });
+    return result;
+}
+
+size_t VBucket::purgeTombstones(uint32_t deleted_before) {
+    return table_.eraseIf([deleted_before](const StoredValue& record) {
+        return record.isDeleted() && record.expiry() <= deleted_before;
+    });
+}
+
+void VBucket::reset() {
+    table_.clear();
+    // Destroyed here, outside the manager's lock.
+    const RemovedCheckpoints removed = checkpoints_.clear(checkpoints_.highSeqno());
+}
+
 Status VBucket::get(std::string_view key, Document& out) {
     const uint32_t now = now_();
     auto lock = table_.lockBucket(key);
-    const StoredValue* record = findLive(lock, key, now);
+    StoredValue* record = findLive(lock, key, now);
     if (record == nullptr) {
         return Status::KeyNotFound;
     }
+    record->markAccessed();
     out = copyOf(*record, record->isLocked(now));
     return Status::Success;
 }
@@ -163,7 +229,8 @@ Status VBucket::getAndTouch(std::string_view key, uint32_t exptime, Document& ou
     }
     record->setExpiry(clock::expiryFromProtocol(exptime, now));
     record->setRevSeqno(record->revSeqno() + 1);
-    stamp(*record, info);
+    record->markAccessed();
+    stamp(*record, QueueOp::Mutation, info);
     out = copyOf(*record, false);
     return Status::Success;
 }
@@ -211,11 +278,11 @@ Status VBucket::store(const StoreRequest& request, MutationInfo& info) {
         } else {
             joined.append(request.value).append(old);
         }
-        install(lock, record, key, Blob::make(joined), record->flags(), record->expiry(),
+        install(lock, record, key, makeBlob(joined), record->flags(), record->expiry(),
                 record->datatype(), info);
         return Status::Success;
     }
-    install(lock, record, key, Blob::make(request.value), request.flags,
+    install(lock, record, key, makeBlob(request.value), request.flags,
             clock::expiryFromProtocol(request.exptime, now), request.datatype, info);
     return Status::Success;
 }
@@ -233,7 +300,7 @@ Status VBucket::remove(std::string_view key, Cas cas, MutationInfo& info) {
     if (cas != 0 && cas != record->cas()) {
         return Status::KeyExists;
     }
-    tombstone(lock, *record, info);
+    tombstone(lock, *record, QueueOp::Deletion, now, info);
     return Status::Success;
 }
 
@@ -250,7 +317,7 @@ Status VBucket::arithmetic(const ArithmeticRequest& request, uint64_t& value, Mu
         }
         value = request.initial;
         created = true;
-        install(lock, nullptr, key, Blob::make(std::to_string(value)), 0,
+        install(lock, nullptr, key, makeBlob(std::to_string(value)), 0,
                 clock::expiryFromProtocol(request.exptime, now), datatype::kRaw, info);
         return Status::Success;
     }
@@ -266,7 +333,7 @@ Status VBucket::arithmetic(const ArithmeticRequest& request, uint64_t& value, Mu
     } else {
         value = request.delta > *current ? 0 : *current - request.delta;
     }
-    install(lock, record, key, Blob::make(std::to_string(value)), record->flags(), record->expiry(),
+    install(lock, record, key, makeBlob(std::to_string(value)), record->flags(), record->expiry(),
             record->datatype(), info);
     return Status::Success;
 }

@@ -13,19 +13,30 @@
 // Whether the vbucket may serve a request (state active, replica for GET_REPLICA) is decided by
 // the caller (the bucket), which also maps vbucket-level results to client statuses.
 //
+// Every change (mutation, deletion, expiry) is queued into the vbucket's CheckpointManager,
+// which gives it its seqno; the flusher and DCP streams read the changes from there. A tombstone
+// keeps the time of its deletion in its expiry field (what DCP sends as the delete time and
+// what the tombstone purger ages).
+//
+// Memory: with a BucketMemory, values, records and checkpoints are charged to it (see
+// bucket_memory.h). The item pager's passes (pageOut) and the ephemeral tombstone purger
+// (purgeTombstones) free memory from here.
+//
 // Implementation. Each operation holds its key's hash-table stripe for its whole
-// read-modify-write, so it is atomic per key. The seqno is taken from an atomic counter while
-// the stripe is held; the checkpoint manager takes over numbering when mutations are queued
-// into checkpoints. State and failover table are guarded by state_mutex_ (the state is also
-// mirrored in an atomic for the lock-free read on every request).
+// read-modify-write, so it is atomic per key, and queues its change into the checkpoint while
+// still holding it (the checkpoint lock is a leaf lock taken inside the stripe), so per key the
+// seqno order is the order of changes. State and failover table are guarded by state_mutex_
+// (the state is also mirrored in an atomic for the lock-free read on every request).
 //
 // Thread contract: thread-safe.
 #pragma once
 
 #include "common/mutex.h"
 #include "eddy/engine_iface.h"
+#include "engine/checkpoint/checkpoint_manager.h"
 #include "engine/hash/hash_table.h"
 #include "engine/hash/hlc.h"
+#include "engine/vbucket/bucket_memory.h"
 #include "engine/vbucket/failover_table.h"
 #include "engine/vbucket/vbucket_state.h"
 
@@ -48,6 +59,15 @@ struct VBucketConfig {
     /// GET_LOCKED: lock time when the request asks for 0, and the most it may ask for.
     uint32_t default_lock_seconds = 15;
     uint32_t max_lock_seconds = 30;
+    CheckpointConfig checkpoint;
+    /// Persistent buckets: checkpoints keep every change until the flusher's cursor passes it.
+    bool persistence_cursor = true;
+};
+
+/// What one item-pager pass over a vbucket did.
+struct PageOutResult {
+    size_t visited = 0;
+    size_t evicted = 0;
 };
 
 /// A copy of one document version, taken under the lock (the value bytes are shared).
@@ -71,15 +91,18 @@ struct MutationInfo {
 
 class VBucket {
 public:
+    /// `memory` (may be null) is charged with this vbucket's memory and must outlive it.
     VBucket(Vbid id, VBucketState state, const VBucketConfig& config, HybridLogicalClock& clock,
-            std::function<uint32_t()> now);
+            std::function<uint32_t()> now, BucketMemory* memory = nullptr);
 
     [[nodiscard]] Vbid id() const { return id_; }
     [[nodiscard]] VBucketState state() const { return state_.load(std::memory_order_acquire); }
     /// Changes the state; becoming active starts a new failover branch at the high seqno.
     void setState(VBucketState state) EXCLUDES(state_mutex_);
 
-    [[nodiscard]] uint64_t highSeqno() const { return high_seqno_.load(std::memory_order_acquire); }
+    [[nodiscard]] uint64_t highSeqno() const {
+        return static_cast<uint64_t>(checkpoints_.highSeqno());
+    }
     /// The uuid of the current branch.
     [[nodiscard]] uint64_t uuid() const { return uuid_.load(std::memory_order_acquire); }
     [[nodiscard]] std::vector<FailoverEntry> failoverEntries() const EXCLUDES(state_mutex_);
@@ -87,6 +110,9 @@ public:
     [[nodiscard]] std::string failoverLogWire() const EXCLUDES(state_mutex_);
 
     [[nodiscard]] HashTable& hashTable() { return table_; }
+    [[nodiscard]] const HashTable& hashTable() const { return table_; }
+    [[nodiscard]] CheckpointManager& checkpointManager() { return checkpoints_; }
+    [[nodiscard]] const CheckpointManager& checkpointManager() const { return checkpoints_; }
 
     /// KeyNotFound if absent, deleted or expired.
     Status get(std::string_view key, Document& out);
@@ -108,22 +134,38 @@ public:
     /// sweep; readers do the same lazily on access). Returns how many.
     size_t expireDueItems();
 
+    /// Item pager, one pass of whole-document eviction (ephemeral auto_delete): every live,
+    /// unlocked document whose access frequency is 0 is deleted (a Deletion is queued, so DCP
+    /// sees it); the others have their frequency halved. `stop` is asked between documents and
+    /// ends the pass early when it says memory is low enough.
+    PageOutResult deleteColdItems(const std::function<bool()>& stop);
+
+    /// Ephemeral tombstone purger: removes tombstones deleted at or before `deleted_before`
+    /// (Unix seconds) from the hash table. Returns how many.
+    size_t purgeTombstones(uint32_t deleted_before);
+
+    /// FLUSH: forgets every document and every queued change; seqnos go on from the high seqno.
+    void reset();
+
     /// Expired documents turned into tombstones so far.
     [[nodiscard]] uint64_t numExpired() const { return expired_.load(std::memory_order_relaxed); }
 
 private:
     /// The live, unexpired record of `key`, or nullptr; expires it on the way if due.
     StoredValue* findLive(const HashBucketLock& lock, std::string_view key, uint32_t now);
-    /// Stamps a changed record with a new CAS and seqno (the caller set its revision); marks it
-    /// dirty and fills `info`.
-    void stamp(StoredValue& record, MutationInfo& info);
+    /// Stamps a changed record with a new CAS, queues the change `op` (which gives its seqno),
+    /// marks the record dirty and fills `info`. The caller set its revision.
+    void stamp(StoredValue& record, QueueOp op, MutationInfo& info);
+    /// A new value blob charged to the bucket's value memory.
+    [[nodiscard]] BlobPtr makeBlob(std::string_view bytes);
     /// Writes `value` (and the metadata in `request`-like form) into the live record or the
     /// tombstone of the key, or a new record; stamps it.
     void install(const HashBucketLock& lock, StoredValue* existing, std::string_view key,
                  BlobPtr value, uint32_t flags, uint32_t expiry, uint8_t datatype,
                  MutationInfo& info);
-    /// Turns `record` into a tombstone (deletion or expiry) with a new seqno.
-    void tombstone(const HashBucketLock& lock, StoredValue& record, MutationInfo& info);
+    /// Turns `record` into a tombstone with a new seqno; `op` is Deletion or Expiration.
+    void tombstone(const HashBucketLock& lock, StoredValue& record, QueueOp op, uint32_t now,
+                   MutationInfo& info);
     static Document copyOf(const StoredValue& record, bool hide_cas);
     Status checkLock(const StoredValue& record, Cas cas, uint32_t now) const;
 
@@ -131,8 +173,9 @@ private:
     const VBucketConfig config_;
     HybridLogicalClock& clock_;
     const std::function<uint32_t()> now_;
+    BucketMemory* const memory_;
     HashTable table_;
-    std::atomic<uint64_t> high_seqno_{0};
+    CheckpointManager checkpoints_;
     std::atomic<uint64_t> expired_{0};
     std::atomic<VBucketState> state_;
     /// The current branch's uuid, mirrored from failover_ for lock-free reads.

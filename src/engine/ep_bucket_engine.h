@@ -1,0 +1,175 @@
+// eddy — the vbucket-aware bucket's engine class (internal to src/engine).
+//
+// Owns: EpBucket, the EngineIface behind createEpBucket() (ep_bucket.h describes what clients
+// see), with its parts spread over
+//   ep_bucket.cc         key operations, vbucket commands, SET_PARAM, pending vbuckets;
+//   ep_bucket_memory.cc  the memory quota: write admission, the item pager, checkpoint memory
+//                        recovery, the ephemeral tombstone purger, configuration listeners;
+//   ep_bucket_stats.cc   the default STAT group.
+//
+// Memory. Every vbucket charges one BucketMemory. mem_used is compared with the quota
+// (max_size) on every write: above mutation_mem_threshold percent a write fails with
+// TemporaryFailure (NoMemory for an ephemeral fail_new_data bucket, where nothing will free
+// memory), and above the checkpoint budget (checkpoint_memory_ratio of the quota) with
+// TemporaryFailure too. Above mem_high_wat the write wakes the item pager; above the checkpoint
+// recovery upper mark it wakes the checkpoint remover. Both run on NONIO.
+//
+// Thread contract: thread-safe. Front-end threads call the EngineIface methods; NONIO threads
+// run the tasks; configuration listeners run on whichever thread made the change. Members are
+// either immutable after construction, atomics, internally synchronised (VBucketMap, VBucket,
+// BucketMemory, Configuration) or guarded by pending_mutex_.
+#pragma once
+
+#include "common/mutex.h"
+#include "engine/config/configuration.h"
+#include "engine/ep_bucket.h"
+#include "engine/vbucket/bucket_memory.h"
+#include "engine/vbucket/vbucket_map.h"
+#include "executor/task.h"
+#include "executor/taskable.h"
+
+#include <array>
+#include <atomic>
+#include <memory>
+#include <optional>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+namespace eddy::engine {
+
+/// Operation counters for STAT, spread over shards (by vbucket) so that threads working on
+/// different vbuckets do not share a cache line. Relaxed: only read for STAT.
+struct alignas(64) OpCounters {
+    std::atomic<uint64_t> total_items{0};
+    std::atomic<uint64_t> cmd_get{0};
+    std::atomic<uint64_t> get_hits{0};
+    std::atomic<uint64_t> get_misses{0};
+    std::atomic<uint64_t> cmd_set{0};
+    std::atomic<uint64_t> delete_hits{0};
+    std::atomic<uint64_t> delete_misses{0};
+    std::atomic<uint64_t> incr_hits{0};
+    std::atomic<uint64_t> incr_misses{0};
+    std::atomic<uint64_t> decr_hits{0};
+    std::atomic<uint64_t> decr_misses{0};
+    std::atomic<uint64_t> cas_hits{0};
+    std::atomic<uint64_t> cas_misses{0};
+    std::atomic<uint64_t> cas_badval{0};
+    std::atomic<uint64_t> touch_hits{0};
+    std::atomic<uint64_t> touch_misses{0};
+    std::atomic<uint64_t> cmd_touch{0};
+    std::atomic<uint64_t> cmd_flush{0};
+    std::atomic<uint64_t> cmd_lock{0};
+    std::atomic<uint64_t> not_my_vbucket{0};
+    std::atomic<uint64_t> tmp_oom_errors{0};
+    std::atomic<uint64_t> oom_errors{0};
+};
+
+/// What the memory tasks have done, for STAT.
+struct MemoryTaskCounters {
+    std::atomic<uint64_t> pager_runs{0};
+    std::atomic<uint64_t> expiry_pager_runs{0};
+    std::atomic<uint64_t> auto_deletes{0};
+    std::atomic<uint64_t> tombstones_purged{0};
+    std::atomic<uint64_t> items_rm_from_checkpoints{0};
+    std::atomic<uint64_t> items_expelled{0};
+    std::atomic<uint64_t> cursors_dropped{0};
+    std::atomic<uint64_t> checkpoint_remover_runs{0};
+};
+
+inline void bump(std::atomic<uint64_t>& counter, uint64_t by = 1) {
+    counter.fetch_add(by, std::memory_order_relaxed);
+}
+
+class EpBucket final : public EngineIface, public executor::Taskable {
+public:
+    EpBucket(ServerApi& server, EpBucketConfig config);
+    ~EpBucket() override;
+
+    [[nodiscard]] std::string name() const override { return "bucket default"; }
+
+    Status get(CookieIface& cookie, DocKey key, Vbid id, ItemPtr& out) override;
+    Status getReplica(CookieIface& cookie, DocKey key, Vbid id, ItemPtr& out) override;
+    Status getAndTouch(CookieIface& cookie, DocKey key, Vbid id, uint32_t exptime,
+                       ItemPtr& out) override;
+    Status store(CookieIface& cookie, const StoreRequest& request, MutationResult& result) override;
+    Status remove(CookieIface& cookie, DocKey key, Vbid id, Cas cas,
+                  MutationResult& result) override;
+    Status arithmetic(CookieIface& cookie, const ArithmeticRequest& request, uint64_t& value,
+                      MutationResult& result) override;
+    Status flush(CookieIface& cookie) override;
+    Status getLocked(CookieIface& cookie, DocKey key, Vbid id, uint32_t lock_seconds,
+                     ItemPtr& out) override;
+    Status unlock(CookieIface& cookie, DocKey key, Vbid id, Cas cas) override;
+    Status setVBucketState(CookieIface& cookie, Vbid id, uint32_t wire_state) override;
+    Status getVBucketState(CookieIface& cookie, Vbid id, uint32_t& state) override;
+    Status deleteVBucket(CookieIface& cookie, Vbid id) override;
+    Status getAllVbSeqnos(CookieIface& cookie, uint32_t state,
+                          std::vector<VBucketSeqno>& out) override;
+    Status getStats(CookieIface& cookie, std::string_view group, std::string_view value,
+                    const AddStatFn& add_stat) override;
+    Status setParameter(CookieIface& cookie, uint32_t category, std::string_view key,
+                        std::string_view value, std::string& message) override;
+    Status unknownCommand(CookieIface& cookie, const EngineCommand& command,
+                          const EngineResponseFn& respond) override;
+    void disconnect(CookieIface& cookie) override;
+
+private:
+    /// A command waiting for a pending vbucket.
+    struct PendingOp {
+        Vbid vbucket;
+        executor::TimePoint deadline;
+    };
+
+    // ep_bucket.cc
+    void startTasks(executor::ExecutorPoolIface& executor);
+    std::shared_ptr<VBucket> makeVBucket(Vbid id, VBucketState state);
+    std::shared_ptr<VBucket> active(CookieIface& cookie, Vbid id, Status& refusal);
+    bool park(CookieIface& cookie, const VBucket& vbucket) EXCLUDES(pending_mutex_);
+    template <class Select>
+    void release(Select select, Status status) EXCLUDES(pending_mutex_);
+    void releaseVBucket(Vbid id);
+    void timeOutPendingOps();
+    executor::TimePoint executorNow() const;
+    OpCounters& countersFor(Vbid id) { return counters_[id.get() % kCounterShards]; }
+
+    // ep_bucket_memory.cc
+    [[nodiscard]] bool isEphemeral() const;
+    /// Success, or the refusal of a write (and its counting) when memory is short.
+    Status admitWrite(OpCounters& counters);
+    void runItemPager();
+    void runCheckpointRemover();
+    void purgeTombstones();
+    void expireItems();
+    /// Checkpoint limits from the current configuration.
+    CheckpointConfig checkpointConfig() const;
+    void listenToConfiguration();
+    void wake(const std::shared_ptr<executor::Task>& task, std::atomic<bool>& requested);
+
+    // ep_bucket_stats.cc
+    void addDefaultStats(const AddStatFn& add_stat) const;
+
+    static constexpr size_t kCounterShards = 16;
+
+    ServerApi& server_;
+    const EpBucketConfig config_;
+    config::Configuration configuration_;
+    const VBucketConfig vbucket_config_;
+    HybridLogicalClock clock_;
+    Mutex pending_mutex_;
+    std::unordered_map<CookieIface*, PendingOp> pending_ GUARDED_BY(pending_mutex_);
+    /// Declared before vbuckets_: every vbucket charges it until destroyed.
+    BucketMemory memory_;
+    VBucketMap vbuckets_;
+    std::array<OpCounters, kCounterShards> counters_;
+    MemoryTaskCounters task_counters_;
+    std::vector<config::Configuration::ListenerId> listeners_;
+    /// Set once at start (startTasks), read by writers to wake them.
+    std::shared_ptr<executor::Task> item_pager_;
+    std::shared_ptr<executor::Task> checkpoint_remover_;
+    /// A wake-up was asked for and the task has not run since (saves repeated wake calls).
+    std::atomic<bool> pager_wake_requested_{false};
+    std::atomic<bool> remover_wake_requested_{false};
+};
+
+}  // namespace eddy::engine

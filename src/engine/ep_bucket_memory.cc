@@ -1,0 +1,206 @@
+// EpBucket: the memory quota. Write admission, the item pager, checkpoint memory recovery, the
+// ephemeral tombstone purger, the expiry pager, and the configuration listeners that keep the
+// vbuckets' limits current.
+#include "common/clock.h"
+#include "engine/ep_bucket_engine.h"
+
+#include <algorithm>
+
+namespace eddy::engine {
+
+namespace {
+
+/// Item-pager passes per run: each pass halves every survivor's access frequency, so after a
+/// few passes every document is a candidate.
+constexpr int kMaxPagerPasses = 4;
+
+uint64_t fractionOf(uint64_t quota, double fraction) {
+    return static_cast<uint64_t>(static_cast<double>(quota) * fraction);
+}
+
+}  // namespace
+
+bool EpBucket::isEphemeral() const {
+    return configuration_.getBucketType() == config::BucketType::Ephemeral;
+}
+
+Status EpBucket::admitWrite(OpCounters& counters) {
+    const uint64_t quota = configuration_.getMaxSize();
+    const uint64_t used = memory_.memUsed();
+    if (used > quota / 100 * configuration_.getMutationMemThreshold()) {
+        if (isEphemeral() &&
+            configuration_.getEphemeralFullPolicy() == config::EphemeralFullPolicy::FailNewData) {
+            bump(counters.oom_errors);
+            return Status::NoMemory;
+        }
+        bump(counters.tmp_oom_errors);
+        wake(item_pager_, pager_wake_requested_);
+        return Status::TemporaryFailure;
+    }
+    const uint64_t budget = fractionOf(quota, configuration_.getCheckpointMemoryRatio());
+    const uint64_t checkpoints = memory_.checkpointMemory();
+    if (checkpoints > budget) {
+        bump(counters.tmp_oom_errors);
+        wake(checkpoint_remover_, remover_wake_requested_);
+        return Status::TemporaryFailure;
+    }
+    if (checkpoints > fractionOf(budget, configuration_.getCheckpointMemoryRecoveryUpperMark())) {
+        wake(checkpoint_remover_, remover_wake_requested_);
+    }
+    if (used > configuration_.memHighWatBytes()) {
+        wake(item_pager_, pager_wake_requested_);
+    }
+    return Status::Success;
+}
+
+void EpBucket::wake(const std::shared_ptr<executor::Task>& task, std::atomic<bool>& requested) {
+    if (task && !requested.exchange(true, std::memory_order_acq_rel)) {
+        task->wakeUp();
+    }
+}
+
+void EpBucket::runItemPager() {
+    pager_wake_requested_.store(false, std::memory_order_release);
+    bump(task_counters_.pager_runs);
+    if (memory_.memUsed() <= configuration_.memHighWatBytes()) {
+        return;
+    }
+    // Persistent buckets evict by ejecting the values of clean documents, which needs the
+    // flusher (to make them clean) and the background fetcher (to read them back); until the
+    // bucket has both, it holds everything and refuses writes at mutation_mem_threshold.
+    if (!isEphemeral() ||
+        configuration_.getEphemeralFullPolicy() != config::EphemeralFullPolicy::AutoDelete) {
+        return;
+    }
+    const uint64_t low = configuration_.memLowWatBytes();
+    const auto low_enough = [this, low] { return memory_.memUsed() <= low; };
+    for (int pass = 0; pass < kMaxPagerPasses && !low_enough(); ++pass) {
+        vbuckets_.forEach([&](VBucket& vbucket) {
+            if (vbucket.state() != VBucketState::Active || low_enough()) {
+                return;
+            }
+            const PageOutResult result = vbucket.deleteColdItems(low_enough);
+            bump(task_counters_.auto_deletes, result.evicted);
+        });
+        // Deleted values are freed at once when no checkpoint holds them; the checkpoints that
+        // do go with the remover, which runs next.
+        wake(checkpoint_remover_, remover_wake_requested_);
+    }
+}
+
+void EpBucket::runCheckpointRemover() {
+    remover_wake_requested_.store(false, std::memory_order_release);
+    bump(task_counters_.checkpoint_remover_runs);
+    const auto remove_unreferenced = [this] {
+        vbuckets_.forEach([this](VBucket& vbucket) {
+            // The detached checkpoints are destroyed here, on this NONIO thread.
+            const RemovedCheckpoints removed =
+                vbucket.checkpointManager().removeClosedUnrefCheckpoints();
+            bump(task_counters_.items_rm_from_checkpoints, removed.num_items);
+        });
+    };
+    remove_unreferenced();
+
+    const uint64_t budget =
+        fractionOf(configuration_.getMaxSize(), configuration_.getCheckpointMemoryRatio());
+    const uint64_t upper =
+        fractionOf(budget, configuration_.getCheckpointMemoryRecoveryUpperMark());
+    const uint64_t lower =
+        fractionOf(budget, configuration_.getCheckpointMemoryRecoveryLowerMark());
+    if (memory_.checkpointMemory() <= upper) {
+        return;
+    }
+    const auto recovered = [this, lower] { return memory_.checkpointMemory() <= lower; };
+    // First what every cursor has read...
+    vbuckets_.forEach([&](VBucket& vbucket) {
+        if (!recovered()) {
+            const ExpelledItems expelled = vbucket.checkpointManager().expelUnreferencedItems();
+            bump(task_counters_.items_expelled, expelled.num_items);
+            bump(task_counters_.items_rm_from_checkpoints, expelled.num_items);
+        }
+    });
+    // ...then the cursors of streams that can backfill what they miss from disk.
+    vbuckets_.forEach([&](VBucket& vbucket) {
+        if (recovered()) {
+            return;
+        }
+        CheckpointManager& manager = vbucket.checkpointManager();
+        for (const std::string& name : manager.droppableCursorsInOldestCheckpoint()) {
+            if (manager.dropCursor(name)) {
+                bump(task_counters_.cursors_dropped);
+            }
+        }
+    });
+    remove_unreferenced();
+}
+
+void EpBucket::purgeTombstones() {
+    const uint64_t age = configuration_.getEphemeralMetadataPurgeAge();
+    if (configuration_.getEphemeralMetadataPurgeInterval() == 0) {
+        return;
+    }
+    const uint32_t now = config_.now ? config_.now() : clock::unixNow();
+    const uint32_t deleted_before = now > age ? static_cast<uint32_t>(now - age) : 0;
+    vbuckets_.forEach([&](VBucket& vbucket) {
+        bump(task_counters_.tombstones_purged, vbucket.purgeTombstones(deleted_before));
+    });
+}
+
+void EpBucket::expireItems() {
+    if (!configuration_.getExpPagerEnabled()) {
+        return;
+    }
+    bump(task_counters_.expiry_pager_runs);
+    vbuckets_.forEach([](VBucket& vbucket) {
+        if (vbucket.state() == VBucketState::Active) {
+            vbucket.expireDueItems();
+        }
+    });
+}
+
+CheckpointConfig EpBucket::checkpointConfig() const {
+    CheckpointConfig checkpoint;
+    checkpoint.max_items = configuration_.getChkMaxItems();
+    checkpoint.max_checkpoints = configuration_.getMaxCheckpoints();
+    checkpoint.expel_enabled = configuration_.getChkExpelEnabled();
+    if (const uint64_t fixed = configuration_.getCheckpointMaxSize(); fixed != 0) {
+        checkpoint.max_size_bytes = fixed;
+    } else {
+        // The budget shared by every vbucket's checkpoints, with a floor so that tiny quotas
+        // still batch a useful number of items per checkpoint.
+        constexpr uint64_t kMinDerivedSize = 64 * 1024;
+        const uint64_t budget =
+            fractionOf(configuration_.getMaxSize(), configuration_.getCheckpointMemoryRatio());
+        const uint64_t share =
+            budget / std::max<uint64_t>(
+                         1, configuration_.getMaxVbuckets() * configuration_.getMaxCheckpoints());
+        checkpoint.max_size_bytes = std::max(share, kMinDerivedSize);
+    }
+    return checkpoint;
+}
+
+void EpBucket::listenToConfiguration() {
+    const auto refresh_checkpoints = [this](const config::Value&) {
+        const CheckpointConfig checkpoint = checkpointConfig();
+        vbuckets_.forEach(
+            [&checkpoint](VBucket& vbucket) { vbucket.checkpointManager().setConfig(checkpoint); });
+    };
+    for (const config::Param param :
+         {config::Param::MaxSize, config::Param::CheckpointMemoryRatio,
+          config::Param::CheckpointMaxSize, config::Param::MaxCheckpoints,
+          config::Param::ChkMaxItems, config::Param::ChkExpelEnabled}) {
+        listeners_.push_back(configuration_.addListener(param, refresh_checkpoints));
+    }
+    // A new quota or watermark may put memory above the high watermark at once.
+    const auto recheck_memory = [this](const config::Value&) {
+        if (memory_.memUsed() > configuration_.memHighWatBytes()) {
+            wake(item_pager_, pager_wake_requested_);
+        }
+    };
+    for (const config::Param param :
+         {config::Param::MaxSize, config::Param::MemHighWat, config::Param::MemLowWat}) {
+        listeners_.push_back(configuration_.addListener(param, recheck_memory));
+    }
+}
+
+}  // namespace eddy::engine
