@@ -45,6 +45,7 @@ int main(int argc, char** argv) {
     int threads = -1;
     std::string data_dir;
     std::string port_file;
+    std::string bucket_config;
     int verbose = 0;
     app.add_option("--config", config_file, "JSON config file")->check(CLI::ExistingFile);
     app.add_option("--host", host, "address to listen on (default 127.0.0.1)");
@@ -54,6 +55,10 @@ int main(int argc, char** argv) {
         ->check(CLI::Range(0, 256));
     app.add_option("--data-dir", data_dir, "data directory (default ./data)");
     app.add_option("--port-file", port_file, "write the bound port to this file once listening");
+    const CLI::Option* bucket_config_option =
+        app.add_option("--bucket-config", bucket_config,
+                       "bucket parameters as 'key=value;key=value' (replaces the config file's "
+                       "\"bucket\"; see docs/configuration.md)");
     app.add_flag("-v,--verbose", verbose, "more logging (repeat for more)");
     CLI11_PARSE(app, argc, argv);
 
@@ -76,6 +81,9 @@ int main(int argc, char** argv) {
         }
         if (!port_file.empty()) {
             settings.port_file = port_file;
+        }
+        if (bucket_config_option->count() > 0) {
+            eddy::daemon::applyBucketConfigString(bucket_config, "--bucket-config", settings);
         }
         if (verbose > 0) {
             settings.verbosity = verbose;

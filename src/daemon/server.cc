@@ -26,8 +26,7 @@ Server::Server(Settings settings)
     : settings_(std::move(settings)), start_time_(std::chrono::steady_clock::now()) {
     executor_ = std::make_unique<executor::ExecutorPool>();
     engine::EpBucketConfig bucket;
-    bucket.parameters.setUnchecked(engine::config::Param::MaxItemSize,
-                                   uint64_t{settings_.item_size_max});
+    bucket.parameters = bucketParameters(settings_);
     bucket.executor = executor_.get();
     engine_ = engine::createEpBucket(*this, bucket);
     if (settings_.fault_injection_enabled) {

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <fstream>
 #include <limits>
 #include <sstream>
@@ -15,7 +16,7 @@ using nlohmann::json;
 
 constexpr const char* kKnownKeys =
     "host, port, threads, data_dir, verbosity, connection_idle_time, max_packet_size, "
-    "max_send_queue_size, item_size_max, reqs_per_event, fault_injection";
+    "max_send_queue_size, item_size_max, reqs_per_event, fault_injection, bucket";
 
 [[noreturn]] void fail(const std::string& source, const std::string& key, const std::string& why) {
     throw SettingsError(fmt::format("{}: \"{}\": {}", source, key, why));
@@ -64,7 +65,67 @@ void applyFaultInjection(const json& value, const std::string& source, Settings&
     settings.fault_injection_enabled = true;
 }
 
+/// True if the (already parsed, so well-formed) `key=value;...` string names max_item_size.
+bool namesMaxItemSize(std::string_view text) {
+    constexpr std::string_view kSpace = " \t\r\n";
+    size_t start = 0;
+    while (start < text.size()) {
+        const auto end = std::min(text.find(';', start), text.size());
+        auto key = text.substr(start, end - start);
+        key = key.substr(0, key.find('='));
+        const auto first = key.find_first_not_of(kSpace);
+        if (first != std::string_view::npos) {
+            key = key.substr(first, key.find_last_not_of(kSpace) - first + 1);
+            if (key == engine::config::info(engine::config::Param::MaxItemSize).name) {
+                return true;
+            }
+        }
+        start = end + 1;
+    }
+    return false;
+}
+
+void applyBucketValue(const json& value, const std::string& source, Settings& settings) {
+    const std::string bucket_source = source + ": bucket";
+    if (value.is_string()) {
+        applyBucketConfigString(value.get<std::string>(), bucket_source, settings);
+    } else if (value.is_object()) {
+        applyBucketConfigJson(value, bucket_source, settings);
+    } else {
+        fail(source, "bucket",
+             "expected a \"key=value;key=value\" string or an object of bucket parameters");
+    }
+}
+
 }  // namespace
+
+void applyBucketConfigString(std::string_view text, std::string_view source, Settings& settings) {
+    auto parsed = engine::config::parseConfigString(text, source);
+    if (!parsed) {
+        throw SettingsError(parsed.error().message);
+    }
+    settings.bucket_parameters = std::move(parsed.value());
+    settings.bucket_sets_max_item_size = namesMaxItemSize(text);
+}
+
+void applyBucketConfigJson(const json& object, std::string_view source, Settings& settings) {
+    auto parsed = engine::config::parseConfigJson(object, source);
+    if (!parsed) {
+        throw SettingsError(parsed.error().message);
+    }
+    settings.bucket_parameters = std::move(parsed.value());
+    settings.bucket_sets_max_item_size =
+        object.contains(std::string(engine::config::info(engine::config::Param::MaxItemSize).name));
+}
+
+engine::config::Values bucketParameters(const Settings& settings) {
+    engine::config::Values parameters = settings.bucket_parameters;
+    if (!settings.bucket_sets_max_item_size) {
+        parameters.setUnchecked(engine::config::Param::MaxItemSize,
+                                uint64_t{settings.item_size_max});
+    }
+    return parameters;
+}
 
 void applySettingsJson(const std::string& text, const std::string& source, Settings& settings) {
     json root;
@@ -101,6 +162,8 @@ void applySettingsJson(const std::string& text, const std::string& source, Setti
             settings.reqs_per_event = readUnsigned(value, source, key, 1, 1u << 20);
         } else if (key == "fault_injection") {
             applyFaultInjection(value, source, settings);
+        } else if (key == "bucket") {
+            applyBucketValue(value, source, settings);
         } else {
             fail(source, key, fmt::format("unknown key (known: {})", kKnownKeys));
         }

@@ -1,18 +1,23 @@
 // eddy — daemon settings: defaults, the JSON config file and command-line overrides.
 //
-// Owns: Settings (every daemon parameter with its default) and loadSettingsFile(), which
+// Owns: Settings (every daemon parameter with its default), loadSettingsFile(), which
 // rejects unknown keys and bad values with a message naming the file, the key and what is
-// accepted.
+// accepted, and the bucket's parameters (the "bucket" key or --bucket-config, parsed and
+// validated by the bucket configuration parser of src/engine/config).
 // Thread contract: built on the main thread before any other thread starts; immutable after.
 #pragma once
 
+#include "engine/config/values.h"
 #include "test_engines/fault_injecting_engine.h"
+
+#include <nlohmann/json_fwd.hpp>
 
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <stdexcept>
 #include <string>
+#include <string_view>
 
 namespace eddy::daemon {
 
@@ -38,6 +43,13 @@ struct Settings {
     /// Wraps the bucket in the fault-injecting engine (tests only).
     bool fault_injection_enabled = false;
     test_engines::FaultConfig fault_injection;
+    /// The bucket's parameters (docs/configuration.md, "Bucket configuration"), validated;
+    /// the defaults unless the "bucket" key or --bucket-config gave some. Read them through
+    /// bucketParameters(), which adds item_size_max.
+    engine::config::Values bucket_parameters;
+    /// Whether the bucket configuration named max_item_size; if not, the bucket takes
+    /// item_size_max.
+    bool bucket_sets_max_item_size = false;
 };
 
 class SettingsError : public std::runtime_error {
@@ -50,5 +62,18 @@ void loadSettingsFile(const std::string& path, Settings& settings);
 
 /// Applies a parsed JSON text (the contents of a config file) named `source` in messages.
 void applySettingsJson(const std::string& text, const std::string& source, Settings& settings);
+
+/// Replaces the bucket's parameters with a `key=value;key=value` string. `source` starts every
+/// message (e.g. "eddy.json: bucket" or "--bucket-config"). Throws SettingsError with the
+/// parser's message, which names the key and what is accepted.
+void applyBucketConfigString(std::string_view text, std::string_view source, Settings& settings);
+
+/// As above from a JSON object of bucket parameters.
+void applyBucketConfigJson(const nlohmann::json& object, std::string_view source,
+                           Settings& settings);
+
+/// The parameters the bucket is created with: bucket_parameters, with max_item_size set to
+/// item_size_max unless the bucket configuration gave max_item_size itself.
+[[nodiscard]] engine::config::Values bucketParameters(const Settings& settings);
 
 }  // namespace eddy::daemon

@@ -65,3 +65,128 @@ TEST(SettingsTest, MissingFileIsNamed) {
         EXPECT_NE(std::string::npos, std::string(error.what()).find("/nonexistent/eddy.json"));
     }
 }
+
+namespace {
+
+using eddy::engine::config::BucketType;
+using eddy::engine::config::Param;
+
+Settings settingsFrom(const std::string& text) {
+    Settings settings;
+    applySettingsJson(text, "eddy.json", settings);
+    return settings;
+}
+
+}  // namespace
+
+TEST(SettingsBucketTest, AbsentKeepsTheDefaultsAndTakesItemSizeMax) {
+    const Settings settings = settingsFrom(R"({"item_size_max": 1048576})");
+    EXPECT_EQ(eddy::engine::config::Values{}, settings.bucket_parameters);
+    EXPECT_FALSE(settings.bucket_sets_max_item_size);
+    const auto parameters = eddy::daemon::bucketParameters(settings);
+    EXPECT_EQ(1048576u, parameters.get<Param::MaxItemSize>());
+    EXPECT_EQ(1024u, parameters.get<Param::MaxVbuckets>());
+}
+
+TEST(SettingsBucketTest, StringForm) {
+    const Settings settings = settingsFrom(
+        R"({"item_size_max": 1048576,
+            "bucket": "max_vbuckets=8; bucket_type = ephemeral;mem_high_wat=90;"})");
+    const auto parameters = eddy::daemon::bucketParameters(settings);
+    EXPECT_EQ(8u, parameters.get<Param::MaxVbuckets>());
+    EXPECT_EQ(BucketType::Ephemeral, parameters.get<Param::BucketType>());
+    EXPECT_DOUBLE_EQ(90.0, parameters.get<Param::MemHighWat>());
+    // max_item_size not given: the daemon's item_size_max applies.
+    EXPECT_EQ(1048576u, parameters.get<Param::MaxItemSize>());
+}
+
+TEST(SettingsBucketTest, JsonForm) {
+    const Settings settings = settingsFrom(
+        R"({"bucket": {"max_vbuckets": 16, "exp_pager_enabled": false,
+                       "checkpoint_memory_ratio": 0.25, "compression_mode": "passive"}})");
+    const auto parameters = eddy::daemon::bucketParameters(settings);
+    EXPECT_EQ(16u, parameters.get<Param::MaxVbuckets>());
+    EXPECT_FALSE(parameters.get<Param::ExpPagerEnabled>());
+    EXPECT_DOUBLE_EQ(0.25, parameters.get<Param::CheckpointMemoryRatio>());
+    EXPECT_EQ(20u * 1024 * 1024, parameters.get<Param::MaxItemSize>());
+}
+
+TEST(SettingsBucketTest, MaxItemSizeGivenByTheBucketWins) {
+    struct Case {
+        const char* text;
+        uint64_t expected;
+    };
+    for (const Case& c : {
+             Case{R"({"item_size_max": 1048576, "bucket": "max_item_size = 2048"})", 2048},
+             Case{R"({"bucket": {"max_item_size": 2048}, "item_size_max": 1048576})", 2048},
+             // Given explicitly at its default value: still the bucket's choice.
+             Case{R"({"item_size_max": 1048576, "bucket": "max_item_size=20971520"})", 20971520},
+         }) {
+        SCOPED_TRACE(c.text);
+        const Settings settings = settingsFrom(c.text);
+        EXPECT_TRUE(settings.bucket_sets_max_item_size);
+        EXPECT_EQ(c.expected, eddy::daemon::bucketParameters(settings).get<Param::MaxItemSize>());
+    }
+}
+
+TEST(SettingsBucketTest, UnknownKeyNamesFileBucketAndKey) {
+    for (const char* text :
+         {R"({"bucket": "max_vbuckets=8;colour=blue"})", R"({"bucket": {"colour": "blue"}})"}) {
+        SCOPED_TRACE(text);
+        const auto error = errorOf(text);
+        EXPECT_NE(std::string::npos, error.find("eddy.json: bucket")) << error;
+        EXPECT_NE(std::string::npos, error.find("\"colour\"")) << error;
+        EXPECT_NE(std::string::npos, error.find("unknown parameter")) << error;
+    }
+}
+
+TEST(SettingsBucketTest, BadEnumValueNamesTheAcceptedOnes) {
+    for (const char* text : {R"({"bucket": "bucket_type=persistant"})",
+                             R"({"bucket": {"bucket_type": "persistant"}})"}) {
+        SCOPED_TRACE(text);
+        const auto error = errorOf(text);
+        EXPECT_NE(std::string::npos, error.find("eddy.json: bucket")) << error;
+        EXPECT_NE(std::string::npos, error.find("\"bucket_type\"")) << error;
+        EXPECT_NE(std::string::npos, error.find("persistent, ephemeral")) << error;
+    }
+}
+
+TEST(SettingsBucketTest, BrokenRuleBetweenParametersIsRefused) {
+    for (const char* text : {R"({"bucket": "mem_low_wat=90;mem_high_wat=80"})",
+                             R"({"bucket": {"mem_low_wat": 85, "mem_high_wat": 85}})"}) {
+        SCOPED_TRACE(text);
+        const auto error = errorOf(text);
+        EXPECT_NE(std::string::npos, error.find("eddy.json: bucket")) << error;
+        EXPECT_NE(std::string::npos, error.find("mem_low_wat")) << error;
+        EXPECT_NE(std::string::npos, error.find("mem_high_wat")) << error;
+    }
+}
+
+TEST(SettingsBucketTest, OtherMistakesAreNamed) {
+    EXPECT_NE(std::string::npos, errorOf(R"({"bucket": "max_vbuckets=0"})").find("max_vbuckets"));
+    EXPECT_NE(std::string::npos, errorOf(R"({"bucket": "max_vbuckets"})").find("key=value"));
+    const auto wrong_type = errorOf(R"({"bucket": 8})");
+    EXPECT_NE(std::string::npos, wrong_type.find("eddy.json: \"bucket\"")) << wrong_type;
+    EXPECT_NE(std::string::npos, wrong_type.find("string or an object")) << wrong_type;
+    EXPECT_NE(std::string::npos,
+              errorOf(R"({"bucket": {"max_vbuckets": "8"}})").find("\"max_vbuckets\""));
+}
+
+TEST(SettingsBucketTest, CommandLineStringReplacesTheFileValue) {
+    Settings settings = settingsFrom(R"({"bucket": {"max_vbuckets": 16, "max_item_size": 2048}})");
+    eddy::daemon::applyBucketConfigString("ht_size=3", "--bucket-config", settings);
+    const auto parameters = eddy::daemon::bucketParameters(settings);
+    EXPECT_EQ(1024u, parameters.get<Param::MaxVbuckets>());
+    EXPECT_EQ(3u, parameters.get<Param::HtSize>());
+    EXPECT_FALSE(settings.bucket_sets_max_item_size);
+    try {
+        eddy::daemon::applyBucketConfigString("ht_sise=3", "--bucket-config", settings);
+        FAIL() << "expected an error";
+    } catch (const SettingsError& error) {
+        const std::string message = error.what();
+        EXPECT_NE(std::string::npos, message.find("--bucket-config")) << message;
+        EXPECT_NE(std::string::npos, message.find("\"ht_sise\"")) << message;
+    }
+    // A refused string leaves what was there.
+    EXPECT_EQ(3u, settings.bucket_parameters.get<Param::HtSize>());
+}

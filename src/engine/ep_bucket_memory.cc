@@ -73,18 +73,26 @@ void EpBucket::runItemPager() {
         return;
     }
     const uint64_t low = configuration_.memLowWatBytes();
-    const auto low_enough = [this, low] { return memory_.memUsed() <= low; };
-    for (int pass = 0; pass < kMaxPagerPasses && !low_enough(); ++pass) {
+    // Deleting a document frees its value only once no checkpoint holds it, so the pass is
+    // bounded by the value bytes it released as well as by mem_used; each vbucket's closed
+    // checkpoints that no cursor needs are removed right after its pass.
+    const uint64_t used = memory_.memUsed();
+    const uint64_t target = used > low ? used - low : 0;
+    uint64_t released = 0;
+    const auto done = [&] { return released >= target || memory_.memUsed() <= low; };
+    for (int pass = 0; pass < kMaxPagerPasses && !done(); ++pass) {
         vbuckets_.forEach([&](VBucket& vbucket) {
-            if (vbucket.state() != VBucketState::Active || low_enough()) {
+            if (vbucket.state() != VBucketState::Active || done()) {
                 return;
             }
-            const PageOutResult result = vbucket.deleteColdItems(low_enough);
+            const PageOutResult result = vbucket.deleteColdItems(
+                [&](size_t value_bytes) { return released + value_bytes >= target || done(); });
+            released += result.value_bytes;
             bump(task_counters_.auto_deletes, result.evicted);
+            const RemovedCheckpoints removed =
+                vbucket.checkpointManager().removeClosedUnrefCheckpoints();
+            bump(task_counters_.items_rm_from_checkpoints, removed.num_items);
         });
-        // Deleted values are freed at once when no checkpoint holds them; the checkpoints that
-        // do go with the remover, which runs next.
-        wake(checkpoint_remover_, remover_wake_requested_);
     }
 }
 

@@ -99,6 +99,7 @@ constexpr std::array kRules{
     Rule{Op::GetVbucket,     extras(0),    K::Forbidden, V::Forbidden,  D::Raw,      C::Zero},
     Rule{Op::DelVbucket,     extras(0),    K::Forbidden, V::Forbidden,  D::Raw,      C::Zero},
     Rule{Op::GetAllVbSeqnos, extras(0, 4), K::Forbidden, V::Forbidden,  D::Raw,      C::Zero},
+    Rule{Op::SetParam,       extras(4),    K::Required,  V::Optional,   D::Raw,      C::Zero},
     Rule{Op::GetReplica,     extras(0),    K::Required,  V::Forbidden,  D::Raw,      C::Zero},
     Rule{Op::GetLocked,      extras(0, 4), K::Required,  V::Forbidden,  D::Raw,      C::Zero},
     Rule{Op::UnlockKey,      extras(0),    K::Required,  V::Forbidden,  D::Raw,      C::Allowed},

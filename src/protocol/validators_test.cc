@@ -134,6 +134,7 @@ const std::vector<Expected> kExpected = {
     {Op::GetVbucket, {0}, Key::Forbidden, Value::Forbidden, false, false},
     {Op::DelVbucket, {0}, Key::Forbidden, Value::Forbidden, false, false},
     {Op::GetAllVbSeqnos, {0, 4}, Key::Forbidden, Value::Forbidden, false, false},
+    {Op::SetParam, {4}, Key::Required, Value::Optional, false, false},
     {Op::GetReplica, {0}, Key::Required, Value::Forbidden, false, false},
     {Op::GetLocked, {0, 4}, Key::Required, Value::Forbidden, false, false},
     {Op::UnlockKey, {0}, Key::Required, Value::Forbidden, false, true},

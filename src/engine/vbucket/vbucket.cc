@@ -171,7 +171,7 @@ size_t VBucket::expireDueItems() {
     return expired;
 }
 
-PageOutResult VBucket::deleteColdItems(const std::function<bool()>& stop) {
+PageOutResult VBucket::deleteColdItems(const std::function<bool(size_t value_bytes)>& stop) {
     const uint32_t now = now_();
     PageOutResult result;
     bool stopped = false;
@@ -181,10 +181,11 @@ PageOutResult VBucket::deleteColdItems(const std::function<bool()>& stop) {
         }
         ++result.visited;
         if (record.frequency() == 0) {
+            result.value_bytes += record.value() ? record.value()->footprint() : 0;
             MutationInfo ignored;
             tombstone(lock, record, QueueOp::Deletion, now, ignored);
             ++result.evicted;
-            stopped = stop();
+            stopped = stop(result.value_bytes);
         } else {
             record.decayFrequency();
         }

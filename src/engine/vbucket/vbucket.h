@@ -68,6 +68,8 @@ struct VBucketConfig {
 struct PageOutResult {
     size_t visited = 0;
     size_t evicted = 0;
+    /// Bytes of the values the hash table let go (freed unless a checkpoint still holds them).
+    size_t value_bytes = 0;
 };
 
 /// A copy of one document version, taken under the lock (the value bytes are shared).
@@ -136,9 +138,9 @@ public:
 
     /// Item pager, one pass of whole-document eviction (ephemeral auto_delete): every live,
     /// unlocked document whose access frequency is 0 is deleted (a Deletion is queued, so DCP
-    /// sees it); the others have their frequency halved. `stop` is asked between documents and
-    /// ends the pass early when it says memory is low enough.
-    PageOutResult deleteColdItems(const std::function<bool()>& stop);
+    /// sees it); the others have their frequency halved. `stop` is asked after each deletion
+    /// with the value bytes released so far and ends the pass when it says enough.
+    PageOutResult deleteColdItems(const std::function<bool(size_t value_bytes)>& stop);
 
     /// Ephemeral tombstone purger: removes tombstones deleted at or before `deleted_before`
     /// (Unix seconds) from the hash table. Returns how many.
