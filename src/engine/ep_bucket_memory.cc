@@ -10,8 +10,8 @@ namespace eddy::engine {
 
 namespace {
 
-/// Item-pager passes per run: each pass halves every survivor's access frequency, so after a
-/// few passes every document is a candidate.
+/// Item-pager passes per run: each pass lowers every survivor's access frequency by one, so a
+/// never-read document is deleted by the third pass, a read one a pass later per read.
 constexpr int kMaxPagerPasses = 4;
 
 uint64_t fractionOf(uint64_t quota, double fraction) {

@@ -67,8 +67,8 @@ public:
     void markLive() { deleted_ = false; }
 
     /// How often the document was read lately, for the item pager: new documents start at
-    /// kInitialFrequency, each read raises it (saturating), each pager pass halves it; the pager
-    /// evicts documents at 0.
+    /// kInitialFrequency, each read raises it by one (up to kMaxFrequency), each pager pass
+    /// lowers it by one; the pager evicts documents at 0, so the never-read go first.
     static constexpr uint8_t kInitialFrequency = 2;
     static constexpr uint8_t kMaxFrequency = 15;
     [[nodiscard]] uint8_t frequency() const { return frequency_; }
@@ -77,7 +77,11 @@ public:
             ++frequency_;
         }
     }
-    void decayFrequency() { frequency_ = static_cast<uint8_t>(frequency_ / 2); }
+    void decayFrequency() {
+        if (frequency_ > 0) {
+            --frequency_;
+        }
+    }
 
     /// Changed since the flusher last persisted it.
     [[nodiscard]] bool isDirty() const { return dirty_; }

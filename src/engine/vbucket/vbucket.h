@@ -138,8 +138,8 @@ public:
 
     /// Item pager, one pass of whole-document eviction (ephemeral auto_delete): every live,
     /// unlocked document whose access frequency is 0 is deleted (a Deletion is queued, so DCP
-    /// sees it); the others have their frequency halved. `stop` is asked after each deletion
-    /// with the value bytes released so far and ends the pass when it says enough.
+    /// sees it); the others have their frequency lowered by one. `stop` is asked after each
+    /// deletion with the value bytes released so far and ends the pass when it says enough.
     PageOutResult deleteColdItems(const std::function<bool(size_t value_bytes)>& stop);
 
     /// Ephemeral tombstone purger: removes tombstones deleted at or before `deleted_before`

@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <thread>
+#include <tuple>
 #include <vector>
 
 namespace eddy::engine {
@@ -46,6 +47,109 @@ protected:
     VBucket vbucket_;
     MutationInfo last_;
 };
+
+TEST_F(VBucketTest, EveryChangeIsQueuedIntoTheCheckpointWithItsSeqno) {
+    ASSERT_EQ(Status::Success, set("a", "1", 0, StoreSemantics::Set, 10));
+    ASSERT_EQ(Status::Success, set("b", "2"));
+    MutationInfo removed;
+    ASSERT_EQ(Status::Success, vbucket_.remove("b", 0, removed));
+    now_ += 10;
+    EXPECT_EQ(1u, vbucket_.expireDueItems());
+    // A read or lock is not a change.
+    Document document;
+    EXPECT_EQ(Status::KeyNotFound, vbucket_.get("a", document));
+
+    auto read = vbucket_.checkpointManager().getItemsForPersistence();
+    ASSERT_TRUE(read);
+    std::vector<std::tuple<std::string, int64_t, QueueOp>> queued;
+    for (const auto& snapshot : read->snapshots) {
+        for (const auto& item : snapshot.items) {
+            queued.emplace_back(item->key(), item->bySeqno(), item->op());
+        }
+    }
+    // "b" was de-duplicated in the open checkpoint: its deletion replaced its mutation.
+    const std::vector<std::tuple<std::string, int64_t, QueueOp>> expected = {
+        {"b", 3, QueueOp::Deletion}, {"a", 4, QueueOp::Expiration}};
+    EXPECT_EQ(expected, queued);
+    EXPECT_EQ(4u, vbucket_.highSeqno());
+    EXPECT_EQ(4, vbucket_.checkpointManager().highSeqno());
+}
+
+TEST_F(VBucketTest, QueuedItemsShareTheStoredValueAndCarryItsMetadata) {
+    ASSERT_EQ(Status::Success, set("k", "value"));
+    Document document;
+    ASSERT_EQ(Status::Success, vbucket_.get("k", document));
+    auto read = vbucket_.checkpointManager().getItemsForPersistence();
+    ASSERT_TRUE(read);
+    ASSERT_EQ(1u, read->num_items);
+    const QueuedItem& item = *read->snapshots.front().items.front();
+    EXPECT_EQ(document.value.get(), item.valuePtr().get()) << "the same blob, not a copy";
+    EXPECT_EQ(document.cas, item.cas());
+    EXPECT_EQ(7u, item.flags());
+    EXPECT_EQ(document.rev_seqno, item.revSeqno());
+    EXPECT_EQ(QueueOp::Mutation, item.op());
+}
+
+TEST_F(VBucketTest, ATombstoneRecordsItsDeleteTimeAndThePurgerAgesIt) {
+    ASSERT_EQ(Status::Success, set("k", "v"));
+    MutationInfo removed;
+    ASSERT_EQ(Status::Success, vbucket_.remove("k", 0, removed));
+    EXPECT_EQ(0u, vbucket_.purgeTombstones(kStart - 1)) << "deleted after the cut-off";
+    EXPECT_EQ(1u, vbucket_.hashTable().numDeleted());
+    EXPECT_EQ(1u, vbucket_.purgeTombstones(kStart));
+    EXPECT_EQ(0u, vbucket_.hashTable().numItems());
+    // The key can be written again, with a fresh revision.
+    ASSERT_EQ(Status::Success, set("k", "again"));
+    EXPECT_EQ("again", valueOf("k"));
+}
+
+TEST_F(VBucketTest, DeleteColdItemsSparesWhatWasRead) {
+    for (const char* key : {"a", "b", "c", "d"}) {
+        ASSERT_EQ(Status::Success, set(key, "v"));
+    }
+    for (int reads = 0; reads < 3; ++reads) {
+        EXPECT_EQ("v", valueOf("c"));
+    }
+    const auto never = [](size_t) { return false; };
+    size_t evicted = 0;
+    for (int pass = 0; pass < 3; ++pass) {
+        evicted += vbucket_.deleteColdItems(never).evicted;
+    }
+    EXPECT_EQ(3u, evicted) << "a, b and d were never read";
+    EXPECT_EQ("v", valueOf("c"));
+    EXPECT_EQ("<absent>", valueOf("a"));
+    // Each eviction is a deletion other readers of the log see.
+    auto read = vbucket_.checkpointManager().getItemsForPersistence();
+    ASSERT_TRUE(read);
+    size_t deletions = 0;
+    for (const auto& snapshot : read->snapshots) {
+        for (const auto& item : snapshot.items) {
+            deletions += item->op() == QueueOp::Deletion ? 1 : 0;
+        }
+    }
+    EXPECT_EQ(3u, deletions);
+}
+
+TEST_F(VBucketTest, ChargesItsMemoryToTheBucketAndReleasesItWhenDestroyed) {
+    BucketMemory memory;
+    {
+        VBucket vbucket(
+            Vbid(0), VBucketState::Active, config(), clock_, [this] { return now_; }, &memory);
+        const uint64_t empty = memory.memUsed();
+        EXPECT_LT(0u, empty) << "the bucket array and the open checkpoint";
+        StoreRequest request;
+        request.key = DocKey("key");
+        request.value = "0123456789";
+        MutationInfo info;
+        ASSERT_EQ(Status::Success, vbucket.store(request, info));
+        EXPECT_EQ(static_cast<int64_t>(sizeof(Blob) + 10), memory.values.total());
+        EXPECT_LT(empty, memory.memUsed());
+    }
+    EXPECT_EQ(0, memory.values.total());
+    EXPECT_EQ(0, memory.hash_tables.total());
+    EXPECT_EQ(0, memory.checkpoints.total());
+    EXPECT_EQ(0, memory.checkpoint_overhead.total());
+}
 
 TEST_F(VBucketTest, MutationsGetIncreasingSeqnosAndTheBranchUuid) {
     ASSERT_EQ(Status::Success, set("a", "1"));
