@@ -211,6 +211,9 @@ Status EpBucket::remove(CookieIface& cookie, DocKey key, Vbid id, Cas cas, Mutat
     if (!vbucket) {
         return refusal;
     }
+    if (const Status admitted = admitDelete(counters); admitted != Status::Success) {
+        return admitted;
+    }
     MutationInfo info;
     const Status status = vbucket->remove(key.bytes(), cas, info);
     if (status == Status::Success) {

@@ -11,8 +11,10 @@
 // (max_size) on every write: above mutation_mem_threshold percent a write fails with
 // TemporaryFailure (NoMemory for an ephemeral fail_new_data bucket, where nothing will free
 // memory), and above the checkpoint budget (checkpoint_memory_ratio of the quota) with
-// TemporaryFailure too. Above mem_high_wat the write wakes the item pager; above the checkpoint
-// recovery upper mark it wakes the checkpoint remover. Both run on NONIO.
+// TemporaryFailure too. Deletions are admitted up to the quota itself (and the budget). Above
+// mem_high_wat a write wakes the item pager; above the checkpoint recovery upper mark it wakes
+// the checkpoint remover. Both run on NONIO. So mem_used exceeds the quota by at most one
+// operation per front-end thread.
 //
 // Thread contract: thread-safe. Front-end threads call the EngineIface methods; NONIO threads
 // run the tasks; configuration listeners run on whichever thread made the change. Members are
@@ -137,6 +139,8 @@ private:
     [[nodiscard]] bool isEphemeral() const;
     /// Success, or the refusal of a write (and its counting) when memory is short.
     Status admitWrite(OpCounters& counters);
+    /// The same for a deletion, which is admitted up to the quota itself.
+    Status admitDelete(OpCounters& counters);
     void runItemPager();
     void runCheckpointRemover();
     void purgeTombstones();

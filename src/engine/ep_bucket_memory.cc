@@ -53,6 +53,20 @@ Status EpBucket::admitWrite(OpCounters& counters) {
     return Status::Success;
 }
 
+Status EpBucket::admitDelete(OpCounters& counters) {
+    // A deletion usually frees memory, but until the flusher persists it (or the purger and the
+    // remover run) its tombstone and queued item cost some: it is admitted up to the quota.
+    const uint64_t quota = configuration_.getMaxSize();
+    const uint64_t budget = fractionOf(quota, configuration_.getCheckpointMemoryRatio());
+    if (memory_.memUsed() > quota || memory_.checkpointMemory() > budget) {
+        bump(counters.tmp_oom_errors);
+        wake(item_pager_, pager_wake_requested_);
+        wake(checkpoint_remover_, remover_wake_requested_);
+        return Status::TemporaryFailure;
+    }
+    return Status::Success;
+}
+
 void EpBucket::wake(const std::shared_ptr<executor::Task>& task, std::atomic<bool>& requested) {
     if (task && !requested.exchange(true, std::memory_order_acq_rel)) {
         task->wakeUp();
