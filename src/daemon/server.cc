@@ -22,11 +22,29 @@
 
 namespace eddy::daemon {
 
+namespace {
+
+/// Thread counts from the bucket's num_*_threads parameters; 0 keeps the pool's default.
+executor::ExecutorPool::Config executorConfig(const engine::config::Values& parameters) {
+    using engine::config::Param;
+    executor::ExecutorPool::Config config;
+    const auto pick = [](uint64_t wanted, size_t fallback) {
+        return wanted == 0 ? fallback : static_cast<size_t>(wanted);
+    };
+    config.num_readers = pick(parameters.get<Param::NumReaderThreads>(), config.num_readers);
+    config.num_writers = pick(parameters.get<Param::NumWriterThreads>(), config.num_writers);
+    config.num_auxio = pick(parameters.get<Param::NumAuxioThreads>(), config.num_auxio);
+    config.num_nonio = pick(parameters.get<Param::NumNonioThreads>(), config.num_nonio);
+    return config;
+}
+
+}  // namespace
+
 Server::Server(Settings settings)
     : settings_(std::move(settings)), start_time_(std::chrono::steady_clock::now()) {
-    executor_ = std::make_unique<executor::ExecutorPool>();
     engine::EpBucketConfig bucket;
     bucket.parameters = bucketParameters(settings_);
+    executor_ = std::make_unique<executor::ExecutorPool>(executorConfig(bucket.parameters));
     bucket.executor = executor_.get();
     engine_ = engine::createEpBucket(*this, bucket);
     if (settings_.fault_injection_enabled) {

@@ -192,14 +192,13 @@ EDDY_CONFIG_PARAM(connection_manager_interval, ConnectionManagerInterval, uint64
                   "Period of the task that sends DCP noops and wakes paused connections.")
 
 // Background task threads.
-EDDY_CONFIG_PARAM(num_reader_threads, NumReaderThreads, uint64_t, 0, 0, 64, Flush, Count,
-                  "Threads running READER tasks (disk reads, backfills); 0 = chosen from the core "
-                  "count.")
-EDDY_CONFIG_PARAM(num_writer_threads, NumWriterThreads, uint64_t, 0, 0, 64, Flush, Count,
-                  "Threads running WRITER tasks (flushers); 0 = chosen from the core count.")
-EDDY_CONFIG_PARAM(num_auxio_threads, NumAuxioThreads, uint64_t, 0, 0, 64, Flush, Count,
-                  "Threads running AUXIO tasks (access log, item compression); 0 = chosen from "
-                  "the core count.")
-EDDY_CONFIG_PARAM(num_nonio_threads, NumNonioThreads, uint64_t, 0, 0, 64, Flush, Count,
+EDDY_CONFIG_PARAM(num_reader_threads, NumReaderThreads, uint64_t, 0, 0, 64, Static, Count,
+                  "Threads running READER tasks (disk reads, backfills); 0 = the default, 2.")
+EDDY_CONFIG_PARAM(num_writer_threads, NumWriterThreads, uint64_t, 0, 0, 64, Static, Count,
+                  "Threads running WRITER tasks (flushers); 0 = the default, 2.")
+EDDY_CONFIG_PARAM(num_auxio_threads, NumAuxioThreads, uint64_t, 0, 0, 64, Static, Count,
+                  "Threads running AUXIO tasks (access log, item compression); 0 = the default, "
+                  "1.")
+EDDY_CONFIG_PARAM(num_nonio_threads, NumNonioThreads, uint64_t, 0, 0, 64, Static, Count,
                   "Threads running NONIO tasks (pagers, checkpoint removal, hash-table resizing); "
-                  "0 = chosen from the core count.")
+                  "0 = the default, 2.")
