@@ -3,7 +3,6 @@
 // tombstone purger and the resizer. Run under TSan in CI; the assertions check the memory
 // accounting stays consistent and bounded.
 #include "engine/ep_bucket.h"
-
 #include "executor/executor_pool.h"
 #include "support/engine_driver.h"
 #include "support/mock_cookie.h"
@@ -121,8 +120,8 @@ INSTANTIATE_TEST_SUITE_P(BucketTypes, BucketConcurrencyTest,
                          [](const auto& test) {
                              const std::string& text = test.param;
                              return text.find("fail_new_data") != std::string::npos ? "FailNewData"
-                                    : text.find("ephemeral") != std::string::npos  ? "AutoDelete"
-                                                                                   : "Persistent";
+                                    : text.find("ephemeral") != std::string::npos   ? "AutoDelete"
+                                                                                    : "Persistent";
                          });
 
 }  // namespace

@@ -57,6 +57,7 @@ EpBucket::EpBucket(ServerApi& server, EpBucketConfig config)
             vbuckets_.set(makeVBucket(Vbid(static_cast<uint16_t>(id)), VBucketState::Active));
         }
     }
+    refreshLimits();
     listenToConfiguration();
     if (config_.executor != nullptr) {
         startTasks(*config_.executor);

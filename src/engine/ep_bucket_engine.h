@@ -67,6 +67,18 @@ struct alignas(64) OpCounters {
     std::atomic<uint64_t> oom_errors{0};
 };
 
+/// The byte limits write admission compares with, derived from the configuration and kept
+/// current by its listeners, so that a write reads a few atomics instead of recomputing them.
+struct MemoryLimits {
+    std::atomic<uint64_t> quota{0};
+    /// mutation_mem_threshold percent of the quota.
+    std::atomic<uint64_t> write_limit{0};
+    std::atomic<uint64_t> high_watermark{0};
+    /// checkpoint_memory_ratio of the quota, and its recovery upper mark.
+    std::atomic<uint64_t> checkpoint_budget{0};
+    std::atomic<uint64_t> checkpoint_upper_mark{0};
+};
+
 /// What the memory tasks have done, for STAT.
 struct MemoryTaskCounters {
     std::atomic<uint64_t> pager_runs{0};
@@ -145,6 +157,8 @@ private:
     void runCheckpointRemover();
     void purgeTombstones();
     void expireItems();
+    /// Recomputes limits_ from the configuration.
+    void refreshLimits();
     /// Checkpoint limits from the current configuration.
     CheckpointConfig checkpointConfig() const;
     void listenToConfiguration();
@@ -167,6 +181,7 @@ private:
     VBucketMap vbuckets_;
     std::array<OpCounters, kCounterShards> counters_;
     MemoryTaskCounters task_counters_;
+    MemoryLimits limits_;
     std::vector<config::Configuration::ListenerId> listeners_;
     /// Set once at start (startTasks), read by writers to wake them.
     std::shared_ptr<executor::Task> item_pager_;

@@ -24,10 +24,22 @@ bool EpBucket::isEphemeral() const {
     return configuration_.getBucketType() == config::BucketType::Ephemeral;
 }
 
-Status EpBucket::admitWrite(OpCounters& counters) {
+void EpBucket::refreshLimits() {
     const uint64_t quota = configuration_.getMaxSize();
+    const uint64_t budget = fractionOf(quota, configuration_.getCheckpointMemoryRatio());
+    limits_.quota.store(quota, std::memory_order_relaxed);
+    limits_.write_limit.store(quota / 100 * configuration_.getMutationMemThreshold(),
+                              std::memory_order_relaxed);
+    limits_.high_watermark.store(configuration_.memHighWatBytes(), std::memory_order_relaxed);
+    limits_.checkpoint_budget.store(budget, std::memory_order_relaxed);
+    limits_.checkpoint_upper_mark.store(
+        fractionOf(budget, configuration_.getCheckpointMemoryRecoveryUpperMark()),
+        std::memory_order_relaxed);
+}
+
+Status EpBucket::admitWrite(OpCounters& counters) {
     const uint64_t used = memory_.memUsed();
-    if (used > quota / 100 * configuration_.getMutationMemThreshold()) {
+    if (used > limits_.write_limit.load(std::memory_order_relaxed)) {
         if (isEphemeral() &&
             configuration_.getEphemeralFullPolicy() == config::EphemeralFullPolicy::FailNewData) {
             bump(counters.oom_errors);
@@ -37,17 +49,16 @@ Status EpBucket::admitWrite(OpCounters& counters) {
         wake(item_pager_, pager_wake_requested_);
         return Status::TemporaryFailure;
     }
-    const uint64_t budget = fractionOf(quota, configuration_.getCheckpointMemoryRatio());
     const uint64_t checkpoints = memory_.checkpointMemory();
-    if (checkpoints > budget) {
+    if (checkpoints > limits_.checkpoint_budget.load(std::memory_order_relaxed)) {
         bump(counters.tmp_oom_errors);
         wake(checkpoint_remover_, remover_wake_requested_);
         return Status::TemporaryFailure;
     }
-    if (checkpoints > fractionOf(budget, configuration_.getCheckpointMemoryRecoveryUpperMark())) {
+    if (checkpoints > limits_.checkpoint_upper_mark.load(std::memory_order_relaxed)) {
         wake(checkpoint_remover_, remover_wake_requested_);
     }
-    if (used > configuration_.memHighWatBytes()) {
+    if (used > limits_.high_watermark.load(std::memory_order_relaxed)) {
         wake(item_pager_, pager_wake_requested_);
     }
     return Status::Success;
@@ -56,9 +67,8 @@ Status EpBucket::admitWrite(OpCounters& counters) {
 Status EpBucket::admitDelete(OpCounters& counters) {
     // A deletion usually frees memory, but until the flusher persists it (or the purger and the
     // remover run) its tombstone and queued item cost some: it is admitted up to the quota.
-    const uint64_t quota = configuration_.getMaxSize();
-    const uint64_t budget = fractionOf(quota, configuration_.getCheckpointMemoryRatio());
-    if (memory_.memUsed() > quota || memory_.checkpointMemory() > budget) {
+    if (memory_.memUsed() > limits_.quota.load(std::memory_order_relaxed) ||
+        memory_.checkpointMemory() > limits_.checkpoint_budget.load(std::memory_order_relaxed)) {
         bump(counters.tmp_oom_errors);
         wake(item_pager_, pager_wake_requested_);
         wake(checkpoint_remover_, remover_wake_requested_);
@@ -213,15 +223,18 @@ void EpBucket::listenToConfiguration() {
           config::Param::ChkMaxItems, config::Param::ChkExpelEnabled}) {
         listeners_.push_back(configuration_.addListener(param, refresh_checkpoints));
     }
-    // A new quota or watermark may put memory above the high watermark at once.
-    const auto recheck_memory = [this](const config::Value&) {
-        if (memory_.memUsed() > configuration_.memHighWatBytes()) {
+    // A new quota or watermark may also put memory above the high watermark at once.
+    const auto new_limits = [this](const config::Value&) {
+        refreshLimits();
+        if (memory_.memUsed() > limits_.high_watermark.load(std::memory_order_relaxed)) {
             wake(item_pager_, pager_wake_requested_);
         }
     };
     for (const config::Param param :
-         {config::Param::MaxSize, config::Param::MemHighWat, config::Param::MemLowWat}) {
-        listeners_.push_back(configuration_.addListener(param, recheck_memory));
+         {config::Param::MaxSize, config::Param::MemHighWat, config::Param::MemLowWat,
+          config::Param::MutationMemThreshold, config::Param::CheckpointMemoryRatio,
+          config::Param::CheckpointMemoryRecoveryUpperMark}) {
+        listeners_.push_back(configuration_.addListener(param, new_limits));
     }
 }
 

@@ -84,6 +84,34 @@ Checkpoint::Position Checkpoint::replace(Position old, QueuedItemPtr item) {
     return position;
 }
 
+QueuedItemPtr Checkpoint::queue(QueuedItemPtr item,
+                                const std::function<void(Position)>& before_unlink) {
+    if (!isOpen() || item->isMeta() || item->bySeqno() <= high_seqno_) {
+        throw std::logic_error("Checkpoint::queue: closed checkpoint, meta item or old seqno");
+    }
+    auto node = key_index_.extract(std::string_view(item->key()));
+    if (node.empty()) {
+        pushBack(std::move(item));
+        const Position position = std::prev(queue_.end());
+        key_index_.emplace(std::string_view((*position)->key()), position);
+        return nullptr;
+    }
+    const Position old = node.mapped();
+    before_unlink(old);
+    QueuedItemPtr displaced = *old;
+    queued_items_bytes_ -= displaced->size();
+    queued_values_bytes_ -= displaced->valueSize();
+    --num_items_;
+    pushBack(std::move(item));
+    const Position position = std::prev(queue_.end());
+    // The index key must view the bytes of the item that stays queued.
+    node.key() = std::string_view((*position)->key());
+    node.mapped() = position;
+    key_index_.insert(std::move(node));
+    queue_.erase(old);
+    return displaced;
+}
+
 void Checkpoint::close(int64_t high_seqno) {
     if (!isOpen()) {
         throw std::logic_error("Checkpoint::close: checkpoint " + std::to_string(id_) +

@@ -35,6 +35,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <list>
 #include <optional>
 #include <string_view>
@@ -108,6 +109,13 @@ public:
     /// De-duplication: unlinks the data item at `old` and appends `item` (same key) instead,
     /// reusing the index entry. No cursor may rest on `old`. Returns the new node.
     Position replace(Position old, QueuedItemPtr item);
+
+    /// Queues a data item into an open checkpoint with de-duplication, in one pass over the key
+    /// index: a new key is appended; for a key already queued, `before_unlink` is called with
+    /// the old node (no cursor may rest on it afterwards), the new item goes to the tail and the
+    /// old item is unlinked and returned, for the caller to release outside its lock. The seqno
+    /// must exceed highSeqno().
+    QueuedItemPtr queue(QueuedItemPtr item, const std::function<void(Position)>& before_unlink);
 
     /// Appends the CheckpointEnd item (seqno = the vbucket's high seqno), marks the checkpoint
     /// closed and frees the key index.

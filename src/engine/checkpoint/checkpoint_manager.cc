@@ -96,11 +96,9 @@ QueuedItemPtr CheckpointManager::queueLocked(QueuedItemPtr item) {
     Checkpoint& open = openLocked();
     const Checkpoint::Footprint before = open.footprint();
     const int64_t seqno = item->bySeqno();
-    QueuedItemPtr displaced;
-    if (auto old = open.find(item->key())) {
-        displaced = **old;
-        // De-duplication: fix up the cursors of the open checkpoint before the old node goes.
-        const int64_t old_seqno = (**old)->bySeqno();
+    // De-duplication: the cursors of the open checkpoint are fixed up before the old node goes.
+    QueuedItemPtr displaced = open.queue(std::move(item), [this, &open](Checkpoint::Position old) {
+        const int64_t old_seqno = (*old)->bySeqno();
         for (auto& [name, cursor] : cursors_) {
             if (cursor.checkpoint->get() != &open) {
                 continue;
@@ -109,15 +107,12 @@ QueuedItemPtr CheckpointManager::queueLocked(QueuedItemPtr item) {
             // before the cursor's node exactly when its seqno is not above that node's.
             if ((*cursor.position)->bySeqno() >= old_seqno) {
                 --cursor.offset;
-                if (cursor.position == *old) {
+                if (cursor.position == old) {
                     cursor.position = std::prev(cursor.position);
                 }
             }
         }
-        open.replace(*old, std::move(item));
-    } else {
-        open.append(std::move(item));
-    }
+    });
     high_seqno_ = seqno;
     accountLocked(before, open.footprint());
     return displaced;

@@ -81,6 +81,29 @@ TEST(CheckpointTest, AppendIndexesKeysAndExtendsTheSnapshot) {
     EXPECT_THROW(checkpoint.append(QueuedItem::make(change("z"), 2)), std::logic_error);
 }
 
+TEST(CheckpointTest, QueueAppendsNewKeysAndDeDuplicatesKnownOnes) {
+    Checkpoint checkpoint(1, CheckpointType::Memory, SnapshotRange{1, 0}, 0);
+    std::vector<std::string> unlinked;
+    const auto note = [&unlinked](Checkpoint::Position old) { unlinked.push_back((*old)->key()); };
+    EXPECT_EQ(nullptr, checkpoint.queue(QueuedItem::make(change("a", "old"), 1), note));
+    EXPECT_EQ(nullptr, checkpoint.queue(QueuedItem::make(change("b"), 2), note));
+    const size_t before = checkpoint.memoryUsage();
+    const QueuedItemPtr displaced = checkpoint.queue(QueuedItem::make(change("a", "new"), 3), note);
+    ASSERT_NE(nullptr, displaced);
+    EXPECT_EQ("old", displaced->value());
+    EXPECT_EQ((std::vector<std::string>{"a"}), unlinked) << "told before the old node went";
+    EXPECT_EQ(2u, checkpoint.numItems());
+    EXPECT_EQ(2u, checkpoint.numKeyIndexEntries());
+    EXPECT_EQ(before, checkpoint.memoryUsage());
+    EXPECT_EQ("new", (**checkpoint.find("a"))->value());
+    std::vector<int64_t> seqnos;
+    for (auto it = std::next(checkpoint.begin()); it != checkpoint.end(); ++it) {
+        seqnos.push_back((*it)->bySeqno());
+    }
+    EXPECT_EQ((std::vector<int64_t>{2, 3}), seqnos);
+    EXPECT_THROW(checkpoint.queue(QueuedItem::make(change("c"), 3), note), std::logic_error);
+}
+
 TEST(CheckpointTest, ReplaceMovesTheKeyToTheTail) {
     Checkpoint checkpoint(1, CheckpointType::Memory, SnapshotRange{1, 0}, 0);
     const auto a = checkpoint.append(QueuedItem::make(change("a", "old"), 1));
