@@ -278,6 +278,16 @@ TEST_F(BucketMemoryTest, SetParamChangesTheQuotaAtRunTime) {
     EXPECT_EQ(Status::TemporaryFailure, refusal);
     EXPECT_GT(stat("mem_used"), kQuota) << "the larger quota applies";
 
+    // The `config` stat group shows the new value.
+    std::string shown;
+    ASSERT_EQ(Status::Success, bucket_->getStats(cookie_, "config", "",
+                                                 [&](std::string_view key, std::string_view v) {
+                                                     if (key == "ep_max_size") {
+                                                         shown = v;
+                                                     }
+                                                 }));
+    EXPECT_EQ(std::to_string(2 * kQuota), shown);
+
     EXPECT_EQ(Status::InvalidArguments,
               bucket_->setParameter(cookie_, 1, "max_vbuckets", "8", message));
     EXPECT_NE(std::string::npos, message.find("max_vbuckets")) << message;

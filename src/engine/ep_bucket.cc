@@ -333,11 +333,16 @@ Status EpBucket::getAllVbSeqnos(CookieIface&, uint32_t state, std::vector<VBucke
 
 Status EpBucket::getStats(CookieIface&, std::string_view group, std::string_view,
                           const AddStatFn& add_stat) {
-    if (!group.empty()) {
-        return Status::KeyNotFound;
+    if (group.empty()) {
+        addDefaultStats(add_stat);
+        return Status::Success;
     }
-    addDefaultStats(add_stat);
-    return Status::Success;
+    if (group == "config") {
+        // Every parameter's current value (cheap: one atomic load each).
+        configuration_.addStats(add_stat);
+        return Status::Success;
+    }
+    return Status::KeyNotFound;
 }
 
 Status EpBucket::setParameter(CookieIface&, uint32_t category, std::string_view key,
