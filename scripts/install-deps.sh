@@ -15,6 +15,7 @@ packages=(
     cmake ninja-build g++ clang libclang-rt-14-dev ccache pkg-config
     # libraries (cmake/dependencies.cmake)
     libevent-dev libspdlog-dev libfmt-dev nlohmann-json3-dev libcli11-dev libsnappy-dev
+    librocksdb-dev
     # unit tests and micro-benchmarks
     libgtest-dev libgmock-dev libbenchmark-dev
     # style: `make format` / the format check, and `make tidy`

@@ -76,6 +76,31 @@ struct VBucketSeqno {
     uint64_t high_seqno = 0;
 };
 
+/// OBSERVE_SEQNO's answer for one vbucket.
+struct ObserveSeqnoResult {
+    /// The vbucket's current branch.
+    uint64_t vbucket_uuid = 0;
+    uint64_t last_persisted_seqno = 0;
+    uint64_t current_seqno = 0;
+    /// Set when the uuid asked about is an older branch (a failover happened since): that
+    /// branch's uuid and the last seqno it reached.
+    bool failed_over = false;
+    uint64_t old_vbucket_uuid = 0;
+    uint64_t old_branch_last_seqno = 0;
+};
+
+/// COMPACT_DB's parameters.
+struct CompactRequest {
+    Vbid vbucket;
+    /// Tombstones deleted before this Unix time may be purged (0 = the bucket's own
+    /// persistent_metadata_purge_age rule).
+    uint64_t purge_before_ts = 0;
+    /// Only tombstones at or below this seqno (0 = any).
+    uint64_t purge_before_seq = 0;
+    /// Purge every tombstone regardless of age.
+    bool drop_deletes = false;
+};
+
 /// Writes one STAT key/value pair. Only callable on the front-end thread of the STAT command's
 /// connection: it appends to that connection's output.
 using AddStatFn = std::function<void(std::string_view key, std::string_view value)>;
@@ -165,6 +190,25 @@ public:
     /// naming the key and what is accepted.
     virtual Status setParameter(CookieIface& cookie, uint32_t category, std::string_view key,
                                 std::string_view value, std::string& message) = 0;
+
+    /// Whether key operations are served: false while a persistent bucket warms up (they get
+    /// TemporaryFailure meanwhile). Any thread.
+    [[nodiscard]] virtual bool isReady() const = 0;
+
+    /// SEQNO_PERSISTENCE (0xb7): Success once the vbucket's changes up to `seqno` are on disk;
+    /// WouldBlock until then (the flusher notifies Success, or TemporaryFailure after
+    /// seqno_persistence_timeout). NotMyVbucket for a missing or non-active vbucket,
+    /// NotSupported for an ephemeral bucket.
+    virtual Status seqnoPersistence(CookieIface& cookie, Vbid vbucket, uint64_t seqno) = 0;
+
+    /// OBSERVE_SEQNO (0x91): what is persisted of the vbucket's branch `vbucket_uuid`.
+    /// KeyNotFound when the uuid is in no branch of the vbucket's failover log.
+    virtual Status observeSeqno(CookieIface& cookie, Vbid vbucket, uint64_t vbucket_uuid,
+                                ObserveSeqnoResult& out) = 0;
+
+    /// COMPACT_DB (0xb3): compacts the vbucket's storage (tombstone purge). WouldBlock, then
+    /// notified with the outcome once the WRITER task is done. NotSupported for ephemeral.
+    virtual Status compactDatabase(CookieIface& cookie, const CompactRequest& request) = 0;
 
     /// An opcode the front end does not handle itself. NotSupported if unknown to the engine.
     virtual Status unknownCommand(CookieIface& cookie, const EngineCommand& command,

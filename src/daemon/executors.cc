@@ -4,6 +4,7 @@
 #include "daemon/connection.h"
 #include "daemon/cookie.h"
 #include "daemon/kv_contexts.h"
+#include "daemon/persistence_contexts.h"
 #include "daemon/set_param_context.h"
 #include "daemon/stat_context.h"
 #include "daemon/vbucket_contexts.h"
@@ -161,6 +162,9 @@ constexpr std::array<Executor, 256> makeTable() {
     set(ClientOpcode::DelVbucket, &driveContext<DelVBucketContext>);
     set(ClientOpcode::GetAllVbSeqnos, &driveContext<GetAllVbSeqnosContext>);
     set(ClientOpcode::SetParam, &driveContext<SetParamContext>);
+    set(ClientOpcode::SeqnoPersistence, &driveContext<SeqnoPersistenceContext>);
+    set(ClientOpcode::ObserveSeqno, &driveContext<ObserveSeqnoContext>);
+    set(ClientOpcode::CompactDb, &driveContext<CompactDbContext>);
     set(ClientOpcode::Noop, &noop);
     set(ClientOpcode::Version, &version);
     set(ClientOpcode::Quit, &quit);

@@ -44,6 +44,8 @@ Server::Server(Settings settings)
     : settings_(std::move(settings)), start_time_(std::chrono::steady_clock::now()) {
     engine::EpBucketConfig bucket;
     bucket.parameters = bucketParameters(settings_);
+    // The bucket `default` keeps its files in its own directory under the data directory.
+    bucket.data_dir = (std::filesystem::path(settings_.data_dir) / "default").string();
     executor_ = std::make_unique<executor::ExecutorPool>(executorConfig(bucket.parameters));
     bucket.executor = executor_.get();
     engine_ = engine::createEpBucket(*this, bucket);
@@ -64,6 +66,9 @@ Server::~Server() {
     }
     if (shutdown_event_ != nullptr) {
         event_free(shutdown_event_);
+    }
+    if (ready_timer_ != nullptr) {
+        event_free(ready_timer_);
     }
     if (shutdown_fd_ >= 0) {
         close(shutdown_fd_);
@@ -110,6 +115,17 @@ void Server::onShutdownRequest(int fd, short /*events*/, void* self) {
     uint64_t count = 0;
     [[maybe_unused]] const ssize_t got = read(fd, &count, sizeof(count));
     event_base_loopbreak(static_cast<Server*>(self)->main_base_);
+}
+
+void Server::onReadyCheck(int /*fd*/, short /*events*/, void* self) {
+    auto* server = static_cast<Server*>(self);
+    if (server->ready_timer_ == nullptr || !server->engine_->isReady()) {
+        return;
+    }
+    event_free(server->ready_timer_);
+    server->ready_timer_ = nullptr;
+    server->writePortFile(server->listener_->port());
+    spdlog::info("bucket ready");
 }
 
 void Server::accept(int fd) {
@@ -161,9 +177,16 @@ int Server::run() {
 
     listener_ = std::make_unique<net::Listener>(main_base_, settings_.host, settings_.port,
                                                 [this](int fd) { accept(fd); });
-    writePortFile(listener_->port());
     spdlog::info("eddyd {} listening on {}:{} with {} front-end threads", EDDY_VERSION,
                  settings_.host, listener_->port(), threads);
+    // The port file says "ready": it is written once the bucket has warmed up (until then key
+    // operations get ETMPFAIL, as in kv_engine).
+    ready_timer_ = event_new(main_base_, -1, EV_PERSIST, &Server::onReadyCheck, this);
+    onReadyCheck(-1, 0, this);
+    if (ready_timer_ != nullptr) {
+        const timeval every_10ms{0, 10'000};
+        event_add(ready_timer_, &every_10ms);
+    }
 
     event_base_loop(main_base_, EVLOOP_NO_EXIT_ON_EMPTY);
     shutdown();

@@ -76,6 +76,7 @@ public:
 private:
     static void onSignal(int signal, short events, void* self);
     static void onShutdownRequest(int fd, short events, void* self);
+    static void onReadyCheck(int fd, short events, void* self);
     void accept(int fd);
     void writePortFile(uint16_t port) const;
     void shutdown();
@@ -89,6 +90,8 @@ private:
     event_base* main_base_ = nullptr;
     std::vector<event*> signal_events_;
     event* shutdown_event_ = nullptr;
+    /// Polls the bucket until it is ready, then writes the port file; null afterwards.
+    event* ready_timer_ = nullptr;
     int shutdown_fd_ = -1;
     std::unique_ptr<net::Listener> listener_;
     std::vector<std::unique_ptr<FrontEnd>> front_ends_;

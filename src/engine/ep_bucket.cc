@@ -52,15 +52,27 @@ EpBucket::EpBucket(ServerApi& server, EpBucketConfig config)
           return vbucket;
       }()),
       vbuckets_(configuration_.getMaxVbuckets()) {
-    if (config_.activate_all) {
+    if (configuration_.getItemEvictionPolicy() == config::EvictionPolicy::FullEviction) {
+        throw std::invalid_argument(
+            "bucket config: \"item_eviction_policy\": full_eviction is not supported yet; use "
+            "value_only");
+    }
+    refreshLimits();
+    openStore();
+    size_t restored = 0;
+    vbuckets_.forEach([&restored](VBucket&) { ++restored; });
+    if (config_.activate_all && restored == 0) {
         for (size_t id = 0; id < vbuckets_.capacity(); ++id) {
             vbuckets_.set(makeVBucket(Vbid(static_cast<uint16_t>(id)), VBucketState::Active));
         }
     }
-    refreshLimits();
     listenToConfiguration();
     if (config_.executor != nullptr) {
         startTasks(*config_.executor);
+    } else if (persistent()) {
+        for (size_t shard = 0; shard < shards_.size(); ++shard) {
+            warmupShard(shard);
+        }
     }
 }
 
@@ -72,6 +84,7 @@ EpBucket::~EpBucket() {
     if (config_.executor != nullptr) {
         config_.executor->unregisterTaskable(*this);
     }
+    flushAndClose();
 }
 
 void EpBucket::startTasks(executor::ExecutorPoolIface& executor) {
@@ -99,6 +112,9 @@ void EpBucket::startTasks(executor::ExecutorPoolIface& executor) {
         [this] { return seconds(configuration_.getChkRemoverStime()); },
         [this] { runCheckpointRemover(); });
     executor.schedule(checkpoint_remover_);
+    if (persistent()) {
+        startPersistenceTasks(executor);
+    }
     if (isEphemeral()) {
         executor.schedule(std::make_shared<PeriodicTask>(
             *this, executor::TaskId::EphTombstoneHTCleaner, "Purging deleted items",
@@ -111,11 +127,16 @@ void EpBucket::startTasks(executor::ExecutorPoolIface& executor) {
     }
 }
 
-std::shared_ptr<VBucket> EpBucket::makeVBucket(Vbid id, VBucketState state) {
-    auto vbucket =
-        std::make_shared<VBucket>(id, state, vbucket_config_, clock_, config_.now, &memory_);
+std::shared_ptr<VBucket> EpBucket::makeVBucket(Vbid id, VBucketState state,
+                                               const RestoredVBucket* restored) {
+    auto vbucket = std::make_shared<VBucket>(id, state, vbucket_config_, clock_, config_.now,
+                                             &memory_, restored);
     // The limits may have changed since vbucket_config_ was made.
     vbucket->checkpointManager().setConfig(checkpointConfig());
+    if (restored == nullptr && persistent()) {
+        // A new vbucket: its state goes to disk with the next flush.
+        vbucket->checkpointManager().queueSetVbucketState();
+    }
     return vbucket;
 }
 
@@ -134,11 +155,13 @@ Status EpBucket::get(CookieIface& cookie, DocKey key, Vbid id, ItemPtr& out) {
         out = toItem(document);
     } else if (status == Status::KeyNotFound) {
         bump(counters.get_misses);
+    } else if (status == kNeedsBgFetch) {
+        return fetchFromDisk(cookie, id, key.bytes());
     }
     return status;
 }
 
-Status EpBucket::getReplica(CookieIface&, DocKey key, Vbid id, ItemPtr& out) {
+Status EpBucket::getReplica(CookieIface& cookie, DocKey key, Vbid id, ItemPtr& out) {
     auto vbucket = vbuckets_.get(id);
     if (!vbucket || vbucket->state() != VBucketState::Replica) {
         bump(countersFor(id).not_my_vbucket);
@@ -148,6 +171,8 @@ Status EpBucket::getReplica(CookieIface&, DocKey key, Vbid id, ItemPtr& out) {
     const Status status = vbucket->get(key.bytes(), document);
     if (status == Status::Success) {
         out = toItem(document);
+    } else if (status == kNeedsBgFetch) {
+        return fetchFromDisk(cookie, id, key.bytes());
     }
     return status;
 }
@@ -170,8 +195,11 @@ Status EpBucket::getAndTouch(CookieIface& cookie, DocKey key, Vbid id, uint32_t 
     if (status == Status::Success) {
         bump(counters.touch_hits);
         out = toItem(document);
+        notifyFlusher(id);
     } else if (status == Status::KeyNotFound) {
         bump(counters.touch_misses);
+    } else if (status == kNeedsBgFetch) {
+        return fetchFromDisk(cookie, id, key.bytes());
     }
     return status;
 }
@@ -201,6 +229,9 @@ Status EpBucket::store(CookieIface& cookie, const StoreRequest& request, Mutatio
     if (status == Status::Success) {
         bump(counters.total_items);
         fill(result, info);
+        notifyFlusher(request.vbucket);
+    } else if (status == kNeedsBgFetch) {
+        return fetchFromDisk(cookie, request.vbucket, request.key.bytes());
     }
     return status;
 }
@@ -220,6 +251,7 @@ Status EpBucket::remove(CookieIface& cookie, DocKey key, Vbid id, Cas cas, Mutat
     if (status == Status::Success) {
         bump(counters.delete_hits);
         fill(result, info);
+        notifyFlusher(id);
     } else if (status == Status::KeyNotFound) {
         bump(counters.delete_misses);
     }
@@ -250,13 +282,28 @@ Status EpBucket::arithmetic(CookieIface& cookie, const ArithmeticRequest& reques
     if (status == Status::Success) {
         bump(counters.total_items);
         fill(result, info);
+        notifyFlusher(request.vbucket);
+    } else if (status == kNeedsBgFetch) {
+        return fetchFromDisk(cookie, request.vbucket, request.key.bytes());
     }
     return status;
 }
 
 Status EpBucket::flush(CookieIface&) {
     bump(counters_[0].cmd_flush);
-    vbuckets_.forEach([](VBucket& vbucket) { vbucket.reset(); });
+    vbuckets_.forEach([this](VBucket& vbucket) {
+        vbucket.reset();
+        if (persistent()) {
+            // The stored documents go too; the vbucket's state is written again afterwards.
+            Shard& shard = shardOf(vbucket.id());
+            {
+                MutexLock lock(shard.deletions_mutex);
+                shard.deletions.push_back(vbucket.id());
+            }
+            vbucket.checkpointManager().queueSetVbucketState();
+            notifyFlusher(vbucket.id());
+        }
+    });
     return Status::Success;
 }
 
@@ -272,6 +319,8 @@ Status EpBucket::getLocked(CookieIface& cookie, DocKey key, Vbid id, uint32_t lo
     const Status status = vbucket->getLocked(key.bytes(), lock_seconds, document);
     if (status == Status::Success) {
         out = toItem(document);
+    } else if (status == kNeedsBgFetch) {
+        return fetchFromDisk(cookie, id, key.bytes());
     }
     return status;
 }
@@ -295,9 +344,13 @@ Status EpBucket::setVBucketState(CookieIface&, Vbid id, uint32_t wire_state) {
     }
     if (auto existing = vbuckets_.get(id)) {
         existing->setState(*state);
+        if (persistent()) {
+            existing->checkpointManager().queueSetVbucketState();
+        }
     } else {
         vbuckets_.set(makeVBucket(id, *state));
     }
+    notifyFlusher(id);
     releaseVBucket(id);
     return Status::Success;
 }
@@ -314,6 +367,15 @@ Status EpBucket::getVBucketState(CookieIface&, Vbid id, uint32_t& state) {
 Status EpBucket::deleteVBucket(CookieIface&, Vbid id) {
     if (!vbuckets_.remove(id)) {
         return Status::NotMyVbucket;
+    }
+    if (persistent()) {
+        // The shard's flusher deletes it from disk before it writes anything newer.
+        Shard& shard = shardOf(id);
+        {
+            MutexLock lock(shard.deletions_mutex);
+            shard.deletions.push_back(id);
+        }
+        notifyFlusher(id);
     }
     releaseVBucket(id);
     return Status::Success;
@@ -335,6 +397,10 @@ Status EpBucket::getStats(CookieIface&, std::string_view group, std::string_view
                           const AddStatFn& add_stat) {
     if (group.empty()) {
         addDefaultStats(add_stat);
+        return Status::Success;
+    }
+    if (group == "warmup") {
+        addWarmupStats(add_stat);
         return Status::Success;
     }
     if (group == "config") {
@@ -371,6 +437,11 @@ Status EpBucket::unknownCommand(CookieIface&, const EngineCommand&, const Engine
 void EpBucket::disconnect(CookieIface& cookie) {
     release([&cookie](const CookieIface& parked, const PendingOp&) { return &parked == &cookie; },
             Status::Disconnect);
+    for (const auto& shard : shards_) {
+        if (shard->fetcher->cancel(cookie)) {
+            server_.notifyIoComplete(cookie, Status::Disconnect);
+        }
+    }
 }
 
 /// Time as the executor sees it (a FakeExecutor's clock in tests); deadlines of parked
@@ -383,6 +454,10 @@ executor::TimePoint EpBucket::executorNow() const {
 /// when the vbucket is pending (the cookie is parked until the state changes or its time
 /// runs out), NotMyVbucket when it is missing or in another state.
 std::shared_ptr<VBucket> EpBucket::active(CookieIface& cookie, Vbid id, Status& refusal) {
+    if (!warmed_up_.load(std::memory_order_acquire)) {
+        refusal = Status::TemporaryFailure;  // the documents are still being loaded
+        return nullptr;
+    }
     auto vbucket = vbuckets_.get(id);
     if (vbucket && vbucket->state() == VBucketState::Pending && park(cookie, *vbucket)) {
         refusal = Status::WouldBlock;
@@ -404,13 +479,13 @@ bool EpBucket::park(CookieIface& cookie, const VBucket& vbucket) {
     if (vbucket.state() != VBucketState::Pending) {
         return false;
     }
-    pending_[&cookie] = {vbucket.id(), executorNow() + config_.pending_op_timeout};
+    pending_[&cookie] = {vbucket.id(), executorNow() + config_.pending_op_timeout,
+                         PendingOp::Kind::VBucketState};
     return true;
 }
 
 /// Completes the parked cookies that `select` picks, with `status`.
-template <class Select>
-void EpBucket::release(Select select, Status status) {
+void EpBucket::release(const PendingSelector& select, Status status) {
     std::vector<CookieIface*> released;
     {
         MutexLock lock(pending_mutex_);
@@ -430,8 +505,11 @@ void EpBucket::release(Select select, Status status) {
 
 /// Wakes the commands parked on `id`: they run again and see its new state.
 void EpBucket::releaseVBucket(Vbid id) {
-    release([id](const CookieIface&, const PendingOp& op) { return op.vbucket == id; },
-            Status::Success);
+    release(
+        [id](const CookieIface&, const PendingOp& op) {
+            return op.vbucket == id && op.kind != PendingOp::Kind::Compaction;
+        },
+        Status::Success);
 }
 
 void EpBucket::timeOutPendingOps() {

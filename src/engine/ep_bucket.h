@@ -6,10 +6,15 @@
 // runs again), or with TemporaryFailure when pending_op_timeout passes, or at once when its
 // connection goes; active → the VBucket does the work on its hash table. It carries seqnos
 // (MutationSeqno extras), serves the vbucket commands (SET/GET/DEL_VBUCKET, GET_ALL_VB_SEQNOS),
-// GET_LOCKED / UNLOCK, and the default STAT group. With an executor it runs its background tasks
-// there (NONIO): the hash-table resizer and the expiry pager. Checkpoints, persistence and the
-// memory quota join it next. Thread contract: thread-safe (see VBucket and VBucketMap). Destroying
-// the bucket unregisters it from the executor, which waits for its running tasks.
+// GET_LOCKED / UNLOCK, SET_PARAM, SEQNO_PERSISTENCE, OBSERVE_SEQNO, COMPACT_DB and the default,
+// config and warmup STAT groups. It queues every change into checkpoints, keeps memory within
+// its quota (ep_bucket_engine.h), and a persistent bucket with a data directory writes to and
+// warms up from a KVStore there. With an executor it runs its background tasks there.
+//
+// Thread contract: thread-safe (see VBucket and VBucketMap). createEpBucket throws KVStoreError
+// when the store cannot be opened and std::invalid_argument for an unsupported configuration.
+// Destroying the bucket unregisters it from the executor, which waits for its running tasks,
+// then flushes what is left to disk.
 #pragma once
 
 #include "eddy/engine_iface.h"
@@ -21,6 +26,7 @@
 #include <cstddef>
 #include <functional>
 #include <memory>
+#include <string>
 
 namespace eddy::engine {
 
@@ -28,8 +34,12 @@ struct EpBucketConfig {
     /// The bucket's parameters (parameters.def.h): quota, bucket type, vbucket count, pager
     /// periods, checkpoint limits... Dynamic ones change later through SET_PARAM.
     config::Values parameters;
-    /// Create every vbucket active at start (so clients without a cluster map work).
+    /// Create every vbucket active at start (so clients without a cluster map work), unless
+    /// the store already holds vbuckets (they are restored as they were).
     bool activate_all = true;
+    /// Where a persistent bucket keeps its store (`dbname` overrides it). Empty: nothing is
+    /// written to disk, which only unit tests want.
+    std::string data_dir;
     /// Clock in Unix seconds; tests substitute their own.
     std::function<uint32_t()> now;
     /// Where background tasks run; none = no background tasks (hash tables keep their initial

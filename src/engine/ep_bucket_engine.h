@@ -5,7 +5,16 @@
 //   ep_bucket.cc         key operations, vbucket commands, SET_PARAM, pending vbuckets;
 //   ep_bucket_memory.cc  the memory quota: write admission, the item pager, checkpoint memory
 //                        recovery, the ephemeral tombstone purger, configuration listeners;
-//   ep_bucket_stats.cc   the default STAT group.
+//   ep_bucket_persistence.cc  the store: warm-up, flushers, background fetches,
+//                        SEQNO_PERSISTENCE, OBSERVE_SEQNO, compaction, the final flush;
+//   ep_bucket_stats.cc   the default and warmup STAT groups.
+//
+// Persistence. A persistent bucket with a data directory keeps a KVStore there, split into
+// shards (vbucket v in shard v % shards), each with a Flusher on a WRITER task and a BgFetcher on
+// a READER task. A change wakes its shard's flusher; a read of an evicted value parks the cookie
+// on the shard's fetcher. At start-up warm-up restores the vbuckets from disk, then loads the
+// documents on READER tasks; until it finishes key operations answer TemporaryFailure.
+// Destroying the bucket stops the tasks, flushes everything left and records a clean shutdown.
 //
 // Memory. Every vbucket charges one BucketMemory. mem_used is compared with the quota
 // (max_size) on every write: above mutation_mem_threshold percent a write fails with
@@ -23,8 +32,11 @@
 #pragma once
 
 #include "common/mutex.h"
+#include "engine/bg_fetcher.h"
 #include "engine/config/configuration.h"
 #include "engine/ep_bucket.h"
+#include "engine/flusher.h"
+#include "engine/kvstore/kvstore.h"
 #include "engine/vbucket/bucket_memory.h"
 #include "engine/vbucket/vbucket_map.h"
 #include "executor/task.h"
@@ -32,6 +44,7 @@
 
 #include <array>
 #include <atomic>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -79,6 +92,28 @@ struct MemoryLimits {
     std::atomic<uint64_t> checkpoint_upper_mark{0};
 };
 
+/// Warm-up's progress, for STAT warmup.
+struct WarmupProgress {
+    std::atomic<uint64_t> vbuckets{0};
+    std::atomic<uint64_t> keys{0};
+    std::atomic<uint64_t> values{0};
+    std::atomic<uint64_t> shards_done{0};
+    std::atomic<int64_t> started_ns{0};
+    std::atomic<int64_t> finished_ns{0};
+};
+
+/// What the flushers, fetchers and compactions have done, for STAT.
+struct PersistenceCounters {
+    std::atomic<uint64_t> flusher_commits{0};
+    std::atomic<uint64_t> flusher_failed_commits{0};
+    std::atomic<uint64_t> items_persisted{0};
+    std::atomic<uint64_t> bg_fetches{0};
+    std::atomic<uint64_t> bg_fetched{0};
+    std::atomic<uint64_t> value_ejects{0};
+    std::atomic<uint64_t> compactions{0};
+    std::atomic<uint64_t> tombstones_purged_on_disk{0};
+};
+
 /// What the memory tasks have done, for STAT.
 struct MemoryTaskCounters {
     std::atomic<uint64_t> pager_runs{0};
@@ -124,24 +159,59 @@ public:
                     const AddStatFn& add_stat) override;
     Status setParameter(CookieIface& cookie, uint32_t category, std::string_view key,
                         std::string_view value, std::string& message) override;
+    [[nodiscard]] bool isReady() const override {
+        return warmed_up_.load(std::memory_order_acquire);
+    }
+    Status seqnoPersistence(CookieIface& cookie, Vbid vbucket, uint64_t seqno) override;
+    Status observeSeqno(CookieIface& cookie, Vbid vbucket, uint64_t vbucket_uuid,
+                        ObserveSeqnoResult& out) override;
+    Status compactDatabase(CookieIface& cookie, const CompactRequest& request) override;
     Status unknownCommand(CookieIface& cookie, const EngineCommand& command,
                           const EngineResponseFn& respond) override;
     void disconnect(CookieIface& cookie) override;
 
 private:
-    /// A command waiting for a pending vbucket.
+    /// A command parked in the bucket: waiting for a pending vbucket to change state, for a
+    /// seqno to be persisted, or for a compaction.
     struct PendingOp {
+        enum class Kind : uint8_t {
+            VBucketState,
+            SeqnoPersistence,
+            Compaction
+        };
         Vbid vbucket;
         executor::TimePoint deadline;
+        Kind kind = Kind::VBucketState;
+        uint64_t seqno = 0;
+        /// Compaction: identifies the task that completes it.
+        const void* token = nullptr;
+    };
+
+    /// A storage shard: its flusher and background fetcher and their tasks.
+    struct Shard {
+        std::unique_ptr<Flusher> flusher;
+        std::unique_ptr<BgFetcher> fetcher;
+        std::shared_ptr<executor::Task> flusher_task;
+        std::shared_ptr<executor::Task> fetcher_task;
+        /// A wake-up is pending (saves repeated wake calls from every write).
+        std::atomic<bool> flush_requested{false};
+        std::atomic<bool> fetch_requested{false};
+        /// How long the flusher sleeps after its run: 0 when changes are left.
+        std::atomic<int64_t> flusher_sleep_ms{0};
+        Mutex deletions_mutex;
+        /// Vbuckets to delete from disk before the next flush (DEL_VBUCKET).
+        std::vector<Vbid> deletions GUARDED_BY(deletions_mutex);
     };
 
     // ep_bucket.cc
     void startTasks(executor::ExecutorPoolIface& executor);
-    std::shared_ptr<VBucket> makeVBucket(Vbid id, VBucketState state);
+    std::shared_ptr<VBucket> makeVBucket(Vbid id, VBucketState state,
+                                         const RestoredVBucket* restored = nullptr);
     std::shared_ptr<VBucket> active(CookieIface& cookie, Vbid id, Status& refusal);
     bool park(CookieIface& cookie, const VBucket& vbucket) EXCLUDES(pending_mutex_);
-    template <class Select>
-    void release(Select select, Status status) EXCLUDES(pending_mutex_);
+    using PendingSelector = std::function<bool(const CookieIface&, const PendingOp&)>;
+    /// Completes the parked cookies `select` picks with `status` (notified outside the lock).
+    void release(const PendingSelector& select, Status status) EXCLUDES(pending_mutex_);
     void releaseVBucket(Vbid id);
     void timeOutPendingOps();
     executor::TimePoint executorNow() const;
@@ -164,8 +234,30 @@ private:
     void listenToConfiguration();
     void wake(const std::shared_ptr<executor::Task>& task, std::atomic<bool>& requested);
 
+    // ep_bucket_persistence.cc
+    [[nodiscard]] bool persistent() const { return store_ != nullptr; }
+    /// Opens the store (if the bucket persists) and restores the vbuckets it holds.
+    void openStore();
+    /// Loads the documents of `shard`'s vbuckets (a READER task, or the constructor).
+    void warmupShard(size_t shard);
+    void startPersistenceTasks(executor::ExecutorPoolIface& executor);
+    Shard& shardOf(Vbid id) { return *shards_[id.get() % shards_.size()]; }
+    /// A change was queued into `id`'s checkpoints: wakes its flusher.
+    void notifyFlusher(Vbid id);
+    void runFlusher(Shard& shard);
+    /// Parks `cookie` until `key`'s value is back from disk; WouldBlock.
+    Status fetchFromDisk(CookieIface& cookie, Vbid id, std::string_view key);
+    void runBgFetcher(Shard& shard);
+    void compactAll();
+    /// Flushes every shard until nothing is left (shutdown), then records a clean shutdown.
+    void flushAndClose();
+    /// Completes SEQNO_PERSISTENCE waits that `persisted` satisfies.
+    void persisted(Vbid id, uint64_t seqno);
+
     // ep_bucket_stats.cc
     void addDefaultStats(const AddStatFn& add_stat) const;
+    void addPersistenceStats(const AddStatFn& add_stat) const;
+    void addWarmupStats(const AddStatFn& add_stat) const;
 
     static constexpr size_t kCounterShards = 16;
 
@@ -178,7 +270,16 @@ private:
     std::unordered_map<CookieIface*, PendingOp> pending_ GUARDED_BY(pending_mutex_);
     /// Declared before vbuckets_: every vbucket charges it until destroyed.
     BucketMemory memory_;
+    /// The store, when the bucket persists; declared before vbuckets_ (fetchers read both).
+    std::unique_ptr<KVStore> store_;
+    std::vector<std::unique_ptr<Shard>> shards_;
     VBucketMap vbuckets_;
+    /// False until warm-up has loaded every document.
+    std::atomic<bool> warmed_up_{true};
+    /// Whether the previous run of this bucket's store ended cleanly.
+    bool clean_start_ = true;
+    WarmupProgress warmup_;
+    PersistenceCounters persistence_counters_;
     std::array<OpCounters, kCounterShards> counters_;
     MemoryTaskCounters task_counters_;
     MemoryLimits limits_;

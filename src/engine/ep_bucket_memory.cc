@@ -89,11 +89,12 @@ void EpBucket::runItemPager() {
     if (memory_.memUsed() <= configuration_.memHighWatBytes()) {
         return;
     }
-    // Persistent buckets evict by ejecting the values of clean documents, which needs the
-    // flusher (to make them clean) and the background fetcher (to read them back); until the
-    // bucket has both, it holds everything and refuses writes at mutation_mem_threshold.
-    if (!isEphemeral() ||
-        configuration_.getEphemeralFullPolicy() != config::EphemeralFullPolicy::AutoDelete) {
+    // A persistent bucket ejects the values of clean documents (they are on disk; a read
+    // fetches them back); an ephemeral auto_delete bucket deletes documents; fail_new_data and
+    // a persistent bucket without a store (nothing is ever clean) evict nothing.
+    const bool eject = persistent();
+    if (!eject && (!isEphemeral() || configuration_.getEphemeralFullPolicy() !=
+                                         config::EphemeralFullPolicy::AutoDelete)) {
         return;
     }
     const uint64_t low = configuration_.memLowWatBytes();
@@ -106,16 +107,26 @@ void EpBucket::runItemPager() {
     const auto done = [&] { return released >= target || memory_.memUsed() <= low; };
     for (int pass = 0; pass < kMaxPagerPasses && !done(); ++pass) {
         vbuckets_.forEach([&](VBucket& vbucket) {
-            if (vbucket.state() != VBucketState::Active || done()) {
+            // Ejected values come back from disk, so a persistent bucket evicts from every
+            // vbucket; deletion only ever takes documents of active ones.
+            if ((!eject && vbucket.state() != VBucketState::Active) || done()) {
                 return;
             }
-            const PageOutResult result = vbucket.deleteColdItems(
-                [&](size_t value_bytes) { return released + value_bytes >= target || done(); });
+            const auto stop = [&](size_t value_bytes) {
+                return released + value_bytes >= target || done();
+            };
+            const PageOutResult result =
+                eject ? vbucket.ejectColdValues(stop) : vbucket.deleteColdItems(stop);
             released += result.value_bytes;
-            bump(task_counters_.auto_deletes, result.evicted);
-            const RemovedCheckpoints removed =
-                vbucket.checkpointManager().removeClosedUnrefCheckpoints();
-            bump(task_counters_.items_rm_from_checkpoints, removed.num_items);
+            bump(eject ? persistence_counters_.value_ejects : task_counters_.auto_deletes,
+                 result.evicted);
+            // Release the checkpoints' hold on what was evicted: closed checkpoints no cursor
+            // needs, and the items every cursor has read.
+            CheckpointManager& checkpoints = vbucket.checkpointManager();
+            const RemovedCheckpoints removed = checkpoints.removeClosedUnrefCheckpoints();
+            const ExpelledItems expelled = checkpoints.expelUnreferencedItems();
+            bump(task_counters_.items_rm_from_checkpoints, removed.num_items + expelled.num_items);
+            bump(task_counters_.items_expelled, expelled.num_items);
         });
     }
 }

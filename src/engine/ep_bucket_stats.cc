@@ -84,7 +84,7 @@ void EpBucket::addDefaultStats(const AddStatFn& add_stat) const {
     emit("ep_items_expelled_from_checkpoints", tasks(&MemoryTaskCounters::items_expelled));
     emit("ep_cursors_dropped", tasks(&MemoryTaskCounters::cursors_dropped));
     emit("ep_num_checkpoint_remover_runs", tasks(&MemoryTaskCounters::checkpoint_remover_runs));
-    emit("ep_num_value_ejects", 0);
+    emit("ep_num_value_ejects", persistence_counters_.value_ejects.load(std::memory_order_relaxed));
     emit("ep_num_non_resident", non_resident);
     emit("ep_num_pager_runs", tasks(&MemoryTaskCounters::pager_runs));
     emit("ep_num_expiry_pager_runs", tasks(&MemoryTaskCounters::expiry_pager_runs));
@@ -118,6 +118,69 @@ void EpBucket::addDefaultStats(const AddStatFn& add_stat) const {
     emit("cmd_flush", total(&OpCounters::cmd_flush));
     emit("cmd_lock", total(&OpCounters::cmd_lock));
     emit("ep_num_not_my_vbuckets", total(&OpCounters::not_my_vbucket));
+    if (persistent()) {
+        addPersistenceStats(add_stat);
+    }
+}
+
+namespace {
+
+void emitNumber(const AddStatFn& add_stat, std::string_view name, uint64_t number) {
+    std::array<char, 24> digits{};
+    const auto printed = std::to_chars(digits.data(), digits.data() + digits.size(), number);
+    add_stat(name,
+             std::string_view(digits.data(), static_cast<size_t>(printed.ptr - digits.data())));
+}
+
+}  // namespace
+
+void EpBucket::addPersistenceStats(const AddStatFn& add_stat) const {
+    const auto load = [](const std::atomic<uint64_t>& counter) {
+        return counter.load(std::memory_order_relaxed);
+    };
+    uint64_t queued = 0;
+    vbuckets_.forEach([&queued](VBucket& vbucket) {
+        queued += vbucket.checkpointManager().numItemsForCursor(kPersistenceCursorName);
+    });
+    size_t fetches_waiting = 0;
+    for (const auto& shard : shards_) {
+        fetches_waiting += shard->fetcher->pending();
+    }
+    const KVStoreStats store = store_->stats();
+    emitNumber(add_stat, "ep_diskqueue_items", queued);
+    emitNumber(add_stat, "ep_queue_size", queued);
+    emitNumber(add_stat, "ep_total_persisted", load(persistence_counters_.items_persisted));
+    emitNumber(add_stat, "ep_flusher_commits", load(persistence_counters_.flusher_commits));
+    emitNumber(add_stat, "ep_flusher_failed_commits",
+               load(persistence_counters_.flusher_failed_commits));
+    emitNumber(add_stat, "ep_bg_fetches", load(persistence_counters_.bg_fetches));
+    emitNumber(add_stat, "ep_bg_fetched", load(persistence_counters_.bg_fetched));
+    emitNumber(add_stat, "ep_bg_fetch_queue", fetches_waiting);
+    emitNumber(add_stat, "ep_num_shards", shards_.size());
+    emitNumber(add_stat, "ep_compactions", load(persistence_counters_.compactions));
+    emitNumber(add_stat, "ep_tombstones_purged_on_disk",
+               load(persistence_counters_.tombstones_purged_on_disk));
+    emitNumber(add_stat, "ep_db_data_size", store.live_data_size);
+    emitNumber(add_stat, "ep_db_file_size", store.disk_size);
+    add_stat("ep_warmup_state", warmed_up_.load() ? "done" : "loading data");
+}
+
+void EpBucket::addWarmupStats(const AddStatFn& add_stat) const {
+    const bool done = warmed_up_.load(std::memory_order_acquire);
+    add_stat("ep_warmup", persistent() ? "enabled" : "disabled");
+    add_stat("ep_warmup_state", done ? "done" : "loading data");
+    add_stat("ep_warmup_oom", "0");
+    add_stat("ep_warmup_clean_shutdown", clean_start_ ? "true" : "false");
+    emitNumber(add_stat, "ep_warmup_vbuckets", warmup_.vbuckets.load());
+    emitNumber(add_stat, "ep_warmup_key_count", warmup_.keys.load());
+    emitNumber(add_stat, "ep_warmup_value_count", warmup_.values.load());
+    emitNumber(add_stat, "ep_warmup_shards_done", warmup_.shards_done.load());
+    emitNumber(add_stat, "ep_warmup_shards", shards_.size());
+    const int64_t started = warmup_.started_ns.load();
+    const int64_t finished = warmup_.finished_ns.load();
+    if (finished != 0 && started != 0) {
+        emitNumber(add_stat, "ep_warmup_time", static_cast<uint64_t>((finished - started) / 1000));
+    }
 }
 
 }  // namespace eddy::engine

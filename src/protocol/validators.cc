@@ -21,6 +21,7 @@ enum class ValueRule : uint8_t {
     Optional,
     EvenLength,  ///< a list of 16-bit codes (HELLO features)
     TwoBytes,    ///< one 16-bit number (GET_ERROR_MAP version)
+    EightBytes,  ///< one 64-bit number (OBSERVE_SEQNO vbucket uuid)
 };
 
 enum class DatatypeRule : uint8_t {
@@ -61,50 +62,53 @@ using C = CasRule;
 // answered UnknownCommand, so adding a command starts here.
 // clang-format off
 constexpr std::array kRules{
-    //   opcode              extras        key           value          datatype     cas
-    Rule{Op::Get,            extras(0),    K::Required,  V::Forbidden,  D::Raw,      C::Zero},
-    Rule{Op::Set,            extras(8),    K::Required,  V::Optional,   D::Document, C::Allowed},
-    Rule{Op::Add,            extras(8),    K::Required,  V::Optional,   D::Document, C::Zero},
-    Rule{Op::Replace,        extras(8),    K::Required,  V::Optional,   D::Document, C::Allowed},
-    Rule{Op::Delete,         extras(0),    K::Required,  V::Forbidden,  D::Raw,      C::Allowed},
-    Rule{Op::Increment,      extras(20),   K::Required,  V::Forbidden,  D::Raw,      C::Allowed},
-    Rule{Op::Decrement,      extras(20),   K::Required,  V::Forbidden,  D::Raw,      C::Allowed},
-    Rule{Op::Quit,           extras(0),    K::Forbidden, V::Forbidden,  D::Raw,      C::Zero},
-    Rule{Op::Flush,          extras(0, 4), K::Forbidden, V::Forbidden,  D::Raw,      C::Zero},
-    Rule{Op::Getq,           extras(0),    K::Required,  V::Forbidden,  D::Raw,      C::Zero},
-    Rule{Op::Noop,           extras(0),    K::Forbidden, V::Forbidden,  D::Raw,      C::Zero},
-    Rule{Op::Version,        extras(0),    K::Forbidden, V::Forbidden,  D::Raw,      C::Zero},
-    Rule{Op::Getk,           extras(0),    K::Required,  V::Forbidden,  D::Raw,      C::Zero},
-    Rule{Op::Getkq,          extras(0),    K::Required,  V::Forbidden,  D::Raw,      C::Zero},
-    Rule{Op::Append,         extras(0),    K::Required,  V::Optional,   D::Document, C::Allowed},
-    Rule{Op::Prepend,        extras(0),    K::Required,  V::Optional,   D::Document, C::Allowed},
-    Rule{Op::Stat,           extras(0),    K::Text,      V::Optional,   D::Document, C::Zero},
-    Rule{Op::Setq,           extras(8),    K::Required,  V::Optional,   D::Document, C::Allowed},
-    Rule{Op::Addq,           extras(8),    K::Required,  V::Optional,   D::Document, C::Zero},
-    Rule{Op::Replaceq,       extras(8),    K::Required,  V::Optional,   D::Document, C::Allowed},
-    Rule{Op::Deleteq,        extras(0),    K::Required,  V::Forbidden,  D::Raw,      C::Allowed},
-    Rule{Op::Incrementq,     extras(20),   K::Required,  V::Forbidden,  D::Raw,      C::Allowed},
-    Rule{Op::Decrementq,     extras(20),   K::Required,  V::Forbidden,  D::Raw,      C::Allowed},
-    Rule{Op::Quitq,          extras(0),    K::Forbidden, V::Forbidden,  D::Raw,      C::Zero},
-    Rule{Op::Flushq,         extras(0, 4), K::Forbidden, V::Forbidden,  D::Raw,      C::Zero},
-    Rule{Op::Appendq,        extras(0),    K::Required,  V::Optional,   D::Document, C::Allowed},
-    Rule{Op::Prependq,       extras(0),    K::Required,  V::Optional,   D::Document, C::Allowed},
-    Rule{Op::Verbosity,      extras(4),    K::Forbidden, V::Forbidden,  D::Raw,      C::Zero},
-    Rule{Op::Touch,          extras(4),    K::Required,  V::Forbidden,  D::Raw,      C::Zero},
-    Rule{Op::Gat,            extras(4),    K::Required,  V::Forbidden,  D::Raw,      C::Zero},
-    Rule{Op::Gatq,           extras(4),    K::Required,  V::Forbidden,  D::Raw,      C::Zero},
-    Rule{Op::Hello,          extras(0),    K::Text,      V::EvenLength, D::Raw,      C::Zero},
-    Rule{Op::SaslListMechs,  extras(0),    K::Forbidden, V::Forbidden,  D::Raw,      C::Zero},
-    Rule{Op::SetVbucket,     extras(1, 4), K::Forbidden, V::Forbidden,  D::Raw,      C::Zero},
-    Rule{Op::GetVbucket,     extras(0),    K::Forbidden, V::Forbidden,  D::Raw,      C::Zero},
-    Rule{Op::DelVbucket,     extras(0),    K::Forbidden, V::Forbidden,  D::Raw,      C::Zero},
-    Rule{Op::GetAllVbSeqnos, extras(0, 4), K::Forbidden, V::Forbidden,  D::Raw,      C::Zero},
-    Rule{Op::SetParam,       extras(4),    K::Required,  V::Optional,   D::Raw,      C::Zero},
-    Rule{Op::GetReplica,     extras(0),    K::Required,  V::Forbidden,  D::Raw,      C::Zero},
-    Rule{Op::GetLocked,      extras(0, 4), K::Required,  V::Forbidden,  D::Raw,      C::Zero},
-    Rule{Op::UnlockKey,      extras(0),    K::Required,  V::Forbidden,  D::Raw,      C::Allowed},
-    Rule{Op::EwouldblockCtl, extras(12),   K::Optional,  V::Forbidden,  D::Raw,      C::Zero},
-    Rule{Op::GetErrorMap,    extras(0),    K::Forbidden, V::TwoBytes,   D::Raw,      C::Zero},
+    //   opcode                extras        key           value          datatype     cas
+    Rule{Op::Get,              extras(0),    K::Required,  V::Forbidden,  D::Raw,      C::Zero},
+    Rule{Op::Set,              extras(8),    K::Required,  V::Optional,   D::Document, C::Allowed},
+    Rule{Op::Add,              extras(8),    K::Required,  V::Optional,   D::Document, C::Zero},
+    Rule{Op::Replace,          extras(8),    K::Required,  V::Optional,   D::Document, C::Allowed},
+    Rule{Op::Delete,           extras(0),    K::Required,  V::Forbidden,  D::Raw,      C::Allowed},
+    Rule{Op::Increment,        extras(20),   K::Required,  V::Forbidden,  D::Raw,      C::Allowed},
+    Rule{Op::Decrement,        extras(20),   K::Required,  V::Forbidden,  D::Raw,      C::Allowed},
+    Rule{Op::Quit,             extras(0),    K::Forbidden, V::Forbidden,  D::Raw,      C::Zero},
+    Rule{Op::Flush,            extras(0, 4), K::Forbidden, V::Forbidden,  D::Raw,      C::Zero},
+    Rule{Op::Getq,             extras(0),    K::Required,  V::Forbidden,  D::Raw,      C::Zero},
+    Rule{Op::Noop,             extras(0),    K::Forbidden, V::Forbidden,  D::Raw,      C::Zero},
+    Rule{Op::Version,          extras(0),    K::Forbidden, V::Forbidden,  D::Raw,      C::Zero},
+    Rule{Op::Getk,             extras(0),    K::Required,  V::Forbidden,  D::Raw,      C::Zero},
+    Rule{Op::Getkq,            extras(0),    K::Required,  V::Forbidden,  D::Raw,      C::Zero},
+    Rule{Op::Append,           extras(0),    K::Required,  V::Optional,   D::Document, C::Allowed},
+    Rule{Op::Prepend,          extras(0),    K::Required,  V::Optional,   D::Document, C::Allowed},
+    Rule{Op::Stat,             extras(0),    K::Text,      V::Optional,   D::Document, C::Zero},
+    Rule{Op::Setq,             extras(8),    K::Required,  V::Optional,   D::Document, C::Allowed},
+    Rule{Op::Addq,             extras(8),    K::Required,  V::Optional,   D::Document, C::Zero},
+    Rule{Op::Replaceq,         extras(8),    K::Required,  V::Optional,   D::Document, C::Allowed},
+    Rule{Op::Deleteq,          extras(0),    K::Required,  V::Forbidden,  D::Raw,      C::Allowed},
+    Rule{Op::Incrementq,       extras(20),   K::Required,  V::Forbidden,  D::Raw,      C::Allowed},
+    Rule{Op::Decrementq,       extras(20),   K::Required,  V::Forbidden,  D::Raw,      C::Allowed},
+    Rule{Op::Quitq,            extras(0),    K::Forbidden, V::Forbidden,  D::Raw,      C::Zero},
+    Rule{Op::Flushq,           extras(0, 4), K::Forbidden, V::Forbidden,  D::Raw,      C::Zero},
+    Rule{Op::Appendq,          extras(0),    K::Required,  V::Optional,   D::Document, C::Allowed},
+    Rule{Op::Prependq,         extras(0),    K::Required,  V::Optional,   D::Document, C::Allowed},
+    Rule{Op::Verbosity,        extras(4),    K::Forbidden, V::Forbidden,  D::Raw,      C::Zero},
+    Rule{Op::Touch,            extras(4),    K::Required,  V::Forbidden,  D::Raw,      C::Zero},
+    Rule{Op::Gat,              extras(4),    K::Required,  V::Forbidden,  D::Raw,      C::Zero},
+    Rule{Op::Gatq,             extras(4),    K::Required,  V::Forbidden,  D::Raw,      C::Zero},
+    Rule{Op::Hello,            extras(0),    K::Text,      V::EvenLength, D::Raw,      C::Zero},
+    Rule{Op::SaslListMechs,    extras(0),    K::Forbidden, V::Forbidden,  D::Raw,      C::Zero},
+    Rule{Op::SetVbucket,       extras(1, 4), K::Forbidden, V::Forbidden,  D::Raw,      C::Zero},
+    Rule{Op::GetVbucket,       extras(0),    K::Forbidden, V::Forbidden,  D::Raw,      C::Zero},
+    Rule{Op::DelVbucket,       extras(0),    K::Forbidden, V::Forbidden,  D::Raw,      C::Zero},
+    Rule{Op::GetAllVbSeqnos,   extras(0, 4), K::Forbidden, V::Forbidden,  D::Raw,      C::Zero},
+    Rule{Op::SetParam,         extras(4),    K::Required,  V::Optional,   D::Raw,      C::Zero},
+    Rule{Op::GetReplica,       extras(0),    K::Required,  V::Forbidden,  D::Raw,      C::Zero},
+    Rule{Op::ObserveSeqno,     extras(0),    K::Forbidden, V::EightBytes, D::Raw,      C::Zero},
+    Rule{Op::GetLocked,        extras(0, 4), K::Required,  V::Forbidden,  D::Raw,      C::Zero},
+    Rule{Op::UnlockKey,        extras(0),    K::Required,  V::Forbidden,  D::Raw,      C::Allowed},
+    Rule{Op::CompactDb,        extras(24),   K::Forbidden, V::Forbidden,  D::Raw,      C::Zero},
+    Rule{Op::SeqnoPersistence, extras(8),    K::Forbidden, V::Forbidden,  D::Raw,      C::Zero},
+    Rule{Op::EwouldblockCtl,   extras(12),   K::Optional,  V::Forbidden,  D::Raw,      C::Zero},
+    Rule{Op::GetErrorMap,      extras(0),    K::Forbidden, V::TwoBytes,   D::Raw,      C::Zero},
 };
 // clang-format on
 
@@ -177,6 +181,11 @@ ValidationResult checkValue(ValueRule rule, std::string_view value,
     case ValueRule::TwoBytes:
         if (value.size() != 2) {
             return fail(ResponseStatus::Einval, "Value must be 2 bytes");
+        }
+        break;
+    case ValueRule::EightBytes:
+        if (value.size() != 8) {
+            return fail(ResponseStatus::Einval, "Value must be 8 bytes");
         }
         break;
     }

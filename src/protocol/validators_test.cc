@@ -77,7 +77,8 @@ enum class Value {
     Forbidden,
     Optional,
     EvenLength,
-    TwoBytes
+    TwoBytes,
+    EightBytes
 };
 
 struct Expected {
@@ -138,6 +139,9 @@ const std::vector<Expected> kExpected = {
     {Op::GetReplica, {0}, Key::Required, Value::Forbidden, false, false},
     {Op::GetLocked, {0, 4}, Key::Required, Value::Forbidden, false, false},
     {Op::UnlockKey, {0}, Key::Required, Value::Forbidden, false, true},
+    {Op::ObserveSeqno, {0}, Key::Forbidden, Value::EightBytes, false, false},
+    {Op::CompactDb, {24}, Key::Forbidden, Value::Forbidden, false, false},
+    {Op::SeqnoPersistence, {8}, Key::Forbidden, Value::Forbidden, false, false},
 };
 
 class ValidatorRowTest : public ::testing::TestWithParam<Expected> {
@@ -156,6 +160,7 @@ protected:
         case Value::Optional: request.value = "value"; break;
         case Value::EvenLength: request.value = bytesOf({0x00, 0x0b, 0x00, 0x07}); break;
         case Value::TwoBytes: request.value = bytesOf({0x00, 0x02}); break;
+        case Value::EightBytes: request.value.assign(8, '\x07'); break;
         }
         return request;
     }
@@ -264,6 +269,14 @@ TEST_P(ValidatorRowTest, ValueRule) {
             const ValidationResult result = validate(request, context_);
             EXPECT_EQ(R::Einval, result.status) << length;
             EXPECT_EQ("Value must be 2 bytes", result.message);
+        }
+        break;
+    case Value::EightBytes:
+        for (size_t length : {0, 1, 4, 7, 9, 16}) {
+            request.value.assign(length, '\0');
+            const ValidationResult result = validate(request, context_);
+            EXPECT_EQ(R::Einval, result.status) << length;
+            EXPECT_EQ("Value must be 8 bytes", result.message);
         }
         break;
     }

@@ -137,6 +137,22 @@ public:
                        [&] { return inner_->setParameter(cookie, category, key, value, message); });
     }
 
+    [[nodiscard]] bool isReady() const override { return inner_->isReady(); }
+
+    Status seqnoPersistence(CookieIface& cookie, Vbid vbucket, uint64_t seqno) override {
+        return forward(cookie, [&] { return inner_->seqnoPersistence(cookie, vbucket, seqno); });
+    }
+
+    Status observeSeqno(CookieIface& cookie, Vbid vbucket, uint64_t vbucket_uuid,
+                        ObserveSeqnoResult& out) override {
+        return forward(cookie,
+                       [&] { return inner_->observeSeqno(cookie, vbucket, vbucket_uuid, out); });
+    }
+
+    Status compactDatabase(CookieIface& cookie, const CompactRequest& request) override {
+        return forward(cookie, [&] { return inner_->compactDatabase(cookie, request); });
+    }
+
     Status unknownCommand(CookieIface& cookie, const EngineCommand& command,
                           const EngineResponseFn& respond) override {
         if (command.opcode == kEwouldblockCtlOpcode) {

@@ -1,7 +1,7 @@
 // eddy — an EngineIface decorator that injects would_block and errors on demand.
 //
 // Owns: createFaultInjectingEngine(), which wraps any engine. Depending on its FaultMode, a call
-// (get, store, remove, arithmetic, getAndTouch, flush, getStats, unknownCommand) returns
+// (every EngineIface call that takes a cookie, except disconnect) returns
 // WouldBlock without reaching the wrapped engine and is completed later, from the decorator's own
 // notifier thread, with notifyIoComplete(cookie, status). With status Success the front end
 // drives the command again and the retry passes through to the wrapped engine; with an error

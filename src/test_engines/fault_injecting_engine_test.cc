@@ -97,6 +97,20 @@ public:
         ++calls;
         return inner_->setParameter(cookie, category, key, value, message);
     }
+    [[nodiscard]] bool isReady() const override { return inner_->isReady(); }
+    Status seqnoPersistence(CookieIface& cookie, Vbid vbucket, uint64_t seqno) override {
+        ++calls;
+        return inner_->seqnoPersistence(cookie, vbucket, seqno);
+    }
+    Status observeSeqno(CookieIface& cookie, Vbid vbucket, uint64_t uuid,
+                        ObserveSeqnoResult& out) override {
+        ++calls;
+        return inner_->observeSeqno(cookie, vbucket, uuid, out);
+    }
+    Status compactDatabase(CookieIface& cookie, const CompactRequest& request) override {
+        ++calls;
+        return inner_->compactDatabase(cookie, request);
+    }
     Status unknownCommand(CookieIface& cookie, const EngineCommand& command,
                           const EngineResponseFn& respond) override {
         ++calls;

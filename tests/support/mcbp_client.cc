@@ -8,6 +8,7 @@
 #include <cerrno>
 #include <cstring>
 #include <stdexcept>
+#include <thread>
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -174,6 +175,19 @@ Response McbpClient::get(std::string_view key) {
     return execute({.opcode = mcbp::ClientOpcode::Get, .key = std::string(key)});
 }
 
+std::map<std::string, std::string> McbpClient::stats(std::string_view group) {
+    send({.opcode = mcbp::ClientOpcode::Stat, .key = std::string(group)});
+    std::map<std::string, std::string> all;
+    while (auto response = receive()) {
+        if (response->key.empty()) {
+            return all;  // the terminating empty frame
+        }
+        all[response->key] = response->value;
+    }
+    ADD_FAILURE() << "STAT " << group << " did not complete";
+    return {};
+}
+
 std::string storeExtras(uint32_t flags, uint32_t exptime) {
     std::string extras;
     mcbp::appendUint32(extras, flags);
@@ -193,6 +207,20 @@ std::string uint32Extras(uint32_t value) {
     std::string extras;
     mcbp::appendUint32(extras, value);
     return extras;
+}
+
+bool waitForWarmup(McbpClient& client, std::chrono::milliseconds timeout) {
+    const auto deadline = std::chrono::steady_clock::now() + timeout;
+    while (std::chrono::steady_clock::now() < deadline) {
+        const auto all = client.stats();
+        const auto state = all.find("ep_warmup_state");
+        if (!all.empty() && (state == all.end() || state->second == "done")) {
+            return true;
+        }
+        std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    ADD_FAILURE() << "warm-up did not finish within " << timeout.count() << " ms";
+    return false;
 }
 
 }  // namespace eddy::test

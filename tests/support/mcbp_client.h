@@ -13,6 +13,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -76,6 +77,8 @@ public:
     Response set(std::string_view key, std::string_view value, uint32_t flags = 0,
                  uint32_t exptime = 0, uint64_t cas = 0);
     Response get(std::string_view key);
+    /// STAT `group` (empty = the default group) as name -> value; empty if it did not complete.
+    std::map<std::string, std::string> stats(std::string_view group = {});
 
     [[nodiscard]] int fd() const { return fd_; }
 
@@ -93,5 +96,11 @@ std::string storeExtras(uint32_t flags, uint32_t exptime);
 std::string arithmeticExtras(uint64_t delta, uint64_t initial, uint32_t exptime);
 /// A 4-byte big-endian field (TOUCH/GAT exptime, VERBOSITY level, FLUSH delay).
 std::string uint32Extras(uint32_t value);
+
+/// Polls the default STAT group until the bucket reports `ep_warmup_state` "done" (or does not
+/// report it at all: no warm-up). A persistent bucket answers key commands ETMPFAIL until then,
+/// even over an empty data directory. False (and a test failure) when `timeout` runs out.
+bool waitForWarmup(McbpClient& client,
+                   std::chrono::milliseconds timeout = std::chrono::seconds(30));
 
 }  // namespace eddy::test

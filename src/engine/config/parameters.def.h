@@ -135,6 +135,13 @@ EDDY_CONFIG_PARAM(persistent_metadata_purge_age, PersistentMetadataPurgeAge, uin
                   kU64Max, Flush, Seconds,
                   "Persistent buckets: deleted items (tombstones) older than this are purged on "
                   "compaction.")
+EDDY_CONFIG_PARAM(seqno_persistence_timeout, SeqnoPersistenceTimeout, uint64_t, 30, 1, 3600, Flush,
+                  Seconds,
+                  "SEQNO_PERSISTENCE gives up with a temporary failure after waiting this long.")
+EDDY_CONFIG_PARAM(auto_compaction_interval, AutoCompactionInterval, uint64_t, 3600, 0, kU64Max,
+                  Flush, Seconds,
+                  "Persistent buckets: period of the automatic compaction of every vbucket, which "
+                  "purges old tombstones; 0 disables it.")
 EDDY_CONFIG_PARAM(bfilter_enabled, BfilterEnabled, bool, true, {}, {}, Flush, None,
                   "Keep a Bloom filter of each vbucket's keys so that most lookups of absent "
                   "keys need no disk read.")

@@ -43,17 +43,27 @@ CheckpointManagerOptions checkpointOptions(const VBucketConfig& config, BucketMe
 }  // namespace
 
 VBucket::VBucket(Vbid id, VBucketState state, const VBucketConfig& config,
-                 HybridLogicalClock& clock, std::function<uint32_t()> now, BucketMemory* memory)
+                 HybridLogicalClock& clock, std::function<uint32_t()> now, BucketMemory* memory,
+                 const RestoredVBucket* restored)
     : id_(id),
       config_(config),
       clock_(clock),
       now_(now ? std::move(now) : std::function<uint32_t()>(clock::unixNow)),
       memory_(memory),
       table_(tableConfig(config.hash_table, memory)),
-      checkpoints_(config.checkpoint, 0, checkpointOptions(config, memory)),
+      checkpoints_(config.checkpoint, restored != nullptr ? restored->high_seqno : 0,
+                   checkpointOptions(config, memory)),
       state_(state),
-      failover_(config.max_failover_entries) {
+      failover_(restored != nullptr ? FailoverTable(restored->failover, config.max_failover_entries)
+                                    : FailoverTable(config.max_failover_entries)) {
     MutexLock lock(state_mutex_);
+    if (restored != nullptr) {
+        persisted_seqno_.store(static_cast<uint64_t>(restored->high_seqno));
+        purge_seqno_.store(static_cast<uint64_t>(restored->purge_seqno));
+        if (restored->new_branch) {
+            failover_.createEntry(static_cast<uint64_t>(restored->high_seqno));
+        }
+    }
     uuid_.store(failover_.latest().vb_uuid, std::memory_order_release);
 }
 
@@ -199,6 +209,70 @@ size_t VBucket::purgeTombstones(uint32_t deleted_before) {
     });
 }
 
+void VBucket::markPersisted(std::string_view key, int64_t seqno) {
+    auto lock = table_.lockBucket(key);
+    StoredValue* record = table_.findLocked(lock, key);
+    if (record == nullptr || record->bySeqno() != seqno) {
+        return;  // changed again since: that newer version is still dirty
+    }
+    if (record->isDeleted()) {
+        // The tombstone is on disk; memory need not keep it.
+        const std::unique_ptr<StoredValue> gone = table_.unlinkLocked(lock, *record);
+        return;
+    }
+    record->markClean();
+}
+
+bool VBucket::restoreValue(std::string_view key, int64_t seqno, std::string_view value) {
+    auto lock = table_.lockBucket(key);
+    StoredValue* record = table_.findLocked(lock, key);
+    if (record == nullptr || record->isDeleted() || record->isResident() ||
+        record->bySeqno() != seqno) {
+        return false;
+    }
+    table_.setValueLocked(lock, *record, makeBlob(value));
+    return true;
+}
+
+void VBucket::loadDocument(const LoadedDocument& document) {
+    auto lock = table_.lockBucket(document.key);
+    if (table_.findLocked(lock, document.key) != nullptr) {
+        return;
+    }
+    auto record = std::make_unique<StoredValue>(
+        document.key, document.resident ? makeBlob(document.value) : BlobPtr(), document.flags,
+        document.expiry, document.datatype);
+    record->setCas(document.cas);
+    record->setBySeqno(document.by_seqno);
+    record->setRevSeqno(document.rev_seqno);
+    record->markClean();
+    table_.insertLocked(lock, std::move(record));
+}
+
+PageOutResult VBucket::ejectColdValues(const std::function<bool(size_t value_bytes)>& stop) {
+    const uint32_t now = now_();
+    PageOutResult result;
+    bool stopped = false;
+    table_.visit([&](const HashBucketLock& lock, StoredValue& record) {
+        if (stopped || record.isDeleted() || record.isDirty() || !record.isResident() ||
+            record.isLocked(now)) {
+            return;
+        }
+        ++result.visited;
+        if (record.frequency() != 0) {
+            record.decayFrequency();
+            return;
+        }
+        const size_t bytes = record.value()->footprint();
+        if (table_.ejectValueLocked(lock, record)) {
+            result.value_bytes += bytes;
+            ++result.evicted;
+            stopped = stop(result.value_bytes);
+        }
+    });
+    return result;
+}
+
 void VBucket::reset() {
     table_.clear();
     // Destroyed here, outside the manager's lock.
@@ -211,6 +285,9 @@ Status VBucket::get(std::string_view key, Document& out) {
     StoredValue* record = findLive(lock, key, now);
     if (record == nullptr) {
         return Status::KeyNotFound;
+    }
+    if (!record->isResident()) {
+        return kNeedsBgFetch;
     }
     record->markAccessed();
     out = copyOf(*record, record->isLocked(now));
@@ -227,6 +304,9 @@ Status VBucket::getAndTouch(std::string_view key, uint32_t exptime, Document& ou
     }
     if (record->isLocked(now)) {
         return Status::Locked;
+    }
+    if (!record->isResident()) {
+        return kNeedsBgFetch;
     }
     record->setExpiry(clock::expiryFromProtocol(exptime, now));
     record->setRevSeqno(record->revSeqno() + 1);
@@ -268,6 +348,9 @@ Status VBucket::store(const StoreRequest& request, MutationInfo& info) {
         }
     }
     if (append) {
+        if (!record->isResident()) {
+            return kNeedsBgFetch;
+        }
         const std::string_view old = record->value() ? record->value()->view() : std::string_view{};
         if (old.size() + request.value.size() > config_.max_value_size) {
             return Status::TooBig;
@@ -325,6 +408,9 @@ Status VBucket::arithmetic(const ArithmeticRequest& request, uint64_t& value, Mu
     if (record->isLocked(now)) {
         return Status::Locked;
     }
+    if (!record->isResident()) {
+        return kNeedsBgFetch;
+    }
     const auto current = parseCounter(record->value() ? record->value()->view() : "");
     if (!current) {
         return Status::DeltaBadValue;
@@ -351,6 +437,9 @@ Status VBucket::getLocked(std::string_view key, uint32_t lock_seconds, Document&
     }
     if (record->isLocked(now)) {
         return Status::Locked;
+    }
+    if (!record->isResident()) {
+        return kNeedsBgFetch;
     }
     // Locking is not a mutation (no seqno), but the new CAS is the key to the lock.
     record->setCas(clock_.nextCas());

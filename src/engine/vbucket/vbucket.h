@@ -64,6 +64,35 @@ struct VBucketConfig {
     bool persistence_cursor = true;
 };
 
+/// What a vbucket resumes from after a restart (warm-up reads it from disk).
+struct RestoredVBucket {
+    int64_t high_seqno = 0;
+    int64_t purge_seqno = 0;
+    /// Newest first; must not be empty.
+    std::vector<FailoverEntry> failover;
+    /// Start a new failover branch at high_seqno (the previous shutdown was not clean, so
+    /// changes after the last persisted one may be lost).
+    bool new_branch = false;
+};
+
+/// One document read from disk at warm-up.
+struct LoadedDocument {
+    std::string_view key;
+    /// Resident only when `resident`; otherwise the value stays on disk (fetched on demand).
+    std::string_view value;
+    bool resident = true;
+    uint32_t flags = 0;
+    uint32_t expiry = 0;
+    Cas cas = 0;
+    uint8_t datatype = 0;
+    int64_t by_seqno = 0;
+    uint64_t rev_seqno = 0;
+};
+
+/// What a key operation returns when the document's value was evicted: the caller fetches it
+/// from disk (BgFetcher) and runs the operation again.
+inline constexpr Status kNeedsBgFetch = Status::WouldBlock;
+
 /// What one item-pager pass over a vbucket did.
 struct PageOutResult {
     size_t visited = 0;
@@ -93,9 +122,11 @@ struct MutationInfo {
 
 class VBucket {
 public:
-    /// `memory` (may be null) is charged with this vbucket's memory and must outlive it.
+    /// `memory` (may be null) is charged with this vbucket's memory and must outlive it;
+    /// `restored` (may be null) continues a vbucket read from disk.
     VBucket(Vbid id, VBucketState state, const VBucketConfig& config, HybridLogicalClock& clock,
-            std::function<uint32_t()> now, BucketMemory* memory = nullptr);
+            std::function<uint32_t()> now, BucketMemory* memory = nullptr,
+            const RestoredVBucket* restored = nullptr);
 
     [[nodiscard]] Vbid id() const { return id_; }
     [[nodiscard]] VBucketState state() const { return state_.load(std::memory_order_acquire); }
@@ -149,6 +180,37 @@ public:
     /// FLUSH: forgets every document and every queued change; seqnos go on from the high seqno.
     void reset();
 
+    // Persistence (persistent buckets).
+
+    /// The highest seqno the flusher has persisted.
+    [[nodiscard]] uint64_t persistedSeqno() const {
+        return persisted_seqno_.load(std::memory_order_acquire);
+    }
+    void setPersistedSeqno(uint64_t seqno) {
+        persisted_seqno_.store(seqno, std::memory_order_release);
+    }
+    /// Tombstones at or below this seqno may have been purged from disk.
+    [[nodiscard]] uint64_t purgeSeqno() const {
+        return purge_seqno_.load(std::memory_order_acquire);
+    }
+    void setPurgeSeqno(uint64_t seqno) { purge_seqno_.store(seqno, std::memory_order_release); }
+
+    /// The flusher persisted `key` at `seqno`: if that is still its current version the record
+    /// becomes clean (evictable), and a persisted tombstone leaves memory altogether.
+    void markPersisted(std::string_view key, int64_t seqno);
+
+    /// A background fetch read `value` of `key` at `seqno`: restores it if the record is still
+    /// that version and still without its value. True if restored.
+    bool restoreValue(std::string_view key, int64_t seqno, std::string_view value);
+
+    /// Warm-up: inserts a clean document read from disk (ignored if the key is in memory).
+    void loadDocument(const LoadedDocument& document);
+
+    /// Item pager, value eviction: drops the values of clean, unlocked documents whose access
+    /// frequency is 0 (they stay on disk), lowering the others' frequency; `stop` as for
+    /// deleteColdItems.
+    PageOutResult ejectColdValues(const std::function<bool(size_t value_bytes)>& stop);
+
     /// Expired documents turned into tombstones so far.
     [[nodiscard]] uint64_t numExpired() const { return expired_.load(std::memory_order_relaxed); }
 
@@ -179,6 +241,8 @@ private:
     HashTable table_;
     CheckpointManager checkpoints_;
     std::atomic<uint64_t> expired_{0};
+    std::atomic<uint64_t> persisted_seqno_{0};
+    std::atomic<uint64_t> purge_seqno_{0};
     std::atomic<VBucketState> state_;
     /// The current branch's uuid, mirrored from failover_ for lock-free reads.
     std::atomic<uint64_t> uuid_{0};

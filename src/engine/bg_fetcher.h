@@ -1,0 +1,58 @@
+// eddy — the background fetcher: reads evicted values back from disk.
+//
+// Owns: BgFetcher, one per storage shard. A key operation that finds a document's value
+// evicted returns would_block after add(vbucket, key, cookie); the shard's READER task then
+// calls run(), which takes every queued key, reads them with one KVStore::getMulti per vbucket,
+// restores each value into its vbucket (if the document is still that version and still
+// without its value) and notifies every waiting cookie with Success, so the front end runs the
+// operation again and finds the value. A cookie whose connection went away is taken out by
+// cancel() and never notified. A read error notifies the waiting cookies with Failed.
+//
+// Thread contract: add(), cancel() and pending() may be called from any thread; run() by one
+// thread at a time (the shard's task). The queue is guarded by mutex_; run() reads the disk and
+// notifies with no lock held. It never touches a cookie except to notify it (ARCHITECTURE §1).
+#pragma once
+
+#include "common/mutex.h"
+#include "eddy/engine_iface.h"
+#include "engine/kvstore/kvstore.h"
+#include "engine/vbucket/vbucket_map.h"
+
+#include <cstddef>
+#include <map>
+#include <string>
+#include <vector>
+
+namespace eddy::engine {
+
+class BgFetcher {
+public:
+    BgFetcher(KVStore& store, ServerApi& server);
+
+    /// Queues a fetch of `key` for `cookie`. Returns true if the queue was empty before (the
+    /// caller wakes the task).
+    bool add(Vbid vbucket, std::string_view key, CookieIface& cookie) EXCLUDES(mutex_);
+
+    /// Forgets `cookie` (its connection closed); true if it was waiting. The caller notifies it.
+    bool cancel(const CookieIface& cookie) EXCLUDES(mutex_);
+
+    struct Result {
+        size_t keys = 0;
+        size_t restored = 0;
+    };
+    /// Serves every queued fetch.
+    Result run(const VBucketMap& vbuckets) EXCLUDES(mutex_);
+
+    [[nodiscard]] size_t pending() const EXCLUDES(mutex_);
+
+private:
+    /// vbucket → key → cookies waiting for it.
+    using Queue = std::map<Vbid, std::map<std::string, std::vector<CookieIface*>, std::less<>>>;
+
+    KVStore& store_;
+    ServerApi& server_;
+    mutable Mutex mutex_;
+    Queue queue_ GUARDED_BY(mutex_);
+};
+
+}  // namespace eddy::engine

@@ -1,0 +1,66 @@
+// eddy — the flusher: moves a shard's changes from checkpoints to disk.
+//
+// Owns: Flusher, one per storage shard (vbucket v belongs to shard v % num_shards). flush()
+// reads the persistence cursor of every vbucket of its shard, turns the changes into one
+// FlushBatch per vbucket (the latest version of each key, with the vbucket's state), commits
+// them all in one atomic, durable KVStore write, and then marks what it wrote as persisted:
+// each document that is still at the persisted version becomes clean (evictable) or, for a
+// tombstone, leaves memory, and the vbucket's persisted seqno advances. A failed commit keeps
+// its batches and retries them first on the next flush (the changes left the cursor already),
+// so nothing is lost or reordered; the persisted seqno does not move until they are written.
+//
+// Thread contract: flush() is called by one thread at a time (its shard's WRITER task, or the
+// bucket's shutdown after that task has stopped); everything else it touches is thread-safe.
+#pragma once
+
+#include "engine/kvstore/kvstore.h"
+#include "engine/vbucket/vbucket_map.h"
+
+#include <cstddef>
+#include <cstdint>
+#include <utility>
+#include <vector>
+
+namespace eddy::engine {
+
+class Flusher {
+public:
+    Flusher(KVStore& store, size_t shard, size_t num_shards);
+
+    struct Result {
+        /// Changes written (documents after de-duplication).
+        size_t documents = 0;
+        /// Whether the shard's cursors still have changes (the limit was reached).
+        bool more = false;
+        /// Whether the commit failed (its batches are kept for the next flush).
+        bool failed = false;
+        /// Each vbucket whose persisted seqno moved, with the new value.
+        std::vector<std::pair<Vbid, uint64_t>> persisted;
+    };
+
+    /// Flushes up to about `limit` changes of the shard's vbuckets.
+    Result flush(const VBucketMap& vbuckets, size_t limit);
+
+    [[nodiscard]] size_t shard() const { return shard_; }
+    [[nodiscard]] bool owns(Vbid vbucket) const { return vbucket.get() % num_shards_ == shard_; }
+
+    /// Commits and documents written so far, for STAT.
+    [[nodiscard]] uint64_t commits() const { return commits_; }
+    [[nodiscard]] uint64_t failedCommits() const { return failed_commits_; }
+
+private:
+    /// The batch of one vbucket's pending changes, or nullopt when it has none.
+    static std::optional<FlushBatch> collect(VBucket& vbucket, size_t limit, bool& more);
+    /// Marks a committed batch persisted in memory.
+    static void markPersisted(VBucket& vbucket, const FlushBatch& batch);
+
+    KVStore& store_;
+    const size_t shard_;
+    const size_t num_shards_;
+    /// Batches whose commit failed, retried first.
+    std::vector<FlushBatch> retry_;
+    uint64_t commits_ = 0;
+    uint64_t failed_commits_ = 0;
+};
+
+}  // namespace eddy::engine

@@ -1,0 +1,103 @@
+// eddy — the RocksDB implementation of KVStore (layout: docs/storage_format.md).
+//
+// Owns: RocksKVStore, one RocksDB database in one directory with the column families docs (by
+// key), seqnos (by seqno, pointing at the key), vbstate and meta. A commit is one WriteBatch
+// written with sync; it never reads, so an overwritten document leaves a stale seqnos entry
+// behind that scans skip (the document's current by_seqno differs) and compact() removes.
+//
+// Semantics beyond KVStore's:
+// - rollback() refuses (false) for a vbucket with no persisted state, a negative seqno, or a
+//   seqno below the purge seqno (purged tombstones above it could not be restored); rolling
+//   back to or above the high seqno changes nothing and succeeds. On success the snapshot
+//   becomes {seqno, seqno}; max_cas, the purge seqno and the failover log are kept.
+// - compact() also removes stale seqnos entries; it reclaims no disk space itself (RocksDB's
+//   background compaction drops deleted entries later).
+//
+// Thread contract: thread-safe, as KVStore says. Per vbucket (striped by id), a Stripe's
+// `write` mutex serialises the write of a commit with the writes of compact, rollback and
+// deleteVBucket, and its `maintenance` mutex serialises those three with each other (compact
+// reads a snapshot without `write`, then re-checks what it purges under it); `maintenance` is
+// taken before `write`, never the reverse; nothing else is locked while either is held, and no
+// callback runs under them. Reads take no eddy lock (a scan reads one RocksDB snapshot).
+// Counters are relaxed atomics.
+#pragma once
+
+#include "common/mutex.h"
+#include "engine/kvstore/kvstore.h"
+
+#include <array>
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <unordered_map>
+
+namespace rocksdb {
+class ColumnFamilyHandle;
+class WriteBatch;
+}  // namespace rocksdb
+
+namespace eddy::engine {
+
+class RocksDatabase;
+
+class RocksKVStore final : public KVStore {
+public:
+    /// Opens the store; throws KVStoreError as openRocksKVStore() documents.
+    RocksKVStore(std::string directory, const RocksKVStoreOptions& options);
+    ~RocksKVStore() override;
+    RocksKVStore(const RocksKVStore&) = delete;
+    RocksKVStore& operator=(const RocksKVStore&) = delete;
+
+    void commit(const FlushBatch& batch) override;
+    [[nodiscard]] std::optional<DiskDocument> get(Vbid vbucket, std::string_view key) override;
+    void getMulti(Vbid vbucket, std::span<const std::string> keys,
+                  const std::function<void(size_t index, DiskDocument&& document)>& found) override;
+    void scanBySeqno(Vbid vbucket, int64_t start, int64_t end, const Visitor& visit) override;
+    void scanByKey(Vbid vbucket, const Visitor& visit) override;
+    [[nodiscard]] std::optional<PersistedVBucketState> getVBucketState(Vbid vbucket) override;
+    [[nodiscard]] std::vector<Vbid> listVBuckets() override;
+    void deleteVBucket(Vbid vbucket) override;
+    [[nodiscard]] bool rollback(Vbid vbucket, int64_t seqno) override;
+    CompactionResult compact(Vbid vbucket, uint32_t purge_before) override;
+    [[nodiscard]] KVStoreStats stats() override;
+    [[nodiscard]] const std::string& path() const override { return path_; }
+
+private:
+    static constexpr size_t kStripes = 1024;
+
+    /// The locks of the vbuckets whose id is congruent modulo kStripes.
+    struct Stripe {
+        /// Serialises compact, rollback and deleteVBucket; taken before `write`.
+        Mutex maintenance;
+        /// Held while a commit or a maintenance operation writes.
+        Mutex write;
+        /// Purge seqnos raised by compact(): a commit carrying a lower one keeps this one (its
+        /// state was built before the compaction finished).
+        std::unordered_map<uint16_t, int64_t> purge_floor GUARDED_BY(write);
+    };
+
+    Stripe& stripe(Vbid vbucket) { return (*stripes_)[vbucket.get() % kStripes]; }
+
+    /// Writes `batch` (sync unless disabled); throws KVStoreError naming `doing` and the vbucket.
+    void write(std::string_view doing, Vbid vbucket, rocksdb::WriteBatch& batch);
+    /// Decodes a docs-family record or throws KVStoreError (corruption).
+    DiskDocument decode(Vbid vbucket, std::string_view key, std::string_view bytes) const;
+    std::optional<PersistedVBucketState> readState(Vbid vbucket);
+    /// Deletes every key of the vbucket in `family` into `batch`.
+    void deleteAll(rocksdb::WriteBatch& batch, rocksdb::ColumnFamilyHandle* family, Vbid vbucket);
+
+    const std::string path_;
+    const bool sync_;
+    std::unique_ptr<RocksDatabase> store_;
+
+    const std::unique_ptr<std::array<Stripe, kStripes>> stripes_;
+
+    std::atomic<uint64_t> commits_{0};
+    std::atomic<uint64_t> documents_written_{0};
+    std::atomic<uint64_t> bytes_written_{0};
+    std::atomic<uint64_t> gets_{0};
+    std::atomic<uint64_t> scans_{0};
+};
+
+}  // namespace eddy::engine
