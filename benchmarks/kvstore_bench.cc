@@ -1,8 +1,9 @@
 // eddy — the flusher's write path against plain RocksDB: N documents (16-byte keys, 100-byte
 // values, in a shuffled key order) written in batches of 1000, each batch one write.
 //   BM_RawRocksDbPut:      plain RocksDB, default options, one Put per document per WriteBatch.
-//   BM_RawRocksDbPutTuned: the same with RocksKVStore's database options (background jobs,
-//                          bytes_per_sync), so the difference to the next one is the layout.
+//   BM_RawRocksDbPutLikeStore: the same, but as RocksKVStore writes: each batch in key order
+//                          and RocksKVStore's database options (background jobs,
+//                          bytes_per_sync); the difference to the next one is the layout alone.
 //   BM_KVStoreCommit:      RocksKVStore::commit of FlushBatches of 1000 documents (each writes a
 //                          docs and a seqnos entry per document plus the vbucket state).
 // Arguments: N (100000 is the quick one), then sync (1: every batch is fsynced, as the flusher
@@ -87,8 +88,9 @@ std::string makeValue(uint32_t number) {
     return value;
 }
 
-/// Plain RocksDB; `tuned` applies the database options RocksKVStore uses (rocks_open.cc).
-void rawPut(benchmark::State& state, bool tuned) {
+/// Plain RocksDB; `like_store` sorts each batch by key and applies the database options
+/// RocksKVStore uses (rocks_open.cc).
+void rawPut(benchmark::State& state, bool like_store) {
     const auto count = static_cast<size_t>(state.range(0));
     const bool sync = state.range(1) != 0;
     const std::vector<uint32_t>& numbers = order(count);
@@ -98,7 +100,7 @@ void rawPut(benchmark::State& state, bool tuned) {
         auto dir = std::make_unique<ScratchDir>();
         rocksdb::Options options;
         options.create_if_missing = true;
-        if (tuned) {
+        if (like_store) {
             options.max_background_jobs = 4;
             options.bytes_per_sync = 1024 * 1024;
         }
@@ -110,14 +112,20 @@ void rawPut(benchmark::State& state, bool tuned) {
         std::unique_ptr<rocksdb::DB> db(raw);
         rocksdb::WriteOptions write;
         write.sync = sync;
-        std::string key;
+        std::vector<std::string> keys(kBatchSize);
         state.ResumeTiming();
 
         for (size_t first = 0; first < count; first += kBatchSize) {
             rocksdb::WriteBatch batch;
             const size_t last = std::min(count, first + kBatchSize);
+            keys.resize(last - first);
             for (size_t i = first; i < last; ++i) {
-                makeKey(key, numbers[i]);
+                makeKey(keys[i - first], numbers[i]);
+            }
+            if (like_store) {
+                std::sort(keys.begin(), keys.end());
+            }
+            for (const std::string& key : keys) {
                 static_cast<void>(batch.Put(key, value));
             }
             if (!db->Write(write, &batch).ok()) {
@@ -134,14 +142,18 @@ void rawPut(benchmark::State& state, bool tuned) {
     state.SetItemsProcessed(static_cast<int64_t>(state.iterations() * count));
 }
 
-void BM_RawRocksDbPut(benchmark::State& state) { rawPut(state, false); }
+void BM_RawRocksDbPut(benchmark::State& state) {
+    rawPut(state, false);
+}
 BENCHMARK(BM_RawRocksDbPut)
     ->ArgsProduct({{100'000, 1'000'000}, {1, 0}})
     ->Iterations(1)
     ->UseRealTime()
     ->Unit(benchmark::kMillisecond);
 
-void BM_RawRocksDbPutTuned(benchmark::State& state) { rawPut(state, true); }
+void BM_RawRocksDbPutTuned(benchmark::State& state) {
+    rawPut(state, true);
+}
 BENCHMARK(BM_RawRocksDbPutTuned)
     ->ArgsProduct({{100'000, 1'000'000}, {1, 0}})
     ->Iterations(1)

@@ -1,9 +1,10 @@
 // The memory quota over sockets: eddyd with an 8 MiB max_size, filled past it with 4 KiB values
 // spread over the 1024 vbuckets. An ephemeral auto_delete bucket keeps accepting writes and
 // deletes its coldest (earliest) documents; an ephemeral fail_new_data bucket refuses with
-// ENOMEM; a persistent bucket (no flusher yet, so nothing it may evict) refuses with ETMPFAIL.
-// In every case mem_used stays within the quota, what was stored before the refusal is intact,
-// and the process RSS grows by a bounded amount (docs/memory.md has the measured figures).
+// ENOMEM; a persistent bucket refuses only with ETMPFAIL (for good while it has no flusher; with
+// one, until the pager has ejected persisted values). In every case mem_used stays within the
+// quota, what was stored is intact, and the RSS of an ephemeral bucket's process grows by a
+// bounded amount (docs/memory.md has the measured figures).
 
 #include "support/eddyd_process.h"
 #include "support/mcbp_client.h"
@@ -15,6 +16,8 @@
 #include <iostream>
 #include <map>
 #include <memory>
+#include <optional>
+#include <stdexcept>
 #include <string>
 #include <thread>
 
@@ -82,9 +85,9 @@ protected:
         server_ = std::make_unique<EddydProcess>(
             EddydProcess::Options{.extra_args = {"--bucket-config", config}});
         client_ = std::make_unique<McbpClient>(server_->port());
-        const auto stats = client_->stats();
-        EXPECT_EQ(kMaxSize, number(stats, "ep_max_size"));
-        mem_used_at_start_ = number(stats, "mem_used");
+        const auto at_start = stats();
+        EXPECT_EQ(kMaxSize, number(at_start, "ep_max_size"));
+        mem_used_at_start_ = number(at_start, "mem_used");
         rss_at_start_ = server_->residentBytes();
     }
 
@@ -96,25 +99,43 @@ protected:
         }
     }
 
+    /// One command. A server that stops answering ends the test at once (gtest reports the
+    /// exception; TearDown prints the server's log).
+    Response call(const Request& request) {
+        client_->send(request);
+        std::optional<Response> response = client_->receive();
+        if (!response) {
+            throw std::runtime_error("eddyd did not answer opcode " +
+                                     std::to_string(static_cast<int>(request.opcode)));
+        }
+        return *std::move(response);
+    }
+
+    std::map<std::string, std::string> stats() {
+        auto all = client_->stats();
+        if (all.empty()) {
+            throw std::runtime_error("eddyd did not answer STAT");
+        }
+        return all;
+    }
+
     Response set(size_t i) {
-        return client_->execute({.opcode = ClientOpcode::Set,
-                                 .key = keyOf(i),
-                                 .value = valueOf(i),
-                                 .extras = storeExtras(0, 0),
-                                 .vbucket = vbucketOf(i)});
+        return call({.opcode = ClientOpcode::Set,
+                     .key = keyOf(i),
+                     .value = valueOf(i),
+                     .extras = storeExtras(0, 0),
+                     .vbucket = vbucketOf(i)});
     }
 
     Response get(size_t i) {
-        return client_->execute(
-            {.opcode = ClientOpcode::Get, .key = keyOf(i), .vbucket = vbucketOf(i)});
+        return call({.opcode = ClientOpcode::Get, .key = keyOf(i), .vbucket = vbucketOf(i)});
     }
 
     Response remove(size_t i) {
-        return client_->execute(
-            {.opcode = ClientOpcode::Delete, .key = keyOf(i), .vbucket = vbucketOf(i)});
+        return call({.opcode = ClientOpcode::Delete, .key = keyOf(i), .vbucket = vbucketOf(i)});
     }
 
-    uint64_t memUsed() { return number(client_->stats(), "mem_used"); }
+    uint64_t memUsed() { return number(stats(), "mem_used"); }
 
     /// Writes keys 0..count-1 until one is refused. A write that gets ETMPFAIL is retried every
     /// 10 ms for up to `retry_for` (the pager may be catching up) before that counts as refusal.
@@ -149,8 +170,8 @@ protected:
         EXPECT_EQ(valueOf(i), response.value) << keyOf(i);
     }
 
-    /// RSS growth since start-up within kRssMargin; reports the figures either way.
-    void expectRssWithinMargin(const Fill& fill) {
+    /// Prints the RSS growth since start-up; with `check`, expects it within kRssMargin.
+    void reportRss(const Fill& fill, bool check) {
         const uint64_t rss = server_->residentBytes();
         const int64_t growth = static_cast<int64_t>(rss) - static_cast<int64_t>(rss_at_start_);
         std::cout << "[ memory   ] stored " << fill.stored << ", mem_used at start "
@@ -158,11 +179,14 @@ protected:
                   << "; RSS at start " << rss_at_start_ << ", growth " << growth << " (allowed "
                   << kRssMargin << ")\n";
 #ifndef EDDY_SANITIZED
-        EXPECT_LE(growth, static_cast<int64_t>(kRssMargin));
+        if (check) {
+            EXPECT_LE(growth, static_cast<int64_t>(kRssMargin));
+        }
 #else
         // Under ASan and TSan the RSS is dominated by shadow memory, ASan's quarantine of freed
         // blocks and the sanitizer allocators' own pools, so it says nothing about eddyd's use;
         // every other assertion of this file still runs there.
+        (void)check;
 #endif
     }
 
@@ -179,7 +203,7 @@ TEST_F(MemoryQuotaTest, EphemeralAutoDeleteKeepsAcceptingWrites) {
     EXPECT_EQ(kChurnKeys, fill.stored);
     EXPECT_LE(fill.peak_mem_used, kMaxSize);
 
-    const auto stats = client_->stats();
+    const auto stats = this->stats();
     EXPECT_GT(number(stats, "vb_active_auto_delete_count"), 0u);
     EXPECT_GT(number(stats, "ep_num_pager_runs"), 0u);
     EXPECT_LT(number(stats, "curr_items"), kChurnKeys);
@@ -194,10 +218,10 @@ TEST_F(MemoryQuotaTest, EphemeralAutoDeleteKeepsAcceptingWrites) {
         expectIntact(i);
     }
     // Still answering, on this connection and on a new one.
-    EXPECT_EQ(ResponseStatus::Success, client_->execute({.opcode = ClientOpcode::Noop}).status());
+    EXPECT_EQ(ResponseStatus::Success, call({.opcode = ClientOpcode::Noop}).status());
     McbpClient other(server_->port());
     EXPECT_EQ(ResponseStatus::Success, other.execute({.opcode = ClientOpcode::Version}).status());
-    expectRssWithinMargin(fill);
+    reportRss(fill, true);
 }
 
 TEST_F(MemoryQuotaTest, EphemeralFailNewDataRefusesWithEnomem) {
@@ -210,7 +234,7 @@ TEST_F(MemoryQuotaTest, EphemeralFailNewDataRefusesWithEnomem) {
     std::this_thread::sleep_for(300ms);
     EXPECT_EQ(ResponseStatus::Enomem, set(fill.stored).status());
 
-    const auto stats = client_->stats();
+    const auto stats = this->stats();
     EXPECT_GT(number(stats, "ep_oom_errors"), 0u);
     EXPECT_EQ(0u, number(stats, "vb_active_auto_delete_count"));
     EXPECT_EQ(fill.stored, number(stats, "curr_items"));
@@ -224,30 +248,42 @@ TEST_F(MemoryQuotaTest, EphemeralFailNewDataRefusesWithEnomem) {
         EXPECT_EQ(ResponseStatus::Success, remove(i).status()) << keyOf(i);
         EXPECT_EQ(ResponseStatus::KeyEnoent, get(i).status()) << keyOf(i);
     }
-    expectRssWithinMargin(fill);
+    reportRss(fill, true);
 }
 
-TEST_F(MemoryQuotaTest, PersistentRefusesWithEtmpfail) {
+TEST_F(MemoryQuotaTest, PersistentRefusesOnlyWithEtmpfail) {
     start("bucket_type=persistent");
-    // No retries: a persistent bucket cannot evict yet, so its first ETMPFAIL is the end.
-    const Fill fill = this->fill(kOfferedKeys, 0ms);
-    ASSERT_EQ(ResponseStatus::Etmpfail, fill.refusal) << "after " << fill.stored << " writes";
+    // Without a flusher nothing can be freed, so the first ETMPFAIL lasts through the retries.
+    // With one, the pager ejects the values of persisted documents and the writes go on.
+    const Fill fill = this->fill(kOfferedKeys, 3s);
+    EXPECT_TRUE(fill.refusal == ResponseStatus::Success || fill.refusal == ResponseStatus::Etmpfail)
+        << "status 0x" << std::hex << static_cast<int>(fill.refusal) << " after " << std::dec
+        << fill.stored << " writes";
     EXPECT_GE(fill.stored * kValueSize, kMaxSize / 4);
     EXPECT_LE(fill.peak_mem_used, kMaxSize);
-    // Several pager periods later nothing has changed.
-    std::this_thread::sleep_for(300ms);
-    EXPECT_EQ(ResponseStatus::Etmpfail, set(fill.stored).status());
 
-    const auto stats = client_->stats();
-    EXPECT_GT(number(stats, "ep_tmp_oom_errors"), 0u);
+    const auto stats = this->stats();
+    EXPECT_EQ(0u, number(stats, "ep_oom_errors"));
     EXPECT_EQ(0u, number(stats, "vb_active_auto_delete_count"));
     EXPECT_EQ(fill.stored, number(stats, "curr_items"));
     EXPECT_LE(number(stats, "mem_used"), kMaxSize);
-
-    for (size_t i = 0; i < fill.stored; ++i) {
-        expectIntact(i);
+    if (fill.refusal == ResponseStatus::Etmpfail) {
+        EXPECT_GT(number(stats, "ep_tmp_oom_errors"), 0u);
+    } else {
+        // Twice the quota of values cannot all be resident.
+        EXPECT_GT(number(stats, "ep_num_value_ejects"), 0u);
     }
-    expectRssWithinMargin(fill);
+
+    // Every document is intact (ejected values are read back from disk). Every 8th key, and the
+    // first and last ones, to keep the sanitizer builds quick.
+    for (size_t i = 0; i < fill.stored; ++i) {
+        if (i % 8 == 0 || i < kProbe || i + kProbe >= fill.stored) {
+            expectIntact(i);
+        }
+    }
+    // A persistent bucket's store (RocksDB memtables and block cache) has a memory budget of its
+    // own, outside max_size, so its RSS is reported, not checked.
+    reportRss(fill, false);
 }
 
 }  // namespace

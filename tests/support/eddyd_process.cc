@@ -94,11 +94,12 @@ std::string EddydProcess::binary() {
 
 EddydProcess::EddydProcess(Options options) : directory_(makeTempDirectory()) {
     const std::string port_file = directory_ + "/port";
-    std::vector<std::string> args = {"--host",      "127.0.0.1",
-                                     "--port",      "0",
-                                     "--port-file", port_file,
-                                     "--data-dir",  directory_ + "/data",
-                                     "--threads",   std::to_string(options.threads)};
+    std::vector<std::string> args = {
+        "--host",      "127.0.0.1",
+        "--port",      "0",
+        "--port-file", port_file,
+        "--data-dir",  options.data_dir.empty() ? directory_ + "/data" : options.data_dir,
+        "--threads",   std::to_string(options.threads)};
     if (!options.config_json.empty()) {
         const std::string config = directory_ + "/eddy.json";
         std::ofstream(config) << options.config_json;
@@ -123,7 +124,7 @@ EddydProcess::EddydProcess(Options options) : directory_(makeTempDirectory()) {
         }
         std::this_thread::sleep_for(std::chrono::milliseconds(10));
     }
-    kill(pid_, SIGKILL);
+    ::kill(pid_, SIGKILL);
     waitFor(pid_, std::chrono::seconds(10));
     stopped_ = true;
     throw std::runtime_error("eddyd did not write its port file:\n" + log());
@@ -143,14 +144,23 @@ int EddydProcess::stop() {
         return 0;
     }
     stopped_ = true;
-    kill(pid_, SIGTERM);
+    ::kill(pid_, SIGTERM);
     int code = waitFor(pid_, std::chrono::seconds(60));
     if (code < 0) {
         ADD_FAILURE() << "eddyd did not stop within 60 s of SIGTERM; its log:\n" << log();
-        kill(pid_, SIGKILL);
+        ::kill(pid_, SIGKILL);
         code = waitFor(pid_, std::chrono::seconds(10));
     }
     return code;
+}
+
+void EddydProcess::kill() {
+    if (stopped_) {
+        return;
+    }
+    stopped_ = true;
+    ::kill(pid_, SIGKILL);
+    waitFor(pid_, std::chrono::seconds(30));
 }
 
 std::string EddydProcess::log() const {
@@ -175,7 +185,7 @@ std::pair<int, std::string> EddydProcess::runToExit(const std::vector<std::strin
     const pid_t pid = spawn(args, log_path);
     int code = waitFor(pid, timeout);
     if (code < 0) {
-        kill(pid, SIGKILL);
+        ::kill(pid, SIGKILL);
         waitFor(pid, std::chrono::seconds(10));
     }
     std::string log = readFile(log_path);

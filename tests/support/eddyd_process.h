@@ -24,6 +24,9 @@ public:
         std::string config_json;
         std::vector<std::string> extra_args;
         int threads = 2;
+        /// Data directory, kept when the process object goes (restart tests reuse it); empty
+        /// = a fresh one inside the process's own temporary directory.
+        std::string data_dir;
     };
 
     EddydProcess() : EddydProcess(Options{}) {}
@@ -38,6 +41,9 @@ public:
 
     /// SIGTERM, then waits (up to a minute). Returns the exit code, or 128 + signal.
     int stop();
+
+    /// SIGKILL (a crash: nothing is flushed), then waits for the process to go.
+    void kill();
 
     /// What the server wrote to stderr so far.
     [[nodiscard]] std::string log() const;

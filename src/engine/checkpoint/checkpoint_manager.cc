@@ -97,22 +97,26 @@ QueuedItemPtr CheckpointManager::queueLocked(QueuedItemPtr item) {
     const Checkpoint::Footprint before = open.footprint();
     const int64_t seqno = item->bySeqno();
     // De-duplication: the cursors of the open checkpoint are fixed up before the old node goes.
-    QueuedItemPtr displaced = open.queue(std::move(item), [this, &open](Checkpoint::Position old) {
-        const int64_t old_seqno = (*old)->bySeqno();
-        for (auto& [name, cursor] : cursors_) {
-            if (cursor.checkpoint->get() != &open) {
-                continue;
-            }
-            // Meta items carry the seqno of the data item before them, so the old item is at or
-            // before the cursor's node exactly when its seqno is not above that node's.
-            if ((*cursor.position)->bySeqno() >= old_seqno) {
-                --cursor.offset;
-                if (cursor.position == old) {
-                    cursor.position = std::prev(cursor.position);
+    // The lambda runs inside open.queue(), under mutex_ still held here (which the analysis
+    // cannot follow into the lambda).
+    QueuedItemPtr displaced = open.queue(
+        std::move(item), [this, &open](Checkpoint::Position old) NO_THREAD_SAFETY_ANALYSIS {
+            CursorMap& cursors = cursors_;
+            const int64_t old_seqno = (*old)->bySeqno();
+            for (auto& [name, cursor] : cursors) {
+                if (cursor.checkpoint->get() != &open) {
+                    continue;
+                }
+                // Meta items carry the seqno of the data item before them, so the old item is at or
+                // before the cursor's node exactly when its seqno is not above that node's.
+                if ((*cursor.position)->bySeqno() >= old_seqno) {
+                    --cursor.offset;
+                    if (cursor.position == old) {
+                        cursor.position = std::prev(cursor.position);
+                    }
                 }
             }
-        }
-    });
+        });
     high_seqno_ = seqno;
     accountLocked(before, open.footprint());
     return displaced;

@@ -30,7 +30,9 @@ T getBig(const char* in) {
 
 }  // namespace
 
-std::string encodeFormatVersion(uint32_t version) { return std::to_string(version); }
+std::string encodeFormatVersion(uint32_t version) {
+    return std::to_string(version);
+}
 
 std::optional<uint32_t> decodeFormatVersion(std::string_view bytes) {
     uint32_t version = 0;

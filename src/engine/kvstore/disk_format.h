@@ -58,7 +58,9 @@ using SeqnoKey = std::array<char, kSeqnoKeySize>;
 /// The seqno of a seqnos-family key; nullopt if it is not kSeqnoKeySize bytes long.
 [[nodiscard]] std::optional<uint64_t> seqnoOfKey(std::string_view key);
 /// The key of the vbstate family: the prefix alone.
-[[nodiscard]] inline VbidBytes vbstateKey(Vbid vbucket) { return vbucketPrefix(vbucket); }
+[[nodiscard]] inline VbidBytes vbstateKey(Vbid vbucket) {
+    return vbucketPrefix(vbucket);
+}
 /// The vbucket of a docs/seqnos/vbstate key (its first two bytes); nullopt if shorter.
 [[nodiscard]] std::optional<Vbid> vbucketOfKey(std::string_view key);
 
@@ -82,8 +84,7 @@ using DocHeader = std::array<char, kDocHeaderSize>;
 [[nodiscard]] std::string encodeDocument(const DiskDocument& document);
 /// Decodes a docs-family value for `key` (the document key, without the vbucket prefix).
 /// False if the header is short or has unknown flag bits.
-[[nodiscard]] bool decodeDocument(std::string_view key, std::string_view bytes,
-                                  DiskDocument& out);
+[[nodiscard]] bool decodeDocument(std::string_view key, std::string_view bytes, DiskDocument& out);
 /// The by_seqno of an encoded document without decoding the rest; nullopt if too short.
 [[nodiscard]] std::optional<int64_t> bySeqnoOf(std::string_view bytes);
 

@@ -10,7 +10,6 @@
 #include <rocksdb/write_batch.h>
 
 #include <algorithm>
-#include <cstdlib>
 #include <stdexcept>
 #include <utility>
 
@@ -73,15 +72,13 @@ void RocksKVStore::commit(const FlushBatch& batch) {
     for (const DiskDocument& document : batch.documents) {
         if (document.by_seqno < 0) {
             throw std::invalid_argument(
-                fmt::format("{}: commit of vbucket {}: negative by_seqno {}", path_,
-                            vbucket.get(), document.by_seqno));
+                fmt::format("{}: commit of vbucket {}: negative by_seqno {}", path_, vbucket.get(),
+                            document.by_seqno));
         }
         by_key.push_back(&document);
     }
-    if (std::getenv("EDDY_KV_NOSORT") == nullptr) {
     std::stable_sort(by_key.begin(), by_key.end(),
                      [](const DiskDocument* a, const DiskDocument* b) { return a->key < b->key; });
-    }
     rocksdb::WriteBatch write_batch(reserve);
     for (const DiskDocument* document : by_key) {
         const disk::DocHeader header = disk::encodeDocHeader(*document);
@@ -95,15 +92,16 @@ void RocksKVStore::commit(const FlushBatch& batch) {
     for (const DiskDocument& document : batch.documents) {
         const disk::SeqnoKey seqno_key =
             disk::seqnoKey(vbucket, static_cast<uint64_t>(document.by_seqno));
-        checkStatus(path_, "building a commit",
-                    write_batch.Put(store_->seqnos,
-                                    rocksdb::Slice(seqno_key.data(), seqno_key.size()),
-                                    rocksdb::Slice(document.key)));
+        checkStatus(
+            path_, "building a commit",
+            write_batch.Put(store_->seqnos, rocksdb::Slice(seqno_key.data(), seqno_key.size()),
+                            rocksdb::Slice(document.key)));
     }
     const disk::VbidBytes state_key = disk::vbstateKey(vbucket);
     const rocksdb::Slice state_slice(state_key.data(), state_key.size());
-    checkStatus(path_, "building a commit",
-                write_batch.Put(store_->vbstate, state_slice, disk::encodeVBucketState(batch.state)));
+    checkStatus(
+        path_, "building a commit",
+        write_batch.Put(store_->vbstate, state_slice, disk::encodeVBucketState(batch.state)));
     {
         Stripe& locks = stripe(vbucket);
         MutexLock lock(locks.write);
@@ -113,8 +111,9 @@ void RocksKVStore::commit(const FlushBatch& batch) {
             // one (the later Put of the same key wins).
             PersistedVBucketState state = batch.state;
             state.purge_seqno = floor->second;
-            checkStatus(path_, "building a commit",
-                        write_batch.Put(store_->vbstate, state_slice, disk::encodeVBucketState(state)));
+            checkStatus(
+                path_, "building a commit",
+                write_batch.Put(store_->vbstate, state_slice, disk::encodeVBucketState(state)));
         }
         write("committing", vbucket, write_batch);
     }
@@ -126,8 +125,8 @@ void RocksKVStore::commit(const FlushBatch& batch) {
 std::optional<DiskDocument> RocksKVStore::get(Vbid vbucket, std::string_view key) {
     gets_.fetch_add(1, std::memory_order_relaxed);
     rocksdb::PinnableSlice value;
-    const rocksdb::Status status = store_->db->Get(rocksdb::ReadOptions(), store_->docs,
-                                                   disk::docKey(vbucket, key), &value);
+    const rocksdb::Status status =
+        store_->db->Get(rocksdb::ReadOptions(), store_->docs, disk::docKey(vbucket, key), &value);
     if (status.IsNotFound()) {
         return std::nullopt;
     }
@@ -200,8 +199,8 @@ void RocksKVStore::scanBySeqno(Vbid vbucket, int64_t start, int64_t end, const V
                 checkStatus(path_, "scanning by seqno", statuses[i]);
                 const std::string_view bytes = values[i].ToStringView();
                 if (disk::bySeqnoOf(bytes) == seqnos[i]) {
-                    more = visit(decode(vbucket, std::string_view(keys[i]).substr(disk::kVbidSize),
-                                        bytes));
+                    more = visit(
+                        decode(vbucket, std::string_view(keys[i]).substr(disk::kVbidSize), bytes));
                 }
             }
             values[i].Reset();
@@ -243,9 +242,8 @@ void RocksKVStore::scanByKey(Vbid vbucket, const Visitor& visit) {
 std::optional<PersistedVBucketState> RocksKVStore::readState(Vbid vbucket) {
     const disk::VbidBytes key = disk::vbstateKey(vbucket);
     rocksdb::PinnableSlice value;
-    const rocksdb::Status status =
-        store_->db->Get(rocksdb::ReadOptions(), store_->vbstate,
-                        rocksdb::Slice(key.data(), key.size()), &value);
+    const rocksdb::Status status = store_->db->Get(rocksdb::ReadOptions(), store_->vbstate,
+                                                   rocksdb::Slice(key.data(), key.size()), &value);
     if (status.IsNotFound()) {
         return std::nullopt;
     }

@@ -44,8 +44,12 @@ void lookUp(const std::string& path, rocksdb::DB& db, rocksdb::ColumnFamilyHandl
     }
 }
 
-rocksdb::Slice slice(const disk::SeqnoKey& key) { return {key.data(), key.size()}; }
-rocksdb::Slice slice(const disk::VbidBytes& key) { return {key.data(), key.size()}; }
+rocksdb::Slice slice(const disk::SeqnoKey& key) {
+    return {key.data(), key.size()};
+}
+rocksdb::Slice slice(const disk::VbidBytes& key) {
+    return {key.data(), key.size()};
+}
 
 }  // namespace
 
@@ -53,7 +57,8 @@ void RocksKVStore::deleteAll(rocksdb::WriteBatch& batch, rocksdb::ColumnFamilyHa
                              Vbid vbucket) {
     const disk::VbidBytes prefix = disk::vbucketPrefix(vbucket);
     if (const std::optional<disk::VbidBytes> end = disk::vbucketPrefixEnd(vbucket)) {
-        checkStatus(path_, "deleting a vbucket", batch.DeleteRange(family, slice(prefix), slice(*end)));
+        checkStatus(path_, "deleting a vbucket",
+                    batch.DeleteRange(family, slice(prefix), slice(*end)));
         return;
     }
     // The last vbucket id has no successor prefix: delete its keys one by one.
@@ -113,8 +118,8 @@ bool RocksKVStore::rollback(Vbid vbucket, int64_t seqno) {
         if (!meta) {
             throw KVStoreError(describeBadRecord(path_, "a document header is malformed"));
         }
-        const std::optional<uint64_t> entry_seqno = disk::seqnoOfKey(
-            std::string_view(entries[index].data(), entries[index].size()));
+        const std::optional<uint64_t> entry_seqno =
+            disk::seqnoOfKey(std::string_view(entries[index].data(), entries[index].size()));
         if (meta->by_seqno != static_cast<int64_t>(*entry_seqno)) {
             return;  // a stale entry: the current version is newer (and visited too)
         }
@@ -168,8 +173,8 @@ CompactionResult RocksKVStore::compact(Vbid vbucket, uint32_t purge_before) {
     std::sort(current.begin(), current.end());
 
     rocksdb::WriteBatch batch;
-    for (BoundedIterator it(path_, *store_->db, store_->seqnos, vbucket, prefix_view,
-                            std::nullopt, snapshot.snapshot());
+    for (BoundedIterator it(path_, *store_->db, store_->seqnos, vbucket, prefix_view, std::nullopt,
+                            snapshot.snapshot());
          it.valid(); it.next()) {
         const std::optional<uint64_t> seqno = disk::seqnoOfKey(it.key());
         if (!seqno) {
@@ -193,10 +198,10 @@ CompactionResult RocksKVStore::compact(Vbid vbucket, uint32_t purge_before) {
             return;  // rewritten since the snapshot
         }
         checkStatus(path_, "compacting", batch.Delete(store_->docs, purgeable[index]));
-        checkStatus(path_, "compacting",
-                    batch.Delete(store_->seqnos,
-                                 slice(disk::seqnoKey(vbucket,
-                                                      static_cast<uint64_t>(meta->by_seqno)))));
+        checkStatus(
+            path_, "compacting",
+            batch.Delete(store_->seqnos,
+                         slice(disk::seqnoKey(vbucket, static_cast<uint64_t>(meta->by_seqno)))));
         ++result.tombstones_purged;
         highest_purged = std::max(highest_purged, meta->by_seqno);
     });

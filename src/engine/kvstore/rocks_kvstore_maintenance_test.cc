@@ -115,9 +115,9 @@ TEST_F(RocksKVStoreMaintenanceTest, RollbackToOrAboveTheHighSeqnoChangesNothing)
 }
 
 TEST_F(RocksKVStoreMaintenanceTest, CompactPurgesOnlyTombstonesDeletedBeforeTheCutOff) {
-    store_->commit(batchOf(vb0, {doc("live-expiring", 1), tombstone("old", 2, 999),
-                                 tombstone("at-cut-off", 3, 1000), tombstone("new", 4, 2000),
-                                 tombstone("older", 5, 10), doc("live", 6)}));
+    store_->commit(batchOf(
+        vb0, {doc("live-expiring", 1), tombstone("old", 2, 999), tombstone("at-cut-off", 3, 1000),
+              tombstone("new", 4, 2000), tombstone("older", 5, 10), doc("live", 6)}));
     store_->commit(batchOf(vb1, {tombstone("other", 1, 1)}));
     // A live document's expiry is not a delete time: it stays.
     DiskDocument expiring = doc("live-expiring", 7, "v", 2);
@@ -202,8 +202,8 @@ TEST_F(RocksKVStoreMaintenanceTest, CompactionConcurrentWithCommitsKeepsNewVersi
     store_->commit(batchOf(vb0, {tombstone("a", 1, 1)}));
     std::thread flusher([&] {
         for (int64_t seqno = 2; seqno <= 200; ++seqno) {
-            store_->commit(batchOf(vb0, {seqno % 2 == 0 ? doc("a", seqno, "v", 2)
-                                                        : tombstone("a", seqno, 1, 3)}));
+            store_->commit(batchOf(
+                vb0, {seqno % 2 == 0 ? doc("a", seqno, "v", 2) : tombstone("a", seqno, 1, 3)}));
         }
     });
     for (int i = 0; i < 20; ++i) {

@@ -6,6 +6,7 @@
 #include "engine/kvstore/kvstore_test_util.h"
 
 #include <gmock/gmock.h>
+#include <grp.h>
 #include <gtest/gtest.h>
 #include <rocksdb/db.h>
 
@@ -13,7 +14,6 @@
 #include <fstream>
 #include <iostream>
 
-#include <grp.h>
 #include <unistd.h>
 
 namespace eddy::engine {
@@ -58,9 +58,9 @@ void rawPut(const std::string& path, const std::string& family, const std::strin
         if (handle->GetName() == family) {
             rocksdb::WriteOptions write;
             write.sync = true;
-            ASSERT_TRUE((value ? db->Put(write, handle, key, *value)
-                               : db->Delete(write, handle, key))
-                            .ok());
+            ASSERT_TRUE(
+                (value ? db->Put(write, handle, key, *value) : db->Delete(write, handle, key))
+                    .ok());
         }
     }
     for (rocksdb::ColumnFamilyHandle* handle : handles) {
@@ -102,20 +102,27 @@ TEST_F(RocksKVStoreOpenTest, AnEmptyExistingDirectoryBecomesAStore) {
     EXPECT_EQ("1", rawEntries(path_, disk::kMetaFamily)[1].second);
 }
 
-TEST_F(RocksKVStoreOpenTest, AMissingDirectoryIsAnErrorWhenCreationIsOff) {
+TEST_F(RocksKVStoreOpenTest, WithCreationOffAMissingDirectoryOrStoreIsAnError) {
     RocksKVStoreOptions options;
     options.create_if_missing = false;
     EXPECT_THAT(openError(path_, options),
                 AllOf(StartsWith(path_ + ": "), HasSubstr("does not exist")));
     EXPECT_FALSE(fs::exists(path_));
+    fs::create_directories(path_);
+    EXPECT_THAT(openError(path_, options),
+                AllOf(StartsWith(path_ + ": "), HasSubstr("holds no store")));
+    EXPECT_TRUE(fs::is_empty(path_));
+    createStore();
+    EXPECT_EQ("", openError(path_, options));
 }
 
 TEST_F(RocksKVStoreOpenTest, AnotherFormatVersionIsRefusedWithWhatToDo) {
     createStore();
     rawPut(path_, "meta", "format_version", "2");
-    EXPECT_EQ(path_ + ": store format version 2, this eddy reads version 1; move the directory "
-                      "away or open it with the eddy release that wrote it (see "
-                      "docs/storage_format.md, \"Changing the format\")",
+    EXPECT_EQ(path_ +
+                  ": store format version 2, this eddy reads version 1; move the directory "
+                  "away or open it with the eddy release that wrote it (see "
+                  "docs/storage_format.md, \"Changing the format\")",
               openError(path_));
     // Nothing was changed: put the version back and the data is there.
     rawPut(path_, "meta", "format_version", "1");
@@ -134,16 +141,14 @@ TEST_F(RocksKVStoreOpenTest, AnUnreadableOrMissingFormatVersionIsCorruption) {
 TEST_F(RocksKVStoreOpenTest, ADirectoryWithOtherFilesIsRefusedAndLeftAlone) {
     fs::create_directories(path_);
     std::ofstream(path_ + "/notes.txt") << "mine";
-    EXPECT_THAT(openError(path_),
-                AllOf(StartsWith(path_ + ": not an eddy store"), HasSubstr("notes.txt"),
-                      HasSubstr("move this one away")));
+    EXPECT_THAT(openError(path_), AllOf(StartsWith(path_ + ": not an eddy store"),
+                                        HasSubstr("notes.txt"), HasSubstr("move this one away")));
     EXPECT_EQ(1, std::distance(fs::directory_iterator(path_), fs::directory_iterator()));
 }
 
 TEST_F(RocksKVStoreOpenTest, AFileInsteadOfADirectoryIsRefused) {
     std::ofstream(path_) << "a file";
-    EXPECT_THAT(openError(path_),
-                AllOf(StartsWith(path_ + ": "), HasSubstr("not a directory")));
+    EXPECT_THAT(openError(path_), AllOf(StartsWith(path_ + ": "), HasSubstr("not a directory")));
 }
 
 TEST_F(RocksKVStoreOpenTest, AnotherRocksDbStoreIsRefused) {
@@ -186,11 +191,11 @@ TEST_F(RocksKVStoreOpenTest, AStoreWithAnExtraColumnFamilyIsRefused) {
 TEST_F(RocksKVStoreOpenTest, AWrongOrMissingIdentityMarkerIsRefused) {
     createStore();
     rawPut(path_, "meta", "magic", "someone-else");
-    EXPECT_THAT(openError(path_), AllOf(StartsWith(path_ + ": not an eddy store"),
-                                        HasSubstr("identity marker")));
+    EXPECT_THAT(openError(path_),
+                AllOf(StartsWith(path_ + ": not an eddy store"), HasSubstr("identity marker")));
     rawPut(path_, "meta", "magic", std::nullopt);
-    EXPECT_THAT(openError(path_), AllOf(StartsWith(path_ + ": not an eddy store"),
-                                        HasSubstr("no identity marker")));
+    EXPECT_THAT(openError(path_),
+                AllOf(StartsWith(path_ + ": not an eddy store"), HasSubstr("no identity marker")));
 }
 
 TEST_F(RocksKVStoreOpenTest, ACreationCutBeforeTheIdentityIsFinishedOnOpen) {
@@ -211,8 +216,8 @@ TEST_F(RocksKVStoreOpenTest, ACreationCutBeforeTheIdentityIsFinishedOnOpen) {
 
 TEST_F(RocksKVStoreOpenTest, AStoreInUseIsRefused) {
     auto first = openRocksKVStore(path_);
-    EXPECT_THAT(openError(path_), AllOf(StartsWith(path_ + ": the store is in use"),
-                                        HasSubstr("LOCK")));
+    EXPECT_THAT(openError(path_),
+                AllOf(StartsWith(path_ + ": the store is in use"), HasSubstr("LOCK")));
 }
 
 /// Child side of the permission test: opens as an unprivileged user; exits 0 after printing the
@@ -288,9 +293,9 @@ TEST_F(RocksKVStoreOpenTest, AGarbledManifestIsReportedAsCorruption) {
     const std::vector<fs::path> manifests = filesNamed(path_, "MANIFEST-", "");
     ASSERT_EQ(1u, manifests.size());
     garble(manifests.front());
-    EXPECT_THAT(openError(path_), AllOf(StartsWith(path_ + ": the store is corrupt"),
-                                        HasSubstr("restore the directory from a backup"),
-                                        HasSubstr("move it away")));
+    EXPECT_THAT(openError(path_),
+                AllOf(StartsWith(path_ + ": the store is corrupt"),
+                      HasSubstr("restore the directory from a backup"), HasSubstr("move it away")));
 }
 
 /// A store whose documents are in SST files (small memtables, enough data).

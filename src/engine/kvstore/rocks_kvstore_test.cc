@@ -134,7 +134,8 @@ TEST_F(RocksKVStoreTest, ScanBySeqnoStopsWhenTheVisitorSaysSo) {
         documents.push_back(doc("k" + std::to_string(seqno), seqno));
     }
     store_->commit(batchOf(vb0, documents));
-    for (const size_t stop_after : {size_t{1}, size_t{127}, size_t{128}, size_t{129}, size_t{500}}) {
+    for (const size_t stop_after :
+         {size_t{1}, size_t{127}, size_t{128}, size_t{129}, size_t{500}}) {
         std::vector<int64_t> seen;
         store_->scanBySeqno(vb0, 0, INT64_MAX, [&](DiskDocument&& document) {
             seen.push_back(document.by_seqno);
@@ -261,9 +262,9 @@ TEST_F(RocksKVStoreTest, ReopenKeepsEverything) {
                                     seqno > 200 ? 2 : 1));
         }
         for (size_t first = 0; first < documents.size(); first += 50) {
-            store_->commit(batchOf(Vbid(id), {documents.begin() + static_cast<ptrdiff_t>(first),
-                                              documents.begin() +
-                                                  static_cast<ptrdiff_t>(first + 50)}));
+            store_->commit(
+                batchOf(Vbid(id), {documents.begin() + static_cast<ptrdiff_t>(first),
+                                   documents.begin() + static_cast<ptrdiff_t>(first + 50)}));
         }
         for (const DiskDocument& document : documents) {
             expected[{id, document.key}] = document;

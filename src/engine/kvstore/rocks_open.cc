@@ -29,7 +29,9 @@ constexpr size_t kSmallFamilyBufferBytes = size_t{4} * 1024 * 1024;
 constexpr std::string_view kMoveAway =
     "point eddy at an empty or missing directory, or move this one away";
 
-[[noreturn]] void fail(const std::string& message) { throw KVStoreError(message); }
+[[noreturn]] void fail(const std::string& message) {
+    throw KVStoreError(message);
+}
 
 rocksdb::DBOptions dbOptions(bool create) {
     rocksdb::DBOptions options;
@@ -69,9 +71,10 @@ bool checkDirectory(const std::string& path, const RocksKVStoreOptions& options)
     std::error_code ec;
     const fs::file_status status = fs::status(path, ec);
     if (ec && ec != std::errc::no_such_file_or_directory) {
-        fail(fmt::format("{}: cannot access the store directory: {}; give the user running eddy "
-                         "access to it and its parents, or choose another directory",
-                         path, ec.message()));
+        fail(
+            fmt::format("{}: cannot access the store directory: {}; give the user running eddy "
+                        "access to it and its parents, or choose another directory",
+                        path, ec.message()));
     }
     if (!fs::exists(status)) {
         if (!options.create_if_missing) {
@@ -89,9 +92,10 @@ bool checkDirectory(const std::string& path, const RocksKVStoreOptions& options)
     }
     if (::access(path.c_str(), R_OK | W_OK | X_OK) != 0) {
         const int error = errno;
-        fail(fmt::format("{}: cannot read and write the store directory: {}; give the user "
-                         "running eddy read/write access to it, or choose another directory",
-                         path, std::strerror(error)));
+        fail(
+            fmt::format("{}: cannot read and write the store directory: {}; give the user "
+                        "running eddy read/write access to it, or choose another directory",
+                        path, std::strerror(error)));
     }
     bool has_current = false;
     std::vector<std::string> others;
@@ -107,9 +111,10 @@ bool checkDirectory(const std::string& path, const RocksKVStoreOptions& options)
         fail(fmt::format("{}: cannot list the store directory: {}", path, ec.message()));
     }
     if (!has_current && !others.empty()) {
-        fail(fmt::format("{}: not an eddy store: the directory holds other files ({}) and no "
-                         "RocksDB store; {}",
-                         path, fmt::join(others, ", "), kMoveAway));
+        fail(
+            fmt::format("{}: not an eddy store: the directory holds other files ({}) and no "
+                        "RocksDB store; {}",
+                        path, fmt::join(others, ", "), kMoveAway));
     }
     return has_current;
 }
@@ -127,8 +132,8 @@ std::vector<std::string> existingFamilies(const std::string& path) {
         foreign = foreign || std::find(ours.begin(), ours.end(), name) == ours.end();
     }
     if (foreign) {
-        fail(fmt::format("{}: a RocksDB store, but not an eddy one (column families: {}); {}",
-                         path, fmt::join(names, ", "), kMoveAway));
+        fail(fmt::format("{}: a RocksDB store, but not an eddy one (column families: {}); {}", path,
+                         fmt::join(names, ", "), kMoveAway));
     }
     return names;
 }
@@ -154,17 +159,18 @@ void writeIdentity(const std::string& path, RocksDatabase& store) {
 /// whose creation stopped before they were written: every family still empty).
 void checkIdentity(const std::string& path, RocksDatabase& store, bool created) {
     std::string magic;
-    rocksdb::Status status = store.db->Get(rocksdb::ReadOptions(), store.meta, disk::kMagicKey,
-                                           &magic);
+    rocksdb::Status status =
+        store.db->Get(rocksdb::ReadOptions(), store.meta, disk::kMagicKey, &magic);
     if (status.IsNotFound()) {
         const bool empty = created || (familyIsEmpty(path, *store.db, store.meta) &&
                                        familyIsEmpty(path, *store.db, store.docs) &&
                                        familyIsEmpty(path, *store.db, store.seqnos) &&
                                        familyIsEmpty(path, *store.db, store.vbstate));
         if (!empty) {
-            fail(fmt::format("{}: not an eddy store: it has eddy's column families but no "
-                             "identity marker; {}",
-                             path, kMoveAway));
+            fail(
+                fmt::format("{}: not an eddy store: it has eddy's column families but no "
+                            "identity marker; {}",
+                            path, kMoveAway));
         }
         writeIdentity(path, store);
         return;
@@ -175,8 +181,8 @@ void checkIdentity(const std::string& path, RocksDatabase& store, bool created) 
                          disk::kMagic, kMoveAway));
     }
     std::string version_bytes;
-    status = store.db->Get(rocksdb::ReadOptions(), store.meta, disk::kFormatVersionKey,
-                           &version_bytes);
+    status =
+        store.db->Get(rocksdb::ReadOptions(), store.meta, disk::kFormatVersionKey, &version_bytes);
     if (status.IsNotFound()) {
         fail(describeBadRecord(path, "the format version is missing"));
     }
@@ -186,10 +192,11 @@ void checkIdentity(const std::string& path, RocksDatabase& store, bool created) 
         fail(describeBadRecord(path, "the format version is unreadable"));
     }
     if (*version != disk::kFormatVersion) {
-        fail(fmt::format("{}: store format version {}, this eddy reads version {}; move the "
-                         "directory away or open it with the eddy release that wrote it (see "
-                         "docs/storage_format.md, \"Changing the format\")",
-                         path, *version, disk::kFormatVersion));
+        fail(
+            fmt::format("{}: store format version {}, this eddy reads version {}; move the "
+                        "directory away or open it with the eddy release that wrote it (see "
+                        "docs/storage_format.md, \"Changing the format\")",
+                        path, *version, disk::kFormatVersion));
     }
 }
 
@@ -209,6 +216,9 @@ RocksDatabase::~RocksDatabase() {
 std::unique_ptr<RocksDatabase> openRocksDatabase(const std::string& path,
                                                  const RocksKVStoreOptions& options) {
     const bool existing = checkDirectory(path, options);
+    if (!existing && !options.create_if_missing) {
+        fail(fmt::format("{}: the directory holds no store (and creating one is off)", path));
+    }
     std::vector<std::string> names;
     if (existing) {
         names = existingFamilies(path);
@@ -249,15 +259,17 @@ std::string describeStatus(const std::string& path, std::string_view doing,
                            const rocksdb::Status& status) {
     const std::string text = status.ToString();
     if (status.IsCorruption()) {
-        return fmt::format("{}: the store is corrupt ({} failed: {}); restore the directory from "
-                           "a backup, or move it away to start empty (its data is then lost on "
-                           "this node)",
-                           path, doing, text);
+        return fmt::format(
+            "{}: the store is corrupt ({} failed: {}); restore the directory from "
+            "a backup, or move it away to start empty (its data is then lost on "
+            "this node)",
+            path, doing, text);
     }
     if (status.IsIOError() && text.find("LOCK") != std::string::npos) {
-        return fmt::format("{}: the store is in use by another process or another open store "
-                           "({} failed: {}); stop the other user or choose another directory",
-                           path, doing, text);
+        return fmt::format(
+            "{}: the store is in use by another process or another open store "
+            "({} failed: {}); stop the other user or choose another directory",
+            path, doing, text);
     }
     if (status.IsIOError() && status.IsNoSpace()) {
         return fmt::format("{}: out of disk space ({} failed: {}); free space on its file system",
@@ -273,9 +285,10 @@ void checkStatus(const std::string& path, std::string_view doing, const rocksdb:
 }
 
 std::string describeBadRecord(const std::string& path, std::string_view what) {
-    return fmt::format("{}: the store is corrupt ({}); restore the directory from a backup, or "
-                       "move it away to start empty (its data is then lost on this node)",
-                       path, what);
+    return fmt::format(
+        "{}: the store is corrupt ({}); restore the directory from a backup, or "
+        "move it away to start empty (its data is then lost on this node)",
+        path, what);
 }
 
 }  // namespace eddy::engine
