@@ -38,6 +38,10 @@ SEEDS = {
     "alt_set_durability": request(0x01, b"k", struct.pack(">II", 0, 0), b"v",
                                   framing=b"\x13\x01\x00\x64"),
     "truncated_set": request(0x01, b"user:1", struct.pack(">II", 0, 0), b"x" * 16)[:30],
+    "set_param": request(0x82, b"max_size", struct.pack(">I", 1), b"104857600"),
+    "observe_seqno": request(0x91, value=struct.pack(">Q", 0x1234), vbucket=3),
+    "compact_db": request(0xb3, extras=struct.pack(">QQB7x", 0, 0, 1), vbucket=3),
+    "seqno_persistence": request(0xb7, extras=struct.pack(">Q", 7), vbucket=3),
 }
 
 
