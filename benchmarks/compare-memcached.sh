@@ -4,6 +4,7 @@
 #
 #   benchmarks/compare-memcached.sh [--threads T] [--duration D] [--rounds N] [--eddyd PATH]
 #                                   [--concurrency C] [--value-size B] [--keep DIR] [--self-test]
+#                                   [--bucket-config CFG]
 #
 #   --threads T      server worker threads, both servers (default 2)
 #   --duration D     memcaslap run time per run, memcaslap syntax (default 10s)
@@ -13,6 +14,8 @@
 #   --value-size B   fixed value size in bytes (default 64)
 #   --keep DIR       keep every memcaslap and server log in DIR
 #   --self-test      run a second memcached in eddyd's place (checks the harness: ratio ~1.0)
+#   --bucket-config CFG  eddyd's bucket parameters, e.g. bucket_type=ephemeral (default: the
+#                    persistent default bucket)
 #
 # Each server is started once (memcached on a free port; eddyd on port 0 + --port-file) and
 # stays up for all rounds. Per run we record memcaslap's final "Run time: ... Ops: N TPS: N" line
@@ -33,6 +36,7 @@ value_size=64
 client_threads=2
 keep=
 self_test=0
+bucket_config=
 
 usage() {
     sed -n '2,/^set -euo/p' "${BASH_SOURCE[0]}" | sed -e '$d' -e 's/^# \{0,1\}//'
@@ -48,6 +52,7 @@ while (($# > 0)); do
     --value-size) value_size=$2; shift 2 ;;
     --keep) keep=$2; shift 2 ;;
     --self-test) self_test=1; shift ;;
+    --bucket-config) bucket_config=$2; shift 2 ;;
     -h | --help) usage; exit 0 ;;
     *) echo "compare-memcached: unknown argument '$1' (see --help)" >&2; exit 2 ;;
     esac
@@ -147,7 +152,7 @@ start_eddyd() {
     local name=$1
     mkdir -p "$workdir/data"
     "$eddyd" --host 127.0.0.1 --port 0 --port-file "$workdir/eddyd.port" --threads "$threads" \
-        --data-dir "$workdir/data" >"$workdir/$name.log" 2>&1 &
+        --data-dir "$workdir/data" --bucket-config "$bucket_config" >"$workdir/$name.log" 2>&1 &
     started_pid=$!
     pids+=("$started_pid")
     for _ in $(seq 600); do

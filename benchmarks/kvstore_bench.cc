@@ -151,10 +151,10 @@ BENCHMARK(BM_RawRocksDbPut)
     ->UseRealTime()
     ->Unit(benchmark::kMillisecond);
 
-void BM_RawRocksDbPutTuned(benchmark::State& state) {
+void BM_RawRocksDbPutLikeStore(benchmark::State& state) {
     rawPut(state, true);
 }
-BENCHMARK(BM_RawRocksDbPutTuned)
+BENCHMARK(BM_RawRocksDbPutLikeStore)
     ->ArgsProduct({{100'000, 1'000'000}, {1, 0}})
     ->Iterations(1)
     ->UseRealTime()

@@ -35,10 +35,17 @@ RocksKVStore::RocksKVStore(std::string directory, const RocksKVStoreOptions& opt
 
 RocksKVStore::~RocksKVStore() = default;
 
-void RocksKVStore::write(std::string_view doing, Vbid vbucket, rocksdb::WriteBatch& batch) {
+rocksdb::Status RocksKVStore::writeToRocksDb(rocksdb::DB& db, const rocksdb::WriteOptions& options,
+                                             rocksdb::WriteBatch& batch) {
+    return db.Write(options, &batch);
+}
+
+void RocksKVStore::write(std::string_view doing, Vbid vbucket, rocksdb::WriteBatch& batch,
+                         bool sync) {
     rocksdb::WriteOptions options;
-    options.sync = sync_;
-    const rocksdb::Status status = store_->db->Write(options, &batch);
+    options.sync = sync_ && sync;
+    MutexLock lock(write_mutex_);
+    const rocksdb::Status status = writeToRocksDb(*store_->db, options, batch);
     if (!status.ok()) {
         throw KVStoreError(
             describeStatus(path_, fmt::format("{} vbucket {}", doing, vbucket.get()), status));
@@ -57,6 +64,16 @@ DiskDocument RocksKVStore::decode(Vbid vbucket, std::string_view key,
 }
 
 void RocksKVStore::commit(const FlushBatch& batch) {
+    commitOne(batch, true);
+}
+
+void RocksKVStore::commit(std::span<const FlushBatch> batches) {
+    for (size_t i = 0; i < batches.size(); ++i) {
+        commitOne(batches[i], i + 1 == batches.size());
+    }
+}
+
+void RocksKVStore::commitOne(const FlushBatch& batch, bool sync) {
     const Vbid vbucket = batch.vbucket;
     const disk::VbidBytes prefix = disk::vbucketPrefix(vbucket);
     const rocksdb::Slice prefix_slice(prefix.data(), prefix.size());
@@ -115,7 +132,7 @@ void RocksKVStore::commit(const FlushBatch& batch) {
                 path_, "building a commit",
                 write_batch.Put(store_->vbstate, state_slice, disk::encodeVBucketState(state)));
         }
-        write("committing", vbucket, write_batch);
+        write("committing", vbucket, write_batch, sync);
     }
     commits_.fetch_add(1, std::memory_order_relaxed);
     documents_written_.fetch_add(batch.documents.size(), std::memory_order_relaxed);
