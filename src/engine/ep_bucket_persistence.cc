@@ -7,6 +7,7 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <limits>
@@ -81,7 +82,13 @@ void EpBucket::openStore() {
     const fs::path store_path = fs::path(directory) / kStoreDirectory;
     const bool had_store = fs::exists(store_path, error);
     clean_start_ = !had_store || fs::exists(marker, error);
-    store_ = openRocksKVStore(store_path.string());
+    // RocksDB's memtables live outside the quota: keep them small next to it.
+    RocksKVStoreOptions options;
+    constexpr uint64_t kMinWriteBuffer = 4 << 20;
+    constexpr uint64_t kMaxWriteBuffer = 64 << 20;
+    options.write_buffer_size =
+        std::clamp(configuration_.getMaxSize() / 16, kMinWriteBuffer, kMaxWriteBuffer);
+    store_ = openRocksKVStore(store_path.string(), options);
     // From here on, stopping without the final flush is an unclean shutdown.
     fs::remove(marker, error);
     syncDirectory(directory);
@@ -276,6 +283,12 @@ void EpBucket::runBgFetcher(Shard& shard) {
     shard.fetch_requested.store(false, std::memory_order_release);
     const BgFetcher::Result result = shard.fetcher->run(vbuckets_);
     bump(persistence_counters_.bg_fetched, result.restored);
+    // Restored values count against the quota like any write: past the high watermark the
+    // pager makes room again now rather than at its next period.
+    if (result.restored != 0 &&
+        memory_.memUsed() > limits_.high_watermark.load(std::memory_order_relaxed)) {
+        wake(item_pager_, pager_wake_requested_);
+    }
 }
 
 void EpBucket::persisted(Vbid id, uint64_t seqno) {

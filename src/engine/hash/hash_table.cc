@@ -95,50 +95,69 @@ std::unique_ptr<StoredValue> HashTable::unlinkLocked(const HashBucketLock& lock,
 }
 
 void HashTable::setValueLocked(const HashBucketLock& lock, StoredValue& record, BlobPtr value) {
-    addCounts(lock.stripe(), record, -1);
+    const Share before = shareOf(record);
     record.setValue(std::move(value));
-    addCounts(lock.stripe(), record, +1);
+    applyDelta(lock.stripe(), before, shareOf(record));
 }
 
 void HashTable::markDeletedLocked(const HashBucketLock& lock, StoredValue& record) {
-    addCounts(lock.stripe(), record, -1);
+    const Share before = shareOf(record);
     record.markDeleted();
-    addCounts(lock.stripe(), record, +1);
+    applyDelta(lock.stripe(), before, shareOf(record));
 }
 
 void HashTable::reviveLocked(const HashBucketLock& lock, StoredValue& record, BlobPtr value) {
-    addCounts(lock.stripe(), record, -1);
+    const Share before = shareOf(record);
     record.markLive();
     record.setValue(std::move(value));
-    addCounts(lock.stripe(), record, +1);
+    applyDelta(lock.stripe(), before, shareOf(record));
 }
 
 bool HashTable::ejectValueLocked(const HashBucketLock& lock, StoredValue& record) {
     if (record.isDirty() || record.isDeleted() || !record.isResident()) {
         return false;
     }
-    addCounts(lock.stripe(), record, -1);
+    const Share before = shareOf(record);
     record.ejectValue();
-    addCounts(lock.stripe(), record, +1);
+    applyDelta(lock.stripe(), before, shareOf(record));
     return true;
 }
 
-void HashTable::addCounts(size_t stripe, const StoredValue& record, int sign) {
+HashTable::Share HashTable::shareOf(const StoredValue& record) {
+    Share share;
+    share.items = 1;
+    share.deleted = record.isDeleted() ? 1 : 0;
+    share.non_resident = !record.isDeleted() && !record.isResident() ? 1 : 0;
+    share.memory = record.footprint();
+    share.metadata = record.metadataFootprint();
+    return share;
+}
+
+void HashTable::applyDelta(size_t stripe, const Share& before, const Share& after) {
     Counts& counts = stripes_[stripe].counts;
-    auto apply = [sign](std::atomic<size_t>& counter, size_t amount) {
-        const size_t current = counter.load(std::memory_order_relaxed);
-        counter.store(sign > 0 ? current + amount : current - amount, std::memory_order_relaxed);
+    // One store per counter that changes, so a reader never sees a count dip and come back
+    // (a value ejection must not make curr_items blink).
+    auto apply = [](std::atomic<size_t>& counter, size_t from, size_t to) {
+        if (from != to) {
+            const size_t current = counter.load(std::memory_order_relaxed);
+            counter.store(current - from + to, std::memory_order_relaxed);
+        }
     };
-    apply(counts.items, 1);
-    if (record.isDeleted()) {
-        apply(counts.deleted, 1);
-    } else if (!record.isResident()) {
-        apply(counts.non_resident, 1);
+    apply(counts.items, before.items, after.items);
+    apply(counts.deleted, before.deleted, after.deleted);
+    apply(counts.non_resident, before.non_resident, after.non_resident);
+    apply(counts.memory, before.memory, after.memory);
+    apply(counts.metadata, before.metadata, after.metadata);
+    if (memory_ != nullptr && before.metadata != after.metadata) {
+        memory_->add(static_cast<int64_t>(after.metadata) - static_cast<int64_t>(before.metadata));
     }
-    apply(counts.memory, record.footprint());
-    apply(counts.metadata, record.metadataFootprint());
-    if (memory_ != nullptr) {
-        memory_->add(sign * static_cast<int64_t>(record.metadataFootprint()));
+}
+
+void HashTable::addCounts(size_t stripe, const StoredValue& record, int sign) {
+    if (sign > 0) {
+        applyDelta(stripe, Share{}, shareOf(record));
+    } else {
+        applyDelta(stripe, shareOf(record), Share{});
     }
 }
 
@@ -223,8 +242,10 @@ void HashTable::resizeAllLocked(size_t buckets) {
             head = std::move(record->next_);
             const size_t target_bucket = hashOf(record->key()) & (buckets - 1);
             // A record may change stripe with its bucket; its counts move with it.
-            addCounts(bucket % num_locks_, *record, -1);
-            addCounts(target_bucket % num_locks_, *record, +1);
+            if (bucket % num_locks_ != target_bucket % num_locks_) {
+                addCounts(bucket % num_locks_, *record, -1);
+                addCounts(target_bucket % num_locks_, *record, +1);
+            }
             auto& target = rehashed[target_bucket];
             record->next_ = std::move(target);
             target = std::move(record);

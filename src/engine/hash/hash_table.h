@@ -149,9 +149,22 @@ private:
         Counts counts;
     };
 
+    /// What one record contributes to its stripe's counters.
+    struct Share {
+        size_t items = 0;
+        size_t deleted = 0;
+        size_t non_resident = 0;
+        size_t memory = 0;
+        size_t metadata = 0;
+    };
+
     static size_t hashOf(std::string_view key);
-    /// Adds (sign +1) or removes (sign -1) `record`'s share of its stripe's counters. A change
-    /// to a record is accounted as: remove its share, change it, add its share.
+    static Share shareOf(const StoredValue& record);
+    /// Moves a record's share of its stripe's counters from `before` to `after`, touching only
+    /// the counters that change. A change to a record is accounted as: take its share, change
+    /// it, apply the difference.
+    void applyDelta(size_t stripe, const Share& before, const Share& after);
+    /// Adds (sign +1) or removes (sign -1) `record`'s whole share.
     void addCounts(size_t stripe, const StoredValue& record, int sign);
     [[nodiscard]] size_t sum(std::atomic<size_t> Counts::*counter) const;
     void resizeAllLocked(size_t buckets);

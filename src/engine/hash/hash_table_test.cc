@@ -207,5 +207,41 @@ TEST(HashTableTest, ConcurrentWritersReadersAndResizes) {
     }
 }
 
+TEST(HashTableTest, ItemCountNeverBlinksWhileValuesChange) {
+    // Ejecting, restoring and replacing values changes memory and residency, never the number
+    // of items: a concurrent reader of numItems() must always see all of them.
+    HashTable table(HashTable::Config{.initial_size = 16, .num_locks = 3});
+    constexpr size_t kKeys = 64;
+    for (size_t i = 0; i < kKeys; ++i) {
+        const std::string key = "k" + std::to_string(i);
+        auto lock = table.lockBucket(key);
+        table.insertLocked(lock, record(key, "v")).markClean();
+    }
+    std::atomic<bool> done{false};
+    std::thread writer([&] {
+        for (int round = 0; round < 200; ++round) {
+            for (size_t i = 0; i < kKeys; ++i) {
+                const std::string key = "k" + std::to_string(i);
+                auto lock = table.lockBucket(key);
+                StoredValue* found = table.findLocked(lock, key);
+                if (round % 2 == 0) {
+                    table.ejectValueLocked(lock, *found);
+                } else {
+                    table.setValueLocked(lock, *found, Blob::make("value"));
+                    found->markClean();
+                }
+            }
+        }
+        done.store(true);
+    });
+    size_t lowest = kKeys;
+    while (!done.load()) {
+        lowest = std::min(lowest, table.numItems());
+    }
+    writer.join();
+    EXPECT_EQ(kKeys, lowest);
+    EXPECT_EQ(kKeys, table.numItems());
+}
+
 }  // namespace
 }  // namespace eddy::engine
