@@ -54,12 +54,13 @@ Checkpoint::Position Checkpoint::append(QueuedItemPtr item) {
         throw std::logic_error("Checkpoint::append: seqno " + std::to_string(item->bySeqno()) +
                                " not above " + std::to_string(high_seqno_));
     }
+    if (key_index_.find(std::string_view(item->key())) != key_index_.end()) {
+        throw std::logic_error("Checkpoint::append: key already indexed, use replace()");
+    }
     const std::string& key = item->key();
     pushBack(std::move(item));
     const Position position = std::prev(queue_.end());
-    if (!key_index_.emplace(std::string_view(key), position).second) {
-        throw std::logic_error("Checkpoint::append: key already indexed, use replace()");
-    }
+    indexKey(key, position);
     return position;
 }
 
@@ -67,21 +68,17 @@ Checkpoint::Position Checkpoint::replace(Position old, QueuedItemPtr item) {
     if (!isOpen() || item->isMeta() || item->bySeqno() <= high_seqno_) {
         throw std::logic_error("Checkpoint::replace: closed checkpoint, meta item or old seqno");
     }
-    auto node = key_index_.extract(std::string_view((*old)->key()));
-    if (node.empty() || node.mapped() != old) {
+    const auto indexed = key_index_.find(std::string_view((*old)->key()));
+    if (indexed == key_index_.end() || indexed->second != old) {
         throw std::logic_error("Checkpoint::replace: the old position is not indexed");
     }
     queued_items_bytes_ -= (*old)->size();
     queued_values_bytes_ -= (*old)->valueSize();
     --num_items_;
     pushBack(std::move(item));
-    const Position position = std::prev(queue_.end());
-    // The index key must view the bytes of the item that stays queued.
-    node.key() = std::string_view((*position)->key());
-    node.mapped() = position;
-    key_index_.insert(std::move(node));
+    indexed->second = std::prev(queue_.end());
     queue_.erase(old);
-    return position;
+    return indexed->second;
 }
 
 QueuedItemPtr Checkpoint::queue(QueuedItemPtr item,
@@ -89,27 +86,35 @@ QueuedItemPtr Checkpoint::queue(QueuedItemPtr item,
     if (!isOpen() || item->isMeta() || item->bySeqno() <= high_seqno_) {
         throw std::logic_error("Checkpoint::queue: closed checkpoint, meta item or old seqno");
     }
-    auto node = key_index_.extract(std::string_view(item->key()));
-    if (node.empty()) {
+    // One lookup: a new key gets its entry, a known one has it updated in place.
+    const std::string_view key(item->key());
+    auto [entry, added] = key_index_.try_emplace(std::string(key), queue_.end());
+    if (added) {
+        key_index_key_bytes_ += heapBytesOf(key);
         pushBack(std::move(item));
-        const Position position = std::prev(queue_.end());
-        key_index_.emplace(std::string_view((*position)->key()), position);
+        entry->second = std::prev(queue_.end());
         return nullptr;
     }
-    const Position old = node.mapped();
+    const Position old = entry->second;
     before_unlink(old);
     QueuedItemPtr displaced = *old;
     queued_items_bytes_ -= displaced->size();
     queued_values_bytes_ -= displaced->valueSize();
     --num_items_;
     pushBack(std::move(item));
-    const Position position = std::prev(queue_.end());
-    // The index key must view the bytes of the item that stays queued.
-    node.key() = std::string_view((*position)->key());
-    node.mapped() = position;
-    key_index_.insert(std::move(node));
+    entry->second = std::prev(queue_.end());
     queue_.erase(old);
     return displaced;
+}
+
+void Checkpoint::indexKey(std::string_view key, Position position) {
+    key_index_.emplace(std::string(key), position);
+    key_index_key_bytes_ += heapBytesOf(key);
+}
+
+void Checkpoint::clearIndex() {
+    KeyIndex().swap(key_index_);
+    key_index_key_bytes_ = 0;
 }
 
 void Checkpoint::close(int64_t high_seqno) {
@@ -119,7 +124,7 @@ void Checkpoint::close(int64_t high_seqno) {
     }
     pushBack(QueuedItem::makeMeta(QueueOp::CheckpointEnd, high_seqno));
     state_ = CheckpointState::Closed;
-    KeyIndex().swap(key_index_);
+    clearIndex();
 }
 
 Checkpoint::ExpelResult Checkpoint::expelThrough(Position last, Queue& sink) {
@@ -143,12 +148,13 @@ Checkpoint::ExpelResult Checkpoint::expelThrough(Position last, Queue& sink) {
         expelled_through_ = std::max(expelled_through_, item.bySeqno());
         auto indexed = key_index_.find(std::string_view(item.key()));
         if (indexed != key_index_.end() && indexed->second == it) {
+            key_index_key_bytes_ -= heapBytesOf(indexed->first);
             key_index_.erase(indexed);
         }
     }
     sink.splice(sink.end(), queue_, first, stop);
     if (key_index_.empty()) {
-        KeyIndex().swap(key_index_);  // give back the bucket array too
+        clearIndex();  // give back the bucket array too
     }
     result.memory = before - memoryUsage();
     return result;

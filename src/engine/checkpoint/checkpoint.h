@@ -18,12 +18,14 @@
 // Implementation: std::list, because nodes never move: a cursor is an iterator to the last node
 // it has processed and stays valid while other nodes are added or removed, expelling removes a
 // prefix without touching the rest, and de-duplication unlinks one node from the middle. The key
-// index views the key bytes of the queued item it points to (no key copies); closing the
-// checkpoint frees the index.
+// index owns a copy of each key (short keys fit in the string itself), so queueing a change is
+// one index lookup whether it is a new key or a de-duplication (the entry is updated in place),
+// and comparing keys touches no queued item; closing the checkpoint frees the index.
 //
 // Memory accounting is kept exactly for what it measures: sizeof(Checkpoint), plus size() of
 // every queued item, plus kQueueNodeBytes per queue node, plus kKeyIndexEntryBytes per index
-// entry and one pointer per index bucket. The per-node and per-entry constants estimate the
+// entry, the heap bytes of keys too long for the string itself, and one pointer per index
+// bucket. The per-node and per-entry constants estimate the
 // allocator's share of list and hash-map nodes.
 //
 // Thread contract: none of its own. While it belongs to a CheckpointManager every access happens
@@ -38,6 +40,7 @@
 #include <functional>
 #include <list>
 #include <optional>
+#include <string>
 #include <string_view>
 #include <unordered_map>
 
@@ -70,9 +73,11 @@ public:
 
     /// Estimated bytes of one list node besides the item it points to.
     static constexpr size_t kQueueNodeBytes = 2 * sizeof(void*) + sizeof(QueuedItemPtr);
-    /// Estimated bytes of one key-index node (next pointer, key view, position, cached hash).
+    /// Estimated bytes of one key-index node (next pointer, key, position, cached hash).
     static constexpr size_t kKeyIndexEntryBytes =
-        sizeof(void*) + sizeof(std::string_view) + sizeof(Position) + sizeof(size_t);
+        sizeof(void*) + sizeof(std::string) + sizeof(Position) + sizeof(size_t);
+    /// Keys longer than this live on the heap (libstdc++'s in-string buffer).
+    static constexpr size_t kInlineKeyBytes = 15;
 
     /// An open checkpoint whose CheckpointStart item carries `prior_seqno` (the vbucket's high
     /// seqno when it is created).
@@ -144,7 +149,8 @@ public:
     [[nodiscard]] size_t queuedItemsMemory() const { return queued_items_bytes_; }
     [[nodiscard]] size_t queueOverhead() const { return queue_.size() * kQueueNodeBytes; }
     [[nodiscard]] size_t keyIndexOverhead() const {
-        return key_index_.size() * kKeyIndexEntryBytes + key_index_.bucket_count() * sizeof(void*);
+        return key_index_.size() * kKeyIndexEntryBytes + key_index_key_bytes_ +
+               key_index_.bucket_count() * sizeof(void*);
     }
     [[nodiscard]] size_t memoryUsage() const {
         return sizeof(Checkpoint) + queuedItemsMemory() + queueOverhead() + keyIndexOverhead();
@@ -159,9 +165,19 @@ public:
     [[nodiscard]] Footprint footprint() const { return {memoryUsage(), queuedValuesMemory()}; }
 
 private:
-    using KeyIndex = std::unordered_map<std::string_view, Position>;
+    /// Hashes std::string and std::string_view alike, so lookups need no key copy.
+    struct KeyHash {
+        using is_transparent = void;
+        size_t operator()(std::string_view key) const { return std::hash<std::string_view>{}(key); }
+    };
+    using KeyIndex = std::unordered_map<std::string, Position, KeyHash, std::equal_to<>>;
 
+    static size_t heapBytesOf(std::string_view key) {
+        return key.size() > kInlineKeyBytes ? key.size() + 1 : 0;
+    }
     void pushBack(QueuedItemPtr item);
+    void indexKey(std::string_view key, Position position);
+    void clearIndex();
 
     const uint64_t id_;
     CheckpointState state_ = CheckpointState::Open;
@@ -175,6 +191,8 @@ private:
     size_t queued_values_bytes_ = 0;
     Queue queue_;
     KeyIndex key_index_;
+    /// Heap bytes of the index's long keys.
+    size_t key_index_key_bytes_ = 0;
 };
 
 }  // namespace eddy::engine
