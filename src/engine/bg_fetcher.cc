@@ -61,10 +61,12 @@ BgFetcher::Result BgFetcher::run(const VBucketMap& vbuckets) {
         result.keys += keys.size();
         Status status = Status::Success;
         auto vbucket = vbuckets.get(id);
+        std::vector<bool> restored(keys.size(), false);
         try {
             store_.getMulti(id, keys, [&](size_t index, DiskDocument&& document) {
                 if (vbucket && !document.deleted &&
                     vbucket->restoreValue(keys[index], document.by_seqno, document.value)) {
+                    restored[index] = true;
                     ++result.restored;
                 }
             });
@@ -72,11 +74,18 @@ BgFetcher::Result BgFetcher::run(const VBucketMap& vbuckets) {
             spdlog::error("background fetch from vbucket {} failed: {}", id.get(), error.what());
             status = Status::Failed;
         }
-        // Every waiting command runs again: it finds the value, or (evicted again, deleted,
-        // changed) whatever the document is now.
-        for (auto& [key, cookies] : waiting) {
-            for (CookieIface* cookie : cookies) {
-                server_.notifyIoComplete(*cookie, status);
+        // Every waiting command runs again: it finds the value, or (changed or deleted
+        // meanwhile) whatever the document is now. A value that is still missing although the
+        // disk was read (evicted again at once, or not on disk in that version) gets a
+        // temporary failure rather than another fetch, so a command never loops.
+        for (size_t index = 0; index < keys.size(); ++index) {
+            Status outcome = status;
+            if (outcome == Status::Success && !restored[index] && vbucket &&
+                vbucket->needsFetch(keys[index])) {
+                outcome = Status::TemporaryFailure;
+            }
+            for (CookieIface* cookie : waiting.find(keys[index])->second) {
+                server_.notifyIoComplete(*cookie, outcome);
             }
         }
     }

@@ -289,6 +289,75 @@ TEST_F(BucketPersistenceTest, CompactionPurgesOldTombstones) {
     EXPECT_EQ(1u, stat("ep_compactions"));
 }
 
+TEST_F(BucketPersistenceTest, WritesAfterAFlushSurviveItAndEarlierOnesDoNot) {
+    open();
+    warmUp();
+    ASSERT_EQ(Status::Success, set("before", "old"));
+    flush();
+    ASSERT_EQ(Status::Success, bucket_->flush(cookie_));
+    ASSERT_EQ(Status::Success, set("after", "new"));
+    // The wipe and the new write go to disk in one batch, in that order.
+    flush();
+    open();
+    warmUp();
+    EXPECT_EQ("<absent>", valueOf("before"));
+    EXPECT_EQ("new", valueOf("after"));
+}
+
+TEST_F(BucketPersistenceTest, AVbucketCreatedAgainStartsEmptyOnDisk) {
+    open();
+    warmUp();
+    ASSERT_EQ(Status::Success, set("old-life", "v", 2));
+    flush();
+    ASSERT_EQ(Status::Success, bucket_->deleteVBucket(cookie_, Vbid(2)));
+    ASSERT_EQ(Status::Success, bucket_->setVBucketState(cookie_, Vbid(2), 1));
+    MutationResult written;
+    ASSERT_EQ(Status::Success, set("new-life", "v", 2, &written));
+    EXPECT_EQ(1u, written.seqno) << "a new vbucket numbers from 1";
+    flush();
+    ASSERT_EQ(Status::Success, bucket_->seqnoPersistence(cookie_, Vbid(2), written.seqno));
+    open();
+    warmUp();
+    EXPECT_EQ("<absent>", valueOf("old-life", 2));
+    EXPECT_EQ("v", valueOf("new-life", 2));
+}
+
+TEST_F(BucketPersistenceTest, ExpiriesWakeTheFlusher) {
+    open();
+    warmUp();
+    StoreRequest request;
+    request.key = DocKey("short-lived");
+    request.vbucket = Vbid(0);
+    request.value = "v";
+    request.exptime = 10;
+    MutationResult result;
+    ASSERT_EQ(Status::Success, bucket_->store(cookie_, request, result));
+    flush();
+    const uint64_t persisted = stat("ep_total_persisted");
+    now_ += 11;
+    ItemPtr item;
+    EXPECT_EQ(Status::KeyNotFound, bucket_->get(cookie_, DocKey("short-lived"), Vbid(0), item));
+    // The expiry queued by the read woke the flusher: it is due without any write.
+    ASSERT_TRUE(executor_->nextTaskName(TaskGroup::Writer));
+    flush();
+    EXPECT_EQ(persisted + 1, stat("ep_total_persisted"));
+    EXPECT_EQ(0u, stat("ep_diskqueue_items"));
+}
+
+TEST_F(BucketPersistenceTest, OnlyTheLatestVersionOfAKeyIsWritten) {
+    open("chk_max_items=2");
+    warmUp();
+    for (int i = 0; i < 5; ++i) {
+        ASSERT_EQ(Status::Success, set("k", "v" + std::to_string(i)));  // a short key
+        ASSERT_EQ(Status::Success, set("other" + std::to_string(i), "x"));
+    }
+    flush();
+    EXPECT_EQ(6u, stat("ep_total_persisted")) << "k once, and the five others";
+    open();
+    warmUp();
+    EXPECT_EQ("v4", valueOf("k"));
+}
+
 TEST_F(BucketPersistenceTest, EphemeralBucketsHaveNoStore) {
     open("bucket_type=ephemeral");
     EXPECT_EQ(Status::Success, set("k", "v")) << "no warm-up";

@@ -133,6 +133,10 @@ std::shared_ptr<VBucket> EpBucket::makeVBucket(Vbid id, VBucketState state,
                                              &memory_, restored);
     // The limits may have changed since vbucket_config_ was made.
     vbucket->checkpointManager().setConfig(checkpointConfig());
+    if (persistent()) {
+        // Every change wakes the flusher: writes, deletions, expiries, pager deletions.
+        vbucket->setChangeListener([this, id] { notifyFlusher(id); });
+    }
     if (restored == nullptr && persistent()) {
         // A new vbucket: its state goes to disk with the next flush.
         vbucket->checkpointManager().queueSetVbucketState();
@@ -162,13 +166,16 @@ Status EpBucket::get(CookieIface& cookie, DocKey key, Vbid id, ItemPtr& out) {
 }
 
 Status EpBucket::getReplica(CookieIface& cookie, DocKey key, Vbid id, ItemPtr& out) {
+    if (!warmed_up_.load(std::memory_order_acquire)) {
+        return Status::TemporaryFailure;
+    }
     auto vbucket = vbuckets_.get(id);
     if (!vbucket || vbucket->state() != VBucketState::Replica) {
         bump(countersFor(id).not_my_vbucket);
         return Status::NotMyVbucket;
     }
     Document document;
-    const Status status = vbucket->get(key.bytes(), document);
+    const Status status = vbucket->get(key.bytes(), document, /*expire=*/false);
     if (status == Status::Success) {
         out = toItem(document);
     } else if (status == kNeedsBgFetch) {
@@ -195,7 +202,6 @@ Status EpBucket::getAndTouch(CookieIface& cookie, DocKey key, Vbid id, uint32_t 
     if (status == Status::Success) {
         bump(counters.touch_hits);
         out = toItem(document);
-        notifyFlusher(id);
     } else if (status == Status::KeyNotFound) {
         bump(counters.touch_misses);
     } else if (status == kNeedsBgFetch) {
@@ -229,7 +235,6 @@ Status EpBucket::store(CookieIface& cookie, const StoreRequest& request, Mutatio
     if (status == Status::Success) {
         bump(counters.total_items);
         fill(result, info);
-        notifyFlusher(request.vbucket);
     } else if (status == kNeedsBgFetch) {
         return fetchFromDisk(cookie, request.vbucket, request.key.bytes());
     }
@@ -251,7 +256,6 @@ Status EpBucket::remove(CookieIface& cookie, DocKey key, Vbid id, Cas cas, Mutat
     if (status == Status::Success) {
         bump(counters.delete_hits);
         fill(result, info);
-        notifyFlusher(id);
     } else if (status == Status::KeyNotFound) {
         bump(counters.delete_misses);
     }
@@ -282,7 +286,6 @@ Status EpBucket::arithmetic(CookieIface& cookie, const ArithmeticRequest& reques
     if (status == Status::Success) {
         bump(counters.total_items);
         fill(result, info);
-        notifyFlusher(request.vbucket);
     } else if (status == kNeedsBgFetch) {
         return fetchFromDisk(cookie, request.vbucket, request.key.bytes());
     }
@@ -290,19 +293,15 @@ Status EpBucket::arithmetic(CookieIface& cookie, const ArithmeticRequest& reques
 }
 
 Status EpBucket::flush(CookieIface&) {
+    if (!warmed_up_.load(std::memory_order_acquire)) {
+        return Status::TemporaryFailure;
+    }
     bump(counters_[0].cmd_flush);
     vbuckets_.forEach([this](VBucket& vbucket) {
+        // The flusher's next read of the vbucket reports the reset: its next batch deletes
+        // what the store holds, in the same atomic write as the changes made after this.
         vbucket.reset();
-        if (persistent()) {
-            // The stored documents go too; the vbucket's state is written again afterwards.
-            Shard& shard = shardOf(vbucket.id());
-            {
-                MutexLock lock(shard.deletions_mutex);
-                shard.deletions.push_back(vbucket.id());
-            }
-            vbucket.checkpointManager().queueSetVbucketState();
-            notifyFlusher(vbucket.id());
-        }
+        notifyFlusher(vbucket.id());
     });
     return Status::Success;
 }
@@ -335,6 +334,9 @@ Status EpBucket::unlock(CookieIface& cookie, DocKey key, Vbid id, Cas cas) {
 }
 
 Status EpBucket::setVBucketState(CookieIface&, Vbid id, uint32_t wire_state) {
+    if (!warmed_up_.load(std::memory_order_acquire)) {
+        return Status::TemporaryFailure;
+    }
     const auto state = vbucketStateFromWire(wire_state);
     if (!state) {
         return Status::InvalidArguments;
@@ -365,11 +367,15 @@ Status EpBucket::getVBucketState(CookieIface&, Vbid id, uint32_t& state) {
 }
 
 Status EpBucket::deleteVBucket(CookieIface&, Vbid id) {
+    if (!warmed_up_.load(std::memory_order_acquire)) {
+        return Status::TemporaryFailure;
+    }
     if (!vbuckets_.remove(id)) {
         return Status::NotMyVbucket;
     }
     if (persistent()) {
-        // The shard's flusher deletes it from disk before it writes anything newer.
+        // The shard's flusher deletes it from disk (unless a vbucket of that id exists again by
+        // then: its first batch wipes the old data itself).
         Shard& shard = shardOf(id);
         {
             MutexLock lock(shard.deletions_mutex);

@@ -240,6 +240,7 @@ private:
     void openStore();
     /// Loads the documents of `shard`'s vbuckets (a READER task, or the constructor).
     void warmupShard(size_t shard);
+    void loadShard(size_t shard);
     void startPersistenceTasks(executor::ExecutorPoolIface& executor);
     Shard& shardOf(Vbid id) { return *shards_[id.get() % shards_.size()]; }
     /// A change was queued into `id`'s checkpoints: wakes its flusher.

@@ -121,6 +121,7 @@ void EpBucket::openStore() {
         RestoredVBucket restored;
         restored.high_seqno = state->high_seqno;
         restored.purge_seqno = state->purge_seqno;
+        restored.max_cas = state->max_cas;
         restored.failover = state->failover;
         if (restored.failover.empty()) {
             restored.failover = FailoverTable(configuration_.getMaxFailoverEntries()).entries();
@@ -146,6 +147,26 @@ void EpBucket::openStore() {
 }
 
 void EpBucket::warmupShard(size_t shard) {
+    try {
+        loadShard(shard);
+    } catch (const std::exception& error) {
+        // The bucket must not serve a partial data set: it stays unavailable (ETMPFAIL, no port
+        // file) and says why.
+        spdlog::critical(
+            "warm-up of shard {} failed: {}; the bucket stays unavailable; restore "
+            "or move the data directory away and restart",
+            shard, error.what());
+        return;
+    }
+    if (warmup_.shards_done.fetch_add(1) + 1 == shards_.size()) {
+        warmup_.finished_ns.store(steadyNowNs());
+        warmed_up_.store(true, std::memory_order_release);
+        spdlog::info("warm-up done: {} vbuckets, {} documents ({} values resident)",
+                     warmup_.vbuckets.load(), warmup_.keys.load(), warmup_.values.load());
+    }
+}
+
+void EpBucket::loadShard(size_t shard) {
     const uint64_t value_limit = static_cast<uint64_t>(
         static_cast<double>(configuration_.memHighWatBytes()) *
         static_cast<double>(configuration_.getWarmupMinMemoryThreshold()) / 100.0);
@@ -175,12 +196,6 @@ void EpBucket::warmupShard(size_t shard) {
             return true;
         });
     });
-    if (warmup_.shards_done.fetch_add(1) + 1 == shards_.size()) {
-        warmup_.finished_ns.store(steadyNowNs());
-        warmed_up_.store(true, std::memory_order_release);
-        spdlog::info("warm-up done: {} vbuckets, {} documents ({} values resident)",
-                     warmup_.vbuckets.load(), warmup_.keys.load(), warmup_.values.load());
-    }
 }
 
 void EpBucket::startPersistenceTasks(executor::ExecutorPoolIface& executor) {
@@ -238,6 +253,9 @@ void EpBucket::runFlusher(Shard& shard) {
         deletions.swap(shard.deletions);
     }
     for (size_t i = 0; i < deletions.size(); ++i) {
+        if (vbuckets_.get(deletions[i])) {
+            continue;  // created again: its first batch (a reset) wipes the old data
+        }
         try {
             store_->deleteVBucket(deletions[i]);
         } catch (const KVStoreError& error) {
@@ -333,6 +351,9 @@ Status EpBucket::seqnoPersistence(CookieIface& cookie, Vbid id, uint64_t seqno) 
 
 Status EpBucket::observeSeqno(CookieIface&, Vbid id, uint64_t vbucket_uuid,
                               ObserveSeqnoResult& out) {
+    if (!warmed_up_.load(std::memory_order_acquire)) {
+        return Status::TemporaryFailure;
+    }
     auto vbucket = vbuckets_.get(id);
     if (!vbucket) {
         return Status::NotMyVbucket;
@@ -364,6 +385,9 @@ Status EpBucket::compactDatabase(CookieIface& cookie, const CompactRequest& requ
         if (auto* done = dynamic_cast<CompactionStorage*>(parked.get())) {
             return done->outcome->status.load();
         }
+    }
+    if (!warmed_up_.load(std::memory_order_acquire)) {
+        return Status::TemporaryFailure;
     }
     if (!vbuckets_.get(request.vbucket)) {
         return Status::NotMyVbucket;

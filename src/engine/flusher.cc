@@ -36,38 +36,41 @@ std::optional<FlushBatch> Flusher::collect(VBucket& vbucket, size_t limit, bool&
     more = more || read->more_available;
     FlushBatch batch;
     batch.vbucket = vbucket.id();
+    batch.reset = read->reset;
     bool state_changed = false;
-    int64_t high = static_cast<int64_t>(vbucket.persistedSeqno());
+    // Everything up to the cursor's position has now been handed to a batch (this one or an
+    // earlier one), which is the high seqno this batch's state records.
+    const int64_t high = read->last_read_seqno;
     SnapshotRange range{high, high};
-    Cas max_cas = 0;
+    std::vector<const QueuedItem*> items;
     for (const CursorSnapshot& snapshot : read->snapshots) {
         for (const QueuedItemPtr& item : snapshot.items) {
             if (item->isMeta()) {
                 state_changed = state_changed || item->op() == QueueOp::SetVbucketState;
                 continue;
             }
-            batch.documents.push_back(toDisk(*item));
-            high = std::max(high, item->bySeqno());
-            max_cas = std::max(max_cas, item->cas());
+            items.push_back(item.get());
         }
         if (snapshot.range.end >= snapshot.range.start) {
             range = snapshot.range;
         }
     }
-    if (batch.documents.empty() && !state_changed) {
+    if (items.empty() && !state_changed && !batch.reset) {
         return std::nullopt;
     }
     // A key may appear in several checkpoints: only its latest version goes to disk.
     std::unordered_set<std::string_view> seen;
-    std::vector<DiskDocument> latest;
-    latest.reserve(batch.documents.size());
-    for (auto it = batch.documents.rbegin(); it != batch.documents.rend(); ++it) {
-        if (seen.insert(it->key).second) {
-            latest.push_back(std::move(*it));
+    std::vector<const QueuedItem*> latest;
+    latest.reserve(items.size());
+    for (auto it = items.rbegin(); it != items.rend(); ++it) {
+        if (seen.insert(std::string_view((*it)->key())).second) {
+            latest.push_back(*it);
         }
     }
-    std::reverse(latest.begin(), latest.end());
-    batch.documents = std::move(latest);
+    batch.documents.reserve(latest.size());
+    for (auto it = latest.rbegin(); it != latest.rend(); ++it) {
+        batch.documents.push_back(toDisk(**it));
+    }
 
     PersistedVBucketState& state = batch.state;
     state.state = vbucket.state();
@@ -75,7 +78,7 @@ std::optional<FlushBatch> Flusher::collect(VBucket& vbucket, size_t limit, bool&
     state.snapshot_start = std::min(range.start, high);
     state.snapshot_end = std::max(range.end, high);
     state.purge_seqno = static_cast<int64_t>(vbucket.purgeSeqno());
-    state.max_cas = max_cas;
+    state.max_cas = vbucket.maxCas();
     state.failover = vbucket.failoverEntries();
     return batch;
 }
@@ -87,13 +90,23 @@ void Flusher::markPersisted(VBucket& vbucket, const FlushBatch& batch) {
     vbucket.setPersistedSeqno(static_cast<uint64_t>(batch.state.high_seqno));
 }
 
+void Flusher::forget(Vbid vbucket) {
+    std::erase_if(retry_,
+                  [vbucket](const Pending& pending) { return pending.batch.vbucket == vbucket; });
+}
+
 Flusher::Result Flusher::flush(const VBucketMap& vbuckets, size_t limit) {
     Result result;
-    std::vector<FlushBatch> batches = std::move(retry_);
+    std::vector<Pending> pending = std::move(retry_);
     retry_.clear();
+    // Kept batches of a vbucket that was deleted (and maybe created again) since must never
+    // reach the disk.
+    std::erase_if(pending, [&vbuckets](const Pending& kept) {
+        return vbuckets.get(kept.batch.vbucket) != kept.vbucket;
+    });
     size_t taken = 0;
-    for (const FlushBatch& batch : batches) {
-        taken += batch.documents.size();
+    for (const Pending& kept : pending) {
+        taken += kept.batch.documents.size();
     }
     vbuckets.forEach([&](VBucket& vbucket) {
         if (!owns(vbucket.id())) {
@@ -106,29 +119,40 @@ Flusher::Result Flusher::flush(const VBucketMap& vbuckets, size_t limit) {
         }
         if (auto batch = collect(vbucket, limit - taken, result.more)) {
             taken += batch->documents.size();
-            batches.push_back(std::move(*batch));
+            pending.push_back({vbuckets.get(vbucket.id()), std::move(*batch)});
         }
     });
-    if (batches.empty()) {
+    if (pending.empty()) {
         return result;
+    }
+    std::vector<FlushBatch> batches;
+    batches.reserve(pending.size());
+    for (Pending& entry : pending) {
+        batches.push_back(std::move(entry.batch));
     }
     try {
         store_.commit(std::span<const FlushBatch>(batches));
-    } catch (const KVStoreError& error) {
+    } catch (const std::exception& error) {
         ++failed_commits_;
         spdlog::error("flusher {}: commit of {} vbucket batches failed, will retry: {}", shard_,
                       batches.size(), error.what());
-        retry_ = std::move(batches);
+        for (size_t i = 0; i < batches.size(); ++i) {
+            pending[i].batch = std::move(batches[i]);
+        }
+        retry_ = std::move(pending);
         result.failed = true;
         result.more = true;
         return result;
     }
     ++commits_;
-    for (const FlushBatch& batch : batches) {
+    for (size_t i = 0; i < batches.size(); ++i) {
+        const FlushBatch& batch = batches[i];
         result.documents += batch.documents.size();
-        // A vbucket deleted meanwhile has nothing left to mark.
-        if (auto vbucket = vbuckets.get(batch.vbucket)) {
-            markPersisted(*vbucket, batch);
+        // Only the vbucket object the changes came from, and only while it is still the one
+        // in the map (a vbucket deleted meanwhile has nothing left to mark).
+        const auto current = vbuckets.get(batch.vbucket);
+        if (current && current == pending[i].vbucket) {
+            markPersisted(*current, batch);
             result.persisted.emplace_back(batch.vbucket,
                                           static_cast<uint64_t>(batch.state.high_seqno));
         }

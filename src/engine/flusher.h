@@ -8,6 +8,10 @@
 // tombstone, leaves memory, and the vbucket's persisted seqno advances. A failed commit keeps
 // its batches and retries them first on the next flush (the changes left the cursor already),
 // so nothing is lost or reordered; the persisted seqno does not move until they are written.
+// A batch belongs to the vbucket object it was read from: if that vbucket was deleted (and
+// perhaps created again under its id) the batch is dropped, never written or marked. A reset
+// vbucket (FLUSH, or a new one) sends a batch with `reset` set, which wipes the stored data in
+// the same atomic write as the changes that follow the reset.
 //
 // Thread contract: flush() is called by one thread at a time (its shard's WRITER task, or the
 // bucket's shutdown after that task has stopped); everything else it touches is thread-safe.
@@ -18,6 +22,8 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <memory>
+#include <optional>
 #include <utility>
 #include <vector>
 
@@ -41,6 +47,10 @@ public:
     /// Flushes up to about `limit` changes of the shard's vbuckets.
     Result flush(const VBucketMap& vbuckets, size_t limit);
 
+    /// Drops kept (failed) batches of `vbucket`, which is being deleted from disk: they must
+    /// not be written after the deletion.
+    void forget(Vbid vbucket);
+
     [[nodiscard]] size_t shard() const { return shard_; }
     [[nodiscard]] bool owns(Vbid vbucket) const { return vbucket.get() % num_shards_ == shard_; }
 
@@ -49,6 +59,13 @@ public:
     [[nodiscard]] uint64_t failedCommits() const { return failed_commits_; }
 
 private:
+    /// A batch and the vbucket object it was read from (a vbucket deleted and created again
+    /// under the same id is another object, which this batch must not mark).
+    struct Pending {
+        std::shared_ptr<VBucket> vbucket;
+        FlushBatch batch;
+    };
+
     /// The batch of one vbucket's pending changes, or nullopt when it has none.
     static std::optional<FlushBatch> collect(VBucket& vbucket, size_t limit, bool& more);
     /// Marks a committed batch persisted in memory.
@@ -58,7 +75,7 @@ private:
     const size_t shard_;
     const size_t num_shards_;
     /// Batches whose commit failed, retried first.
-    std::vector<FlushBatch> retry_;
+    std::vector<Pending> retry_;
     uint64_t commits_ = 0;
     uint64_t failed_commits_ = 0;
 };

@@ -24,6 +24,7 @@ CheckpointManager::CheckpointManager(CheckpointConfig config, int64_t high_seqno
     persistence.name = std::string(kPersistenceCursorName);
     persistence.droppable = false;
     persistence.last_read_seqno = high_seqno;
+    persistence.reset_pending = options_.start_with_reset;
     placeCursorLocked(persistence, checkpoints_.begin());
 }
 

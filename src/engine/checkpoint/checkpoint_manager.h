@@ -122,6 +122,9 @@ struct CheckpointManagerOptions {
     /// they are allocated).
     ShardedCounter* memory = nullptr;
     ShardedCounter* overhead = nullptr;
+    /// The persistence cursor's first read reports `reset` (a new vbucket: whatever the store
+    /// holds for its id is from an earlier life and must go).
+    bool start_with_reset = false;
 };
 
 struct CursorRegistration {
@@ -154,6 +157,13 @@ struct ItemsForCursor {
     size_t num_items = 0;
     /// Whether the cursor has data items left after this read.
     bool more_available = false;
+    /// The log was reset (clear(), or a new vbucket whose options ask for it) since the
+    /// cursor's previous read: everything the cursor delivered before is void, and these items
+    /// are all that follow the reset. Reported once.
+    bool reset = false;
+    /// The last seqno the cursor has delivered, after this read (meta items carry the seqno
+    /// before them, so a read of meta items only reports where the log stands).
+    int64_t last_read_seqno = 0;
 };
 
 struct RemovedCheckpoints {
@@ -227,7 +237,8 @@ public:
     uint64_t createSnapshot(SnapshotRange range, CheckpointType type) EXCLUDES(mutex_);
 
     /// Vbucket reset: detaches every checkpoint, restarts the log after `high_seqno` with a new
-    /// open checkpoint and moves every cursor to its start (as if registered at `high_seqno`).
+    /// open checkpoint and moves every cursor to its start (as if registered at `high_seqno`);
+    /// each cursor's next read reports `reset`.
     [[nodiscard]] RemovedCheckpoints clear(int64_t high_seqno) EXCLUDES(mutex_);
 
     // Cursors.
@@ -308,6 +319,8 @@ private:
         /// Data items in *checkpoint from its start through `position`.
         size_t offset = 0;
         int64_t last_read_seqno = 0;
+        /// clear() ran since the last read.
+        bool reset_pending = false;
     };
     using CursorMap = std::map<std::string, Cursor, std::less<>>;
 

@@ -157,6 +157,8 @@ std::optional<ItemsForCursor> CheckpointManager::getItemsForCursor(std::string_v
     }
     // Empty snapshots cannot arise: one is created only together with its first item.
     out.more_available = numItemsForCursorLocked(cursor) > 0;
+    out.reset = std::exchange(cursor.reset_pending, false);
+    out.last_read_seqno = std::max(cursor.last_read_seqno, (*cursor.position)->bySeqno());
     return out;
 }
 

@@ -101,6 +101,7 @@ RemovedCheckpoints CheckpointManager::clear(int64_t high_seqno) {
     openCheckpointLocked(SnapshotRange{high_seqno + 1, high_seqno}, CheckpointType::Memory);
     for (auto& [name, cursor] : cursors_) {
         cursor.last_read_seqno = high_seqno;
+        cursor.reset_pending = true;
         placeCursorLocked(cursor, checkpoints_.begin());
     }
     return out;

@@ -82,6 +82,9 @@ struct FlushBatch {
     /// At most one version per key, in increasing seqno order; tombstones have `deleted` set.
     std::vector<DiskDocument> documents;
     PersistedVBucketState state;
+    /// Forget everything stored for the vbucket first, in the same atomic write (the vbucket
+    /// was flushed, or is a new vbucket whose id may have older data on disk).
+    bool reset = false;
 };
 
 struct CompactionResult {
@@ -117,8 +120,9 @@ public:
     /// returns).
     virtual void commit(const FlushBatch& batch) = 0;
 
-    /// commit() for several vbuckets at once: one atomic, durable write (one sync for all). The
-    /// default commits them one by one; stores that can group them override it.
+    /// commit() for several vbuckets at once: each batch is still all-or-nothing, and all are
+    /// durable when it returns. The default commits them one by one; a store may sync once for
+    /// all of them.
     virtual void commit(std::span<const FlushBatch> batches) {
         for (const FlushBatch& batch : batches) {
             commit(batch);

@@ -97,6 +97,13 @@ void RocksKVStore::commitOne(const FlushBatch& batch, bool sync) {
     std::stable_sort(by_key.begin(), by_key.end(),
                      [](const DiskDocument* a, const DiskDocument* b) { return a->key < b->key; });
     rocksdb::WriteBatch write_batch(reserve);
+    // A vbucket that has no state on disk has no documents either (every commit writes both):
+    // only a known one needs wiping. Range deletions go first: the puts that follow in the same
+    // batch come after them.
+    if (batch.reset && readState(vbucket).has_value()) {
+        deleteAll(write_batch, store_->docs, vbucket);
+        deleteAll(write_batch, store_->seqnos, vbucket);
+    }
     for (const DiskDocument* document : by_key) {
         const disk::DocHeader header = disk::encodeDocHeader(*document);
         const rocksdb::Slice key_parts[] = {prefix_slice, rocksdb::Slice(document->key)};
@@ -122,6 +129,9 @@ void RocksKVStore::commitOne(const FlushBatch& batch, bool sync) {
     {
         Stripe& locks = stripe(vbucket);
         MutexLock lock(locks.write);
+        if (batch.reset) {
+            locks.purge_floor.erase(vbucket.get());
+        }
         const auto floor = locks.purge_floor.find(vbucket.get());
         if (floor != locks.purge_floor.end() && floor->second > batch.state.purge_seqno) {
             // The state was built before a compaction raised the purge seqno: keep the raised

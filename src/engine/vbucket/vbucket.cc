@@ -30,9 +30,12 @@ HashTable::Config tableConfig(HashTable::Config config, BucketMemory* memory) {
     return config;
 }
 
-CheckpointManagerOptions checkpointOptions(const VBucketConfig& config, BucketMemory* memory) {
+CheckpointManagerOptions checkpointOptions(const VBucketConfig& config, BucketMemory* memory,
+                                           bool restored) {
     CheckpointManagerOptions options;
     options.persistence_cursor = config.persistence_cursor;
+    // A new vbucket's first flush wipes whatever an earlier vbucket of that id left on disk.
+    options.start_with_reset = !restored;
     if (memory != nullptr) {
         options.memory = &memory->checkpoints;
         options.overhead = &memory->checkpoint_overhead;
@@ -52,13 +55,14 @@ VBucket::VBucket(Vbid id, VBucketState state, const VBucketConfig& config,
       memory_(memory),
       table_(tableConfig(config.hash_table, memory)),
       checkpoints_(config.checkpoint, restored != nullptr ? restored->high_seqno : 0,
-                   checkpointOptions(config, memory)),
+                   checkpointOptions(config, memory, restored != nullptr)),
       state_(state),
       failover_(restored != nullptr ? FailoverTable(restored->failover, config.max_failover_entries)
                                     : FailoverTable(config.max_failover_entries)) {
     MutexLock lock(state_mutex_);
     if (restored != nullptr) {
         persisted_seqno_.store(static_cast<uint64_t>(restored->high_seqno));
+        max_cas_.store(restored->max_cas);
         purge_seqno_.store(static_cast<uint64_t>(restored->purge_seqno));
         if (restored->new_branch) {
             failover_.createEntry(static_cast<uint64_t>(restored->high_seqno));
@@ -120,6 +124,13 @@ void VBucket::stamp(StoredValue& record, QueueOp op, MutationInfo& info) {
     record.setBySeqno(seqno);
     record.markDirty();
     info = {record.cas(), static_cast<uint64_t>(seqno), uuid()};
+    Cas seen = max_cas_.load(std::memory_order_relaxed);
+    while (record.cas() > seen &&
+           !max_cas_.compare_exchange_weak(seen, record.cas(), std::memory_order_acq_rel)) {
+    }
+    if (on_change_) {
+        on_change_();
+    }
 }
 
 void VBucket::tombstone(const HashBucketLock& lock, StoredValue& record, QueueOp op, uint32_t now,
@@ -234,6 +245,12 @@ bool VBucket::restoreValue(std::string_view key, int64_t seqno, std::string_view
     return true;
 }
 
+bool VBucket::needsFetch(std::string_view key) {
+    auto lock = table_.lockBucket(key);
+    const StoredValue* record = table_.findLocked(lock, key);
+    return record != nullptr && !record->isDeleted() && !record->isResident();
+}
+
 void VBucket::loadDocument(const LoadedDocument& document) {
     auto lock = table_.lockBucket(document.key);
     if (table_.findLocked(lock, document.key) != nullptr) {
@@ -243,6 +260,11 @@ void VBucket::loadDocument(const LoadedDocument& document) {
         document.key, document.resident ? makeBlob(document.value) : BlobPtr(), document.flags,
         document.expiry, document.datatype);
     record->setCas(document.cas);
+    clock_.observe(document.cas);
+    Cas seen = max_cas_.load(std::memory_order_relaxed);
+    while (document.cas > seen &&
+           !max_cas_.compare_exchange_weak(seen, document.cas, std::memory_order_acq_rel)) {
+    }
     record->setBySeqno(document.by_seqno);
     record->setRevSeqno(document.rev_seqno);
     record->markClean();
@@ -279,10 +301,16 @@ void VBucket::reset() {
     const RemovedCheckpoints removed = checkpoints_.clear(checkpoints_.highSeqno());
 }
 
-Status VBucket::get(std::string_view key, Document& out) {
+Status VBucket::get(std::string_view key, Document& out, bool expire) {
     const uint32_t now = now_();
     auto lock = table_.lockBucket(key);
-    StoredValue* record = findLive(lock, key, now);
+    StoredValue* record = nullptr;
+    if (expire) {
+        record = findLive(lock, key, now);
+    } else if (StoredValue* found = table_.findLocked(lock, key);
+               found != nullptr && !found->isDeleted() && !clock::isExpired(found->expiry(), now)) {
+        record = found;
+    }
     if (record == nullptr) {
         return Status::KeyNotFound;
     }

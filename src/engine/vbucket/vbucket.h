@@ -67,6 +67,7 @@ struct VBucketConfig {
 /// What a vbucket resumes from after a restart (warm-up reads it from disk).
 struct RestoredVBucket {
     int64_t high_seqno = 0;
+    Cas max_cas = 0;
     int64_t purge_seqno = 0;
     /// Newest first; must not be empty.
     std::vector<FailoverEntry> failover;
@@ -147,8 +148,9 @@ public:
     [[nodiscard]] CheckpointManager& checkpointManager() { return checkpoints_; }
     [[nodiscard]] const CheckpointManager& checkpointManager() const { return checkpoints_; }
 
-    /// KeyNotFound if absent, deleted or expired.
-    Status get(std::string_view key, Document& out);
+    /// KeyNotFound if absent, deleted or expired. An expired document is turned into a
+    /// tombstone unless `expire` is false (a replica's documents expire through its active).
+    Status get(std::string_view key, Document& out, bool expire = true);
     /// Sets a new expiry (TOUCH, GAT): a mutation, with a new CAS and seqno.
     Status getAndTouch(std::string_view key, uint32_t exptime, Document& out, MutationInfo& info);
     Status store(const StoreRequest& request, MutationInfo& info);
@@ -186,9 +188,20 @@ public:
     [[nodiscard]] uint64_t persistedSeqno() const {
         return persisted_seqno_.load(std::memory_order_acquire);
     }
+    /// Raises the persisted seqno (never lowers it). One writer: the vbucket's flusher.
     void setPersistedSeqno(uint64_t seqno) {
-        persisted_seqno_.store(seqno, std::memory_order_release);
+        if (seqno > persisted_seqno_.load(std::memory_order_acquire)) {
+            persisted_seqno_.store(seqno, std::memory_order_release);
+        }
     }
+    /// The largest CAS of any change queued (or restored from disk), for the persisted state.
+    [[nodiscard]] Cas maxCas() const { return max_cas_.load(std::memory_order_acquire); }
+
+    /// Called after every change queued into the checkpoints (a persistent bucket wakes its
+    /// flusher), on the thread that made it, with the key's stripe held: it must be quick and
+    /// take no lock that is held while calling into this vbucket. Set before the vbucket is
+    /// shared.
+    void setChangeListener(std::function<void()> listener) { on_change_ = std::move(listener); }
     /// Tombstones at or below this seqno may have been purged from disk.
     [[nodiscard]] uint64_t purgeSeqno() const {
         return purge_seqno_.load(std::memory_order_acquire);
@@ -202,6 +215,9 @@ public:
     /// A background fetch read `value` of `key` at `seqno`: restores it if the record is still
     /// that version and still without its value. True if restored.
     bool restoreValue(std::string_view key, int64_t seqno, std::string_view value);
+
+    /// Whether `key` is a live document whose value is not in memory (a read must fetch it).
+    [[nodiscard]] bool needsFetch(std::string_view key);
 
     /// Warm-up: inserts a clean document read from disk (ignored if the key is in memory).
     void loadDocument(const LoadedDocument& document);
@@ -242,6 +258,8 @@ private:
     CheckpointManager checkpoints_;
     std::atomic<uint64_t> expired_{0};
     std::atomic<uint64_t> persisted_seqno_{0};
+    std::atomic<Cas> max_cas_{0};
+    std::function<void()> on_change_;
     std::atomic<uint64_t> purge_seqno_{0};
     std::atomic<VBucketState> state_;
     /// The current branch's uuid, mirrored from failover_ for lock-free reads.
