@@ -61,15 +61,31 @@ BgFetcher::Result BgFetcher::run(const VBucketMap& vbuckets) {
         result.keys += keys.size();
         Status status = Status::Success;
         auto vbucket = vbuckets.get(id);
-        std::vector<bool> restored(keys.size(), false);
+        std::vector<bool> found(keys.size(), false);
         try {
             store_.getMulti(id, keys, [&](size_t index, DiskDocument&& document) {
-                if (vbucket && !document.deleted &&
-                    vbucket->restoreValue(keys[index], document.by_seqno, document.value)) {
-                    restored[index] = true;
-                    ++result.restored;
+                found[index] = true;
+                if (!vbucket) {
+                    return;
                 }
+                LoadedDocument loaded;
+                loaded.key = document.key;
+                loaded.value = document.value;
+                loaded.flags = document.flags;
+                loaded.expiry = document.expiry;
+                loaded.cas = document.cas;
+                loaded.datatype = document.datatype;
+                loaded.by_seqno = document.by_seqno;
+                loaded.rev_seqno = document.rev_seqno;
+                vbucket->restoreFetched(keys[index], &loaded, document.deleted);
+                ++result.restored;
             });
+            // Full eviction: a key the disk does not have is remembered as absent.
+            for (size_t index = 0; index < keys.size() && vbucket; ++index) {
+                if (!found[index]) {
+                    vbucket->restoreFetched(keys[index], nullptr, true);
+                }
+            }
         } catch (const KVStoreError& error) {
             spdlog::error("background fetch from vbucket {} failed: {}", id.get(), error.what());
             status = Status::Failed;
@@ -80,8 +96,7 @@ BgFetcher::Result BgFetcher::run(const VBucketMap& vbuckets) {
         // temporary failure rather than another fetch, so a command never loops.
         for (size_t index = 0; index < keys.size(); ++index) {
             Status outcome = status;
-            if (outcome == Status::Success && !restored[index] && vbucket &&
-                vbucket->needsFetch(keys[index])) {
+            if (outcome == Status::Success && vbucket && vbucket->needsFetch(keys[index])) {
                 outcome = Status::TemporaryFailure;
             }
             for (CookieIface* cookie : waiting.find(keys[index])->second) {

@@ -1,11 +1,15 @@
-// eddy — the background fetcher: reads evicted values back from disk.
+// eddy — the background fetcher: reads evicted values (and, with full eviction, evicted
+// documents) back from disk.
 //
 // Owns: BgFetcher, one per storage shard. A key operation that finds a document's value
-// evicted returns would_block after add(vbucket, key, cookie); the shard's READER task then
-// calls run(), which takes every queued key, reads them with one KVStore::getMulti per vbucket,
-// restores each value into its vbucket (if the document is still that version and still
-// without its value) and notifies every waiting cookie with Success, so the front end runs the
-// operation again and finds the value. A cookie whose connection went away is taken out by
+// evicted (or, with full eviction, a key not in memory that the disk may have) returns
+// would_block after add(vbucket, key, cookie); the shard's READER task then calls run(), which
+// takes every queued key, reads them with one KVStore::getMulti per vbucket, puts what it read
+// back into the vbucket (VBucket::restoreFetched: the value, the document, or a tombstone saying
+// the key is not on disk) and notifies every waiting cookie with Success, so the front end runs
+// the operation again and finds the key in memory; one still not resolved gets
+// TemporaryFailure instead, so a command never fetches in a loop. A cookie whose connection
+// went away is taken out by
 // cancel() and never notified. A read error notifies the waiting cookies with Failed.
 //
 // Thread contract: add(), cancel() and pending() may be called from any thread; run() by one

@@ -358,6 +358,80 @@ TEST_F(BucketPersistenceTest, OnlyTheLatestVersionOfAKeyIsWritten) {
     EXPECT_EQ("v4", valueOf("k"));
 }
 
+TEST_F(BucketPersistenceTest, FullEvictionDropsWholeDocumentsAndFindsThemOnDisk) {
+    open("item_eviction_policy=full_eviction;max_size=1048576;checkpoint_memory_ratio=1.0");
+    warmUp();
+    const std::string value(1000, 'f');
+    int written = 0;
+    const auto page = [this] {
+        flush();  // clean documents are evictable
+        executor_->advanceTime(std::chrono::seconds(5));
+        drain(TaskGroup::NonIO);
+    };
+    while (stat("mem_used") < stat("ep_mem_high_wat") + 10'000) {
+        ASSERT_EQ(Status::Success, set("key" + std::to_string(written), value, written % 4));
+        if (++written % 100 == 0) {
+            page();
+        }
+    }
+    page();
+    const uint64_t evicted = stat("ep_num_value_ejects");
+    EXPECT_LT(0u, evicted);
+    EXPECT_LE(stat("mem_used"), stat("ep_mem_low_wat") + 2000) << "whole records went";
+    EXPECT_EQ(static_cast<uint64_t>(written), stat("curr_items")) << "documents on disk count";
+
+    // A key nobody wrote: the Bloom filter answers, almost never the disk.
+    const uint64_t fetches = stat("ep_bg_fetches");
+    for (int i = 0; i < 200; ++i) {
+        ItemPtr item;
+        ASSERT_EQ(Status::KeyNotFound, get("never-" + std::to_string(i), item, i % 4));
+    }
+    EXPECT_LT(stat("ep_bg_fetches") - fetches, 20u);
+
+    // ADD of an evicted key finds it on disk; DELETE of one removes it.
+    std::string evicted_key;
+    for (int i = 0; i < written && evicted_key.empty(); ++i) {
+        ItemPtr item;
+        const std::string key = "key" + std::to_string(i);
+        if (bucket_->get(cookie_, DocKey(key), Vbid(static_cast<uint16_t>(i % 4)), item) ==
+            Status::WouldBlock) {
+            evicted_key = key;
+            drain(TaskGroup::Reader);
+            ASSERT_EQ(Status::Success, cookie_.waitForNotification(kWait));
+        }
+    }
+    ASSERT_FALSE(evicted_key.empty());
+    page();  // make sure it is evicted again (it was just read back)
+    const uint16_t vbucket = static_cast<uint16_t>(std::stoi(evicted_key.substr(3)) % 4);
+    StoreRequest add;
+    add.key = DocKey(evicted_key);
+    add.vbucket = Vbid(vbucket);
+    add.value = "other";
+    add.semantics = StoreSemantics::Add;
+    MutationResult result;
+    Status status = bucket_->store(cookie_, add, result);
+    if (status == Status::WouldBlock) {
+        drain(TaskGroup::Reader);
+        ASSERT_EQ(Status::Success, cookie_.waitForNotification(kWait));
+        status = bucket_->store(cookie_, add, result);
+    }
+    EXPECT_EQ(Status::KeyExists, status);
+
+    // Every document reads back whole.
+    for (int i = 0; i < written; ++i) {
+        ASSERT_EQ(value, valueOf("key" + std::to_string(i), i % 4)) << i;
+    }
+    status = bucket_->remove(cookie_, DocKey(evicted_key), Vbid(vbucket), 0, result);
+    if (status == Status::WouldBlock) {
+        drain(TaskGroup::Reader);
+        ASSERT_EQ(Status::Success, cookie_.waitForNotification(kWait));
+        status = bucket_->remove(cookie_, DocKey(evicted_key), Vbid(vbucket), 0, result);
+    }
+    EXPECT_EQ(Status::Success, status);
+    EXPECT_EQ(static_cast<uint64_t>(written - 1), stat("curr_items"));
+    EXPECT_EQ("<absent>", valueOf(evicted_key, vbucket));
+}
+
 TEST_F(BucketPersistenceTest, EphemeralBucketsHaveNoStore) {
     open("bucket_type=ephemeral");
     EXPECT_EQ(Status::Success, set("k", "v")) << "no warm-up";

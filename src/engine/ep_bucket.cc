@@ -49,14 +49,14 @@ EpBucket::EpBucket(ServerApi& server, EpBucketConfig config)
           vbucket.max_value_size = configuration_.getMaxItemSize();
           vbucket.checkpoint = checkpointConfig();
           vbucket.persistence_cursor = !isEphemeral();
+          // Full eviction needs a store to evict to.
+          vbucket.full_eviction =
+              !isEphemeral() &&
+              configuration_.getItemEvictionPolicy() == config::EvictionPolicy::FullEviction &&
+              (!config_.data_dir.empty() || !configuration_.getDbname().empty());
           return vbucket;
       }()),
       vbuckets_(configuration_.getMaxVbuckets()) {
-    if (configuration_.getItemEvictionPolicy() == config::EvictionPolicy::FullEviction) {
-        throw std::invalid_argument(
-            "bucket config: \"item_eviction_policy\": full_eviction is not supported yet; use "
-            "value_only");
-    }
     refreshLimits();
     openStore();
     size_t restored = 0;
@@ -258,6 +258,8 @@ Status EpBucket::remove(CookieIface& cookie, DocKey key, Vbid id, Cas cas, Mutat
         fill(result, info);
     } else if (status == Status::KeyNotFound) {
         bump(counters.delete_misses);
+    } else if (status == kNeedsBgFetch) {
+        return fetchFromDisk(cookie, id, key.bytes());
     }
     return status;
 }
@@ -330,7 +332,8 @@ Status EpBucket::unlock(CookieIface& cookie, DocKey key, Vbid id, Cas cas) {
     if (!vbucket) {
         return refusal;
     }
-    return vbucket->unlock(key.bytes(), cas);
+    const Status status = vbucket->unlock(key.bytes(), cas);
+    return status == kNeedsBgFetch ? fetchFromDisk(cookie, id, key.bytes()) : status;
 }
 
 Status EpBucket::setVBucketState(CookieIface&, Vbid id, uint32_t wire_state) {

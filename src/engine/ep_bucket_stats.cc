@@ -24,13 +24,14 @@ void EpBucket::addDefaultStats(const AddStatFn& add_stat) const {
     std::array<uint64_t, 5> checkpoint_memory_by_state{};
     vbuckets_.forEach([&](VBucket& vbucket) {
         const HashTable& table = vbucket.hashTable();
-        const uint64_t live = table.numItems() - table.numDeleted();
+        // Full eviction: documents on disk only are items too.
+        const uint64_t live = table.numItems() - table.numDeleted() + vbucket.numEvicted();
         all_items += live;
         if (vbucket.state() == VBucketState::Active) {
             active_items += live;
         }
         kv_size += table.memoryUsed();
-        non_resident += table.numNonResident();
+        non_resident += table.numNonResident() + vbucket.numEvicted();
         expired += vbucket.numExpired();
         const auto state = static_cast<size_t>(vbucket.state());
         ++by_state[state];

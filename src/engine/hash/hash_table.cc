@@ -185,7 +185,7 @@ void HashTable::visit(const std::function<void(const HashBucketLock&, StoredValu
     }
 }
 
-size_t HashTable::eraseIf(const std::function<bool(const StoredValue&)>& doomed)
+size_t HashTable::eraseIf(const std::function<bool(StoredValue&)>& doomed)
     NO_THREAD_SAFETY_ANALYSIS {
     size_t erased = 0;
     for (size_t stripe = 0; stripe < num_locks_; ++stripe) {

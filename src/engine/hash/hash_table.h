@@ -108,7 +108,7 @@ public:
 
     /// Unlinks and destroys every record for which `doomed` returns true, one stripe at a time
     /// (the stripe is held during the calls). Returns how many.
-    size_t eraseIf(const std::function<bool(const StoredValue&)>& doomed);
+    size_t eraseIf(const std::function<bool(StoredValue&)>& doomed);
 
     /// Resizes to fit the current number of records (power of two, load factor ≤ 1, never
     /// below the initial size). Returns true if the bucket count changed. Any thread; a NONIO

@@ -59,6 +59,12 @@ VBucket::VBucket(Vbid id, VBucketState state, const VBucketConfig& config,
       state_(state),
       failover_(restored != nullptr ? FailoverTable(restored->failover, config.max_failover_entries)
                                     : FailoverTable(config.max_failover_entries)) {
+    if (config.full_eviction) {
+        bloom_ = std::make_unique<BloomFilter>(config.bloom_filter_bits);
+        if (memory_ != nullptr) {
+            memory_->hash_tables.add(static_cast<int64_t>(bloom_->bytes()));
+        }
+    }
     MutexLock lock(state_mutex_);
     if (restored != nullptr) {
         persisted_seqno_.store(static_cast<uint64_t>(restored->high_seqno));
@@ -69,6 +75,16 @@ VBucket::VBucket(Vbid id, VBucketState state, const VBucketConfig& config,
         }
     }
     uuid_.store(failover_.latest().vb_uuid, std::memory_order_release);
+}
+
+VBucket::~VBucket() {
+    if (bloom_ && memory_ != nullptr) {
+        memory_->hash_tables.sub(static_cast<int64_t>(bloom_->bytes()));
+    }
+}
+
+bool VBucket::mustFetch(const HashBucketLock& lock, std::string_view key) {
+    return bloom_ && table_.findLocked(lock, key) == nullptr && bloom_->mayContain(key);
 }
 
 void VBucket::setState(VBucketState state) {
@@ -232,6 +248,9 @@ void VBucket::markPersisted(std::string_view key, int64_t seqno) {
         return;
     }
     record->markClean();
+    if (bloom_) {
+        bloom_->add(key);
+    }
 }
 
 bool VBucket::restoreValue(std::string_view key, int64_t seqno, std::string_view value) {
@@ -252,6 +271,9 @@ bool VBucket::needsFetch(std::string_view key) {
 }
 
 void VBucket::loadDocument(const LoadedDocument& document) {
+    if (bloom_) {
+        bloom_->add(document.key);
+    }
     auto lock = table_.lockBucket(document.key);
     if (table_.findLocked(lock, document.key) != nullptr) {
         return;
@@ -272,6 +294,9 @@ void VBucket::loadDocument(const LoadedDocument& document) {
 }
 
 PageOutResult VBucket::ejectColdValues(const std::function<bool(size_t value_bytes)>& stop) {
+    if (bloom_) {
+        return evictColdRecords(stop);
+    }
     const uint32_t now = now_();
     PageOutResult result;
     bool stopped = false;
@@ -295,7 +320,80 @@ PageOutResult VBucket::ejectColdValues(const std::function<bool(size_t value_byt
     return result;
 }
 
+PageOutResult VBucket::evictColdRecords(const std::function<bool(size_t bytes)>& stop) {
+    const uint32_t now = now_();
+    PageOutResult result;
+    bool stopped = false;
+    table_.eraseIf([&](StoredValue& record) {
+        if (stopped || record.isDirty() || record.isLocked(now)) {
+            return false;
+        }
+        if (record.isDeleted()) {
+            return true;  // a clean tombstone only says "not on disk": the filter or disk knows
+        }
+        ++result.visited;
+        if (record.frequency() != 0) {
+            record.decayFrequency();
+            return false;
+        }
+        result.value_bytes += record.footprint();
+        ++result.evicted;
+        evicted_.fetch_add(1, std::memory_order_relaxed);
+        stopped = stop(result.value_bytes);
+        return true;
+    });
+    return result;
+}
+
+bool VBucket::restoreFetched(std::string_view key, const LoadedDocument* stored, bool deleted) {
+    auto lock = table_.lockBucket(key);
+    StoredValue* record = table_.findLocked(lock, key);
+    if (record != nullptr) {
+        // Value eviction, or someone brought the key back meanwhile.
+        if (stored != nullptr && !deleted && !record->isDeleted() && !record->isResident() &&
+            record->bySeqno() == stored->by_seqno) {
+            table_.setValueLocked(lock, *record, makeBlob(stored->value));
+        }
+        return true;
+    }
+    if (!bloom_) {
+        return false;
+    }
+    if (stored != nullptr && !deleted) {
+        auto loaded = std::make_unique<StoredValue>(
+            stored->key, makeBlob(stored->value), stored->flags, stored->expiry, stored->datatype);
+        loaded->setCas(stored->cas);
+        loaded->setBySeqno(stored->by_seqno);
+        loaded->setRevSeqno(stored->rev_seqno);
+        loaded->markClean();
+        table_.insertLocked(lock, std::move(loaded));
+        // It was counted as evicted (a live document on disk only); now it is in memory.
+        uint64_t evicted = evicted_.load(std::memory_order_relaxed);
+        while (evicted > 0 &&
+               !evicted_.compare_exchange_weak(evicted, evicted - 1, std::memory_order_relaxed)) {
+        }
+        return true;
+    }
+    // Not on disk (or a tombstone): remember that, as a clean tombstone, so the operation that
+    // asked does not fetch again.
+    auto absent = std::make_unique<StoredValue>(key, BlobPtr(), 0, 0, 0);
+    absent->markDeleted();
+    if (stored != nullptr) {
+        absent->setBySeqno(stored->by_seqno);
+        absent->setRevSeqno(stored->rev_seqno);
+        absent->setCas(stored->cas);
+    }
+    absent->markClean();
+    table_.insertLocked(lock, std::move(absent));
+    return true;
+}
+
 void VBucket::reset() {
+    if (bloom_) {
+        // Everything goes, on disk too: nothing may be fetched back from the old data.
+        bloom_->clear();
+        evicted_.store(0, std::memory_order_relaxed);
+    }
     table_.clear();
     // Destroyed here, outside the manager's lock.
     const RemovedCheckpoints removed = checkpoints_.clear(checkpoints_.highSeqno());
@@ -312,7 +410,7 @@ Status VBucket::get(std::string_view key, Document& out, bool expire) {
         record = found;
     }
     if (record == nullptr) {
-        return Status::KeyNotFound;
+        return mustFetch(lock, key) ? kNeedsBgFetch : Status::KeyNotFound;
     }
     if (!record->isResident()) {
         return kNeedsBgFetch;
@@ -328,6 +426,9 @@ Status VBucket::getAndTouch(std::string_view key, uint32_t exptime, Document& ou
     auto lock = table_.lockBucket(key);
     StoredValue* record = findLive(lock, key, now);
     if (record == nullptr) {
+        if (mustFetch(lock, key)) {
+            return kNeedsBgFetch;
+        }
         return Status::KeyNotFound;
     }
     if (record->isLocked(now)) {
@@ -404,6 +505,9 @@ Status VBucket::remove(std::string_view key, Cas cas, MutationInfo& info) {
     auto lock = table_.lockBucket(key);
     StoredValue* record = findLive(lock, key, now);
     if (record == nullptr) {
+        if (mustFetch(lock, key)) {
+            return kNeedsBgFetch;
+        }
         return Status::KeyNotFound;
     }
     if (const Status locked = checkLock(*record, cas, now); locked != Status::Success) {
@@ -424,6 +528,9 @@ Status VBucket::arithmetic(const ArithmeticRequest& request, uint64_t& value, Mu
     auto lock = table_.lockBucket(key);
     StoredValue* record = findLive(lock, key, now);
     if (record == nullptr) {
+        if (mustFetch(lock, key)) {
+            return kNeedsBgFetch;
+        }
         if (request.exptime == kNoCreateExptime) {
             return Status::KeyNotFound;
         }
@@ -461,6 +568,9 @@ Status VBucket::getLocked(std::string_view key, uint32_t lock_seconds, Document&
     auto lock = table_.lockBucket(key);
     StoredValue* record = findLive(lock, key, now);
     if (record == nullptr) {
+        if (mustFetch(lock, key)) {
+            return kNeedsBgFetch;
+        }
         return Status::KeyNotFound;
     }
     if (record->isLocked(now)) {
@@ -481,6 +591,9 @@ Status VBucket::unlock(std::string_view key, Cas cas) {
     auto lock = table_.lockBucket(key);
     StoredValue* record = findLive(lock, key, now);
     if (record == nullptr) {
+        if (mustFetch(lock, key)) {
+            return kNeedsBgFetch;
+        }
         return Status::KeyNotFound;
     }
     if (!record->isLocked(now)) {

@@ -36,6 +36,7 @@
 #include "engine/checkpoint/checkpoint_manager.h"
 #include "engine/hash/hash_table.h"
 #include "engine/hash/hlc.h"
+#include "engine/vbucket/bloom_filter.h"
 #include "engine/vbucket/bucket_memory.h"
 #include "engine/vbucket/failover_table.h"
 #include "engine/vbucket/vbucket_state.h"
@@ -62,6 +63,12 @@ struct VBucketConfig {
     CheckpointConfig checkpoint;
     /// Persistent buckets: checkpoints keep every change until the flusher's cursor passes it.
     bool persistence_cursor = true;
+    /// item_eviction_policy=full_eviction (with a store): the pager may drop whole clean
+    /// documents, and an operation on a key not in memory looks on disk first unless the
+    /// vbucket's Bloom filter says the disk cannot have it.
+    bool full_eviction = false;
+    /// Bits of that Bloom filter.
+    size_t bloom_filter_bits = 128 * 1024;
 };
 
 /// What a vbucket resumes from after a restart (warm-up reads it from disk).
@@ -128,6 +135,9 @@ public:
     VBucket(Vbid id, VBucketState state, const VBucketConfig& config, HybridLogicalClock& clock,
             std::function<uint32_t()> now, BucketMemory* memory = nullptr,
             const RestoredVBucket* restored = nullptr);
+    ~VBucket();
+    VBucket(const VBucket&) = delete;
+    VBucket& operator=(const VBucket&) = delete;
 
     [[nodiscard]] Vbid id() const { return id_; }
     [[nodiscard]] VBucketState state() const { return state_.load(std::memory_order_acquire); }
@@ -216,6 +226,15 @@ public:
     /// that version and still without its value. True if restored.
     bool restoreValue(std::string_view key, int64_t seqno, std::string_view value);
 
+    /// Full eviction: a background fetch found `key` on disk as `stored` (nullptr: not there).
+    /// A key not in memory is brought back: the document, clean, or a clean tombstone that
+    /// records that the key does not exist (so the operation that asked runs without another
+    /// fetch). True if the key is now in memory.
+    bool restoreFetched(std::string_view key, const LoadedDocument* stored, bool deleted);
+
+    /// Full eviction: live documents that are on disk only (counted in curr_items).
+    [[nodiscard]] uint64_t numEvicted() const { return evicted_.load(std::memory_order_relaxed); }
+
     /// Whether `key` is a live document whose value is not in memory (a read must fetch it).
     [[nodiscard]] bool needsFetch(std::string_view key);
 
@@ -224,13 +243,16 @@ public:
 
     /// Item pager, value eviction: drops the values of clean, unlocked documents whose access
     /// frequency is 0 (they stay on disk), lowering the others' frequency; `stop` as for
-    /// deleteColdItems.
+    /// deleteColdItems. With full eviction the whole record goes (and clean tombstones too).
     PageOutResult ejectColdValues(const std::function<bool(size_t value_bytes)>& stop);
 
     /// Expired documents turned into tombstones so far.
     [[nodiscard]] uint64_t numExpired() const { return expired_.load(std::memory_order_relaxed); }
 
 private:
+    /// Full eviction: `key` is not in memory and the disk may have it (a fetch must come first).
+    [[nodiscard]] bool mustFetch(const HashBucketLock& lock, std::string_view key);
+    PageOutResult evictColdRecords(const std::function<bool(size_t bytes)>& stop);
     /// The live, unexpired record of `key`, or nullptr; expires it on the way if due.
     StoredValue* findLive(const HashBucketLock& lock, std::string_view key, uint32_t now);
     /// Stamps a changed record with a new CAS, queues the change `op` (which gives its seqno),
@@ -259,6 +281,9 @@ private:
     std::atomic<uint64_t> expired_{0};
     std::atomic<uint64_t> persisted_seqno_{0};
     std::atomic<Cas> max_cas_{0};
+    /// Full eviction only: the keys on disk.
+    std::unique_ptr<BloomFilter> bloom_;
+    std::atomic<uint64_t> evicted_{0};
     std::function<void()> on_change_;
     std::atomic<uint64_t> purge_seqno_{0};
     std::atomic<VBucketState> state_;
