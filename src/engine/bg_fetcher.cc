@@ -8,13 +8,16 @@ namespace eddy::engine {
 
 BgFetcher::BgFetcher(KVStore& store, ServerApi& server) : store_(store), server_(server) {}
 
-bool BgFetcher::add(Vbid vbucket, std::string_view key, CookieIface& cookie) {
+bool BgFetcher::add(std::shared_ptr<VBucket> vbucket, std::string_view key, CookieIface& cookie) {
     MutexLock lock(mutex_);
     const bool was_empty = queue_.empty();
-    auto& keys = queue_[vbucket];
-    auto found = keys.find(key);
-    if (found == keys.end()) {
-        found = keys.emplace(std::string(key), std::vector<CookieIface*>{}).first;
+    Entry& entry = queue_[vbucket.get()];
+    if (!entry.vbucket) {
+        entry.vbucket = std::move(vbucket);
+    }
+    auto found = entry.keys.find(key);
+    if (found == entry.keys.end()) {
+        found = entry.keys.emplace(std::string(key), std::vector<CookieIface*>{}).first;
     }
     found->second.push_back(&cookie);
     return was_empty;
@@ -23,15 +26,16 @@ bool BgFetcher::add(Vbid vbucket, std::string_view key, CookieIface& cookie) {
 bool BgFetcher::cancel(const CookieIface& cookie) {
     MutexLock lock(mutex_);
     bool removed = false;
-    for (auto vbucket = queue_.begin(); vbucket != queue_.end();) {
-        for (auto key = vbucket->second.begin(); key != vbucket->second.end();) {
+    for (auto entry = queue_.begin(); entry != queue_.end();) {
+        auto& keys = entry->second.keys;
+        for (auto key = keys.begin(); key != keys.end();) {
             auto& cookies = key->second;
             const auto before = cookies.size();
             std::erase(cookies, &cookie);
             removed = removed || cookies.size() != before;
-            key = cookies.empty() ? vbucket->second.erase(key) : std::next(key);
+            key = cookies.empty() ? keys.erase(key) : std::next(key);
         }
-        vbucket = vbucket->second.empty() ? queue_.erase(vbucket) : std::next(vbucket);
+        entry = keys.empty() ? queue_.erase(entry) : std::next(entry);
     }
     return removed;
 }
@@ -39,10 +43,42 @@ bool BgFetcher::cancel(const CookieIface& cookie) {
 size_t BgFetcher::pending() const {
     MutexLock lock(mutex_);
     size_t keys = 0;
-    for (const auto& [vbucket, waiting] : queue_) {
-        keys += waiting.size();
+    for (const auto& [vbucket, entry] : queue_) {
+        keys += entry.keys.size();
     }
     return keys;
+}
+
+void BgFetcher::fetch(VBucket& vbucket, const std::vector<std::string>& keys, Result& result) {
+    constexpr int kAttempts = 3;
+    std::vector<std::string> wanted = keys;
+    for (int attempt = 0; attempt < kAttempts && !wanted.empty(); ++attempt) {
+        const uint64_t epoch = vbucket.fetchEpoch();
+        std::vector<bool> found(wanted.size(), false);
+        store_.getMulti(vbucket.id(), wanted, [&](size_t index, DiskDocument&& document) {
+            found[index] = true;
+            LoadedDocument loaded;
+            loaded.key = document.key;
+            loaded.value = document.value;
+            loaded.flags = document.flags;
+            loaded.expiry = document.expiry;
+            loaded.cas = document.cas;
+            loaded.datatype = document.datatype;
+            loaded.by_seqno = document.by_seqno;
+            loaded.rev_seqno = document.rev_seqno;
+            if (vbucket.restoreFetched(wanted[index], &loaded, document.deleted, epoch)) {
+                ++result.restored;
+            }
+        });
+        // Full eviction: a key the disk does not have is remembered as absent.
+        for (size_t index = 0; index < wanted.size(); ++index) {
+            if (!found[index]) {
+                vbucket.restoreFetched(wanted[index], nullptr, true, epoch);
+            }
+        }
+        std::erase_if(wanted,
+                      [&vbucket](const std::string& key) { return !vbucket.needsFetch(key); });
+    }
 }
 
 BgFetcher::Result BgFetcher::run(const VBucketMap& vbuckets) {
@@ -52,54 +88,37 @@ BgFetcher::Result BgFetcher::run(const VBucketMap& vbuckets) {
         work.swap(queue_);
     }
     Result result;
-    for (auto& [id, waiting] : work) {
+    for (auto& [object, entry] : work) {
         std::vector<std::string> keys;
-        keys.reserve(waiting.size());
-        for (const auto& [key, cookies] : waiting) {
+        keys.reserve(entry.keys.size());
+        for (const auto& [key, cookies] : entry.keys) {
             keys.push_back(key);
         }
         result.keys += keys.size();
+        const Vbid id = entry.vbucket->id();
+        // Only into the vbucket object the command saw, and only while it is still the one
+        // serving its id; otherwise the command runs again against what is there now.
+        const bool current = vbuckets.get(id) == entry.vbucket;
         Status status = Status::Success;
-        auto vbucket = vbuckets.get(id);
-        std::vector<bool> found(keys.size(), false);
-        try {
-            store_.getMulti(id, keys, [&](size_t index, DiskDocument&& document) {
-                found[index] = true;
-                if (!vbucket) {
-                    return;
-                }
-                LoadedDocument loaded;
-                loaded.key = document.key;
-                loaded.value = document.value;
-                loaded.flags = document.flags;
-                loaded.expiry = document.expiry;
-                loaded.cas = document.cas;
-                loaded.datatype = document.datatype;
-                loaded.by_seqno = document.by_seqno;
-                loaded.rev_seqno = document.rev_seqno;
-                vbucket->restoreFetched(keys[index], &loaded, document.deleted);
-                ++result.restored;
-            });
-            // Full eviction: a key the disk does not have is remembered as absent.
-            for (size_t index = 0; index < keys.size() && vbucket; ++index) {
-                if (!found[index]) {
-                    vbucket->restoreFetched(keys[index], nullptr, true);
-                }
+        if (current) {
+            try {
+                fetch(*entry.vbucket, keys, result);
+            } catch (const KVStoreError& error) {
+                spdlog::error("background fetch from vbucket {} failed: {}", id.get(),
+                              error.what());
+                status = Status::Failed;
             }
-        } catch (const KVStoreError& error) {
-            spdlog::error("background fetch from vbucket {} failed: {}", id.get(), error.what());
-            status = Status::Failed;
         }
-        // Every waiting command runs again: it finds the value, or (changed or deleted
-        // meanwhile) whatever the document is now. A value that is still missing although the
-        // disk was read (evicted again at once, or not on disk in that version) gets a
-        // temporary failure rather than another fetch, so a command never loops.
-        for (size_t index = 0; index < keys.size(); ++index) {
+        // Every waiting command runs again: it finds the key in memory, or (changed or deleted
+        // meanwhile) whatever the document is now. A key that still needs a fetch although the
+        // disk was read gets a temporary failure rather than another fetch, so a command never
+        // loops.
+        for (auto& [key, cookies] : entry.keys) {
             Status outcome = status;
-            if (outcome == Status::Success && vbucket && vbucket->needsFetch(keys[index])) {
+            if (current && outcome == Status::Success && entry.vbucket->needsFetch(key)) {
                 outcome = Status::TemporaryFailure;
             }
-            for (CookieIface* cookie : waiting.find(keys[index])->second) {
+            for (CookieIface* cookie : cookies) {
                 server_.notifyIoComplete(*cookie, outcome);
             }
         }

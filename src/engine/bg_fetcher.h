@@ -24,6 +24,7 @@
 
 #include <cstddef>
 #include <map>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -35,7 +36,8 @@ public:
 
     /// Queues a fetch of `key` for `cookie`. Returns true if the queue was empty before (the
     /// caller wakes the task).
-    bool add(Vbid vbucket, std::string_view key, CookieIface& cookie) EXCLUDES(mutex_);
+    bool add(std::shared_ptr<VBucket> vbucket, std::string_view key, CookieIface& cookie)
+        EXCLUDES(mutex_);
 
     /// Forgets `cookie` (its connection closed); true if it was waiting. The caller notifies it.
     bool cancel(const CookieIface& cookie) EXCLUDES(mutex_);
@@ -50,8 +52,17 @@ public:
     [[nodiscard]] size_t pending() const EXCLUDES(mutex_);
 
 private:
-    /// vbucket → key → cookies waiting for it.
-    using Queue = std::map<Vbid, std::map<std::string, std::vector<CookieIface*>, std::less<>>>;
+    /// The keys waiting for one vbucket object (a vbucket deleted and created again under the
+    /// same id is another object: what was read for the old one must not go into the new one).
+    struct Entry {
+        std::shared_ptr<VBucket> vbucket;
+        std::map<std::string, std::vector<CookieIface*>, std::less<>> keys;
+    };
+    using Queue = std::map<const VBucket*, Entry>;
+
+    /// Reads `keys` and puts what the disk has into `vbucket`; keys that still need a fetch
+    /// afterwards (the read raced with an eviction or reset) are read again, a few times.
+    void fetch(VBucket& vbucket, const std::vector<std::string>& keys, Result& result);
 
     KVStore& store_;
     ServerApi& server_;

@@ -286,9 +286,13 @@ Status EpBucket::fetchFromDisk(CookieIface& cookie, Vbid id, std::string_view ke
     if (!persistent()) {
         return Status::Failed;  // nothing is evicted without a store
     }
+    auto vbucket = vbuckets_.get(id);
+    if (!vbucket) {
+        return Status::NotMyVbucket;
+    }
     bump(persistence_counters_.bg_fetches);
     Shard& shard = shardOf(id);
-    shard.fetcher->add(id, key, cookie);
+    shard.fetcher->add(std::move(vbucket), key, cookie);
     if (!shard.fetcher_task) {
         runBgFetcher(shard);  // no executor (unit tests): fetch and notify now
     } else if (!shard.fetch_requested.exchange(true, std::memory_order_acq_rel)) {

@@ -267,7 +267,10 @@ bool VBucket::restoreValue(std::string_view key, int64_t seqno, std::string_view
 bool VBucket::needsFetch(std::string_view key) {
     auto lock = table_.lockBucket(key);
     const StoredValue* record = table_.findLocked(lock, key);
-    return record != nullptr && !record->isDeleted() && !record->isResident();
+    if (record == nullptr) {
+        return mustFetch(lock, key);
+    }
+    return !record->isDeleted() && !record->isResident();
 }
 
 void VBucket::loadDocument(const LoadedDocument& document) {
@@ -328,15 +331,17 @@ PageOutResult VBucket::evictColdRecords(const std::function<bool(size_t bytes)>&
         if (stopped || record.isDirty() || record.isLocked(now)) {
             return false;
         }
-        if (record.isDeleted()) {
-            return true;  // a clean tombstone only says "not on disk": the filter or disk knows
-        }
         ++result.visited;
         if (record.frequency() != 0) {
             record.decayFrequency();
             return false;
         }
+        // A fetch in flight may have read an older version of this key: it must read again.
+        fetch_epoch_.fetch_add(1, std::memory_order_acq_rel);
         result.value_bytes += record.footprint();
+        if (record.isDeleted()) {
+            return true;  // a clean tombstone only says "not on disk": the filter or disk knows
+        }
         ++result.evicted;
         evicted_.fetch_add(1, std::memory_order_relaxed);
         stopped = stop(result.value_bytes);
@@ -345,7 +350,8 @@ PageOutResult VBucket::evictColdRecords(const std::function<bool(size_t bytes)>&
     return result;
 }
 
-bool VBucket::restoreFetched(std::string_view key, const LoadedDocument* stored, bool deleted) {
+bool VBucket::restoreFetched(std::string_view key, const LoadedDocument* stored, bool deleted,
+                             uint64_t epoch) {
     auto lock = table_.lockBucket(key);
     StoredValue* record = table_.findLocked(lock, key);
     if (record != nullptr) {
@@ -356,8 +362,8 @@ bool VBucket::restoreFetched(std::string_view key, const LoadedDocument* stored,
         }
         return true;
     }
-    if (!bloom_) {
-        return false;
+    if (!bloom_ || fetch_epoch_.load(std::memory_order_acquire) != epoch) {
+        return false;  // read before a reset or an eviction: possibly stale, read again
     }
     if (stored != nullptr && !deleted) {
         auto loaded = std::make_unique<StoredValue>(
@@ -389,12 +395,15 @@ bool VBucket::restoreFetched(std::string_view key, const LoadedDocument* stored,
 }
 
 void VBucket::reset() {
+    // A fetch that started before this must not bring old data back.
+    fetch_epoch_.fetch_add(1, std::memory_order_acq_rel);
+    table_.clear();
     if (bloom_) {
-        // Everything goes, on disk too: nothing may be fetched back from the old data.
+        // Everything goes, on disk too: nothing may be fetched back from the old data. After
+        // table_.clear() no pager pass and no flusher can count or add an old key again.
         bloom_->clear();
         evicted_.store(0, std::memory_order_relaxed);
     }
-    table_.clear();
     // Destroyed here, outside the manager's lock.
     const RemovedCheckpoints removed = checkpoints_.clear(checkpoints_.highSeqno());
 }
@@ -459,6 +468,11 @@ Status VBucket::store(const StoreRequest& request, MutationInfo& info) {
     const bool append =
         request.semantics == StoreSemantics::Append || request.semantics == StoreSemantics::Prepend;
     if (record == nullptr) {
+        // Full eviction: every store semantic needs to know what the disk has (ADD, REPLACE,
+        // CAS, APPEND; a plain SET for the revision and the item count).
+        if (mustFetch(lock, key)) {
+            return kNeedsBgFetch;
+        }
         if (append) {
             return Status::NotStored;
         }

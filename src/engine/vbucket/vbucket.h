@@ -230,12 +230,21 @@ public:
     /// A key not in memory is brought back: the document, clean, or a clean tombstone that
     /// records that the key does not exist (so the operation that asked runs without another
     /// fetch). True if the key is now in memory.
-    bool restoreFetched(std::string_view key, const LoadedDocument* stored, bool deleted);
+    /// `epoch` is fetchEpoch() from before the disk read: if the vbucket was reset or evicted
+    /// a document since, the read may be stale and nothing is inserted (false).
+    bool restoreFetched(std::string_view key, const LoadedDocument* stored, bool deleted,
+                        uint64_t epoch);
+    /// Changes whenever what the disk may hold for a key stops being what a read started
+    /// earlier would see (a reset, a full eviction).
+    [[nodiscard]] uint64_t fetchEpoch() const {
+        return fetch_epoch_.load(std::memory_order_acquire);
+    }
 
     /// Full eviction: live documents that are on disk only (counted in curr_items).
     [[nodiscard]] uint64_t numEvicted() const { return evicted_.load(std::memory_order_relaxed); }
 
-    /// Whether `key` is a live document whose value is not in memory (a read must fetch it).
+    /// Whether a read of `key` must fetch from disk: a live document without its value, or (full
+    /// eviction) a key not in memory that the disk may have.
     [[nodiscard]] bool needsFetch(std::string_view key);
 
     /// Warm-up: inserts a clean document read from disk (ignored if the key is in memory).
@@ -284,6 +293,7 @@ private:
     /// Full eviction only: the keys on disk.
     std::unique_ptr<BloomFilter> bloom_;
     std::atomic<uint64_t> evicted_{0};
+    std::atomic<uint64_t> fetch_epoch_{0};
     std::function<void()> on_change_;
     std::atomic<uint64_t> purge_seqno_{0};
     std::atomic<VBucketState> state_;
