@@ -274,6 +274,8 @@ private:
     /// The store, when the bucket persists; declared before vbuckets_ (fetchers read both).
     std::unique_ptr<KVStore> store_;
     std::vector<std::unique_ptr<Shard>> shards_;
+    /// The vbuckets with changes not yet read by their flusher (persistent buckets).
+    std::unique_ptr<DirtyVBuckets> dirty_;
     VBucketMap vbuckets_;
     /// False until warm-up has loaded every document.
     std::atomic<bool> warmed_up_{true};

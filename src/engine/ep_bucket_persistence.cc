@@ -100,6 +100,8 @@ void EpBucket::openStore() {
                 ? std::max<size_t>(config_.executor->numThreads(executor::TaskGroup::Writer), 1)
                 : 1;
     }
+    dirty_ = std::make_unique<DirtyVBuckets>(vbuckets_.capacity());
+    dirty_->markAll();  // the first runs persist every vbucket's state
     for (size_t shard = 0; shard < num_shards; ++shard) {
         auto entry = std::make_unique<Shard>();
         entry->flusher = std::make_unique<Flusher>(*store_, shard, num_shards);
@@ -239,6 +241,7 @@ void EpBucket::notifyFlusher(Vbid id) {
     if (!persistent()) {
         return;
     }
+    dirty_->mark(id);
     Shard& shard = shardOf(id);
     if (shard.flusher_task && !shard.flush_requested.exchange(true, std::memory_order_acq_rel)) {
         shard.flusher_task->wakeUp();
@@ -269,7 +272,7 @@ void EpBucket::runFlusher(Shard& shard) {
     }
     const size_t limit =
         std::max<uint64_t>(configuration_.getFlusherTotalBatchLimit() / shards_.size(), 1);
-    const Flusher::Result result = shard.flusher->flush(vbuckets_, limit);
+    const Flusher::Result result = shard.flusher->flush(vbuckets_, *dirty_, limit);
     if (result.failed) {
         bump(persistence_counters_.flusher_failed_commits);
     } else if (!result.persisted.empty()) {
@@ -470,6 +473,7 @@ void EpBucket::flushAndClose() {
     bool clean = false;
     for (int round = 0; round < kMaxShutdownFlushRounds && !clean; ++round) {
         clean = true;
+        dirty_->markAll();  // whatever is left, wherever it is
         for (const auto& shard : shards_) {
             runFlusher(*shard);
             const int64_t sleep = shard->flusher_sleep_ms.load();

@@ -95,7 +95,7 @@ void Flusher::forget(Vbid vbucket) {
                   [vbucket](const Pending& pending) { return pending.batch.vbucket == vbucket; });
 }
 
-Flusher::Result Flusher::flush(const VBucketMap& vbuckets, size_t limit) {
+Flusher::Result Flusher::flush(const VBucketMap& vbuckets, DirtyVBuckets& dirty, size_t limit) {
     Result result;
     std::vector<Pending> pending = std::move(retry_);
     retry_.clear();
@@ -108,20 +108,30 @@ Flusher::Result Flusher::flush(const VBucketMap& vbuckets, size_t limit) {
     for (const Pending& kept : pending) {
         taken += kept.batch.documents.size();
     }
-    vbuckets.forEach([&](VBucket& vbucket) {
-        if (!owns(vbucket.id())) {
-            return;
+    for (size_t index = shard_; index < dirty.capacity(); index += num_shards_) {
+        const Vbid id(static_cast<uint16_t>(index));
+        if (!dirty.take(id)) {
+            continue;
+        }
+        auto vbucket = vbuckets.get(id);
+        if (!vbucket) {
+            continue;
         }
         if (taken >= limit) {
-            result.more = result.more || vbucket.checkpointManager().numItemsForCursor(
-                                             kPersistenceCursorName) != 0;
-            return;
+            dirty.mark(id);  // next run
+            result.more = true;
+            continue;
         }
-        if (auto batch = collect(vbucket, limit - taken, result.more)) {
+        bool more = false;
+        if (auto batch = collect(*vbucket, limit - taken, more)) {
             taken += batch->documents.size();
-            pending.push_back({vbuckets.get(vbucket.id()), std::move(*batch)});
+            pending.push_back({vbucket, std::move(*batch)});
         }
-    });
+        if (more) {
+            dirty.mark(id);
+            result.more = true;
+        }
+    }
     if (pending.empty()) {
         return result;
     }

@@ -20,6 +20,7 @@
 #include "engine/kvstore/kvstore.h"
 #include "engine/vbucket/vbucket_map.h"
 
+#include <atomic>
 #include <cstddef>
 #include <cstdint>
 #include <memory>
@@ -28,6 +29,29 @@
 #include <vector>
 
 namespace eddy::engine {
+
+/// Which vbuckets have changes their flusher has not read yet: a change marks its vbucket
+/// (after queueing it), the flusher takes the mark before it reads, so it visits only those.
+/// Thread contract: thread-safe (one atomic flag per vbucket id).
+class DirtyVBuckets {
+public:
+    explicit DirtyVBuckets(size_t capacity)
+        : capacity_(capacity), flags_(std::make_unique<std::atomic<bool>[]>(capacity)) {}
+
+    void mark(Vbid id) { flags_[id.get()].store(true, std::memory_order_release); }
+    /// True (and clears the mark) if `id` was marked.
+    bool take(Vbid id) { return flags_[id.get()].exchange(false, std::memory_order_acq_rel); }
+    void markAll() {
+        for (size_t id = 0; id < capacity_; ++id) {
+            flags_[id].store(true, std::memory_order_release);
+        }
+    }
+    [[nodiscard]] size_t capacity() const { return capacity_; }
+
+private:
+    const size_t capacity_;
+    std::unique_ptr<std::atomic<bool>[]> flags_;
+};
 
 class Flusher {
 public:
@@ -44,8 +68,9 @@ public:
         std::vector<std::pair<Vbid, uint64_t>> persisted;
     };
 
-    /// Flushes up to about `limit` changes of the shard's vbuckets.
-    Result flush(const VBucketMap& vbuckets, size_t limit);
+    /// Flushes up to about `limit` changes of the shard's vbuckets that `dirty` marks (and
+    /// marks again those it could not finish).
+    Result flush(const VBucketMap& vbuckets, DirtyVBuckets& dirty, size_t limit);
 
     /// Drops kept (failed) batches of `vbucket`, which is being deleted from disk: they must
     /// not be written after the deletion.
