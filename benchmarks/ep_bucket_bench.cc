@@ -4,6 +4,8 @@
 
 #include "engine/ep_bucket.h"
 
+#include "bench_server.h"
+
 #include <benchmark/benchmark.h>
 
 #include <cstdint>
@@ -15,10 +17,8 @@
 
 namespace {
 
-using eddy::CookieIface;
 using eddy::DocKey;
 using eddy::EngineIface;
-using eddy::EngineStorage;
 using eddy::ItemPtr;
 using eddy::MutationResult;
 using eddy::Status;
@@ -32,24 +32,8 @@ Vbid vbucketOf(size_t i) {
     return Vbid(static_cast<uint16_t>(i % 1024));
 }
 
-/// With every vbucket active the bucket never blocks, so nothing is ever notified.
-class NullServerApi final : public eddy::ServerApi {
-public:
-    void notifyIoComplete(CookieIface&, Status) override {}
-};
-
-class BenchCookie final : public CookieIface {
-public:
-    void setEngineStorage(std::unique_ptr<EngineStorage> storage) override {
-        storage_ = std::move(storage);
-    }
-    std::unique_ptr<EngineStorage> takeEngineStorage() override { return std::move(storage_); }
-    EngineStorage* engineStorage() override { return storage_.get(); }
-    uint64_t connectionId() const override { return 1; }
-
-private:
-    std::unique_ptr<EngineStorage> storage_;
-};
+using eddy::bench::BenchCookie;
+using eddy::bench::NullServerApi;
 
 std::vector<std::string> makeKeys(const char* prefix) {
     std::vector<std::string> keys;

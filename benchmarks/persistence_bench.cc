@@ -6,6 +6,7 @@
 //   build/release/benchmarks/eddy_persistence_bench            (1M items)
 //   EDDY_BENCH_ITEMS=200000 build/release/benchmarks/eddy_persistence_bench
 
+#include "bench_server.h"
 #include "engine/ep_bucket.h"
 #include "executor/fake_executor.h"
 
@@ -20,8 +21,6 @@
 
 namespace {
 
-using eddy::CookieIface;
-using eddy::EngineStorage;
 using eddy::Status;
 using eddy::executor::TaskGroup;
 namespace fs = std::filesystem;
@@ -35,23 +34,8 @@ size_t itemCount() {
     return 1'000'000;
 }
 
-class NullServerApi final : public eddy::ServerApi {
-public:
-    void notifyIoComplete(CookieIface&, Status) override {}
-};
-
-class BenchCookie final : public CookieIface {
-public:
-    void setEngineStorage(std::unique_ptr<EngineStorage> storage) override {
-        storage_ = std::move(storage);
-    }
-    std::unique_ptr<EngineStorage> takeEngineStorage() override { return std::move(storage_); }
-    EngineStorage* engineStorage() override { return storage_.get(); }
-    uint64_t connectionId() const override { return 1; }
-
-private:
-    std::unique_ptr<EngineStorage> storage_;
-};
+using eddy::bench::BenchCookie;
+using eddy::bench::NullServerApi;
 
 /// A persistent bucket over a fresh directory, with room for every item in memory.
 struct Fixture {

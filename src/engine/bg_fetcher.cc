@@ -6,6 +6,20 @@
 
 namespace eddy::engine {
 
+LoadedDocument viewOf(const DiskDocument& document, bool resident) {
+    LoadedDocument loaded;
+    loaded.key = document.key;
+    loaded.value = document.value;
+    loaded.resident = resident;
+    loaded.flags = document.flags;
+    loaded.expiry = document.expiry;
+    loaded.cas = document.cas;
+    loaded.datatype = document.datatype;
+    loaded.by_seqno = document.by_seqno;
+    loaded.rev_seqno = document.rev_seqno;
+    return loaded;
+}
+
 BgFetcher::BgFetcher(KVStore& store, ServerApi& server) : store_(store), server_(server) {}
 
 bool BgFetcher::add(std::shared_ptr<VBucket> vbucket, std::string_view key, CookieIface& cookie) {
@@ -57,15 +71,7 @@ void BgFetcher::fetch(VBucket& vbucket, const std::vector<std::string>& keys, Re
         std::vector<bool> found(wanted.size(), false);
         store_.getMulti(vbucket.id(), wanted, [&](size_t index, DiskDocument&& document) {
             found[index] = true;
-            LoadedDocument loaded;
-            loaded.key = document.key;
-            loaded.value = document.value;
-            loaded.flags = document.flags;
-            loaded.expiry = document.expiry;
-            loaded.cas = document.cas;
-            loaded.datatype = document.datatype;
-            loaded.by_seqno = document.by_seqno;
-            loaded.rev_seqno = document.rev_seqno;
+            const LoadedDocument loaded = viewOf(document);
             if (vbucket.restoreFetched(wanted[index], &loaded, document.deleted, epoch)) {
                 ++result.restored;
             }

@@ -30,6 +30,10 @@
 
 namespace eddy::engine {
 
+/// A view of a document read from disk, for VBucket::loadDocument / restoreFetched (valid while
+/// `document` lives).
+[[nodiscard]] LoadedDocument viewOf(const DiskDocument& document, bool resident = true);
+
 class BgFetcher {
 public:
     BgFetcher(KVStore& store, ServerApi& server);

@@ -180,16 +180,7 @@ void EpBucket::loadShard(size_t shard) {
             if (document.deleted) {
                 return true;  // tombstones stay on disk only
             }
-            LoadedDocument loaded;
-            loaded.key = document.key;
-            loaded.value = document.value;
-            loaded.resident = memory_.memUsed() < value_limit;
-            loaded.flags = document.flags;
-            loaded.expiry = document.expiry;
-            loaded.cas = document.cas;
-            loaded.datatype = document.datatype;
-            loaded.by_seqno = document.by_seqno;
-            loaded.rev_seqno = document.rev_seqno;
+            const LoadedDocument loaded = viewOf(document, memory_.memUsed() < value_limit);
             vbucket.loadDocument(loaded);
             bump(warmup_.keys);
             if (loaded.resident) {

@@ -1,4 +1,5 @@
-// EpBucket: the default STAT group (item counts, operation counters, memory and checkpoints).
+// EpBucket: the default, persistence and warmup STAT keys (item counts, operation counters, memory,
+// checkpoints, flushers, fetches and warm-up progress).
 #include "engine/ep_bucket_engine.h"
 
 #include <array>
@@ -6,12 +7,20 @@
 
 namespace eddy::engine {
 
+namespace {
+
+void emitNumber(const AddStatFn& add_stat, std::string_view name, uint64_t number) {
+    std::array<char, 24> digits{};
+    const auto printed = std::to_chars(digits.data(), digits.data() + digits.size(), number);
+    add_stat(name,
+             std::string_view(digits.data(), static_cast<size_t>(printed.ptr - digits.data())));
+}
+
+}  // namespace
+
 void EpBucket::addDefaultStats(const AddStatFn& add_stat) const {
     auto emit = [&add_stat](std::string_view name, uint64_t number) {
-        std::array<char, 24> digits{};
-        const auto printed = std::to_chars(digits.data(), digits.data() + digits.size(), number);
-        add_stat(name,
-                 std::string_view(digits.data(), static_cast<size_t>(printed.ptr - digits.data())));
+        emitNumber(add_stat, name, number);
     };
     uint64_t active_items = 0;
     uint64_t all_items = 0;
@@ -123,17 +132,6 @@ void EpBucket::addDefaultStats(const AddStatFn& add_stat) const {
         addPersistenceStats(add_stat);
     }
 }
-
-namespace {
-
-void emitNumber(const AddStatFn& add_stat, std::string_view name, uint64_t number) {
-    std::array<char, 24> digits{};
-    const auto printed = std::to_chars(digits.data(), digits.data() + digits.size(), number);
-    add_stat(name,
-             std::string_view(digits.data(), static_cast<size_t>(printed.ptr - digits.data())));
-}
-
-}  // namespace
 
 void EpBucket::addPersistenceStats(const AddStatFn& add_stat) const {
     const auto load = [](const std::atomic<uint64_t>& counter) {

@@ -87,6 +87,27 @@ bool VBucket::mustFetch(const HashBucketLock& lock, std::string_view key) {
     return bloom_ && table_.findLocked(lock, key) == nullptr && bloom_->mayContain(key);
 }
 
+Status VBucket::absent(const HashBucketLock& lock, std::string_view key) {
+    return mustFetch(lock, key) ? kNeedsBgFetch : Status::KeyNotFound;
+}
+
+void VBucket::noteCas(Cas cas) {
+    Cas seen = max_cas_.load(std::memory_order_relaxed);
+    while (cas > seen && !max_cas_.compare_exchange_weak(seen, cas, std::memory_order_acq_rel)) {
+    }
+}
+
+std::unique_ptr<StoredValue> VBucket::cleanRecord(const LoadedDocument& document, bool resident) {
+    auto record =
+        std::make_unique<StoredValue>(document.key, resident ? makeBlob(document.value) : BlobPtr(),
+                                      document.flags, document.expiry, document.datatype);
+    record->setCas(document.cas);
+    record->setBySeqno(document.by_seqno);
+    record->setRevSeqno(document.rev_seqno);
+    record->markClean();
+    return record;
+}
+
 void VBucket::setState(VBucketState state) {
     MutexLock lock(state_mutex_);
     const VBucketState previous = state_.load(std::memory_order_acquire);
@@ -140,10 +161,7 @@ void VBucket::stamp(StoredValue& record, QueueOp op, MutationInfo& info) {
     record.setBySeqno(seqno);
     record.markDirty();
     info = {record.cas(), static_cast<uint64_t>(seqno), uuid()};
-    Cas seen = max_cas_.load(std::memory_order_relaxed);
-    while (record.cas() > seen &&
-           !max_cas_.compare_exchange_weak(seen, record.cas(), std::memory_order_acq_rel)) {
-    }
+    noteCas(record.cas());
     if (on_change_) {
         on_change_();
     }
@@ -253,17 +271,6 @@ void VBucket::markPersisted(std::string_view key, int64_t seqno) {
     }
 }
 
-bool VBucket::restoreValue(std::string_view key, int64_t seqno, std::string_view value) {
-    auto lock = table_.lockBucket(key);
-    StoredValue* record = table_.findLocked(lock, key);
-    if (record == nullptr || record->isDeleted() || record->isResident() ||
-        record->bySeqno() != seqno) {
-        return false;
-    }
-    table_.setValueLocked(lock, *record, makeBlob(value));
-    return true;
-}
-
 bool VBucket::needsFetch(std::string_view key) {
     auto lock = table_.lockBucket(key);
     const StoredValue* record = table_.findLocked(lock, key);
@@ -281,19 +288,9 @@ void VBucket::loadDocument(const LoadedDocument& document) {
     if (table_.findLocked(lock, document.key) != nullptr) {
         return;
     }
-    auto record = std::make_unique<StoredValue>(
-        document.key, document.resident ? makeBlob(document.value) : BlobPtr(), document.flags,
-        document.expiry, document.datatype);
-    record->setCas(document.cas);
     clock_.observe(document.cas);
-    Cas seen = max_cas_.load(std::memory_order_relaxed);
-    while (document.cas > seen &&
-           !max_cas_.compare_exchange_weak(seen, document.cas, std::memory_order_acq_rel)) {
-    }
-    record->setBySeqno(document.by_seqno);
-    record->setRevSeqno(document.rev_seqno);
-    record->markClean();
-    table_.insertLocked(lock, std::move(record));
+    noteCas(document.cas);
+    table_.insertLocked(lock, cleanRecord(document, document.resident));
 }
 
 PageOutResult VBucket::ejectColdValues(const std::function<bool(size_t value_bytes)>& stop) {
@@ -366,13 +363,7 @@ bool VBucket::restoreFetched(std::string_view key, const LoadedDocument* stored,
         return false;  // read before a reset or an eviction: possibly stale, read again
     }
     if (stored != nullptr && !deleted) {
-        auto loaded = std::make_unique<StoredValue>(
-            stored->key, makeBlob(stored->value), stored->flags, stored->expiry, stored->datatype);
-        loaded->setCas(stored->cas);
-        loaded->setBySeqno(stored->by_seqno);
-        loaded->setRevSeqno(stored->rev_seqno);
-        loaded->markClean();
-        table_.insertLocked(lock, std::move(loaded));
+        table_.insertLocked(lock, cleanRecord(*stored, true));
         // It was counted as evicted (a live document on disk only); now it is in memory.
         uint64_t evicted = evicted_.load(std::memory_order_relaxed);
         while (evicted > 0 &&
@@ -419,7 +410,7 @@ Status VBucket::get(std::string_view key, Document& out, bool expire) {
         record = found;
     }
     if (record == nullptr) {
-        return mustFetch(lock, key) ? kNeedsBgFetch : Status::KeyNotFound;
+        return absent(lock, key);
     }
     if (!record->isResident()) {
         return kNeedsBgFetch;
@@ -435,10 +426,7 @@ Status VBucket::getAndTouch(std::string_view key, uint32_t exptime, Document& ou
     auto lock = table_.lockBucket(key);
     StoredValue* record = findLive(lock, key, now);
     if (record == nullptr) {
-        if (mustFetch(lock, key)) {
-            return kNeedsBgFetch;
-        }
-        return Status::KeyNotFound;
+        return absent(lock, key);
     }
     if (record->isLocked(now)) {
         return Status::Locked;
@@ -519,10 +507,7 @@ Status VBucket::remove(std::string_view key, Cas cas, MutationInfo& info) {
     auto lock = table_.lockBucket(key);
     StoredValue* record = findLive(lock, key, now);
     if (record == nullptr) {
-        if (mustFetch(lock, key)) {
-            return kNeedsBgFetch;
-        }
-        return Status::KeyNotFound;
+        return absent(lock, key);
     }
     if (const Status locked = checkLock(*record, cas, now); locked != Status::Success) {
         return locked;
@@ -582,10 +567,7 @@ Status VBucket::getLocked(std::string_view key, uint32_t lock_seconds, Document&
     auto lock = table_.lockBucket(key);
     StoredValue* record = findLive(lock, key, now);
     if (record == nullptr) {
-        if (mustFetch(lock, key)) {
-            return kNeedsBgFetch;
-        }
-        return Status::KeyNotFound;
+        return absent(lock, key);
     }
     if (record->isLocked(now)) {
         return Status::Locked;
@@ -605,10 +587,7 @@ Status VBucket::unlock(std::string_view key, Cas cas) {
     auto lock = table_.lockBucket(key);
     StoredValue* record = findLive(lock, key, now);
     if (record == nullptr) {
-        if (mustFetch(lock, key)) {
-            return kNeedsBgFetch;
-        }
-        return Status::KeyNotFound;
+        return absent(lock, key);
     }
     if (!record->isLocked(now)) {
         return Status::LockedTmpfail;

@@ -222,16 +222,13 @@ public:
     /// becomes clean (evictable), and a persisted tombstone leaves memory altogether.
     void markPersisted(std::string_view key, int64_t seqno);
 
-    /// A background fetch read `value` of `key` at `seqno`: restores it if the record is still
-    /// that version and still without its value. True if restored.
-    bool restoreValue(std::string_view key, int64_t seqno, std::string_view value);
-
-    /// Full eviction: a background fetch found `key` on disk as `stored` (nullptr: not there).
-    /// A key not in memory is brought back: the document, clean, or a clean tombstone that
-    /// records that the key does not exist (so the operation that asked runs without another
-    /// fetch). True if the key is now in memory.
-    /// `epoch` is fetchEpoch() from before the disk read: if the vbucket was reset or evicted
-    /// a document since, the read may be stale and nothing is inserted (false).
+    /// A background fetch found `key` on disk as `stored` (nullptr: not there). A record
+    /// without its value (value eviction) gets it back if it is still that version. With full
+    /// eviction, a key not in memory is brought back: the document, clean, or a clean tombstone
+    /// that records that the key does not exist (so the operation that asked runs without
+    /// another fetch). True if the key is now in memory. `epoch` is fetchEpoch() from before the
+    /// disk read: if the vbucket was reset or evicted a document since, the read may be stale
+    /// and nothing is inserted (false).
     bool restoreFetched(std::string_view key, const LoadedDocument* stored, bool deleted,
                         uint64_t epoch);
     /// Changes whenever what the disk may hold for a key stops being what a read started
@@ -261,6 +258,14 @@ public:
 private:
     /// Full eviction: `key` is not in memory and the disk may have it (a fetch must come first).
     [[nodiscard]] bool mustFetch(const HashBucketLock& lock, std::string_view key);
+    /// What an operation answers for a key with no live record: kNeedsBgFetch when mustFetch,
+    /// otherwise KeyNotFound.
+    [[nodiscard]] Status absent(const HashBucketLock& lock, std::string_view key);
+    /// Raises maxCas() to `cas` if it is larger.
+    void noteCas(Cas cas);
+    /// A clean record of a document read from disk (with its value when `resident`).
+    [[nodiscard]] std::unique_ptr<StoredValue> cleanRecord(const LoadedDocument& document,
+                                                           bool resident);
     PageOutResult evictColdRecords(const std::function<bool(size_t bytes)>& stop);
     /// The live, unexpired record of `key`, or nullptr; expires it on the way if due.
     StoredValue* findLive(const HashBucketLock& lock, std::string_view key, uint32_t now);
