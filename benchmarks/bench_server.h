@@ -17,6 +17,7 @@ namespace eddy::bench {
 class NullServerApi final : public ServerApi {
 public:
     void notifyIoComplete(CookieIface&, Status) override {}
+    void scheduleDcpStep(CookieIface&) override {}
 };
 
 class BenchCookie final : public CookieIface {
@@ -27,9 +28,14 @@ public:
     std::unique_ptr<EngineStorage> takeEngineStorage() override { return std::move(storage_); }
     EngineStorage* engineStorage() override { return storage_.get(); }
     uint64_t connectionId() const override { return 1; }
+    void setConnectionStorage(std::shared_ptr<EngineStorage> storage) override {
+        connection_storage_ = std::move(storage);
+    }
+    EngineStorage* connectionStorage() override { return connection_storage_.get(); }
 
 private:
     std::unique_ptr<EngineStorage> storage_;
+    std::shared_ptr<EngineStorage> connection_storage_;
 };
 
 }  // namespace eddy::bench

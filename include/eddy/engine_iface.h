@@ -13,11 +13,12 @@
 //
 // Thread contract: every EngineIface method is called on the front-end thread that owns the
 // cookie and must not block it. An engine is shared by all front-end threads, so its methods are
-// thread-safe. ServerApi::notifyIoComplete is callable from any thread; nothing else in ServerApi
-// touches a cookie.
+// thread-safe. ServerApi::notifyIoComplete and scheduleDcpStep are callable from any thread;
+// neither touches the cookie.
 #pragma once
 
 #include "eddy/cookie_iface.h"
+#include "eddy/dcp_iface.h"
 #include "eddy/item.h"
 #include "eddy/status.h"
 #include "eddy/types.h"
@@ -123,6 +124,12 @@ public:
     /// Completes a command that got WouldBlock. Any thread; exactly once per WouldBlock.
     virtual void notifyIoComplete(CookieIface& cookie, Status status) = 0;
 
+    /// Asks the front end to call DcpIface::step() for the DCP connection of `cookie` soon.
+    /// Any thread, any number of times, but only until EngineIface::disconnect(cookie) has
+    /// returned: the engine serialises the two (ARCHITECTURE.md §1: the cookie itself is not
+    /// touched; the front end finds the connection by its id on its own thread).
+    virtual void scheduleDcpStep(CookieIface& cookie) = 0;
+
 protected:
     ~ServerApi() = default;
 };
@@ -213,6 +220,9 @@ public:
     /// An opcode the front end does not handle itself. NotSupported if unknown to the engine.
     virtual Status unknownCommand(CookieIface& cookie, const EngineCommand& command,
                                   const EngineResponseFn& respond) = 0;
+
+    /// The engine's DCP interface, or nullptr if it has none (DCP opcodes are NotSupported).
+    [[nodiscard]] virtual DcpIface* dcp() { return nullptr; }
 
     /// The connection of `cookie` is going away; release anything held for it. The cookie itself
     /// stays valid until every pending notifyIoComplete for it has arrived.

@@ -100,4 +100,14 @@ EngineStorage* Cookie::engineStorage() {
     return engine_storage_.get();
 }
 
+void Cookie::setConnectionStorage(std::shared_ptr<EngineStorage> storage) {
+    EDDY_ASSERT_OWNER(owner_, "Cookie::setConnectionStorage");
+    connection_storage_ = std::move(storage);
+}
+
+EngineStorage* Cookie::connectionStorage() {
+    EDDY_ASSERT_OWNER(owner_, "Cookie::connectionStorage");
+    return connection_storage_.get();
+}
+
 }  // namespace eddy::daemon

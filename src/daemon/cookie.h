@@ -80,6 +80,8 @@ public:
     [[nodiscard]] std::unique_ptr<EngineStorage> takeEngineStorage() override;
     [[nodiscard]] EngineStorage* engineStorage() override;
     [[nodiscard]] uint64_t connectionId() const override { return connection_id_; }
+    void setConnectionStorage(std::shared_ptr<EngineStorage> storage) override;
+    [[nodiscard]] EngineStorage* connectionStorage() override;
 
 private:
     Connection* const connection_;
@@ -92,6 +94,8 @@ private:
     Status aiostat_ = Status::Success;
     std::unique_ptr<CommandContext> context_;
     std::unique_ptr<EngineStorage> engine_storage_;
+    /// Survives reset(): it belongs to the connection, not to one command.
+    std::shared_ptr<EngineStorage> connection_storage_;
     std::string error_context_;
 };
 

@@ -90,6 +90,10 @@ void Server::notifyIoComplete(CookieIface& cookie_iface, Status status) {
     });
 }
 
+void Server::scheduleDcpStep(CookieIface& /*cookie*/) {
+    // Not wired yet: the DCP front end steps producers itself.
+}
+
 FrontEndTotals Server::frontEndTotals() const {
     FrontEndTotals totals;
     for (const auto& front_end : front_ends_) {

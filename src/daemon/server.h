@@ -72,6 +72,7 @@ public:
     [[nodiscard]] std::chrono::steady_clock::time_point startTime() const { return start_time_; }
 
     void notifyIoComplete(CookieIface& cookie, Status status) override;
+    void scheduleDcpStep(CookieIface& cookie) override;
 
 private:
     static void onSignal(int signal, short events, void* self);

@@ -16,6 +16,17 @@ void MockServerApi::notifyIoComplete(CookieIface& cookie, Status status) {
     mock->notify(status);
 }
 
+void MockServerApi::scheduleDcpStep(CookieIface& cookie) {
+    MutexLock lock(mutex_);
+    ++dcp_steps_[cookie.connectionId()];
+}
+
+uint64_t MockServerApi::dcpStepsScheduled(uint64_t connection_id) const {
+    MutexLock lock(mutex_);
+    const auto found = dcp_steps_.find(connection_id);
+    return found == dcp_steps_.end() ? 0 : found->second;
+}
+
 Status EngineDriver::drive(MockCookie& cookie, const std::function<Status()>& call) {
     Status status = Status::Success;
     for (;;) {

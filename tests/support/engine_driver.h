@@ -17,6 +17,7 @@
 // counters are atomics. A MockCookie is driven by one thread at a time (its owner).
 #pragma once
 
+#include "common/mutex.h"
 #include "eddy/engine_iface.h"
 #include "support/mock_cookie.h"
 
@@ -42,6 +43,12 @@ public:
     /// Any thread. The cookie must be a MockCookie (anything else is a test failure).
     void notifyIoComplete(CookieIface& cookie, Status status) override;
 
+    /// Any thread: counts a DCP step request for the cookie's connection.
+    void scheduleDcpStep(CookieIface& cookie) override;
+
+    /// DCP step requests made for connection `connection_id` so far.
+    [[nodiscard]] uint64_t dcpStepsScheduled(uint64_t connection_id) const EXCLUDES(mutex_);
+
     /// Notifications delivered through this server, over all cookies.
     [[nodiscard]] uint64_t notificationCount() const {
         return notifications_.load(std::memory_order_acquire);
@@ -49,6 +56,8 @@ public:
 
 private:
     std::atomic<uint64_t> notifications_{0};
+    mutable Mutex mutex_;
+    std::map<uint64_t, uint64_t> dcp_steps_ GUARDED_BY(mutex_);
 };
 
 /// What an engine passed to an EngineResponseFn.

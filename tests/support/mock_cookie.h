@@ -48,6 +48,14 @@ public:
         return storage_.get();
     }
     [[nodiscard]] uint64_t connectionId() const override { return connection_id_; }
+    void setConnectionStorage(std::shared_ptr<EngineStorage> storage) override {
+        EDDY_ASSERT_OWNER(owner_, "MockCookie::setConnectionStorage");
+        connection_storage_ = std::move(storage);
+    }
+    [[nodiscard]] EngineStorage* connectionStorage() override {
+        EDDY_ASSERT_OWNER(owner_, "MockCookie::connectionStorage");
+        return connection_storage_.get();
+    }
 
     /// Makes the calling thread the owner (a cookie built on one thread and driven on another).
     void bindToCurrentThread() { owner_.bind(); }
@@ -99,6 +107,7 @@ private:
     const uint64_t connection_id_;
     OwnerThread owner_;
     std::unique_ptr<EngineStorage> storage_;  // owner thread only
+    std::shared_ptr<EngineStorage> connection_storage_;  // owner thread only
 
     mutable Mutex mutex_;
     std::condition_variable cv_;
