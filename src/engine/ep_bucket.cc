@@ -1,7 +1,9 @@
 // EpBucket: construction, key operations, vbucket commands, SET_PARAM and commands parked on
 // pending vbuckets. Memory management is in ep_bucket_memory.cc, STAT in ep_bucket_stats.cc.
 #include "engine/bucket_tasks.h"
+#include "engine/dcp/dcp_producer.h"
 #include "engine/ep_bucket_engine.h"
+#include "protocol/opcode.h"
 
 #include <stdexcept>
 #include <string>
@@ -56,6 +58,7 @@ EpBucket::EpBucket(ServerApi& server, EpBucketConfig config)
               (!config_.data_dir.empty() || !configuration_.getDbname().empty());
           return vbucket;
       }()),
+      dcp_conns_(configuration_.getMaxVbuckets()),
       vbuckets_(configuration_.getMaxVbuckets()) {
     refreshLimits();
     openStore();
@@ -115,6 +118,7 @@ void EpBucket::startTasks(executor::ExecutorPoolIface& executor) {
     if (persistent()) {
         startPersistenceTasks(executor);
     }
+    startDcpTasks(executor);
     if (isEphemeral()) {
         executor.schedule(std::make_shared<PeriodicTask>(
             *this, executor::TaskId::EphTombstoneHTCleaner, "Purging deleted items",
@@ -133,9 +137,15 @@ std::shared_ptr<VBucket> EpBucket::makeVBucket(Vbid id, VBucketState state,
                                              &memory_, restored);
     // The limits may have changed since vbucket_config_ was made.
     vbucket->checkpointManager().setConfig(checkpointConfig());
+    // Every change (writes, deletions, expiries, pager deletions) wakes the flusher and the
+    // DCP streams following the vbucket.
     if (persistent()) {
-        // Every change wakes the flusher: writes, deletions, expiries, pager deletions.
-        vbucket->setChangeListener([this, id] { notifyFlusher(id); });
+        vbucket->setChangeListener([this, id] {
+            notifyFlusher(id);
+            dcp_conns_.notifyVBucket(id);
+        });
+    } else {
+        vbucket->setChangeListener([this, id] { dcp_conns_.notifyVBucket(id); });
     }
     if (restored == nullptr && persistent()) {
         // A new vbucket: its state goes to disk with the next flush.
@@ -304,6 +314,8 @@ Status EpBucket::flush(CookieIface&) {
         // what the store holds, in the same atomic write as the changes made after this.
         vbucket.reset();
         notifyFlusher(vbucket.id());
+        // Streams of the vbucket find the reset on their next read and end.
+        dcp_conns_.notifyVBucket(vbucket.id());
     });
     return Status::Success;
 }
@@ -348,9 +360,13 @@ Status EpBucket::setVBucketState(CookieIface&, Vbid id, uint32_t wire_state) {
         return Status::NotMyVbucket;
     }
     if (auto existing = vbuckets_.get(id)) {
+        const bool changed = existing->state() != *state;
         existing->setState(*state);
         if (persistent()) {
             existing->checkpointManager().queueSetVbucketState();
+        }
+        if (changed) {
+            dcp_conns_.vbucketStateChanged(id);
         }
     } else {
         vbuckets_.set(makeVBucket(id, *state));
@@ -376,6 +392,7 @@ Status EpBucket::deleteVBucket(CookieIface&, Vbid id) {
     if (!vbuckets_.remove(id)) {
         return Status::NotMyVbucket;
     }
+    dcp_conns_.vbucketStateChanged(id);
     if (persistent()) {
         // The shard's flusher deletes it from disk (unless a vbucket of that id exists again by
         // then: its first batch wipes the old data itself).
@@ -402,7 +419,7 @@ Status EpBucket::getAllVbSeqnos(CookieIface&, uint32_t state, std::vector<VBucke
     return Status::Success;
 }
 
-Status EpBucket::getStats(CookieIface&, std::string_view group, std::string_view,
+Status EpBucket::getStats(CookieIface&, std::string_view group, std::string_view value,
                           const AddStatFn& add_stat) {
     if (group.empty()) {
         addDefaultStats(add_stat);
@@ -415,6 +432,14 @@ Status EpBucket::getStats(CookieIface&, std::string_view group, std::string_view
     if (group == "config") {
         // Every parameter's current value (cheap: one atomic load each).
         configuration_.addStats(add_stat);
+        return Status::Success;
+    }
+    if (group == "dcp") {
+        dcp_conns_.addStats(add_stat);
+        return Status::Success;
+    }
+    if (group == "dcpagg") {
+        dcp_conns_.addAggregatedStats(value, add_stat);
         return Status::Success;
     }
     return Status::KeyNotFound;
@@ -437,13 +462,26 @@ Status EpBucket::setParameter(CookieIface&, uint32_t category, std::string_view 
     return Status::Success;
 }
 
-Status EpBucket::unknownCommand(CookieIface&, const EngineCommand&, const EngineResponseFn&) {
+Status EpBucket::unknownCommand(CookieIface&, const EngineCommand& command,
+                                const EngineResponseFn& respond) {
+    using mcbp::ClientOpcode;
+    const auto opcode = static_cast<ClientOpcode>(command.opcode);
+    if (opcode == ClientOpcode::StopPersistence || opcode == ClientOpcode::StartPersistence) {
+        const Status status = setPersistence(opcode == ClientOpcode::StartPersistence);
+        if (status == Status::Success) {
+            respond(Status::Success, {});
+        }
+        return status;
+    }
     return Status::NotSupported;
 }
 
 /// A parked command of a closing connection is completed now: the front end frees the
 /// cookie once its notification arrives.
 void EpBucket::disconnect(CookieIface& cookie) {
+    if (dcp::DcpProducer* producer = producerOf(cookie)) {
+        producer->disconnect();
+    }
     release([&cookie](const CookieIface& parked, const PendingOp&) { return &parked == &cookie; },
             Status::Disconnect);
     for (const auto& shard : shards_) {

@@ -34,6 +34,7 @@
 #include "common/mutex.h"
 #include "engine/bg_fetcher.h"
 #include "engine/config/configuration.h"
+#include "engine/dcp/dcp_conn_map.h"
 #include "engine/ep_bucket.h"
 #include "engine/flusher.h"
 #include "engine/kvstore/kvstore.h"
@@ -130,7 +131,7 @@ inline void bump(std::atomic<uint64_t>& counter, uint64_t by = 1) {
     counter.fetch_add(by, std::memory_order_relaxed);
 }
 
-class EpBucket final : public EngineIface, public executor::Taskable {
+class EpBucket final : public EngineIface, public DcpIface, public executor::Taskable {
 public:
     EpBucket(ServerApi& server, EpBucketConfig config);
     ~EpBucket() override;
@@ -169,6 +170,20 @@ public:
     Status unknownCommand(CookieIface& cookie, const EngineCommand& command,
                           const EngineResponseFn& respond) override;
     void disconnect(CookieIface& cookie) override;
+    [[nodiscard]] DcpIface* dcp() override;
+
+    // DcpIface (ep_bucket_dcp.cc)
+    Status open(CookieIface& cookie, std::string_view name, uint32_t flags,
+                std::string& message) override;
+    Status control(CookieIface& cookie, std::string_view key, std::string_view value, bool snappy,
+                   std::string& message) override;
+    Status streamRequest(CookieIface& cookie, const DcpStreamRequest& request,
+                         DcpStreamResponse& out, std::string& message) override;
+    Status getFailoverLog(CookieIface& cookie, Vbid vbucket, std::string& out) override;
+    Status closeStream(CookieIface& cookie, Vbid vbucket) override;
+    Status bufferAcknowledgement(CookieIface& cookie, uint32_t bytes) override;
+    Status response(CookieIface& cookie, uint8_t opcode, uint16_t status, uint32_t opaque) override;
+    Status step(CookieIface& cookie, DcpMessageSink& sink) override;
 
 private:
     /// A command parked in the bucket: waiting for a pending vbucket to change state, for a
@@ -255,6 +270,14 @@ private:
     /// Completes SEQNO_PERSISTENCE waits that `persisted` satisfies.
     void persisted(Vbid id, uint64_t seqno);
 
+    // ep_bucket_dcp.cc
+    /// The producer of the cookie's connection, or nullptr (not a DCP connection).
+    static dcp::DcpProducer* producerOf(CookieIface& cookie);
+    void startDcpTasks(executor::ExecutorPoolIface& executor);
+    void addDcpAggregates(const AddStatFn& add_stat) const;
+    /// STOP_PERSISTENCE / START_PERSISTENCE.
+    Status setPersistence(bool enabled);
+
     // ep_bucket_stats.cc
     void addDefaultStats(const AddStatFn& add_stat) const;
     void addPersistenceStats(const AddStatFn& add_stat) const;
@@ -271,6 +294,12 @@ private:
     std::unordered_map<CookieIface*, PendingOp> pending_ GUARDED_BY(pending_mutex_);
     /// Declared before vbuckets_: every vbucket charges it until destroyed.
     BucketMemory memory_;
+    /// DCP producers and the streams of each vbucket; declared before vbuckets_, whose change
+    /// listeners notify it.
+    dcp::DcpConnMap dcp_conns_;
+    std::atomic<uint64_t> dcp_running_backfills_{0};
+    /// STOP_PERSISTENCE: the flushers leave the checkpoints alone until START_PERSISTENCE.
+    std::atomic<bool> persistence_stopped_{false};
     /// The store, when the bucket persists; declared before vbuckets_ (fetchers read both).
     std::unique_ptr<KVStore> store_;
     std::vector<std::unique_ptr<Shard>> shards_;

@@ -241,6 +241,11 @@ void EpBucket::notifyFlusher(Vbid id) {
 
 void EpBucket::runFlusher(Shard& shard) {
     shard.flush_requested.store(false, std::memory_order_release);
+    if (persistence_stopped_.load(std::memory_order_acquire)) {
+        // STOP_PERSISTENCE: the dirty marks stay; START_PERSISTENCE wakes the flusher.
+        shard.flusher_sleep_ms.store(-1);
+        return;
+    }
     std::vector<Vbid> deletions;
     {
         MutexLock lock(shard.deletions_mutex);
@@ -461,6 +466,7 @@ void EpBucket::flushAndClose() {
     if (!persistent()) {
         return;
     }
+    persistence_stopped_.store(false, std::memory_order_release);  // shutdown persists all
     bool clean = false;
     for (int round = 0; round < kMaxShutdownFlushRounds && !clean; ++round) {
         clean = true;

@@ -131,6 +131,7 @@ void EpBucket::addDefaultStats(const AddStatFn& add_stat) const {
     if (persistent()) {
         addPersistenceStats(add_stat);
     }
+    addDcpAggregates(add_stat);
 }
 
 void EpBucket::addPersistenceStats(const AddStatFn& add_stat) const {

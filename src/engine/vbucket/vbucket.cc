@@ -123,6 +123,11 @@ std::vector<FailoverEntry> VBucket::failoverEntries() const {
     return failover_.entries();
 }
 
+RollbackDecision VBucket::needsRollback(const StreamPosition& position) const {
+    MutexLock lock(state_mutex_);
+    return failover_.needsRollback(position, highSeqno(), purgeSeqno());
+}
+
 std::string VBucket::failoverLogWire() const {
     MutexLock lock(state_mutex_);
     return failover_.toWire();

@@ -152,6 +152,10 @@ public:
     [[nodiscard]] std::vector<FailoverEntry> failoverEntries() const EXCLUDES(state_mutex_);
     /// The failover log in DCP wire form.
     [[nodiscard]] std::string failoverLogWire() const EXCLUDES(state_mutex_);
+    /// Whether a DCP stream request from `position` must roll back (FailoverTable's rules
+    /// against this vbucket's high and purge seqnos).
+    [[nodiscard]] RollbackDecision needsRollback(const StreamPosition& position) const
+        EXCLUDES(state_mutex_);
 
     [[nodiscard]] HashTable& hashTable() { return table_; }
     [[nodiscard]] const HashTable& hashTable() const { return table_; }

@@ -1,0 +1,484 @@
+// The DCP producer inside a bucket, driven step by step on a FakeExecutor: stream phases
+// (memory, backfill then memory, disk only), markers, end of stream, rollback, flow control,
+// waking the front end, closing and disconnecting. Runs against a persistent bucket with a
+// store and an ephemeral bucket; the socket-level suite is tests/integration/dcp_test.cc.
+#include "eddy/dcp_iface.h"
+#include "engine/ep_bucket.h"
+#include "executor/fake_executor.h"
+#include "protocol/encode.h"
+#include "protocol/opcode.h"
+#include "support/engine_driver.h"
+#include "support/mock_cookie.h"
+
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include <unistd.h>
+
+namespace eddy::engine {
+namespace {
+
+using executor::TaskGroup;
+using mcbp::ClientOpcode;
+using test::StatMap;
+namespace fs = std::filesystem;
+
+/// One message as the consumer would decode it.
+struct Received {
+    ClientOpcode opcode = ClientOpcode::Noop;
+    uint16_t vbucket = 0;
+    uint32_t opaque = 0;
+    std::string extras;
+    std::string key;
+    std::string value;
+    size_t size = 0;
+
+    [[nodiscard]] uint64_t seqno() const { return mcbp::readUint64(extras, 0); }
+    [[nodiscard]] uint64_t snapEnd() const { return mcbp::readUint64(extras, 8); }
+    [[nodiscard]] uint32_t markerFlags() const { return mcbp::readUint32(extras, 16); }
+    [[nodiscard]] uint32_t endReason() const { return mcbp::readUint32(extras, 0); }
+};
+
+class RecordingSink final : public DcpMessageSink {
+public:
+    void send(DcpFrame frame) override {
+        std::string bytes = frame.head;
+        bytes.append(frame.value);
+        Received message;
+        message.opcode = static_cast<ClientOpcode>(static_cast<uint8_t>(bytes[1]));
+        const uint16_t key_length = mcbp::readUint16(bytes, 2);
+        const auto extras_length = static_cast<uint8_t>(bytes[4]);
+        message.vbucket = mcbp::readUint16(bytes, 6);
+        const uint32_t body = mcbp::readUint32(bytes, 8);
+        message.opaque = mcbp::readUint32(bytes, 12);
+        EXPECT_EQ(24 + body, bytes.size());
+        message.extras = bytes.substr(24, extras_length);
+        message.key = bytes.substr(24 + extras_length, key_length);
+        message.value = bytes.substr(24 + extras_length + key_length);
+        message.size = bytes.size();
+        received.push_back(std::move(message));
+    }
+    std::vector<Received> received;
+};
+
+class DcpProducerTest : public ::testing::TestWithParam<std::string> {
+protected:
+    DcpProducerTest() {
+        directory_ =
+            fs::temp_directory_path() / ("eddy-dcp-" + std::to_string(::getpid()) + "-" +
+                                         std::to_string(reinterpret_cast<uintptr_t>(this)));
+        fs::remove_all(directory_);
+    }
+    ~DcpProducerTest() override {
+        bucket_.reset();
+        executor_.reset();
+        fs::remove_all(directory_);
+    }
+
+    bool persistent() const { return GetParam() == "persistent"; }
+
+    void open(const std::string& extra = "") {
+        executor_ = std::make_unique<executor::FakeExecutor>();
+        EpBucketConfig config;
+        config.parameters =
+            EpBucketConfig::parse("max_vbuckets=4;bucket_type=" + GetParam() + ";" + extra);
+        config.executor = executor_.get();
+        if (persistent()) {
+            config.data_dir = directory_.string();
+        }
+        bucket_ = createEpBucket(server_, config);
+        drain(TaskGroup::Reader);  // warm-up
+        dcp_ = bucket_->dcp();
+        ASSERT_NE(nullptr, dcp_);
+    }
+
+    void drain(TaskGroup group) {
+        for (int i = 0; i < 10000 && executor_->nextTaskName(group); ++i) {
+            executor_->runNextTask(group);
+        }
+    }
+
+    /// Runs the background work a stream waits for: flushers, backfills, the checkpoint
+    /// processor.
+    void runTasks() {
+        for (int round = 0; round < 5; ++round) {
+            drain(TaskGroup::Writer);
+            drain(TaskGroup::AuxIO);
+            drain(TaskGroup::NonIO);
+        }
+    }
+
+    void set(const std::string& key, const std::string& value, uint16_t vb = 0) {
+        StoreRequest request;
+        request.key = DocKey(key);
+        request.vbucket = Vbid(vb);
+        request.value = value;
+        MutationResult result;
+        ASSERT_EQ(Status::Success, bucket_->store(cookie_, request, result));
+    }
+
+    void remove(const std::string& key, uint16_t vb = 0) {
+        MutationResult result;
+        ASSERT_EQ(Status::Success, bucket_->remove(cookie_, DocKey(key), Vbid(vb), 0, result));
+    }
+
+    Status openProducer(test::MockCookie& cookie, const std::string& name, uint32_t flags = 0) {
+        std::string message;
+        return dcp_->open(cookie, name, dcp::kOpenProducer | flags, message);
+    }
+
+    Status streamRequest(test::MockCookie& cookie, uint16_t vb, uint64_t start, uint64_t end,
+                         uint64_t uuid = 0, uint64_t snap_start = 0, uint64_t snap_end = 0,
+                         uint32_t flags = 0, DcpStreamResponse* response = nullptr) {
+        DcpStreamRequest request;
+        request.opaque = 0x1000 + vb;
+        request.vbucket = Vbid(vb);
+        request.flags = flags;
+        request.start_seqno = start;
+        request.end_seqno = end;
+        request.vbucket_uuid = uuid;
+        request.snap_start_seqno = snap_start == 0 ? start : snap_start;
+        request.snap_end_seqno = snap_end == 0 ? start : snap_end;
+        DcpStreamResponse out;
+        std::string message;
+        const Status status = dcp_->streamRequest(cookie, request, out, message);
+        if (response != nullptr) {
+            *response = out;
+        }
+        return status;
+    }
+
+    /// Steps until the producer has nothing more (WouldBlock) or a limit.
+    Status stepAll(test::MockCookie& cookie, RecordingSink& sink, size_t limit = 100000) {
+        for (size_t i = 0; i < limit; ++i) {
+            const Status status = dcp_->step(cookie, sink);
+            if (status != Status::Success) {
+                return status;
+            }
+        }
+        return Status::Success;
+    }
+
+    /// Steps and runs tasks until the stream of `vb` has ended (or nothing moves any more).
+    void drive(test::MockCookie& cookie, RecordingSink& sink) {
+        for (int round = 0; round < 50; ++round) {
+            runTasks();
+            const size_t before = sink.received.size();
+            ASSERT_EQ(Status::WouldBlock, stepAll(cookie, sink));
+            if (sink.received.size() == before && !executor_->nextTaskName(TaskGroup::AuxIO) &&
+                !executor_->nextTaskName(TaskGroup::NonIO) &&
+                !executor_->nextTaskName(TaskGroup::Writer)) {
+                return;
+            }
+        }
+    }
+
+    static std::vector<uint64_t> seqnosOf(const std::vector<Received>& messages) {
+        std::vector<uint64_t> seqnos;
+        for (const auto& message : messages) {
+            if (message.opcode == ClientOpcode::DcpMutation ||
+                message.opcode == ClientOpcode::DcpDeletion ||
+                message.opcode == ClientOpcode::DcpExpiration) {
+                seqnos.push_back(message.seqno());
+            }
+        }
+        return seqnos;
+    }
+
+    static size_t count(const std::vector<Received>& messages, ClientOpcode opcode) {
+        return static_cast<size_t>(std::count_if(
+            messages.begin(), messages.end(), [&](const auto& m) { return m.opcode == opcode; }));
+    }
+
+    fs::path directory_;
+    test::MockServerApi server_;
+    test::MockCookie cookie_;
+    std::unique_ptr<executor::FakeExecutor> executor_;
+    std::unique_ptr<EngineIface> bucket_;
+    DcpIface* dcp_ = nullptr;
+};
+
+TEST_P(DcpProducerTest, StreamsEverythingFromZeroAndEnds) {
+    open();
+    for (int i = 0; i < 10; ++i) {
+        set("key" + std::to_string(i), "value" + std::to_string(i));
+    }
+    test::MockCookie consumer;
+    ASSERT_EQ(Status::Success, openProducer(consumer, "test:all"));
+    DcpStreamResponse response;
+    ASSERT_EQ(Status::Success, streamRequest(consumer, 0, 0, 10, 0, 0, 0, 0, &response));
+    EXPECT_EQ(0u, response.failover_log.size() % 16);
+    EXPECT_FALSE(response.failover_log.empty());
+    RecordingSink sink;
+    drive(consumer, sink);
+    ASSERT_FALSE(sink.received.empty());
+    EXPECT_EQ(ClientOpcode::DcpSnapshotMarker, sink.received.front().opcode);
+    EXPECT_EQ((std::vector<uint64_t>{1, 2, 3, 4, 5, 6, 7, 8, 9, 10}), seqnosOf(sink.received));
+    EXPECT_EQ(ClientOpcode::DcpStreamEnd, sink.received.back().opcode);
+    EXPECT_EQ(0u, sink.received.back().endReason());
+    EXPECT_EQ(0x1000u, sink.received.back().opaque);
+    EXPECT_EQ("key0", sink.received[1].key);
+    EXPECT_EQ("value0", sink.received[1].value);
+    bucket_->disconnect(consumer);
+}
+
+TEST_P(DcpProducerTest, KeepOpenStreamWakesTheFrontEndForNewChanges) {
+    open();
+    test::MockCookie consumer;
+    ASSERT_EQ(Status::Success, openProducer(consumer, "test:open"));
+    ASSERT_EQ(Status::Success, streamRequest(consumer, 1, 0, ~uint64_t{0}));
+    RecordingSink sink;
+    drive(consumer, sink);
+    EXPECT_TRUE(sink.received.empty());
+    const uint64_t wakes = server_.dcpStepsScheduled(consumer.connectionId());
+    set("a", "1", 1);
+    set("b", "2", 1);
+    runTasks();
+    EXPECT_GT(server_.dcpStepsScheduled(consumer.connectionId()), wakes);
+    ASSERT_EQ(Status::WouldBlock, stepAll(consumer, sink));
+    EXPECT_EQ((std::vector<uint64_t>{1, 2}), seqnosOf(sink.received));
+    remove("a", 1);
+    drive(consumer, sink);
+    EXPECT_EQ((std::vector<uint64_t>{1, 2, 3}), seqnosOf(sink.received));
+    EXPECT_EQ(ClientOpcode::DcpDeletion, sink.received.back().opcode);
+    EXPECT_EQ(0u, count(sink.received, ClientOpcode::DcpStreamEnd));
+    bucket_->disconnect(consumer);
+}
+
+TEST_P(DcpProducerTest, BackfillThenMemoryHasNoGapAndNoDuplicate) {
+    open("chk_max_items=10;max_checkpoints=100");
+    for (int i = 0; i < 35; ++i) {
+        set("k" + std::to_string(i), "v");
+    }
+    runTasks();  // persist
+    // Free the closed checkpoints the persistence cursor has passed.
+    executor_->advanceTime(std::chrono::seconds(10));
+    drain(TaskGroup::NonIO);
+    test::MockCookie consumer;
+    ASSERT_EQ(Status::Success, openProducer(consumer, "test:backfill"));
+    ASSERT_EQ(Status::Success, streamRequest(consumer, 0, 0, ~uint64_t{0}));
+    RecordingSink sink;
+    drive(consumer, sink);
+    for (int i = 35; i < 40; ++i) {
+        set("k" + std::to_string(i), "v");
+    }
+    drive(consumer, sink);
+    std::vector<uint64_t> expected;
+    for (uint64_t s = 1; s <= 40; ++s) {
+        expected.push_back(s);
+    }
+    EXPECT_EQ(expected, seqnosOf(sink.received));
+    ASSERT_FALSE(sink.received.empty());
+    EXPECT_EQ(ClientOpcode::DcpSnapshotMarker, sink.received.front().opcode);
+    EXPECT_NE(0u, sink.received.front().markerFlags() & dcp::kMarkerDisk)
+        << "the first snapshot came from a backfill";
+    StatMap stats;
+    EXPECT_EQ(Status::Success, test::EngineDriver(*bucket_).getStats(cookie_, "dcp", stats));
+    EXPECT_NE("0", stats["eq_dcpq:test:backfill:stream_0_backfill_disk_items"]);
+    bucket_->disconnect(consumer);
+}
+
+TEST_P(DcpProducerTest, DiskOnlyStreamEndsAfterThePersistedItems) {
+    open();
+    for (int i = 0; i < 5; ++i) {
+        set("k" + std::to_string(i), "v");
+    }
+    runTasks();
+    test::MockCookie consumer;
+    ASSERT_EQ(Status::Success, openProducer(consumer, "test:disk"));
+    ASSERT_EQ(Status::Success,
+              streamRequest(consumer, 0, 0, ~uint64_t{0}, 0, 0, 0, dcp::kStreamDiskOnly));
+    RecordingSink sink;
+    drive(consumer, sink);
+    EXPECT_EQ((std::vector<uint64_t>{1, 2, 3, 4, 5}), seqnosOf(sink.received));
+    ASSERT_FALSE(sink.received.empty());
+    EXPECT_EQ(ClientOpcode::DcpStreamEnd, sink.received.back().opcode);
+    bucket_->disconnect(consumer);
+}
+
+TEST_P(DcpProducerTest, StreamRequestChecksRangesAndRollsBack) {
+    open();
+    for (int i = 0; i < 5; ++i) {
+        set("k" + std::to_string(i), "v");
+    }
+    test::MockCookie consumer;
+    ASSERT_EQ(Status::Success, openProducer(consumer, "test:rules"));
+    EXPECT_EQ(Status::OutOfRange, streamRequest(consumer, 0, 5, 3));
+    EXPECT_EQ(Status::OutOfRange, streamRequest(consumer, 0, 3, 10, 0, 4, 5));
+    DcpStreamResponse response;
+    EXPECT_EQ(Status::Rollback, streamRequest(consumer, 0, 3, 10, 0xdeadbeef, 3, 3, 0, &response));
+    EXPECT_EQ(0u, response.rollback_seqno);
+    EXPECT_EQ(Status::NotMyVbucket, streamRequest(consumer, 9, 0, 10));
+    ASSERT_EQ(Status::Success, streamRequest(consumer, 0, 0, ~uint64_t{0}));
+    EXPECT_EQ(Status::KeyExists, streamRequest(consumer, 0, 0, ~uint64_t{0}));
+    // A partial snapshot on the current branch beyond its end rolls back to the snapshot start.
+    const uint64_t uuid = mcbp::readUint64(
+        response.failover_log.empty() ? std::string(16, '\0') : response.failover_log, 0);
+    std::string log;
+    ASSERT_EQ(Status::Success, dcp_->getFailoverLog(consumer, Vbid(1), log));
+    const uint64_t uuid1 = mcbp::readUint64(log, 0);
+    EXPECT_EQ(Status::Rollback, streamRequest(consumer, 1, 2, 20, uuid1, 1, 8, 0, &response));
+    EXPECT_EQ(0u, response.rollback_seqno) << "vbucket 1 has no changes: its branch ends at 0";
+    (void)uuid;
+    bucket_->disconnect(consumer);
+}
+
+TEST_P(DcpProducerTest, FlowControlPausesAtTheWindowAndAcksResume) {
+    open();
+    for (int i = 0; i < 20; ++i) {
+        set("key" + std::to_string(i), std::string(100, 'x'));
+    }
+    test::MockCookie consumer;
+    ASSERT_EQ(Status::Success, openProducer(consumer, "test:flow"));
+    std::string message;
+    ASSERT_EQ(Status::Success,
+              dcp_->control(consumer, "connection_buffer_size", "500", false, message));
+    ASSERT_EQ(Status::Success, streamRequest(consumer, 0, 0, 20));
+    runTasks();
+    RecordingSink sink;
+    ASSERT_EQ(Status::WouldBlock, stepAll(consumer, sink));
+    size_t sent = 0;
+    for (const auto& m : sink.received) {
+        sent += m.size;
+    }
+    EXPECT_GE(sent, 500u);
+    EXPECT_LT(sent, 500u + 200u) << "at most one message past the window";
+    StatMap stats;
+    test::EngineDriver driver(*bucket_);
+    ASSERT_EQ(Status::Success, driver.getStats(cookie_, "dcp", stats));
+    EXPECT_EQ(std::to_string(sent), stats["eq_dcpq:test:flow:unacked_bytes"]);
+    EXPECT_EQ("BufferLogFull", stats["eq_dcpq:test:flow:paused_reason"]);
+    size_t acked = 0;
+    while (count(sink.received, ClientOpcode::DcpStreamEnd) == 0) {
+        ASSERT_EQ(Status::Success, dcp_->bufferAcknowledgement(consumer, 300));
+        acked += 300;
+        const size_t before = sink.received.size();
+        ASSERT_EQ(Status::WouldBlock, stepAll(consumer, sink));
+        ASSERT_GT(sink.received.size(), before) << "an ack must let the producer go on";
+    }
+    sent = 0;
+    for (const auto& m : sink.received) {
+        sent += m.size;
+    }
+    stats.clear();
+    ASSERT_EQ(Status::Success, driver.getStats(cookie_, "dcp", stats));
+    EXPECT_EQ(std::to_string(sent - std::min(sent, acked)),
+              stats["eq_dcpq:test:flow:unacked_bytes"]);
+    EXPECT_EQ(20u, seqnosOf(sink.received).size());
+    bucket_->disconnect(consumer);
+}
+
+TEST_P(DcpProducerTest, NoopAfterTheIntervalAndIdleDisconnect) {
+    open("dcp_idle_timeout=5");
+    test::MockCookie consumer;
+    ASSERT_EQ(Status::Success, openProducer(consumer, "test:noop"));
+    std::string message;
+    ASSERT_EQ(Status::Success, dcp_->control(consumer, "enable_noop", "true", false, message));
+    ASSERT_EQ(Status::Success, dcp_->control(consumer, "set_noop_interval", "1", false, message));
+    ASSERT_EQ(Status::Success, streamRequest(consumer, 0, 0, ~uint64_t{0}));
+    RecordingSink sink;
+    drive(consumer, sink);
+    EXPECT_EQ(0u, count(sink.received, ClientOpcode::DcpNoop));
+    executor_->advanceTime(std::chrono::seconds(2));
+    ASSERT_EQ(Status::WouldBlock, stepAll(consumer, sink));
+    ASSERT_EQ(1u, count(sink.received, ClientOpcode::DcpNoop));
+    ASSERT_EQ(Status::Success, dcp_->response(consumer, static_cast<uint8_t>(ClientOpcode::DcpNoop),
+                                              0, sink.received.back().opaque));
+    executor_->advanceTime(std::chrono::seconds(2));
+    ASSERT_EQ(Status::WouldBlock, stepAll(consumer, sink));
+    ASSERT_EQ(2u, count(sink.received, ClientOpcode::DcpNoop));
+    // No answer to the second noop: after the idle timeout the producer disconnects.
+    executor_->advanceTime(std::chrono::seconds(6));
+    EXPECT_EQ(Status::Disconnect, dcp_->step(consumer, sink));
+    bucket_->disconnect(consumer);
+}
+
+TEST_P(DcpProducerTest, CloseStreamWithAndWithoutStreamEnd) {
+    open();
+    test::MockCookie consumer;
+    ASSERT_EQ(Status::Success, openProducer(consumer, "test:close"));
+    EXPECT_EQ(Status::KeyNotFound, dcp_->closeStream(consumer, Vbid(0)));
+    ASSERT_EQ(Status::Success, streamRequest(consumer, 0, 0, ~uint64_t{0}));
+    ASSERT_EQ(Status::Success, dcp_->closeStream(consumer, Vbid(0)));
+    RecordingSink sink;
+    drive(consumer, sink);
+    EXPECT_EQ(0u, count(sink.received, ClientOpcode::DcpStreamEnd));
+    std::string message;
+    ASSERT_EQ(Status::Success, dcp_->control(consumer, "send_stream_end_on_client_close_stream",
+                                             "true", false, message));
+    ASSERT_EQ(Status::Success, streamRequest(consumer, 0, 0, ~uint64_t{0}));
+    ASSERT_EQ(Status::Success, dcp_->closeStream(consumer, Vbid(0)));
+    drive(consumer, sink);
+    ASSERT_EQ(1u, count(sink.received, ClientOpcode::DcpStreamEnd));
+    EXPECT_EQ(1u, sink.received.back().endReason());
+    bucket_->disconnect(consumer);
+}
+
+TEST_P(DcpProducerTest, StateChangeEndsTheStream) {
+    open();
+    test::MockCookie consumer;
+    ASSERT_EQ(Status::Success, openProducer(consumer, "test:state"));
+    ASSERT_EQ(Status::Success, streamRequest(consumer, 2, 0, ~uint64_t{0}));
+    ASSERT_EQ(Status::Success, bucket_->setVBucketState(cookie_, Vbid(2), 2));  // replica
+    RecordingSink sink;
+    drive(consumer, sink);
+    ASSERT_EQ(1u, count(sink.received, ClientOpcode::DcpStreamEnd));
+    EXPECT_EQ(2u, sink.received.back().endReason());
+    bucket_->disconnect(consumer);
+}
+
+TEST_P(DcpProducerTest, ControlsAreCheckedAndDisconnectLeavesNoCursor) {
+    open();
+    test::MockCookie consumer;
+    ASSERT_EQ(Status::Success, openProducer(consumer, "test:controls"));
+    std::string message;
+    EXPECT_EQ(Status::InvalidArguments,
+              dcp_->control(consumer, "no_such_key", "1", false, message));
+    EXPECT_EQ(Status::NotSupported,
+              dcp_->control(consumer, "enable_stream_id", "true", false, message));
+    EXPECT_EQ(Status::InvalidArguments,
+              dcp_->control(consumer, "force_value_compression", "true", false, message));
+    EXPECT_EQ(Status::Success,
+              dcp_->control(consumer, "force_value_compression", "true", true, message));
+    EXPECT_EQ(Status::InvalidArguments,
+              dcp_->control(consumer, "enable_expiry_opcode", "true", false, message))
+        << "needs the IncludeDeleteTimes open flag";
+    EXPECT_EQ(Status::InvalidArguments,
+              dcp_->control(consumer, "set_priority", "urgent", false, message));
+    for (uint16_t vb = 0; vb < 4; ++vb) {
+        ASSERT_EQ(Status::Success, streamRequest(consumer, vb, 0, ~uint64_t{0}));
+    }
+    StatMap stats;
+    test::EngineDriver driver(*bucket_);
+    ASSERT_EQ(Status::Success, driver.getStats(cookie_, "dcp", stats));
+    EXPECT_EQ("4", stats["eq_dcpq:test:controls:num_streams"]);
+    bucket_->disconnect(consumer);
+    stats.clear();
+    ASSERT_EQ(Status::Success, driver.getStats(cookie_, "dcp", stats));
+    EXPECT_TRUE(stats.empty());
+    stats.clear();
+    ASSERT_EQ(Status::Success, driver.getStats(cookie_, "", stats));
+    EXPECT_EQ("0", stats["ep_dcp_producer_count"]);
+}
+
+TEST_P(DcpProducerTest, SameNameReplacesTheOlderConnection) {
+    open();
+    test::MockCookie first;
+    test::MockCookie second;
+    ASSERT_EQ(Status::Success, openProducer(first, "test:same"));
+    ASSERT_EQ(Status::Success, openProducer(second, "test:same"));
+    RecordingSink sink;
+    EXPECT_EQ(Status::Disconnect, dcp_->step(first, sink));
+    bucket_->disconnect(first);
+    EXPECT_EQ(Status::Success, streamRequest(second, 0, 0, ~uint64_t{0}));
+    bucket_->disconnect(second);
+}
+
+INSTANTIATE_TEST_SUITE_P(BucketTypes, DcpProducerTest, ::testing::Values("persistent", "ephemeral"),
+                         [](const auto& param_info) { return param_info.param; });
+
+}  // namespace
+}  // namespace eddy::engine
