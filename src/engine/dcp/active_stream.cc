@@ -129,10 +129,11 @@ std::unique_ptr<DcpMessage> ActiveStream::next(bool& more) {
         ready_.pop_front();
         const size_t size = message->memorySize();
         if (!message->fromBackfill()) {
-            const bool was_full = ready_bytes_ >= kMaxReadyBytes;
             ready_bytes_ -= std::min(ready_bytes_, size);
-            refill =
-                was_full && ready_bytes_ < kMaxReadyBytes / 2 && state_ == StreamState::InMemory;
+            if (waiting_for_drain_ && ready_bytes_ < kMaxReadyBytes / 2) {
+                waiting_for_drain_ = false;
+                refill = state_ == StreamState::InMemory;
+            }
         }
         switch (message->kind()) {
         case MessageKind::SnapshotMarker: last_sent_snap_end_ = message->snapEnd(); break;
@@ -190,63 +191,47 @@ bool ActiveStream::processCheckpointItems(size_t max_items) {
             return false;
         }
         if (ready_bytes_ >= kMaxReadyBytes) {
-            return false;  // next() asks again once the front end has drained the queue
+            waiting_for_drain_ = true;  // next() asks again once the queue has drained
+            return false;
         }
         CheckpointManager& checkpoints = vbucket_->checkpointManager();
-        auto items = checkpoints.getItemsForCursor(cursor_name_, max_items);
-        if (!items) {
-            // Memory recovery dropped the cursor.
-            cursor_registered_ = false;
-            ++cursor_drops_;
-            if (producer_.supportsCursorDropping()) {
-                std::tie(followup.backfill_start, followup.backfill_end) = registerCursorLocked();
-                followup.process = state_ == StreamState::InMemory;
-            } else {
-                followup.ready = endStreamLocked(StreamEndReason::Slow);
+        size_t taken = 0;
+        // Small reads, so that the ready queue's byte limit stops the cursor where it is.
+        while (state_ == StreamState::InMemory && taken < max_items &&
+               ready_bytes_ < kMaxReadyBytes) {
+            auto items = checkpoints.getItemsForCursor(cursor_name_, kItemsPerRead);
+            if (!items) {
+                // Memory recovery dropped the cursor.
+                cursor_registered_ = false;
+                ++cursor_drops_;
+                if (producer_.supportsCursorDropping()) {
+                    std::tie(followup.backfill_start, followup.backfill_end) =
+                        registerCursorLocked();
+                    followup.process = state_ == StreamState::InMemory;
+                } else {
+                    followup.ready = endStreamLocked(StreamEndReason::Slow);
+                }
+                break;
             }
-        } else if (items->reset) {
-            followup.ready = endStreamLocked(StreamEndReason::StateChanged);
-        } else {
-            for (CursorSnapshot& snapshot : items->snapshots) {
-                std::vector<QueuedItemPtr> changes;
-                changes.reserve(snapshot.items.size());
-                for (QueuedItemPtr& item : snapshot.items) {
-                    if (!item->isMeta() && static_cast<uint64_t>(item->bySeqno()) <= end_seqno_ &&
-                        static_cast<uint64_t>(item->bySeqno()) > last_read_seqno_) {
-                        changes.push_back(std::move(item));
-                    }
-                }
-                if (changes.empty()) {
-                    continue;
-                }
-                uint32_t flags = snapshot.type == CheckpointType::Disk ? eddy::dcp::kMarkerDisk
-                                                                       : eddy::dcp::kMarkerMemory;
-                if (snapshot.checkpoint_start) {
-                    flags |= eddy::dcp::kMarkerCheckpoint;
-                }
-                const auto range_start = static_cast<uint64_t>(std::max<int64_t>(
-                    snapshot.range.start, static_cast<int64_t>(last_read_seqno_ + 1)));
-                const uint64_t start = markerStartLocked(
-                    std::min(range_start, static_cast<uint64_t>(changes.front()->bySeqno())));
-                const uint64_t end = std::min(
-                    end_seqno_, std::max(static_cast<uint64_t>(snapshot.range.end),
-                                         static_cast<uint64_t>(changes.back()->bySeqno())));
-                cur_snap_start_ = start;
-                cur_snap_end_ = end;
-                cur_snap_flags_ = flags;
-                followup.ready |= pushLocked(DcpMessage::marker(start, end, flags));
-                for (QueuedItemPtr& change : changes) {
-                    last_read_seqno_ = static_cast<uint64_t>(change->bySeqno());
-                    ++memory_items_;
-                    followup.ready |= pushLocked(DcpMessage::change(std::move(change), false));
-                }
+            if (items->reset) {
+                followup.ready = endStreamLocked(StreamEndReason::StateChanged);
+                break;
             }
+            taken += items->num_items;
+            queueSnapshotsLocked(*items, followup);
             if (static_cast<uint64_t>(items->last_read_seqno) >= end_seqno_ ||
                 last_read_seqno_ >= end_seqno_) {
                 followup.ready |= endStreamLocked(StreamEndReason::Ok);
-            } else {
-                more = items->more_available;
+                break;
             }
+            more = items->more_available;
+            if (!more) {
+                break;
+            }
+        }
+        if (ready_bytes_ >= kMaxReadyBytes) {
+            waiting_for_drain_ = true;  // next() asks again once the queue has drained
+            more = false;
         }
     }
     apply(followup);
@@ -254,6 +239,43 @@ bool ActiveStream::processCheckpointItems(size_t max_items) {
         changes_pending_.store(true, std::memory_order_release);
     }
     return more;
+}
+
+void ActiveStream::queueSnapshotsLocked(ItemsForCursor& items, Followup& followup) {
+    for (CursorSnapshot& snapshot : items.snapshots) {
+        std::vector<QueuedItemPtr> changes;
+        changes.reserve(snapshot.items.size());
+        for (QueuedItemPtr& item : snapshot.items) {
+            if (!item->isMeta() && static_cast<uint64_t>(item->bySeqno()) <= end_seqno_ &&
+                static_cast<uint64_t>(item->bySeqno()) > last_read_seqno_) {
+                changes.push_back(std::move(item));
+            }
+        }
+        if (changes.empty()) {
+            continue;
+        }
+        uint32_t flags = snapshot.type == CheckpointType::Disk ? eddy::dcp::kMarkerDisk
+                                                               : eddy::dcp::kMarkerMemory;
+        if (snapshot.checkpoint_start) {
+            flags |= eddy::dcp::kMarkerCheckpoint;
+        }
+        const auto range_start = static_cast<uint64_t>(
+            std::max<int64_t>(snapshot.range.start, static_cast<int64_t>(last_read_seqno_ + 1)));
+        const uint64_t start = markerStartLocked(
+            std::min(range_start, static_cast<uint64_t>(changes.front()->bySeqno())));
+        const uint64_t end =
+            std::min(end_seqno_, std::max(static_cast<uint64_t>(snapshot.range.end),
+                                          static_cast<uint64_t>(changes.back()->bySeqno())));
+        cur_snap_start_ = start;
+        cur_snap_end_ = end;
+        cur_snap_flags_ = flags;
+        followup.ready |= pushLocked(DcpMessage::marker(start, end, flags));
+        for (QueuedItemPtr& change : changes) {
+            last_read_seqno_ = static_cast<uint64_t>(change->bySeqno());
+            ++memory_items_;
+            followup.ready |= pushLocked(DcpMessage::change(std::move(change), false));
+        }
+    }
 }
 
 bool ActiveStream::backfillStart(uint64_t range_end) {

@@ -60,6 +60,8 @@ class ActiveStream : public std::enable_shared_from_this<ActiveStream> {
 public:
     /// Memory-phase messages a stream queues before it waits for the front end.
     static constexpr size_t kMaxReadyBytes = 2 * 1024 * 1024;
+    /// Changes taken from the cursor per read.
+    static constexpr size_t kItemsPerRead = 64;
 
     /// `end_seqno` is already resolved (ToLatest applied); `disk_limit` is the highest seqno a
     /// DiskOnly stream may read (what is persisted, or the high seqno of an ephemeral bucket).
@@ -126,6 +128,9 @@ private:
     /// to schedule (end < start if none).
     std::pair<uint64_t, uint64_t> registerCursorLocked() REQUIRES(mutex_);
     bool endStreamLocked(eddy::dcp::StreamEndReason reason) REQUIRES(mutex_);
+    struct Followup;
+    /// Queues a marker and the changes (up to the end seqno) of each snapshot read.
+    void queueSnapshotsLocked(ItemsForCursor& items, Followup& followup) REQUIRES(mutex_);
     void removeCursorLocked() REQUIRES(mutex_);
     /// What to do after the lock is dropped.
     struct Followup {
@@ -158,6 +163,8 @@ private:
     /// Marked in the producer's ready list (or being served by the front end).
     bool in_ready_list_ GUARDED_BY(mutex_) = false;
     bool cursor_registered_ GUARDED_BY(mutex_) = false;
+    /// The processor stopped at kMaxReadyBytes: next() reschedules it below half of that.
+    bool waiting_for_drain_ GUARDED_BY(mutex_) = false;
     bool first_marker_sent_ GUARDED_BY(mutex_) = false;
     /// The highest seqno queued (or covered by a queued marker's read).
     uint64_t last_read_seqno_ GUARDED_BY(mutex_);

@@ -477,6 +477,69 @@ TEST_P(DcpProducerTest, SameNameReplacesTheOlderConnection) {
     bucket_->disconnect(second);
 }
 
+/// Checkpoints of 5 items holding 50 KB values: a stream whose ready queue is full (2 MB) has
+/// not read most of them and pins them, and memory recovery (marks near 0: always recover)
+/// drops its cursor.
+constexpr const char* kCursorDropConfig =
+    "chk_max_items=5;max_checkpoints=100;checkpoint_memory_recovery_upper_mark=0.01;"
+    "checkpoint_memory_recovery_lower_mark=0;chk_remover_stime=1";
+
+TEST_P(DcpProducerTest, DroppedCursorReBackfillsWithNothingLost) {
+    open(kCursorDropConfig);
+    const std::string big(50 * 1024, 'v');
+    for (int i = 0; i < 200; ++i) {
+        set("k" + std::to_string(i), big);
+    }
+    drain(TaskGroup::Writer);
+    test::MockCookie consumer;
+    ASSERT_EQ(Status::Success, openProducer(consumer, "test:drop"));
+    std::string message;
+    ASSERT_EQ(Status::Success,
+              dcp_->control(consumer, "supports_cursor_dropping", "true", false, message));
+    ASSERT_EQ(Status::Success, streamRequest(consumer, 0, 0, 200));
+    // The processor fills the ready queue up to its limit and leaves the cursor behind.
+    drain(TaskGroup::NonIO);
+    executor_->advanceTime(std::chrono::seconds(2));
+    drain(TaskGroup::NonIO);  // the checkpoint remover drops the lagging cursor
+    StatMap stats;
+    test::EngineDriver driver(*bucket_);
+    ASSERT_EQ(Status::Success, driver.getStats(cookie_, "", stats));
+    EXPECT_NE("0", stats["ep_cursors_dropped"]);
+    RecordingSink sink;
+    drive(consumer, sink);
+    std::vector<uint64_t> expected;
+    for (uint64_t s = 1; s <= 200; ++s) {
+        expected.push_back(s);
+    }
+    EXPECT_EQ(expected, seqnosOf(sink.received));
+    ASSERT_FALSE(sink.received.empty());
+    EXPECT_EQ(ClientOpcode::DcpStreamEnd, sink.received.back().opcode);
+    EXPECT_EQ(0u, sink.received.back().endReason());
+    bucket_->disconnect(consumer);
+}
+
+TEST_P(DcpProducerTest, DroppedCursorWithoutSupportEndsTheStreamSlow) {
+    open(kCursorDropConfig);
+    const std::string big(50 * 1024, 'v');
+    for (int i = 0; i < 200; ++i) {
+        set("k" + std::to_string(i), big);
+    }
+    drain(TaskGroup::Writer);
+    test::MockCookie consumer;
+    ASSERT_EQ(Status::Success, openProducer(consumer, "test:slow"));
+    ASSERT_EQ(Status::Success, streamRequest(consumer, 0, 0, 200));
+    drain(TaskGroup::NonIO);
+    executor_->advanceTime(std::chrono::seconds(2));
+    drain(TaskGroup::NonIO);
+    RecordingSink sink;
+    drive(consumer, sink);
+    ASSERT_FALSE(sink.received.empty());
+    EXPECT_EQ(ClientOpcode::DcpStreamEnd, sink.received.back().opcode);
+    EXPECT_EQ(4u, sink.received.back().endReason());
+    EXPECT_LT(seqnosOf(sink.received).size(), 200u);
+    bucket_->disconnect(consumer);
+}
+
 INSTANTIATE_TEST_SUITE_P(BucketTypes, DcpProducerTest, ::testing::Values("persistent", "ephemeral"),
                          [](const auto& param_info) { return param_info.param; });
 
