@@ -325,7 +325,7 @@ TEST_P(BucketTest, StatsCountEveryOperation) {
 
 TEST_P(BucketTest, UnknownStatGroupIsKeyNotFound) {
     StatMap map;
-    EXPECT_EQ(Status::KeyNotFound, driver_->getStats(cookie_, "dcp", map));
+    EXPECT_EQ(Status::KeyNotFound, driver_->getStats(cookie_, "no-such-group", map));
     EXPECT_TRUE(map.empty());
 }
 

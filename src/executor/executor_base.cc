@@ -111,7 +111,8 @@ size_t ExecutorBase::numTasks() const {
 }
 
 TaskTable::RunOutcome ExecutorBase::execute(std::shared_ptr<Task> task, bool log_errors) {
-    auto outcome = TaskTable::run(*task, now());
+    auto outcome = TaskTable::run(*task, *this);
+    histograms_.record(task->id(), outcome.scheduling_delay, outcome.runtime);
     if (outcome.runtime > task->maxExpectedDuration()) {
         spdlog::warn("executor: slow task '{}' (uid {}) ran for {} us, expected at most {} us",
                      task->description(), task->uid(),

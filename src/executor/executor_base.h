@@ -2,7 +2,8 @@
 //
 // Owns: detail::ExecutorBase, a TaskTable behind one mutex plus the operations that do not
 // depend on how tasks are run: schedule, wake, snooze, cancel, owner registration and the
-// unregistration wait, and execute(), which runs one task taken from the table and settles it.
+// unregistration wait, and execute(), which runs one task taken from the table, records its
+// run time and scheduling delay in the per-task-id histograms, and settles it.
 // Subclasses supply the clock (now()), the thread count, and onQueueChanged(), called with the
 // mutex held whenever a group's queues gained or moved a task, so idle threads re-examine them.
 //
@@ -10,7 +11,8 @@
 // description, destructor) runs under it, and now() and onQueueChanged() must not take it. Any
 // caller may therefore hold its own locks while calling in.
 // Thread contract: all public members are thread-safe; table_ is GUARDED_BY(mutex_); idle_cv_
-// is waited on with mutex_ and signalled whenever tasks leave the table.
+// is waited on with mutex_ and signalled whenever tasks leave the table; histograms_ is
+// lock-free (recorded by whichever thread ran the task, read by anyone).
 #pragma once
 
 #include "common/mutex.h"
@@ -32,6 +34,8 @@ public:
     void registerTaskable(Taskable& owner) override EXCLUDES(mutex_);
     void unregisterTaskable(Taskable& owner) override EXCLUDES(mutex_);
     [[nodiscard]] size_t numTasks() const override EXCLUDES(mutex_);
+    [[nodiscard]] const TaskHistograms& taskHistograms() const override { return histograms_; }
+    void resetTaskHistograms() override { histograms_.reset(); }
 
 protected:
     /// A group's queues changed: wake whoever waits for them. Called with mutex_ held.
@@ -53,6 +57,10 @@ protected:
     TaskTable table_ GUARDED_BY(mutex_);
     /// Signalled when tasks leave the table (unregisterTaskable waits on it).
     std::condition_variable idle_cv_;
+
+private:
+    /// Recorded by execute() after every run; lock-free (not guarded by mutex_).
+    TaskHistograms histograms_;
 };
 
 }  // namespace eddy::executor::detail

@@ -16,7 +16,7 @@
 // if it did not snooze or was woken during the run); false, an exception or cancellation drop
 // it, and the pool releases its shared_ptr outside the lock. A running task is in no queue,
 // hence never runs on two threads at once. Run statistics (runs, runtimes, scheduling delay)
-// are kept in each Task.
+// are kept in each Task, and per task id in histograms (taskHistograms()).
 //
 // Shutdown: shutdown() (also run by the destructor) refuses new tasks, cancels every task, lets
 // running ones finish and joins the threads; pending tasks never run.

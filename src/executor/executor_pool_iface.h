@@ -27,6 +27,7 @@
 #pragma once
 
 #include "executor/task.h"
+#include "executor/task_histograms.h"
 #include "executor/task_id.h"
 
 #include <cstddef>
@@ -58,6 +59,12 @@ public:
     [[nodiscard]] virtual size_t numTasks() const = 0;
     /// The executor's clock: wake times are on it.
     [[nodiscard]] virtual TimePoint now() const = 0;
+
+    /// Run-time and scheduling-delay histograms per task id, of every run on this executor,
+    /// timed on its clock (see task_histograms.h).
+    [[nodiscard]] virtual const TaskHistograms& taskHistograms() const = 0;
+    /// Forgets the values of taskHistograms().
+    virtual void resetTaskHistograms() = 0;
 };
 
 }  // namespace eddy::executor

@@ -261,6 +261,39 @@ TEST_F(ExecutorPoolTest, RunStatisticsAreRecorded) {
     EXPECT_EQ(1, task.use_count());
 }
 
+TEST_F(ExecutorPoolTest, TaskHistogramsCountEveryRun) {
+    NamedTaskable owner("histograms");
+    pool_.registerTaskable(owner);
+    constexpr int kRuns = 5;
+    std::atomic<int> runs{0};
+    Notification last_run;
+    auto task = std::make_shared<FunctionTask>(owner, TaskId::TestTaskReader, [&](FunctionTask&) {
+        const int run = runs.fetch_add(1) + 1;
+        if (run == 1) {
+            std::this_thread::sleep_for(2ms);  // one measurably long run
+        }
+        if (run == kRuns) {
+            last_run.notify();
+        }
+        return run < kRuns;
+    });
+    pool_.schedule(task);
+    ASSERT_TRUE(last_run.waitFor());
+    // Returns once the last run has ended, i.e. after it was recorded.
+    pool_.unregisterTaskable(owner);
+    ASSERT_EQ(kRuns, runs.load());
+    const auto& histograms = pool_.taskHistograms();
+    const HistogramSnapshot runtime = histograms.runtime(TaskId::TestTaskReader);
+    EXPECT_EQ(uint64_t{kRuns}, runtime.count());
+    EXPECT_GE(runtime.max(), uint64_t{std::chrono::nanoseconds(2ms).count()});
+    EXPECT_EQ(task->totalRuntime().count(), static_cast<int64_t>(runtime.sum()));
+    EXPECT_EQ(task->maxRuntime().count(), static_cast<int64_t>(runtime.max()));
+    const HistogramSnapshot delay = histograms.schedulingDelay(TaskId::TestTaskReader);
+    EXPECT_EQ(uint64_t{kRuns}, delay.count());
+    EXPECT_EQ(task->maxSchedulingDelay().count(), static_cast<int64_t>(delay.max()));
+    EXPECT_EQ(0u, histograms.runtime(TaskId::TestTaskWriter).count());
+}
+
 TEST_F(ExecutorPoolTest, CancelPreventsFutureRuns) {
     Counter runs;
     Notification destroyed;

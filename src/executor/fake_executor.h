@@ -14,6 +14,9 @@
 // with std::logic_error naming what was expected and what was found, and nothing runs. After
 // run() the task is requeued or dropped exactly as by ExecutorPool (same TaskTable). Time moves
 // only with advanceTime(): a task snoozed for 10 s is due once the clock has advanced 10 s.
+// Run statistics and taskHistograms() are timed on this clock too: a run's scheduling delay is
+// how far the clock had moved past its wake time, and its runtime is how far run() itself
+// advanced the clock (0 unless it calls advanceTime()), so tests can assert exact values.
 // An exception thrown by run() drops the task and is rethrown to the test.
 //
 // Thread contract: thread-safe like ExecutorPool (tasks may schedule, wake, snooze and cancel

@@ -351,6 +351,75 @@ TEST_F(FakeExecutorTest, RecordsRunsAndSchedulingDelayOnTheFakeClock) {
     EXPECT_GE(task->maxRuntime(), task->lastRuntime());
 }
 
+TEST_F(FakeExecutorTest, TaskHistogramsRecordEveryRunOnTheFakeClock) {
+    // Run k (1-based) takes k ms of fake time, then snoozes 10 s; the test lets 12 s pass
+    // between runs, so every run after the first starts 2 s late.
+    constexpr int kRuns = 5;
+    int run = 0;
+    auto task = std::make_shared<FunctionTask>(bucket_, TaskId::TestTaskWriter,
+                                               [this, &run](FunctionTask& self) {
+                                                   ++run;
+                                                   executor_.advanceTime(run * 1ms);
+                                                   self.snooze(10s);
+                                                   return run < kRuns;
+                                               });
+    executor_.schedule(task);
+    for (int i = 0; i < kRuns; ++i) {
+        if (i > 0) {
+            executor_.advanceTime(12s);
+        }
+        executor_.runNextTask(TaskGroup::Writer);
+    }
+    EXPECT_TRUE(executor_.isEmpty());
+
+    const auto& histograms = executor_.taskHistograms();
+    const HistogramSnapshot runtime = histograms.runtime(TaskId::TestTaskWriter);
+    EXPECT_EQ(uint64_t{kRuns}, runtime.count());
+    EXPECT_EQ(uint64_t{std::chrono::nanoseconds(15ms).count()}, runtime.sum());  // 1+2+3+4+5
+    EXPECT_EQ(uint64_t{std::chrono::nanoseconds(1ms).count()}, runtime.min());
+    EXPECT_EQ(uint64_t{std::chrono::nanoseconds(5ms).count()}, runtime.max());
+    EXPECT_EQ(uint64_t{std::chrono::nanoseconds(5ms).count()}, runtime.percentile(100));
+    EXPECT_EQ(task->totalRuntime().count(), static_cast<int64_t>(runtime.sum()));
+
+    const HistogramSnapshot delay = histograms.schedulingDelay(TaskId::TestTaskWriter);
+    EXPECT_EQ(uint64_t{kRuns}, delay.count());
+    EXPECT_EQ(0u, delay.min()) << "the first run was due at once";
+    EXPECT_EQ(uint64_t{std::chrono::nanoseconds(2s).count()}, delay.max());
+    EXPECT_EQ(uint64_t{std::chrono::nanoseconds(8s).count()}, delay.sum());
+    EXPECT_EQ(uint64_t{std::chrono::nanoseconds(2s).count()}, delay.percentile(50));
+
+    EXPECT_EQ(0u, histograms.runtime(TaskId::TestTaskNonIO).count()) << "other ids untouched";
+    EXPECT_EQ(0u, histograms.schedulingDelay(TaskId::TestTaskNonIO).count());
+}
+
+TEST_F(FakeExecutorTest, TaskHistogramsAggregateTasksOfOneIdAndReset) {
+    for (int i = 0; i < 3; ++i) {
+        executor_.schedule(
+            std::make_shared<FunctionTask>(bucket_, TaskId::TestTaskNonIO, [this](FunctionTask&) {
+                executor_.advanceTime(7us);
+                return false;
+            }));
+    }
+    executor_.advanceTime(1s);
+    for (int i = 0; i < 3; ++i) {
+        executor_.runNextTask(TaskGroup::NonIO);
+    }
+    const auto& histograms = executor_.taskHistograms();
+    const HistogramSnapshot runtime = histograms.runtime(TaskId::TestTaskNonIO);
+    EXPECT_EQ(3u, runtime.count());
+    EXPECT_EQ(7000u, runtime.min());
+    EXPECT_EQ(7000u, runtime.max());
+    // Each waited 1 s, plus the runtimes of those that ran before it.
+    const HistogramSnapshot delay = histograms.schedulingDelay(TaskId::TestTaskNonIO);
+    EXPECT_EQ(3u, delay.count());
+    EXPECT_EQ(uint64_t{std::chrono::nanoseconds(1s).count()}, delay.min());
+    EXPECT_EQ(uint64_t{std::chrono::nanoseconds(1s + 14us).count()}, delay.max());
+
+    executor_.resetTaskHistograms();
+    EXPECT_EQ(0u, histograms.runtime(TaskId::TestTaskNonIO).count());
+    EXPECT_EQ(0u, histograms.schedulingDelay(TaskId::TestTaskNonIO).count());
+}
+
 TEST_F(FakeExecutorTest, ShutdownCancelsEverythingAndRefusesNewTasks) {
     auto a = recorder(TaskId::TestTaskNonIO, "a");
     auto b = recorder(TaskId::TestTaskWriter, "b");

@@ -110,7 +110,9 @@ public:
         return TimePoint(Clock::duration(wake_ns_.load(std::memory_order_acquire)));
     }
 
-    // Statistics, updated after every run; readable from any thread.
+    // Statistics, updated after every run, timed on the executor's clock (FakeExecutor: its
+    // manual clock, so a run takes no time unless run() advances it); readable from any thread.
+    // The executor also adds each run to its per-task-id histograms (taskHistograms()).
     [[nodiscard]] uint64_t numRuns() const { return runs_.load(std::memory_order_relaxed); }
     [[nodiscard]] std::chrono::nanoseconds lastRuntime() const { return load(last_runtime_ns_); }
     [[nodiscard]] std::chrono::nanoseconds maxRuntime() const { return load(max_runtime_ns_); }

@@ -1,9 +1,11 @@
 #include "executor/task_table.h"
 
+#include "executor/executor_pool_iface.h"
 #include "executor/taskable.h"
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <limits>
 #include <stdexcept>
 #include <utility>
@@ -242,10 +244,11 @@ size_t TaskTable::notDueCount(TaskGroup group, TimePoint now) const {
     return future.size() - due;
 }
 
-TaskTable::RunOutcome TaskTable::run(Task& task, TimePoint start) {
+TaskTable::RunOutcome TaskTable::run(Task& task, const ExecutorPoolIface& executor) {
     RunOutcome outcome;
-    const auto delay = start - task.wakeTime();
-    const auto started = Clock::now();
+    const TimePoint start = executor.now();
+    outcome.scheduling_delay = std::max(std::chrono::nanoseconds::zero(),
+                                        std::chrono::nanoseconds(start - task.wakeTime()));
     Task* previous = Task::exchangeCurrent(&task);
     try {
         outcome.again = task.run();
@@ -254,8 +257,9 @@ TaskTable::RunOutcome TaskTable::run(Task& task, TimePoint start) {
         outcome.again = false;
     }
     Task::exchangeCurrent(previous);
-    outcome.runtime = Clock::now() - started;
-    task.recordRun(delay, outcome.runtime);
+    outcome.runtime = std::max(std::chrono::nanoseconds::zero(),
+                               std::chrono::nanoseconds(executor.now() - start));
+    task.recordRun(outcome.scheduling_delay, outcome.runtime);
     return outcome;
 }
 

@@ -102,13 +102,15 @@ public:
     [[nodiscard]] size_t size() const { return entries_.size() - releasing_; }
 
     struct RunOutcome {
-        bool again = false;        ///< what run() returned (false if it threw)
-        std::exception_ptr error;  ///< what run() threw
-        std::chrono::nanoseconds runtime{0};
+        bool again = false;                            ///< what run() returned (false if it threw)
+        std::exception_ptr error;                      ///< what run() threw
+        std::chrono::nanoseconds runtime{0};           ///< on `executor`'s clock
+        std::chrono::nanoseconds scheduling_delay{0};  ///< start of the run minus the wake time
     };
     /// Calls task.run() on this thread with Task::current() set, catching any exception, and
-    /// records the run statistics. `start` is the executor clock's now. Call with no lock held.
-    static RunOutcome run(Task& task, TimePoint start);
+    /// records the run statistics in the task, timing the run on `executor`'s clock (now()
+    /// before and after). Call with no lock held.
+    static RunOutcome run(Task& task, const ExecutorPoolIface& executor);
 
 private:
     enum class Where {

@@ -106,7 +106,7 @@ private:
 
     const uint64_t connection_id_;
     OwnerThread owner_;
-    std::unique_ptr<EngineStorage> storage_;  // owner thread only
+    std::unique_ptr<EngineStorage> storage_;             // owner thread only
     std::shared_ptr<EngineStorage> connection_storage_;  // owner thread only
 
     mutable Mutex mutex_;

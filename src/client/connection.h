@@ -1,0 +1,179 @@
+// eddy — a small blocking MCBP client connection, for tools and tests.
+//
+// Owns: Connection (one TCP socket to a server, or an adopted socket such as one end of a
+// socketpair), Request (what a client sends, always magic 0x80), Packet (an owned copy of one
+// whole frame received: a response, or a request the server sends on its own, such as a DCP
+// message), Error and StatusError, and parseEndpoint() for "host:port" arguments.
+//
+// Semantics. Every call blocks its thread until it is done or its timeout runs out; poll()
+// waits on the non-blocking socket in both directions. receive() hands out frames in arrival
+// order. execute() sends a request and waits for the response with the same opaque and opcode;
+// every other frame that arrives meanwhile is kept, in order, and receive() returns those first,
+// so nothing the server sends is ever dropped. A connection the peer closed, a socket error and
+// a frame that cannot be parsed all throw Error, after which the connection is unusable; a
+// timeout is not an error for receive() (nullopt) but is for execute(), stats() and hello().
+//
+// Thread contract: one thread at a time; a Connection is not thread-safe. Movable, not
+// copyable; the socket is closed by the destructor.
+#pragma once
+
+#include "protocol/feature.h"
+#include "protocol/frame.h"
+#include "protocol/opcode.h"
+#include "protocol/status.h"
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <deque>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace eddy::client {
+
+/// Connection failures: resolve/connect errors, the peer closing, socket errors, unparseable
+/// frames, timeouts of calls that need an answer. what() names the peer.
+class Error : public std::runtime_error {
+public:
+    using std::runtime_error::runtime_error;
+};
+
+/// A command the server answered with a status other than the one the caller needed.
+class StatusError : public Error {
+public:
+    StatusError(const std::string& what, mcbp::ResponseStatus status)
+        : Error(what), status_(status) {}
+    [[nodiscard]] mcbp::ResponseStatus status() const { return status_; }
+
+private:
+    mcbp::ResponseStatus status_;
+};
+
+/// One request (magic 0x80). The body is extras + key + value.
+struct Request {
+    mcbp::ClientOpcode opcode = mcbp::ClientOpcode::Noop;
+    std::string key;
+    std::string extras;
+    std::string value;
+    uint16_t vbucket = 0;
+    uint32_t opaque = 0;
+    uint64_t cas = 0;
+    uint8_t datatype = 0;
+};
+
+/// One whole frame as received, with its parts copied out of the read buffer.
+struct Packet {
+    mcbp::Header header;
+    std::string framing_extras;
+    std::string extras;
+    std::string key;
+    std::string value;
+
+    /// Magic 0x81, 0x18 or 0x83: an answer to something this side sent.
+    [[nodiscard]] bool isResponse() const;
+    /// The status of a response (meaningless for a request, whose field is the vbucket).
+    [[nodiscard]] mcbp::ResponseStatus status() const {
+        return static_cast<mcbp::ResponseStatus>(header.vbucket_or_status);
+    }
+    /// Bytes on the wire: header plus body.
+    [[nodiscard]] size_t size() const { return mcbp::kHeaderSize + header.body_length; }
+};
+
+/// "host:port", "host" (default port), "[v6-address]:port".
+struct Endpoint {
+    std::string host;
+    uint16_t port = 0;
+};
+
+/// Parses `text` as above; throws std::invalid_argument naming the problem.
+[[nodiscard]] Endpoint parseEndpoint(std::string_view text, uint16_t default_port = 11210);
+
+/// The frame bytes of `request` (magic 0x80).
+[[nodiscard]] std::string encode(const Request& request);
+
+/// A text for an error message: "dcp_open failed: ROLLBACK (body)" and the like.
+[[nodiscard]] std::string describeFailure(mcbp::ClientOpcode opcode, const Packet& response);
+
+class Connection {
+public:
+    using Milliseconds = std::chrono::milliseconds;
+    static constexpr Milliseconds kDefaultTimeout{30000};
+    /// Larger bodies are taken as a broken stream.
+    static constexpr size_t kMaxBodyLength = size_t{256} << 20;
+
+    /// Resolves `host` with getaddrinfo (IPv4 or IPv6, names allowed) and connects to the first
+    /// address that accepts within `timeout`. Throws Error ("connect to host:port: reason").
+    Connection(const std::string& host, uint16_t port, Milliseconds timeout = kDefaultTimeout);
+    explicit Connection(const Endpoint& endpoint, Milliseconds timeout = kDefaultTimeout)
+        : Connection(endpoint.host, endpoint.port, timeout) {}
+
+    /// Takes ownership of a connected stream socket (for example one end of a socketpair);
+    /// `peer` names it in error messages.
+    static Connection adopt(int fd, std::string peer);
+
+    ~Connection();
+    Connection(Connection&& other) noexcept;
+    Connection& operator=(Connection&& other) noexcept;
+    Connection(const Connection&) = delete;
+    Connection& operator=(const Connection&) = delete;
+
+    /// Writes all of `bytes` (waiting up to the send timeout for room); throws Error.
+    void sendRaw(std::string_view bytes);
+    void send(const Request& request) { sendRaw(encode(request)); }
+
+    /// The next whole frame: one kept back by execute() if any, else one from the socket.
+    /// nullopt when none is complete within `timeout`; throws Error on close or bad framing.
+    std::optional<Packet> receive(Milliseconds timeout = kDefaultTimeout);
+
+    /// Sends `request` and returns the response with its opaque and opcode (an opaque of 0 is
+    /// replaced by a fresh one). Other frames are kept for receive(). Throws Error on timeout.
+    Packet execute(Request request, Milliseconds timeout = kDefaultTimeout);
+
+    /// HELLO with `agent` as key; returns the feature codes the server granted. Throws
+    /// StatusError on a failed status.
+    std::vector<uint16_t> hello(const std::vector<mcbp::Feature>& features,
+                                std::string agent = "eddy-client",
+                                Milliseconds timeout = kDefaultTimeout);
+
+    /// STAT `group` (empty = the default group): every (key, value) in the order sent, up to
+    /// the terminating empty response. Throws StatusError on a failed status.
+    std::vector<std::pair<std::string, std::string>> stats(std::string_view group = {},
+                                                           Milliseconds timeout = kDefaultTimeout);
+
+    /// A fresh opaque (never 0), for callers that match responses themselves.
+    uint32_t nextOpaque();
+
+    /// How long sendRaw() may wait for socket room before it throws.
+    void setSendTimeout(Milliseconds timeout) { send_timeout_ = timeout; }
+
+    /// Closes the socket now; later calls throw Error.
+    void close();
+
+    [[nodiscard]] int fd() const { return fd_; }
+    [[nodiscard]] const std::string& peer() const { return peer_; }
+
+private:
+    Connection(int fd, std::string peer);
+
+    /// Parses one frame out of the read buffer, if a whole one is there.
+    std::optional<Packet> takeBuffered();
+    /// Waits until `deadline` for more bytes and appends them; false on timeout.
+    bool fill(std::chrono::steady_clock::time_point deadline);
+    [[noreturn]] void fail(const std::string& what) const;
+
+    int fd_ = -1;
+    std::string peer_;
+    /// Received bytes; those before read_offset_ have been parsed already.
+    std::string buffer_;
+    size_t read_offset_ = 0;
+    /// Frames execute() read past while waiting for its response.
+    std::deque<Packet> kept_;
+    uint32_t next_opaque_ = 0x10000;
+    Milliseconds send_timeout_ = kDefaultTimeout;
+};
+
+}  // namespace eddy::client
