@@ -419,8 +419,14 @@ Status EpBucket::getAllVbSeqnos(CookieIface&, uint32_t state, std::vector<VBucke
     return Status::Success;
 }
 
-Status EpBucket::getStats(CookieIface&, std::string_view group, std::string_view value,
+Status EpBucket::getStats(CookieIface&, std::string_view group, std::string_view,
                           const AddStatFn& add_stat) {
+    // The front end passes the whole STAT key: the group, then its arguments after a space.
+    std::string_view args;
+    if (const auto space = group.find(' '); space != std::string_view::npos) {
+        args = group.substr(space + 1);
+        group = group.substr(0, space);
+    }
     if (group.empty()) {
         addDefaultStats(add_stat);
         return Status::Success;
@@ -439,7 +445,7 @@ Status EpBucket::getStats(CookieIface&, std::string_view group, std::string_view
         return Status::Success;
     }
     if (group == "dcpagg") {
-        dcp_conns_.addAggregatedStats(value, add_stat);
+        dcp_conns_.addAggregatedStats(args, add_stat);
         return Status::Success;
     }
     return Status::KeyNotFound;
