@@ -16,7 +16,16 @@ DcpConnMap::DcpConnMap(size_t max_vbuckets) {
     }
 }
 
-DcpConnMap::~DcpConnMap() = default;
+DcpConnMap::~DcpConnMap() {
+    // Producers still registered (connections not yet told) go first: their destructors
+    // unregister their streams from vbuckets_.
+    std::map<std::string, std::shared_ptr<DcpProducer>, std::less<>> producers;
+    {
+        MutexLock lock(mutex_);
+        producers.swap(producers_);
+    }
+    producers.clear();
+}
 
 DcpConnMap::VBucketStreams* DcpConnMap::slot(Vbid vbucket) const {
     return vbucket.get() < vbuckets_.size() ? vbuckets_[vbucket.get()].get() : nullptr;

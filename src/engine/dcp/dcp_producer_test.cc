@@ -83,6 +83,7 @@ protected:
     void open(const std::string& extra = "") {
         executor_ = std::make_unique<executor::FakeExecutor>();
         EpBucketConfig config;
+        config.now = [this] { return now_.load(); };
         config.parameters =
             EpBucketConfig::parse("max_vbuckets=4;bucket_type=" + GetParam() + ";" + extra);
         config.executor = executor_.get();
@@ -193,6 +194,7 @@ protected:
             messages.begin(), messages.end(), [&](const auto& m) { return m.opcode == opcode; }));
     }
 
+    std::atomic<uint32_t> now_{1'700'000'000};
     fs::path directory_;
     test::MockServerApi server_;
     test::MockCookie cookie_;
@@ -538,6 +540,61 @@ TEST_P(DcpProducerTest, DroppedCursorWithoutSupportEndsTheStreamSlow) {
     EXPECT_EQ(4u, sink.received.back().endReason());
     EXPECT_LT(seqnosOf(sink.received).size(), 200u);
     bucket_->disconnect(consumer);
+}
+
+TEST_P(DcpProducerTest, ExpiriesUseTheExpiryOpcodeOnlyWhenEnabled) {
+    open();
+    for (const bool expiry_opcode : {false, true}) {
+        const uint16_t vb = expiry_opcode ? 1 : 0;
+        StoreRequest request;
+        request.key = DocKey("ttl");
+        request.vbucket = Vbid(vb);
+        request.value = "v";
+        request.exptime = 10;
+        MutationResult result;
+        ASSERT_EQ(Status::Success, bucket_->store(cookie_, request, result));
+        now_ += 20;
+        ItemPtr item;
+        ASSERT_EQ(Status::KeyNotFound, bucket_->get(cookie_, DocKey("ttl"), Vbid(vb), item));
+        test::MockCookie consumer;
+        ASSERT_EQ(Status::Success, openProducer(consumer, "test:expiry:" + std::to_string(vb),
+                                                dcp::kOpenIncludeDeleteTimes));
+        std::string message;
+        ASSERT_EQ(Status::Success, dcp_->control(consumer, "enable_expiry_opcode",
+                                                 expiry_opcode ? "true" : "false", false, message));
+        ASSERT_EQ(Status::Success, streamRequest(consumer, vb, 0, 2));
+        RecordingSink sink;
+        drive(consumer, sink);
+        // The expiry replaced the mutation of the same key in the open checkpoint.
+        ASSERT_EQ((std::vector<uint64_t>{2}), seqnosOf(sink.received));
+        const auto last_change =
+            std::find_if(sink.received.rbegin(), sink.received.rend(),
+                         [](const Received& m) { return m.opcode != ClientOpcode::DcpStreamEnd; });
+        EXPECT_EQ(expiry_opcode ? ClientOpcode::DcpExpiration : ClientOpcode::DcpDeletion,
+                  last_change->opcode);
+        // The delete time: 20 bytes of extras for an expiration, 21 for a v2 deletion.
+        EXPECT_EQ(expiry_opcode ? 20u : 21u, last_change->extras.size());
+        EXPECT_EQ(now_.load(), mcbp::readUint32(last_change->extras, 16));
+        bucket_->disconnect(consumer);
+    }
+}
+
+TEST_P(DcpProducerTest, AggregatedStatsGroupConnectionsByNamePrefix) {
+    open();
+    test::MockCookie a;
+    test::MockCookie b;
+    test::MockCookie c;
+    ASSERT_EQ(Status::Success, openProducer(a, "replication:one"));
+    ASSERT_EQ(Status::Success, openProducer(b, "replication:two"));
+    ASSERT_EQ(Status::Success, openProducer(c, "views"));
+    StatMap stats;
+    ASSERT_EQ(Status::Success, test::EngineDriver(*bucket_).getStats(cookie_, "dcpagg :", stats));
+    EXPECT_EQ("2", stats["replication:count"]);
+    EXPECT_EQ("1", stats["_unknown:count"]);
+    EXPECT_EQ("3", stats["_total:producer_count"]);
+    for (auto* cookie : {&a, &b, &c}) {
+        bucket_->disconnect(*cookie);
+    }
 }
 
 INSTANTIATE_TEST_SUITE_P(BucketTypes, DcpProducerTest, ::testing::Values("persistent", "ephemeral"),
