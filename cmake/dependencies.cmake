@@ -7,6 +7,8 @@ find_package(spdlog REQUIRED)
 find_package(nlohmann_json 3 REQUIRED)
 find_package(CLI11 REQUIRED)
 find_package(RocksDB CONFIG REQUIRED)
+# Snappy::snappy (libsnappy-dev ships a CMake package): MCBP datatype Snappy, DCP compression.
+find_package(Snappy CONFIG REQUIRED)
 find_package(GTest REQUIRED)
 find_package(Threads REQUIRED)
 if(EDDY_BUILD_BENCHMARKS)

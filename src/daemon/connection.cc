@@ -37,12 +37,29 @@ constexpr size_t kReferenceThreshold = 4096;
 constexpr size_t kCoalesceLimit = 512;
 /// An idle input buffer larger than this is given back.
 constexpr size_t kInputShrinkSize = 256 * 1024;
+/// A DCP producer is stepped while its output queue is below this (or max_send_queue_size).
+constexpr size_t kDcpSendLimit = 1024 * 1024;
 
 void releaseItem(const void* /*data*/, size_t /*length*/, void* holder) {
     delete static_cast<ItemPtr*>(holder);
 }
 
+void releaseDcpValue(const void* /*data*/, size_t /*length*/, void* holder) {
+    delete static_cast<std::shared_ptr<const void>*>(holder);
+}
+
 }  // namespace
+
+/// What a producer's step() sends through: queues the frame on this connection. Lives on the
+/// stack of one stepDcp() call.
+class Connection::DcpSink final : public DcpMessageSink {
+public:
+    explicit DcpSink(Connection& connection) : connection_(connection) {}
+    void send(DcpFrame frame) override { connection_.queueDcpFrame(std::move(frame)); }
+
+private:
+    Connection& connection_;
+};
 
 Connection::Connection(FrontEnd& front_end, int fd, uint64_t id)
     : front_end_(front_end),
@@ -62,6 +79,9 @@ Connection::~Connection() {
     EDDY_ASSERT_OWNER(owner_, "Connection::~Connection");
     event_free(read_event_);
     event_free(write_event_);
+    if (dcp_step_event_ != nullptr) {
+        event_free(dcp_step_event_);
+    }
     evbuffer_free(output_);
     ::close(fd_);
 }
@@ -90,6 +110,12 @@ void Connection::onWritable(int /*fd*/, short /*events*/, void* self) {
     connection->frontEnd().reapIfDead(*connection);
 }
 
+void Connection::onDcpStep(int /*fd*/, short /*events*/, void* self) {
+    auto* connection = static_cast<Connection*>(self);
+    connection->processDcpStep();
+    connection->frontEnd().reapIfDead(*connection);
+}
+
 void Connection::handleReadable() {
     EDDY_ASSERT_OWNER(owner_, "Connection::handleReadable");
     if (!readFromSocket()) {
@@ -97,6 +123,7 @@ void Connection::handleReadable() {
         return;
     }
     executePipeline();
+    stepDcp();
     flushOutput();
 }
 
@@ -105,6 +132,7 @@ void Connection::handleWritable() {
     flushOutput();
     if (state_ == State::Running && !cookie_.isBlocked()) {
         executePipeline();
+        stepDcp();
         flushOutput();
     }
 }
@@ -200,6 +228,12 @@ void Connection::executePipeline() {
             break;
         }
         --budget;
+        if (dcp_producer_ && mcbp::isResponse(parsed.frame.header.magic)) {
+            // The client answering one of the producer's messages (DCP_NOOP).
+            handleDcpResponse(parsed.frame.header);
+            consumeInput(parsed.frame.bytes.size());
+            continue;
+        }
         cookie_.initialize(parsed.frame);
         mcbp::ValidationContext validation;
         validation.features = features_;
@@ -262,8 +296,108 @@ void Connection::processNotification(Cookie& cookie, Status status) {
     executeCookie();
     if (state_ == State::Running && !cookie_.isBlocked()) {
         executePipeline();
+        stepDcp();
     }
     flushOutput();
+}
+
+void Connection::setDcpProducer() {
+    EDDY_ASSERT_OWNER(owner_, "Connection::setDcpProducer");
+    if (dcp_producer_) {
+        return;
+    }
+    dcp_producer_ = true;
+    dcp_step_event_ = event_new(front_end_.base(), -1, 0, &Connection::onDcpStep, this);
+}
+
+void Connection::processDcpStep() {
+    EDDY_ASSERT_OWNER(owner_, "Connection::processDcpStep");
+    if (state_ != State::Running) {
+        return;
+    }
+    stepDcp();
+    flushOutput();
+}
+
+size_t Connection::dcpSendLimit() const {
+    return std::min(kDcpSendLimit, server().settings().max_send_queue_size);
+}
+
+void Connection::stepDcp() {
+    if (!dcp_producer_) {
+        return;
+    }
+    DcpIface* dcp = engine().dcp();
+    if (dcp == nullptr) {
+        // DCP_OPEN succeeded, so the bucket has one; a bucket that loses it is a bug.
+        spdlog::error("connection {}: DCP producer without the bucket's DCP; closing", id_);
+        close();
+        return;
+    }
+    DcpSink sink(*this);
+    const size_t limit = dcpSendLimit();
+    size_t budget = server().settings().reqs_per_event;
+    while (state_ == State::Running && !cookie_.isBlocked()) {
+        if (outputQueueSize() >= limit) {
+            dcp_stalled_on_output_ = true;  // flushOutput resumes us once the queue drains
+            break;
+        }
+        if (budget == 0) {
+            // Yield to the other connections of this thread; come back next iteration.
+            event_active(dcp_step_event_, EV_TIMEOUT, 0);
+            break;
+        }
+        --budget;
+        const Status status = dcp->step(cookie_, sink);
+        if (dcp_send_failed_) {
+            // Closed here, not inside the sink: close() calls into the engine (disconnect),
+            // which must not happen from within its own step().
+            close();
+            break;
+        }
+        if (status == Status::Success) {
+            continue;
+        }
+        if (status != Status::WouldBlock) {
+            spdlog::info("connection {}: DCP step returned {}; closing", id_, toString(status));
+            close();
+        }
+        break;  // WouldBlock: the engine calls scheduleDcpStep once it has more
+    }
+}
+
+void Connection::queueDcpFrame(DcpFrame frame) {
+    EDDY_ASSERT_OWNER(owner_, "Connection::queueDcpFrame");
+    evbuffer_add(output_, frame.head.data(), frame.head.size());
+    if (frame.value.empty()) {
+        return;
+    }
+    if (frame.value_owner == nullptr || frame.value.size() < kReferenceThreshold) {
+        evbuffer_add(output_, frame.value.data(), frame.value.size());
+        return;
+    }
+    // Queued by reference; its owner stays alive until libevent has written it.
+    auto* holder = new std::shared_ptr<const void>(std::move(frame.value_owner));
+    if (evbuffer_add_reference(output_, frame.value.data(), frame.value.size(), &releaseDcpValue,
+                               holder) != 0) {
+        delete holder;  // not queued, so libevent will not release it
+        spdlog::error("connection {}: cannot queue a DCP value; closing", id_);
+        dcp_send_failed_ = true;
+    }
+}
+
+void Connection::handleDcpResponse(const mcbp::Header& header) {
+    DcpIface* dcp = engine().dcp();
+    const Status status = dcp == nullptr ? Status::NotSupported
+                                         : dcp->response(cookie_, header.opcode,
+                                                         header.vbucket_or_status, header.opaque);
+    if (status != Status::Success) {
+        spdlog::info(
+            "connection {}: DCP response (opcode {:#04x}, status {:#06x}) refused: {}; "
+            "closing",
+            id_, header.opcode, header.vbucket_or_status, toString(status));
+        close();
+    }
 }
 
 void Connection::handleFramingError(const mcbp::ParseResult& result) {
@@ -434,6 +568,12 @@ void Connection::flushOutput() {
         stalled_on_output_ = false;
         event_active(read_event_, EV_READ, 0);
     }
+    if (dcp_stalled_on_output_ && outputQueueSize() < dcpSendLimit()) {
+        // Likewise for a producer that stopped on the DCP limit: the engine will not wake it
+        // (it has messages ready), so step again next iteration.
+        dcp_stalled_on_output_ = false;
+        event_active(dcp_step_event_, EV_TIMEOUT, 0);
+    }
     updateReadInterest();
 }
 
@@ -461,6 +601,9 @@ void Connection::closeAfterFlush() {
 
 void Connection::closeIfIdle(std::chrono::steady_clock::time_point now,
                              std::chrono::seconds limit) {
+    if (dcp_producer_) {
+        return;  // the producer's own noop and idle logic decides
+    }
     if (state_ == State::Running && !cookie_.isBlocked() && now - last_activity_ > limit) {
         spdlog::info("connection {}: idle for more than {} s; closing", id_, limit.count());
         close();

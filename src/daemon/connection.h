@@ -13,6 +13,21 @@
 // cap. After reqs_per_event commands the connection yields to the other connections of its
 // thread and continues on the next loop iteration.
 //
+// DCP. Once DCP_OPEN has made it a producer (setDcpProducer), the connection also pulls
+// messages from the engine: whenever it is Running, has no blocked command and its output queue
+// is below the DCP limit (1 MiB, or max_send_queue_size if smaller), it calls
+// DcpIface::step() again and again. Success queued one message (through the DcpSink, which
+// appends the frame's head and references a large value without copying it, keeping its owner
+// alive until written); WouldBlock means nothing is ready and the engine will call
+// ServerApi::scheduleDcpStep, which reaches processDcpStep() through the FrontEnd; any other
+// status closes the connection. Stepping happens after every round of command execution, when
+// a flush brings the queue back below the limit, and when a scheduled step arrives; like
+// commands, at most reqs_per_event messages per loop iteration before it yields (its own
+// step event brings it back next iteration). A response frame (magic 0x81/0x18) from the
+// client of a producer goes to DcpIface::response() and is not answered (a refusal closes
+// the connection); on any other connection it is answered EINVAL like every non-request.
+// A producer is never closed for idleness (the engine runs its own noop/idle logic).
+//
 // Closing: close() on a connection whose cookie is blocked moves it to PendingClose; the
 // notification that must still arrive finds it there and only then is it destroyed. A
 // connection marked Dead is destroyed by its FrontEnd right after the current callback.
@@ -20,7 +35,8 @@
 // are answered EINVAL and the socket is closed once that response is written.
 //
 // Thread contract: owned by the front-end thread of `front_end`; every method asserts it in
-// debug and sanitizer builds. frontEnd() and id() are immutable and may be read anywhere.
+// debug and sanitizer builds. frontEnd() and id() are immutable and may be read anywhere (this
+// is all ServerApi::notifyIoComplete and scheduleDcpStep read on a foreign thread).
 #pragma once
 
 #include "common/owner_thread.h"
@@ -71,7 +87,15 @@ public:
     /// Closes the connection (deferred while a command is blocked).
     void close();
 
-    /// Closes the connection if it has been idle longer than `limit` and is not blocked.
+    /// Makes this connection a DCP producer (DCP_OPEN succeeded with the Producer flag).
+    void setDcpProducer();
+    [[nodiscard]] bool isDcpProducer() const { return dcp_producer_; }
+
+    /// Applies a scheduled DCP step: steps the producer and writes what it queued.
+    void processDcpStep();
+
+    /// Closes the connection if it has been idle longer than `limit` and is not blocked (a DCP
+    /// producer never is).
     void closeIfIdle(std::chrono::steady_clock::time_point now, std::chrono::seconds limit);
 
     // Response writers, for command executors and contexts (owner thread only).
@@ -103,8 +127,11 @@ public:
     [[nodiscard]] size_t outputQueueSize() const;
 
 private:
+    class DcpSink;
+
     static void onReadable(int fd, short events, void* self);
     static void onWritable(int fd, short events, void* self);
+    static void onDcpStep(int fd, short events, void* self);
 
     void handleReadable();
     void handleWritable();
@@ -115,6 +142,14 @@ private:
     /// Executes (or re-drives) the current cookie; true if the command completed.
     bool executeCookie();
     void handleFramingError(const mcbp::ParseResult& result);
+    /// A response frame from the client of a DCP producer: hands it to the engine.
+    void handleDcpResponse(const mcbp::Header& header);
+    /// Steps the DCP producer while it has messages, room and budget (see the file comment).
+    void stepDcp();
+    /// Queues one DCP message (DcpSink::send).
+    void queueDcpFrame(DcpFrame frame);
+    /// Output-queue size up to which a producer is stepped.
+    [[nodiscard]] size_t dcpSendLimit() const;
     /// Writes queued output; arms the write event if the socket is full.
     void flushOutput();
     /// Enables or disables reading according to state and limits.
@@ -146,6 +181,15 @@ private:
     bool reading_ = false;
     /// executePipeline stopped because the output queue was full.
     bool stalled_on_output_ = false;
+
+    /// Set once by DCP_OPEN (producer); never cleared.
+    bool dcp_producer_ = false;
+    /// stepDcp stopped because the output queue reached dcpSendLimit().
+    bool dcp_stalled_on_output_ = false;
+    /// A DCP message could not be queued: the stream is broken, stepDcp closes.
+    bool dcp_send_failed_ = false;
+    /// Activated to step again on the next loop iteration; created by setDcpProducer.
+    event* dcp_step_event_ = nullptr;
 
     mcbp::FeatureSet features_;
     std::string agent_name_;

@@ -3,6 +3,7 @@
 #include "common/logging.h"
 #include "daemon/connection.h"
 #include "daemon/cookie.h"
+#include "daemon/dcp_contexts.h"
 #include "daemon/kv_contexts.h"
 #include "daemon/persistence_contexts.h"
 #include "daemon/set_param_context.h"
@@ -87,7 +88,10 @@ bool isGrantable(mcbp::Feature feature) {
     case mcbp::Feature::Xerror:
     case mcbp::Feature::Json:
     case mcbp::Feature::AltRequestSupport:
-    case mcbp::Feature::MutationSeqno: return true;
+    case mcbp::Feature::MutationSeqno:
+    // Inbound values may arrive compressed (they are inflated before the engine sees them);
+    // responses are never compressed.
+    case mcbp::Feature::Snappy: return true;
     default: return false;
     }
 }
@@ -153,7 +157,17 @@ constexpr std::array<Executor, 256> makeTable() {
     set(ClientOpcode::Flush, &driveContext<FlushContext>);
     set(ClientOpcode::Flushq, &driveContext<FlushContext>);
     set(ClientOpcode::Stat, &driveContext<StatContext>);
-    set(ClientOpcode::EwouldblockCtl, &driveContext<EngineCommandContext>);
+    // Handed to the engine whole (STOP/START_PERSISTENCE are the engine's to honour or refuse).
+    for (auto opcode : {ClientOpcode::EwouldblockCtl, ClientOpcode::StopPersistence,
+                        ClientOpcode::StartPersistence}) {
+        set(opcode, &driveContext<EngineCommandContext>);
+    }
+    set(ClientOpcode::DcpOpen, &driveContext<DcpOpenContext>);
+    set(ClientOpcode::DcpControl, &driveContext<DcpControlContext>);
+    set(ClientOpcode::DcpStreamReq, &driveContext<DcpStreamReqContext>);
+    set(ClientOpcode::DcpGetFailoverLog, &driveContext<DcpGetFailoverLogContext>);
+    set(ClientOpcode::DcpCloseStream, &driveContext<DcpCloseStreamContext>);
+    set(ClientOpcode::DcpBufferAcknowledgement, &driveContext<DcpBufferAckContext>);
     set(ClientOpcode::GetLocked, &driveContext<GetLockedContext>);
     set(ClientOpcode::UnlockKey, &driveContext<UnlockContext>);
     set(ClientOpcode::GetReplica, &driveContext<GetReplicaContext>);

@@ -25,6 +25,7 @@ FrontEnd::~FrontEnd() {
     loop_.stop();
     loop_.join();
     // Anything left (a shutdown that timed out) is torn down here, after the loop has stopped.
+    by_id_.clear();
     connections_.clear();
     event_free(idle_timer_);
 }
@@ -42,6 +43,7 @@ void FrontEnd::adopt(int fd, uint64_t connection_id) {
         net::setNoDelay(fd, true);
         auto connection = std::make_unique<Connection>(*this, fd, connection_id);
         Connection* key = connection.get();
+        by_id_.emplace(connection_id, key);
         connections_.emplace(key, std::move(connection));
         server_.stats().curr_connections.fetch_add(1, std::memory_order_relaxed);
         server_.stats().total_connections.fetch_add(1, std::memory_order_relaxed);
@@ -68,9 +70,20 @@ void FrontEnd::reapIfDead(Connection& connection) {
     if (connection.state() != Connection::State::Dead) {
         return;
     }
+    by_id_.erase(connection.id());
     connections_.erase(&connection);
     server_.stats().curr_connections.fetch_sub(1, std::memory_order_relaxed);
     stopIfDone();
+}
+
+void FrontEnd::stepDcp(uint64_t connection_id) {
+    const auto found = by_id_.find(connection_id);
+    if (found == by_id_.end()) {
+        return;  // closed and destroyed since the step was scheduled
+    }
+    Connection& connection = *found->second;
+    connection.processDcpStep();
+    reapIfDead(connection);
 }
 
 void FrontEnd::stopIfDone() {

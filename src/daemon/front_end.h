@@ -1,8 +1,11 @@
 // eddy — one front-end worker thread and the connections it owns.
 //
 // Owns: FrontEnd, an EventLoopThread plus the set of Connections assigned to it (round-robin
-// by the listener), the idle-connection timer, and the destruction of dead connections after
-// the callback that killed them has returned.
+// by the listener) indexed by address and by connection id, the idle-connection timer, and the
+// destruction of dead connections after the callback that killed them has returned.
+//
+// DCP waking: ServerApi::scheduleDcpStep posts stepDcp(id) here. The id, not a pointer, crosses
+// threads: a connection that has gone meanwhile is simply not found (ids are never reused).
 //
 // Shutdown: beginShutdown() closes every connection; a connection with a blocked command waits
 // (PendingClose) for its notification. When the last connection is gone the loop stops.
@@ -72,6 +75,10 @@ public:
     /// Number of connections on this thread. Loop thread.
     [[nodiscard]] size_t connectionCount() const { return connections_.size(); }
 
+    /// Steps the DCP producer of connection `connection_id` (a scheduled step); ignores an id
+    /// this thread does not have (any more). Loop thread.
+    void stepDcp(uint64_t connection_id);
+
 private:
     static void onIdleTimer(int fd, short events, void* self);
     void stopIfDone();
@@ -83,6 +90,8 @@ private:
     bool shutting_down_ = false;
     FrontEndStats stats_;
     std::unordered_map<Connection*, std::unique_ptr<Connection>> connections_;
+    /// The same connections by id.
+    std::unordered_map<uint64_t, Connection*> by_id_;
 };
 
 }  // namespace eddy::daemon

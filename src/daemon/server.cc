@@ -90,8 +90,16 @@ void Server::notifyIoComplete(CookieIface& cookie_iface, Status status) {
     });
 }
 
-void Server::scheduleDcpStep(CookieIface& /*cookie*/) {
-    // Not wired yet: the DCP front end steps producers itself.
+void Server::scheduleDcpStep(CookieIface& cookie_iface) {
+    // As notifyIoComplete: only the cookie's immutable connection pointer and the connection's
+    // immutable front end and id are read here. The engine calls this only until
+    // disconnect(cookie) has returned, and Connection::close calls disconnect before the
+    // connection can be destroyed, so the connection is alive now; by the time the job runs it
+    // may not be, hence the id.
+    const Connection& connection = static_cast<Cookie&>(cookie_iface).connection();
+    FrontEnd& front_end = connection.frontEnd();
+    const uint64_t id = connection.id();
+    front_end.post([&front_end, id] { front_end.stepDcp(id); });
 }
 
 FrontEndTotals Server::frontEndTotals() const {

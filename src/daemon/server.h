@@ -6,10 +6,16 @@
 // notifications), joins the threads and destroys the engine.
 //
 // notifyIoComplete never touches the cookie or its connection: it posts (cookie, status) to the
-// cookie's front-end thread, which applies it (ARCHITECTURE.md §1).
+// cookie's front-end thread, which applies it (ARCHITECTURE.md §1). scheduleDcpStep is the same
+// but posts only the connection id: FrontEnd::stepDcp finds the connection on its own thread
+// (or not, if it has gone since) and steps its producer. Both read nothing but the cookie's
+// immutable connection pointer and that connection's immutable front end and id. An engine may
+// call scheduleDcpStep only until EngineIface::disconnect(cookie) has returned;
+// Connection::close calls disconnect before the connection can be destroyed, so the pointer
+// read is always to a live connection.
 //
-// Thread contract: run() on the main thread; notifyIoComplete() and requestShutdown() from any
-// thread; settings() is immutable; stats() are relaxed atomics.
+// Thread contract: run() on the main thread; notifyIoComplete(), scheduleDcpStep() and
+// requestShutdown() from any thread; settings() is immutable; stats() are relaxed atomics.
 #pragma once
 
 #include "daemon/settings.h"

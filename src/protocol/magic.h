@@ -37,4 +37,10 @@ enum class Magic : uint8_t {
            magic == Magic::ServerRequest;
 }
 
+/// A response frame (0x81 or 0x18). Sent by a client only to answer a request the server sent
+/// it: a DCP producer's DCP_NOOP, say.
+[[nodiscard]] constexpr bool isResponse(Magic magic) {
+    return magic == Magic::ClientResponse || magic == Magic::AltClientResponse;
+}
+
 }  // namespace eddy::mcbp

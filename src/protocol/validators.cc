@@ -14,6 +14,7 @@ enum class KeyRule : uint8_t {
     Required,  ///< non-empty, at most kMaxKeyLength
     Optional,  ///< empty or at most kMaxKeyLength
     Text,      ///< optional free text (HELLO user agent, STAT group); any length
+    DcpName,   ///< a DCP connection name: non-empty, at most kMaxDcpNameLength
 };
 
 enum class ValueRule : uint8_t {
@@ -22,11 +23,13 @@ enum class ValueRule : uint8_t {
     EvenLength,  ///< a list of 16-bit codes (HELLO features)
     TwoBytes,    ///< one 16-bit number (GET_ERROR_MAP version)
     EightBytes,  ///< one 64-bit number (OBSERVE_SEQNO vbucket uuid)
+    NonEmpty,    ///< required, any size up to the limit (DCP_CONTROL value)
 };
 
 enum class DatatypeRule : uint8_t {
     Raw,       ///< the datatype byte must be 0
-    Document,  ///< JSON allowed once negotiated; Snappy and XATTR not accepted yet
+    Json,      ///< JSON allowed once negotiated (a JSON argument, never compressed)
+    Document,  ///< JSON and Snappy allowed once negotiated; XATTR not accepted yet
 };
 
 enum class CasRule : uint8_t {
@@ -35,8 +38,9 @@ enum class CasRule : uint8_t {
 };
 
 /// The extras lengths a command accepts, as a bit set: bit n set = length n allowed. Every
-/// length any command takes is below 32.
-using ExtrasLengths = uint32_t;
+/// length any command takes is below 64 (DCP_STREAM_REQ's 48 is the largest).
+using ExtrasLengths = uint64_t;
+inline constexpr size_t kMaxExtrasLength = 63;
 
 template <typename... Lengths>
 constexpr ExtrasLengths extras(Lengths... lengths) {
@@ -79,7 +83,7 @@ constexpr std::array kRules{
     Rule{Op::Getkq,            extras(0),    K::Required,  V::Forbidden,  D::Raw,      C::Zero},
     Rule{Op::Append,           extras(0),    K::Required,  V::Optional,   D::Document, C::Allowed},
     Rule{Op::Prepend,          extras(0),    K::Required,  V::Optional,   D::Document, C::Allowed},
-    Rule{Op::Stat,             extras(0),    K::Text,      V::Optional,   D::Document, C::Zero},
+    Rule{Op::Stat,             extras(0),    K::Text,      V::Optional,   D::Json,     C::Zero},
     Rule{Op::Setq,             extras(8),    K::Required,  V::Optional,   D::Document, C::Allowed},
     Rule{Op::Addq,             extras(8),    K::Required,  V::Optional,   D::Document, C::Zero},
     Rule{Op::Replaceq,         extras(8),    K::Required,  V::Optional,   D::Document, C::Allowed},
@@ -100,6 +104,16 @@ constexpr std::array kRules{
     Rule{Op::GetVbucket,       extras(0),    K::Forbidden, V::Forbidden,  D::Raw,      C::Zero},
     Rule{Op::DelVbucket,       extras(0),    K::Forbidden, V::Forbidden,  D::Raw,      C::Zero},
     Rule{Op::GetAllVbSeqnos,   extras(0, 4), K::Forbidden, V::Forbidden,  D::Raw,      C::Zero},
+    Rule{Op::DcpOpen,          extras(8),    K::DcpName,   V::Optional,   D::Json,     C::Zero},
+    Rule{Op::DcpCloseStream,   extras(0),    K::Forbidden, V::Forbidden,  D::Raw,      C::Zero},
+    Rule{Op::DcpStreamReq,     extras(48),   K::Forbidden, V::Optional,   D::Json,     C::Zero},
+    Rule{Op::DcpGetFailoverLog,
+                               extras(0),    K::Forbidden, V::Forbidden,  D::Raw,      C::Zero},
+    Rule{Op::DcpBufferAcknowledgement,
+                               extras(4),    K::Forbidden, V::Forbidden,  D::Raw,      C::Zero},
+    Rule{Op::DcpControl,       extras(0),    K::Required,  V::NonEmpty,   D::Raw,      C::Zero},
+    Rule{Op::StopPersistence,  extras(0),    K::Forbidden, V::Forbidden,  D::Raw,      C::Zero},
+    Rule{Op::StartPersistence, extras(0),    K::Forbidden, V::Forbidden,  D::Raw,      C::Zero},
     Rule{Op::SetParam,         extras(4),    K::Required,  V::Optional,   D::Raw,      C::Zero},
     Rule{Op::GetReplica,       extras(0),    K::Required,  V::Forbidden,  D::Raw,      C::Zero},
     Rule{Op::ObserveSeqno,     extras(0),    K::Forbidden, V::EightBytes, D::Raw,      C::Zero},
@@ -157,6 +171,14 @@ ValidationResult checkKey(KeyRule rule, std::string_view key) {
         break;
     case KeyRule::Optional: break;
     case KeyRule::Text: return kOk;
+    case KeyRule::DcpName:
+        if (key.empty()) {
+            return fail(ResponseStatus::Einval, "Request must include key");
+        }
+        if (key.size() > kMaxDcpNameLength) {
+            return fail(ResponseStatus::Einval, "DCP connection name exceeds 200");
+        }
+        return kOk;
     }
     if (key.size() > kMaxKeyLength) {
         return fail(ResponseStatus::Einval, "Key length exceeds 250");
@@ -188,6 +210,11 @@ ValidationResult checkValue(ValueRule rule, std::string_view value,
             return fail(ResponseStatus::Einval, "Value must be 8 bytes");
         }
         break;
+    case ValueRule::NonEmpty:
+        if (value.empty()) {
+            return fail(ResponseStatus::Einval, "Request must include value");
+        }
+        break;
     }
     if (value.size() > context.max_value_size) {
         return fail(ResponseStatus::E2big, "Value exceeds the maximum size");
@@ -206,13 +233,18 @@ ValidationResult checkDatatype(DatatypeRule rule, uint8_t bits, const FeatureSet
     if (rule == DatatypeRule::Raw) {
         return fail(ResponseStatus::Einval, "Datatype must be raw");
     }
-    if ((bits & datatype::kSnappy) != 0) {
-        return fail(ResponseStatus::Einval, "Snappy datatype not supported");
-    }
     if ((bits & datatype::kXattr) != 0) {
         return fail(ResponseStatus::Einval, "Xattr datatype not supported");
     }
-    if (!features.has(Feature::Json)) {
+    if ((bits & datatype::kSnappy) != 0) {
+        if (rule != DatatypeRule::Document) {
+            return fail(ResponseStatus::Einval, "Snappy datatype not supported");
+        }
+        if (!features.has(Feature::Snappy)) {
+            return fail(ResponseStatus::Einval, "Snappy datatype not negotiated");
+        }
+    }
+    if ((bits & datatype::kJson) != 0 && !features.has(Feature::Json)) {
         return fail(ResponseStatus::Einval, "JSON datatype not negotiated");
     }
     return kOk;
@@ -331,7 +363,8 @@ ValidationResult validateRequest(const Frame& frame, const ValidationContext& co
         return fail(ResponseStatus::UnknownCommand, "Unknown command");
     }
     const size_t extras_length = frame.extras.size();
-    if (extras_length >= 32 || (rule->extras & (ExtrasLengths{1} << extras_length)) == 0) {
+    if (extras_length > kMaxExtrasLength ||
+        (rule->extras & (ExtrasLengths{1} << extras_length)) == 0) {
         return fail(ResponseStatus::Einval, "Invalid extras length");
     }
     if (auto key = checkKey(rule->key, frame.key); !key.ok()) {

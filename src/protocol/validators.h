@@ -3,11 +3,12 @@
 // Owns: validateRequest(), a pure function from a parsed client request (and what the connection
 // has negotiated) to "ok" or the status to answer with. The rules are one table, one row per
 // opcode (validators.cc): allowed extras lengths, whether a key is required / forbidden (and
-// ≤ 250 bytes), whether a value is allowed (and its size limit), which datatype bits may be set,
-// and whether CAS is allowed. A frame that passes may be executed without further shape checks.
-// Opcodes with no row are answered UnknownCommand. Checks run in a fixed order (magic, framing
-// extras, opcode, extras, key, value, datatype, CAS) and the first failure is returned. The
-// vbucket id is not checked yet.
+// ≤ 250 bytes; a DCP connection name ≤ 200), whether a value is allowed (and its size limit),
+// which datatype bits may be set (JSON once negotiated; Snappy only on document values and once
+// negotiated, the executor then checks and inflates it), and whether CAS is allowed. A frame that
+// passes may be executed without further shape checks. Opcodes with no row are answered
+// UnknownCommand. Checks run in a fixed order (magic, framing extras, opcode, extras, key, value,
+// datatype, CAS) and the first failure is returned. The vbucket id is not checked yet.
 //
 // Thread contract: pure functions; the table is immutable.
 #pragma once
@@ -23,6 +24,8 @@
 namespace eddy::mcbp {
 
 inline constexpr size_t kMaxKeyLength = 250;
+/// The longest DCP_OPEN connection name.
+inline constexpr size_t kMaxDcpNameLength = 200;
 
 struct ValidationContext {
     FeatureSet features;
@@ -38,7 +41,9 @@ struct ValidationResult {
     [[nodiscard]] bool ok() const { return status == ResponseStatus::Success; }
 };
 
-/// Validates one client request (magic 0x80 or 0x08) that parseFrame() returned whole.
+/// Validates one client request (magic 0x80 or 0x08) that parseFrame() returned whole. Any other
+/// magic is Einval: a response frame from the client (to a DCP producer's DCP_NOOP) is for the
+/// connection to route, never a request.
 [[nodiscard]] ValidationResult validateRequest(const Frame& frame,
                                                const ValidationContext& context);
 

@@ -71,23 +71,31 @@ enum class Key {
     Forbidden,
     Required,
     Optional,
-    Text
+    Text,
+    DcpName  ///< required, at most 200 bytes
 };
 enum class Value {
     Forbidden,
     Optional,
     EvenLength,
     TwoBytes,
-    EightBytes
+    EightBytes,
+    NonEmpty
 };
+enum class Datatype {
+    Raw,      ///< only 0
+    Json,     ///< JSON accepted once negotiated
+    Document  ///< JSON and Snappy accepted once negotiated
+};
+using Dt = Datatype;
 
 struct Expected {
     Op opcode;
     std::vector<size_t> extras;
     Key key;
     Value value;
-    bool json;  ///< JSON datatype accepted once negotiated
-    bool cas;   ///< non-zero CAS accepted
+    Datatype datatype;
+    bool cas;  ///< non-zero CAS accepted
 };
 
 /// gtest prints a parameter when a test starts; the opcode says which row it is.
@@ -96,52 +104,60 @@ void PrintTo(const Expected& row, std::ostream* out) {
 }
 
 const std::vector<Expected> kExpected = {
-    {Op::Get, {0}, Key::Required, Value::Forbidden, false, false},
-    {Op::Getq, {0}, Key::Required, Value::Forbidden, false, false},
-    {Op::Getk, {0}, Key::Required, Value::Forbidden, false, false},
-    {Op::Getkq, {0}, Key::Required, Value::Forbidden, false, false},
-    {Op::Set, {8}, Key::Required, Value::Optional, true, true},
-    {Op::Setq, {8}, Key::Required, Value::Optional, true, true},
-    {Op::Add, {8}, Key::Required, Value::Optional, true, false},
-    {Op::Addq, {8}, Key::Required, Value::Optional, true, false},
-    {Op::Replace, {8}, Key::Required, Value::Optional, true, true},
-    {Op::Replaceq, {8}, Key::Required, Value::Optional, true, true},
-    {Op::Delete, {0}, Key::Required, Value::Forbidden, false, true},
-    {Op::Deleteq, {0}, Key::Required, Value::Forbidden, false, true},
-    {Op::Increment, {20}, Key::Required, Value::Forbidden, false, true},
-    {Op::Incrementq, {20}, Key::Required, Value::Forbidden, false, true},
-    {Op::Decrement, {20}, Key::Required, Value::Forbidden, false, true},
-    {Op::Decrementq, {20}, Key::Required, Value::Forbidden, false, true},
-    {Op::Append, {0}, Key::Required, Value::Optional, true, true},
-    {Op::Appendq, {0}, Key::Required, Value::Optional, true, true},
-    {Op::Prepend, {0}, Key::Required, Value::Optional, true, true},
-    {Op::Prependq, {0}, Key::Required, Value::Optional, true, true},
-    {Op::Quit, {0}, Key::Forbidden, Value::Forbidden, false, false},
-    {Op::Quitq, {0}, Key::Forbidden, Value::Forbidden, false, false},
-    {Op::Noop, {0}, Key::Forbidden, Value::Forbidden, false, false},
-    {Op::Version, {0}, Key::Forbidden, Value::Forbidden, false, false},
-    {Op::SaslListMechs, {0}, Key::Forbidden, Value::Forbidden, false, false},
-    {Op::Flush, {0, 4}, Key::Forbidden, Value::Forbidden, false, false},
-    {Op::Flushq, {0, 4}, Key::Forbidden, Value::Forbidden, false, false},
-    {Op::Stat, {0}, Key::Text, Value::Optional, true, false},
-    {Op::Verbosity, {4}, Key::Forbidden, Value::Forbidden, false, false},
-    {Op::Touch, {4}, Key::Required, Value::Forbidden, false, false},
-    {Op::Gat, {4}, Key::Required, Value::Forbidden, false, false},
-    {Op::Gatq, {4}, Key::Required, Value::Forbidden, false, false},
-    {Op::Hello, {0}, Key::Text, Value::EvenLength, false, false},
-    {Op::GetErrorMap, {0}, Key::Forbidden, Value::TwoBytes, false, false},
-    {Op::EwouldblockCtl, {12}, Key::Optional, Value::Forbidden, false, false},
-    {Op::SetVbucket, {1, 4}, Key::Forbidden, Value::Forbidden, false, false},
-    {Op::GetVbucket, {0}, Key::Forbidden, Value::Forbidden, false, false},
-    {Op::DelVbucket, {0}, Key::Forbidden, Value::Forbidden, false, false},
-    {Op::GetAllVbSeqnos, {0, 4}, Key::Forbidden, Value::Forbidden, false, false},
-    {Op::SetParam, {4}, Key::Required, Value::Optional, false, false},
-    {Op::GetReplica, {0}, Key::Required, Value::Forbidden, false, false},
-    {Op::GetLocked, {0, 4}, Key::Required, Value::Forbidden, false, false},
-    {Op::UnlockKey, {0}, Key::Required, Value::Forbidden, false, true},
-    {Op::ObserveSeqno, {0}, Key::Forbidden, Value::EightBytes, false, false},
-    {Op::CompactDb, {24}, Key::Forbidden, Value::Forbidden, false, false},
-    {Op::SeqnoPersistence, {8}, Key::Forbidden, Value::Forbidden, false, false},
+    {Op::Get, {0}, Key::Required, Value::Forbidden, Dt::Raw, false},
+    {Op::Getq, {0}, Key::Required, Value::Forbidden, Dt::Raw, false},
+    {Op::Getk, {0}, Key::Required, Value::Forbidden, Dt::Raw, false},
+    {Op::Getkq, {0}, Key::Required, Value::Forbidden, Dt::Raw, false},
+    {Op::Set, {8}, Key::Required, Value::Optional, Dt::Document, true},
+    {Op::Setq, {8}, Key::Required, Value::Optional, Dt::Document, true},
+    {Op::Add, {8}, Key::Required, Value::Optional, Dt::Document, false},
+    {Op::Addq, {8}, Key::Required, Value::Optional, Dt::Document, false},
+    {Op::Replace, {8}, Key::Required, Value::Optional, Dt::Document, true},
+    {Op::Replaceq, {8}, Key::Required, Value::Optional, Dt::Document, true},
+    {Op::Delete, {0}, Key::Required, Value::Forbidden, Dt::Raw, true},
+    {Op::Deleteq, {0}, Key::Required, Value::Forbidden, Dt::Raw, true},
+    {Op::Increment, {20}, Key::Required, Value::Forbidden, Dt::Raw, true},
+    {Op::Incrementq, {20}, Key::Required, Value::Forbidden, Dt::Raw, true},
+    {Op::Decrement, {20}, Key::Required, Value::Forbidden, Dt::Raw, true},
+    {Op::Decrementq, {20}, Key::Required, Value::Forbidden, Dt::Raw, true},
+    {Op::Append, {0}, Key::Required, Value::Optional, Dt::Document, true},
+    {Op::Appendq, {0}, Key::Required, Value::Optional, Dt::Document, true},
+    {Op::Prepend, {0}, Key::Required, Value::Optional, Dt::Document, true},
+    {Op::Prependq, {0}, Key::Required, Value::Optional, Dt::Document, true},
+    {Op::Quit, {0}, Key::Forbidden, Value::Forbidden, Dt::Raw, false},
+    {Op::Quitq, {0}, Key::Forbidden, Value::Forbidden, Dt::Raw, false},
+    {Op::Noop, {0}, Key::Forbidden, Value::Forbidden, Dt::Raw, false},
+    {Op::Version, {0}, Key::Forbidden, Value::Forbidden, Dt::Raw, false},
+    {Op::SaslListMechs, {0}, Key::Forbidden, Value::Forbidden, Dt::Raw, false},
+    {Op::Flush, {0, 4}, Key::Forbidden, Value::Forbidden, Dt::Raw, false},
+    {Op::Flushq, {0, 4}, Key::Forbidden, Value::Forbidden, Dt::Raw, false},
+    {Op::Stat, {0}, Key::Text, Value::Optional, Dt::Json, false},
+    {Op::Verbosity, {4}, Key::Forbidden, Value::Forbidden, Dt::Raw, false},
+    {Op::Touch, {4}, Key::Required, Value::Forbidden, Dt::Raw, false},
+    {Op::Gat, {4}, Key::Required, Value::Forbidden, Dt::Raw, false},
+    {Op::Gatq, {4}, Key::Required, Value::Forbidden, Dt::Raw, false},
+    {Op::Hello, {0}, Key::Text, Value::EvenLength, Dt::Raw, false},
+    {Op::GetErrorMap, {0}, Key::Forbidden, Value::TwoBytes, Dt::Raw, false},
+    {Op::EwouldblockCtl, {12}, Key::Optional, Value::Forbidden, Dt::Raw, false},
+    {Op::SetVbucket, {1, 4}, Key::Forbidden, Value::Forbidden, Dt::Raw, false},
+    {Op::GetVbucket, {0}, Key::Forbidden, Value::Forbidden, Dt::Raw, false},
+    {Op::DelVbucket, {0}, Key::Forbidden, Value::Forbidden, Dt::Raw, false},
+    {Op::GetAllVbSeqnos, {0, 4}, Key::Forbidden, Value::Forbidden, Dt::Raw, false},
+    {Op::SetParam, {4}, Key::Required, Value::Optional, Dt::Raw, false},
+    {Op::GetReplica, {0}, Key::Required, Value::Forbidden, Dt::Raw, false},
+    {Op::GetLocked, {0, 4}, Key::Required, Value::Forbidden, Dt::Raw, false},
+    {Op::UnlockKey, {0}, Key::Required, Value::Forbidden, Dt::Raw, true},
+    {Op::ObserveSeqno, {0}, Key::Forbidden, Value::EightBytes, Dt::Raw, false},
+    {Op::CompactDb, {24}, Key::Forbidden, Value::Forbidden, Dt::Raw, false},
+    {Op::SeqnoPersistence, {8}, Key::Forbidden, Value::Forbidden, Dt::Raw, false},
+    {Op::DcpOpen, {8}, Key::DcpName, Value::Optional, Dt::Json, false},
+    {Op::DcpControl, {0}, Key::Required, Value::NonEmpty, Dt::Raw, false},
+    {Op::DcpStreamReq, {48}, Key::Forbidden, Value::Optional, Dt::Json, false},
+    {Op::DcpGetFailoverLog, {0}, Key::Forbidden, Value::Forbidden, Dt::Raw, false},
+    {Op::DcpCloseStream, {0}, Key::Forbidden, Value::Forbidden, Dt::Raw, false},
+    {Op::DcpBufferAcknowledgement, {4}, Key::Forbidden, Value::Forbidden, Dt::Raw, false},
+    {Op::StopPersistence, {0}, Key::Forbidden, Value::Forbidden, Dt::Raw, false},
+    {Op::StartPersistence, {0}, Key::Forbidden, Value::Forbidden, Dt::Raw, false},
 };
 
 class ValidatorRowTest : public ::testing::TestWithParam<Expected> {
@@ -161,6 +177,7 @@ protected:
         case Value::EvenLength: request.value = bytesOf({0x00, 0x0b, 0x00, 0x07}); break;
         case Value::TwoBytes: request.value = bytesOf({0x00, 0x02}); break;
         case Value::EightBytes: request.value.assign(8, '\x07'); break;
+        case Value::NonEmpty: request.value = "value"; break;
         }
         return request;
     }
@@ -189,7 +206,8 @@ TEST_P(ValidatorRowTest, EveryAllowedExtrasLengthPasses) {
 }
 
 TEST_P(ValidatorRowTest, OtherExtrasLengthsAreEinval) {
-    for (size_t length : {0, 1, 2, 3, 4, 7, 8, 9, 12, 16, 20, 24, 31, 32, 33, 255}) {
+    for (size_t length :
+         {0, 1, 2, 3, 4, 7, 8, 9, 12, 16, 20, 24, 31, 32, 33, 47, 48, 49, 63, 64, 255}) {
         if (extrasAllowed(length)) {
             continue;
         }
@@ -208,7 +226,7 @@ TEST_P(ValidatorRowTest, KeyRule) {
 
     request.key.clear();
     const ValidationResult empty = validate(request, context_);
-    if (rule == Key::Required) {
+    if (rule == Key::Required || rule == Key::DcpName) {
         EXPECT_EQ(R::Einval, empty.status);
         EXPECT_EQ("Request must include key", empty.message);
     } else {
@@ -223,6 +241,16 @@ TEST_P(ValidatorRowTest, KeyRule) {
         return;
     }
     EXPECT_TRUE(one.ok()) << one.message;
+
+    if (rule == Key::DcpName) {
+        request.key.assign(200, 'n');
+        EXPECT_TRUE(validate(request, context_).ok());
+        request.key.assign(201, 'n');
+        const ValidationResult too_long = validate(request, context_);
+        EXPECT_EQ(R::Einval, too_long.status);
+        EXPECT_EQ("DCP connection name exceeds 200", too_long.message);
+        return;
+    }
 
     request.key.assign(kMaxKeyLength, 'k');
     EXPECT_TRUE(validate(request, context_).ok());
@@ -279,6 +307,15 @@ TEST_P(ValidatorRowTest, ValueRule) {
             EXPECT_EQ("Value must be 8 bytes", result.message);
         }
         break;
+    case Value::NonEmpty: {
+        request.value.clear();
+        const ValidationResult result = validate(request, context_);
+        EXPECT_EQ(R::Einval, result.status);
+        EXPECT_EQ("Request must include value", result.message);
+        request.value = "v";
+        EXPECT_TRUE(validate(request, context_).ok());
+        break;
+    }
     }
 }
 
@@ -288,7 +325,8 @@ class ValidatorSizedValueTest : public ValidatorRowTest {};
 std::vector<Expected> sizedValueRows() {
     std::vector<Expected> rows;
     for (const Expected& row : kExpected) {
-        if (row.value == Value::Optional || row.value == Value::EvenLength) {
+        if (row.value == Value::Optional || row.value == Value::EvenLength ||
+            row.value == Value::NonEmpty) {
             rows.push_back(row);
         }
     }
@@ -311,7 +349,7 @@ TEST_P(ValidatorRowTest, JsonDatatype) {
     Request request = good();
     request.datatype = datatype::kJson;
     const ValidationContext json = withFeatures({Feature::Json});
-    if (!GetParam().json) {
+    if (GetParam().datatype == Dt::Raw) {
         const ValidationResult result = validate(request, json);
         EXPECT_EQ(R::Einval, result.status);
         EXPECT_EQ("Datatype must be raw", result.message);
@@ -323,12 +361,34 @@ TEST_P(ValidatorRowTest, JsonDatatype) {
     EXPECT_TRUE(validate(request, json).ok());
 }
 
-TEST_P(ValidatorRowTest, SnappyXattrAndUnknownDatatypesAreEinval) {
+TEST_P(ValidatorRowTest, SnappyDatatype) {
+    Request request = good();
+    request.datatype = datatype::kSnappy;
+    const ValidationContext snappy = withFeatures({Feature::Snappy});
+    const ValidationResult negotiated = validate(request, snappy);
+    if (GetParam().datatype != Dt::Document) {
+        EXPECT_EQ(R::Einval, negotiated.status);
+        EXPECT_EQ(GetParam().datatype == Dt::Raw ? "Datatype must be raw"
+                                                 : "Snappy datatype not supported",
+                  negotiated.message);
+        return;
+    }
+    EXPECT_TRUE(negotiated.ok()) << negotiated.message;
+    const ValidationResult not_negotiated = validate(request, withFeatures({Feature::Json}));
+    EXPECT_EQ(R::Einval, not_negotiated.status);
+    EXPECT_EQ("Snappy datatype not negotiated", not_negotiated.message);
+
+    // Compressed JSON needs both features.
+    request.datatype = datatype::kJson | datatype::kSnappy;
+    EXPECT_EQ("JSON datatype not negotiated", validate(request, snappy).message);
+    EXPECT_TRUE(validate(request, withFeatures({Feature::Json, Feature::Snappy})).ok());
+}
+
+TEST_P(ValidatorRowTest, XattrAndUnknownDatatypesAreEinval) {
     const ValidationContext all = withFeatures({Feature::Json, Feature::Snappy, Feature::Xattr});
-    for (uint8_t bits :
-         {datatype::kSnappy, datatype::kXattr, uint8_t(datatype::kJson | datatype::kSnappy),
-          uint8_t(datatype::kJson | datatype::kXattr), uint8_t{0x08}, uint8_t{0x80},
-          uint8_t{0xff}}) {
+    for (uint8_t bits : {datatype::kXattr, uint8_t(datatype::kJson | datatype::kXattr),
+                         uint8_t(datatype::kSnappy | datatype::kXattr), uint8_t{0x08},
+                         uint8_t{0x80}, uint8_t{0xff}}) {
         SCOPED_TRACE(static_cast<int>(bits));
         Request request = good();
         request.datatype = bits;
@@ -458,6 +518,42 @@ TEST(ValidatorTest, StatGroupWithJsonArguments) {
     EXPECT_TRUE(validate(request, withFeatures({Feature::Json})).ok());
     request.datatype = datatype::kRaw;
     EXPECT_TRUE(validate(request, ValidationContext{}).ok());
+}
+
+TEST(ValidatorTest, DcpOpenAsAClientSendsIt) {
+    Request request;
+    request.opcode = static_cast<uint8_t>(Op::DcpOpen);
+    request.extras = std::string(4, '\0') + bytesOf({0x00, 0x00, 0x00, 0x01});  // producer
+    request.key = "replication:ns_1@10.0.0.1->ns_1@10.0.0.2:default";
+    EXPECT_TRUE(validate(request, ValidationContext{}).ok());
+    request.value = R"({"consumer_name":"replica"})";
+    request.datatype = datatype::kJson;
+    EXPECT_TRUE(validate(request, withFeatures({Feature::Json})).ok());
+}
+
+TEST(ValidatorTest, DcpStreamRequestWithAndWithoutFilter) {
+    Request request;
+    request.opcode = static_cast<uint8_t>(Op::DcpStreamReq);
+    request.vbucket = 7;
+    request.extras.assign(48, '\0');
+    EXPECT_TRUE(validate(request, ValidationContext{}).ok());
+    request.value = R"({"collections":["8"]})";
+    EXPECT_TRUE(validate(request, ValidationContext{}).ok());
+    request.key = "k";
+    EXPECT_EQ("Request must not include key", validate(request, ValidationContext{}).message);
+}
+
+TEST(ValidatorTest, DcpControlNeedsKeyAndValue) {
+    Request request;
+    request.opcode = static_cast<uint8_t>(Op::DcpControl);
+    request.key = "enable_noop";
+    request.value = "true";
+    EXPECT_TRUE(validate(request, ValidationContext{}).ok());
+    request.value.clear();
+    EXPECT_EQ("Request must include value", validate(request, ValidationContext{}).message);
+    request.value = "true";
+    request.key.clear();
+    EXPECT_EQ("Request must include key", validate(request, ValidationContext{}).message);
 }
 
 TEST(ValidatorTest, DefaultMaxValueSizeIsTwentyMegabytes) {

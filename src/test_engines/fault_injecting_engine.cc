@@ -161,6 +161,10 @@ public:
         return forward(cookie, [&] { return inner_->unknownCommand(cookie, command, respond); });
     }
 
+    /// DCP goes to the wrapped engine untouched: its streams are driven by step(), which the
+    /// would_block contract does not cover.
+    [[nodiscard]] DcpIface* dcp() override { return inner_->dcp(); }
+
     void disconnect(CookieIface& cookie) override {
         {
             MutexLock lock(mutex_);

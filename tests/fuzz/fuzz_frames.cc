@@ -76,7 +76,10 @@ void checkValidation(const Frame& frame, const ValidationContext& context) {
           (frame.header.magic == Magic::AltClientRequest &&
            context.features.has(Feature::AltRequestSupport)));
     check(frame.value.size() <= context.max_value_size);
-    check((frame.header.datatype & ~0x01) == 0);
+    check((frame.header.datatype & ~0x03) == 0);  // JSON, and Snappy only once negotiated
+    if ((frame.header.datatype & 0x02) != 0) {
+        check(context.features.has(Feature::Snappy));
+    }
     if (opcode != ClientOpcode::Hello && opcode != ClientOpcode::Stat) {
         check(frame.key.size() <= kMaxKeyLength);
     }

@@ -42,6 +42,17 @@ SEEDS = {
     "observe_seqno": request(0x91, value=struct.pack(">Q", 0x1234), vbucket=3),
     "compact_db": request(0xb3, extras=struct.pack(">QQB7x", 0, 0, 1), vbucket=3),
     "seqno_persistence": request(0xb7, extras=struct.pack(">Q", 7), vbucket=3),
+    "set_snappy": request(0x01, b"z", struct.pack(">II", 0, 0), b"\x0c\x0cabcd\x11\x04",
+                          datatype=0x02),
+    "dcp_open_producer": request(0x50, b"fuzz:producer", struct.pack(">II", 0, 0x01)),
+    "dcp_control": request(0x5e, b"enable_noop", value=b"true"),
+    "dcp_stream_req": request(0x53, extras=struct.pack(">IIQQQQQ", 0, 0, 0, 2**64 - 1, 0, 0, 0),
+                              vbucket=3),
+    "dcp_get_failover_log": request(0x54, vbucket=3),
+    "dcp_close_stream": request(0x52, vbucket=3),
+    "dcp_buffer_ack": request(0x5d, extras=struct.pack(">I", 4096)),
+    "dcp_noop_response": request(0x5c, magic=0x81),
+    "persistence_stop_start": request(0x80) + request(0x81),
 }
 
 

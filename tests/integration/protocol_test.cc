@@ -106,7 +106,7 @@ TEST_P(ProtocolTest, HelloGrantsOnlyImplementedFeatures) {
     const std::vector<uint16_t> expected = {
         static_cast<uint16_t>(Feature::TcpNoDelay), static_cast<uint16_t>(Feature::Xerror),
         static_cast<uint16_t>(Feature::Json), static_cast<uint16_t>(Feature::AltRequestSupport),
-        static_cast<uint16_t>(Feature::MutationSeqno)};
+        static_cast<uint16_t>(Feature::Snappy), static_cast<uint16_t>(Feature::MutationSeqno)};
     EXPECT_EQ(expected, granted);
 }
 

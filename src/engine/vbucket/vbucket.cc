@@ -254,9 +254,19 @@ PageOutResult VBucket::deleteColdItems(const std::function<bool(size_t value_byt
 }
 
 size_t VBucket::purgeTombstones(uint32_t deleted_before) {
-    return table_.eraseIf([deleted_before](const StoredValue& record) {
-        return record.isDeleted() && record.expiry() <= deleted_before;
+    int64_t highest = 0;
+    const size_t purged = table_.eraseIf([deleted_before, &highest](const StoredValue& record) {
+        if (!record.isDeleted() || record.expiry() > deleted_before) {
+            return false;
+        }
+        highest = std::max(highest, record.bySeqno());
+        return true;
     });
+    // A DCP consumer whose snapshot starts at or below this may have missed those deletions.
+    if (highest > 0 && static_cast<uint64_t>(highest) > purgeSeqno()) {
+        setPurgeSeqno(static_cast<uint64_t>(highest));
+    }
+    return purged;
 }
 
 void VBucket::markPersisted(std::string_view key, int64_t seqno) {

@@ -1,0 +1,179 @@
+// eddy — the DCP command contexts (see dcp_contexts.h).
+#include "daemon/dcp_contexts.h"
+
+#include "daemon/connection.h"
+#include "daemon/cookie.h"
+#include "eddy/dcp_iface.h"
+#include "protocol/encode.h"
+#include "protocol/feature.h"
+
+#include <string>
+#include <string_view>
+
+namespace eddy::daemon {
+
+namespace {
+
+using mcbp::ResponseStatus;
+
+void sendSuccess(Cookie& cookie, std::string_view value = {}) {
+    cookie.connection().sendResponse(cookie, ResponseStatus::Success, {}, {}, value, datatype::kRaw,
+                                     0);
+}
+
+/// The bucket's DCP interface; nullptr (with the error context set) when it has none.
+DcpIface* dcpOf(Cookie& cookie) {
+    DcpIface* dcp = cookie.connection().engine().dcp();
+    if (dcp == nullptr) {
+        cookie.setErrorContext("The bucket does not support DCP");
+    }
+    return dcp;
+}
+
+/// The bucket's DCP interface for a command that needs a producer connection; nullptr (with
+/// `status` and the error context set) otherwise.
+DcpIface* producerDcpOf(Cookie& cookie, Status& status) {
+    DcpIface* dcp = dcpOf(cookie);
+    if (dcp == nullptr) {
+        status = Status::NotSupported;
+        return nullptr;
+    }
+    if (!cookie.connection().isDcpProducer()) {
+        cookie.setErrorContext("Not a DCP producer connection (DCP_OPEN first)");
+        status = Status::InvalidArguments;
+        return nullptr;
+    }
+    return dcp;
+}
+
+/// Returns the engine's `status`, keeping its explanation for the error response.
+Status refused(Cookie& cookie, Status status, std::string& message) {
+    if (status != Status::Success && status != Status::WouldBlock && !message.empty()) {
+        cookie.setErrorContext(std::move(message));
+    }
+    return status;
+}
+
+}  // namespace
+
+Status DcpOpenContext::step() {
+    Cookie& cmd = cookie();
+    DcpIface* dcp = dcpOf(cmd);
+    if (dcp == nullptr) {
+        return Status::NotSupported;
+    }
+    const auto& request = cmd.request();
+    // Extras: 4 bytes reserved (once a seqno), then the flags.
+    const uint32_t flags = mcbp::readUint32(request.extras, 4);
+    std::string message;
+    const Status status = dcp->open(cmd, request.key, flags, message);
+    if (status != Status::Success) {
+        return refused(cmd, status, message);
+    }
+    if ((flags & dcp::kOpenProducer) != 0) {
+        cmd.connection().setDcpProducer();
+    }
+    sendSuccess(cmd);
+    return Status::Success;
+}
+
+Status DcpControlContext::step() {
+    Cookie& cmd = cookie();
+    Status status = Status::Success;
+    DcpIface* dcp = producerDcpOf(cmd, status);
+    if (dcp == nullptr) {
+        return status;
+    }
+    const auto& request = cmd.request();
+    const bool snappy = cmd.connection().features().has(mcbp::Feature::Snappy);
+    std::string message;
+    status = dcp->control(cmd, request.key, request.value, snappy, message);
+    if (status != Status::Success) {
+        return refused(cmd, status, message);
+    }
+    sendSuccess(cmd);
+    return Status::Success;
+}
+
+Status DcpStreamReqContext::step() {
+    Cookie& cmd = cookie();
+    Status status = Status::Success;
+    DcpIface* dcp = producerDcpOf(cmd, status);
+    if (dcp == nullptr) {
+        return status;
+    }
+    const auto& request = cmd.request();
+    if (!request.value.empty()) {
+        // A collections filter, stream id or purge seqno: none of them is implemented, and
+        // streaming everything instead would not be what the client asked for.
+        cmd.setErrorContext("DCP_STREAM_REQ with a value (filter) is not supported");
+        return Status::NotSupported;
+    }
+    // Extras: flags, reserved, start, end, vbucket uuid, snapshot start, snapshot end.
+    const std::string_view extras = request.extras;
+    DcpStreamRequest stream;
+    stream.opaque = cmd.opaque();
+    stream.vbucket = cmd.vbucket();
+    stream.flags = mcbp::readUint32(extras, 0);
+    stream.start_seqno = mcbp::readUint64(extras, 8);
+    stream.end_seqno = mcbp::readUint64(extras, 16);
+    stream.vbucket_uuid = mcbp::readUint64(extras, 24);
+    stream.snap_start_seqno = mcbp::readUint64(extras, 32);
+    stream.snap_end_seqno = mcbp::readUint64(extras, 40);
+    DcpStreamResponse out;
+    std::string message;
+    status = dcp->streamRequest(cmd, stream, out, message);
+    if (status == Status::Success) {
+        sendSuccess(cmd, out.failover_log);
+        return Status::Success;
+    }
+    if (status == Status::Rollback) {
+        std::string seqno;
+        mcbp::appendUint64(seqno, out.rollback_seqno);
+        cmd.connection().sendResponse(cmd, ResponseStatus::Rollback, {}, {}, seqno, datatype::kRaw,
+                                      0);
+        return Status::Success;
+    }
+    return refused(cmd, status, message);
+}
+
+Status DcpGetFailoverLogContext::step() {
+    Cookie& cmd = cookie();
+    DcpIface* dcp = dcpOf(cmd);
+    if (dcp == nullptr) {
+        return Status::NotSupported;
+    }
+    std::string log;
+    const Status status = dcp->getFailoverLog(cmd, cmd.vbucket(), log);
+    if (status == Status::Success) {
+        sendSuccess(cmd, log);
+    }
+    return status;
+}
+
+Status DcpCloseStreamContext::step() {
+    Cookie& cmd = cookie();
+    Status status = Status::Success;
+    DcpIface* dcp = producerDcpOf(cmd, status);
+    if (dcp == nullptr) {
+        return status;
+    }
+    status = dcp->closeStream(cmd, cmd.vbucket());
+    if (status == Status::Success) {
+        sendSuccess(cmd);
+    }
+    return status;
+}
+
+Status DcpBufferAckContext::step() {
+    Cookie& cmd = cookie();
+    Status status = Status::Success;
+    DcpIface* dcp = producerDcpOf(cmd, status);
+    if (dcp == nullptr) {
+        return status;
+    }
+    // Success is not answered: a consumer acknowledges often and expects no reply.
+    return dcp->bufferAcknowledgement(cmd, mcbp::readUint32(cmd.request().extras, 0));
+}
+
+}  // namespace eddy::daemon
