@@ -1,0 +1,257 @@
+// eddyctl — the control command-line tool (see ctl.h).
+#include "ctl.h"
+
+#include "protocol/encode.h"
+#include "tool_common.h"
+
+#include <fmt/format.h>
+
+#include <array>
+#include <utility>
+
+namespace eddy::tools::ctl {
+
+namespace {
+
+constexpr std::string_view kTool = "eddyctl";
+
+constexpr std::array<std::pair<std::string_view, uint32_t>, 4> kParamTypes{{
+    {"flush_param", 1},
+    {"checkpoint_param", 3},
+    {"dcp_param", 4},
+    {"vbucket_param", 5},
+}};
+
+constexpr std::array<std::pair<std::string_view, uint32_t>, 4> kVbucketStates{{
+    {"active", 1},
+    {"replica", 2},
+    {"pending", 3},
+    {"dead", 4},
+}};
+
+constexpr std::string_view kUsage =
+    "set <flush_param|checkpoint_param|dcp_param|vbucket_param> KEY VALUE | verbosity LEVEL | "
+    "vbucket get|set|delete VB [STATE] | persistence stop|start";
+
+/// Throws UsageError unless `words` has exactly `count` words: "<usage>".
+void expectWords(const std::vector<std::string>& words, size_t count, std::string_view usage) {
+    if (words.size() != count) {
+        throw UsageError(fmt::format("{} arguments; usage: {}",
+                                     words.size() < count ? "missing" : "too many", usage));
+    }
+}
+
+uint16_t parseVbucket(const std::string& text) {
+    return static_cast<uint16_t>(parseUnsigned(text, 0xffff, "vbucket"));
+}
+
+std::string encodeUint32(uint32_t value) {
+    std::string out;
+    mcbp::appendUint32(out, value);
+    return out;
+}
+
+Command makeCommand(CommandKind kind, mcbp::ClientOpcode opcode, std::string description) {
+    Command command;
+    command.kind = kind;
+    command.request.opcode = opcode;
+    command.description = std::move(description);
+    return command;
+}
+
+Command parseVbucketCommand(const std::vector<std::string>& words) {
+    if (words.size() < 2) {
+        throw UsageError("missing arguments; usage: vbucket get|set|delete VB [STATE]");
+    }
+    const std::string& action = words[1];
+    if (action == "get") {
+        expectWords(words, 3, "vbucket get VB");
+        const uint16_t vbucket = parseVbucket(words[2]);
+        Command command = makeCommand(CommandKind::GetVbucket, mcbp::ClientOpcode::GetVbucket,
+                                      fmt::format("get vbucket {}", vbucket));
+        command.request.vbucket = vbucket;
+        return command;
+    }
+    if (action == "set") {
+        expectWords(words, 4, "vbucket set VB active|replica|pending|dead");
+        const uint16_t vbucket = parseVbucket(words[2]);
+        const auto state = vbucketStateByName(words[3]);
+        if (!state) {
+            throw UsageError(fmt::format(
+                "vbucket set: unknown state '{}' (active, replica, pending or dead)", words[3]));
+        }
+        Command command =
+            makeCommand(CommandKind::SetVbucket, mcbp::ClientOpcode::SetVbucket,
+                        fmt::format("set vbucket {} to {}", vbucket, vbucketStateName(*state)));
+        command.request.vbucket = vbucket;
+        command.request.extras = encodeUint32(*state);
+        return command;
+    }
+    if (action == "delete") {
+        expectWords(words, 3, "vbucket delete VB");
+        const uint16_t vbucket = parseVbucket(words[2]);
+        Command command = makeCommand(CommandKind::DeleteVbucket, mcbp::ClientOpcode::DelVbucket,
+                                      fmt::format("delete vbucket {}", vbucket));
+        command.request.vbucket = vbucket;
+        return command;
+    }
+    throw UsageError(fmt::format("vbucket: unknown action '{}' (get, set or delete)", action));
+}
+
+}  // namespace
+
+std::optional<uint32_t> paramType(std::string_view name) {
+    for (const auto& [type_name, type] : kParamTypes) {
+        if (type_name == name) {
+            return type;
+        }
+    }
+    return std::nullopt;
+}
+
+std::optional<uint32_t> vbucketStateByName(std::string_view name) {
+    for (const auto& [state_name, state] : kVbucketStates) {
+        if (state_name == name) {
+            return state;
+        }
+    }
+    return std::nullopt;
+}
+
+std::string vbucketStateName(uint32_t state) {
+    for (const auto& [state_name, value] : kVbucketStates) {
+        if (value == state) {
+            return std::string(state_name);
+        }
+    }
+    return fmt::format("unknown state {}", state);
+}
+
+Command parseCommand(const std::vector<std::string>& words) {
+    if (words.empty()) {
+        throw UsageError(fmt::format("no command; usage: {}", kUsage));
+    }
+    const std::string& name = words.front();
+    if (name == "set") {
+        expectWords(words, 4,
+                    "set <flush_param|checkpoint_param|dcp_param|vbucket_param> KEY VALUE");
+        const auto type = paramType(words[1]);
+        if (!type) {
+            throw UsageError(fmt::format(
+                "set: unknown parameter type '{}' (flush_param, checkpoint_param, dcp_param or "
+                "vbucket_param)",
+                words[1]));
+        }
+        if (words[2].empty()) {
+            throw UsageError("set: empty parameter name");
+        }
+        Command command = makeCommand(CommandKind::SetParam, mcbp::ClientOpcode::SetParam,
+                                      fmt::format("set {} {} = {}", words[1], words[2], words[3]));
+        command.request.extras = encodeUint32(*type);
+        command.request.key = words[2];
+        command.request.value = words[3];
+        return command;
+    }
+    if (name == "verbosity") {
+        expectWords(words, 2, "verbosity LEVEL");
+        const auto level = static_cast<uint32_t>(parseUnsigned(words[1], 0xffffffff, "verbosity"));
+        Command command = makeCommand(CommandKind::Verbosity, mcbp::ClientOpcode::Verbosity,
+                                      fmt::format("verbosity {}", level));
+        command.request.extras = encodeUint32(level);
+        return command;
+    }
+    if (name == "vbucket") {
+        return parseVbucketCommand(words);
+    }
+    if (name == "persistence") {
+        expectWords(words, 2, "persistence stop|start");
+        if (words[1] == "stop") {
+            return makeCommand(CommandKind::StopPersistence, mcbp::ClientOpcode::StopPersistence,
+                               "persistence stop");
+        }
+        if (words[1] == "start") {
+            return makeCommand(CommandKind::StartPersistence, mcbp::ClientOpcode::StartPersistence,
+                               "persistence start");
+        }
+        throw UsageError(fmt::format("persistence: '{}' is neither stop nor start", words[1]));
+    }
+    throw UsageError(fmt::format("unknown command '{}'; usage: {}", name, kUsage));
+}
+
+Outcome formatOutcome(const Command& command, const client::Packet& response) {
+    if (response.status() != mcbp::ResponseStatus::Success) {
+        return {false, fmt::format("{}: {}", command.description, describeError(response))};
+    }
+    if (command.kind == CommandKind::GetVbucket) {
+        if (response.value.size() != 4) {
+            return {false, fmt::format("{}: the answer has {} bytes, not a 4-byte state",
+                                       command.description, response.value.size())};
+        }
+        return {true, fmt::format("vbucket {}: {}", command.request.vbucket,
+                                  vbucketStateName(mcbp::readUint32(response.value, 0)))};
+    }
+    return {true, fmt::format("{}: ok", command.description)};
+}
+
+int runCommand(client::Connection& connection, const Command& command, std::ostream& out,
+               std::ostream& err) {
+    try {
+        const client::Packet response = connection.execute(command.request, kToolTimeout);
+        const Outcome outcome = formatOutcome(command, response);
+        if (!outcome.ok) {
+            err << kTool << ": " << outcome.text << '\n';
+            return kExitFailure;
+        }
+        out << outcome.text << '\n';
+        out.flush();
+        return kExitOk;
+    } catch (const client::Error& error) {
+        err << kTool << ": " << command.description << ": " << error.what() << '\n';
+        return kExitFailure;
+    }
+}
+
+std::optional<int> parseCommandLine(int argc, const char* const* argv, Options& options,
+                                    std::ostream& out, std::ostream& err) {
+    CLI::App app{"eddyctl: changes settings and vbucket states of an eddy server"};
+    std::string server(kDefaultServer);
+    configureApp(app, server);
+    // Everything from the command on is the command's (values such as -1 included).
+    app.prefix_command();
+    app.footer(
+        "Commands:\n"
+        "  set <flush_param|checkpoint_param|dcp_param|vbucket_param> KEY VALUE\n"
+        "  verbosity LEVEL\n"
+        "  vbucket get VB\n"
+        "  vbucket set VB <active|replica|pending|dead>\n"
+        "  vbucket delete VB\n"
+        "  persistence <stop|start>\n"
+        "Exit status: 0 ok, 1 server or connection error, 2 bad usage.\n");
+    if (const auto exit_code = parseApp(app, argc, argv, out, err)) {
+        return exit_code;
+    }
+    try {
+        options.server = parseServer(server);
+        options.command = parseCommand(app.remaining());
+    } catch (const UsageError& error) {
+        err << kTool << ": " << error.what() << '\n';
+        return kExitUsage;
+    }
+    return std::nullopt;
+}
+
+int run(int argc, const char* const* argv, std::ostream& out, std::ostream& err) {
+    Options options;
+    if (const auto exit_code = parseCommandLine(argc, argv, options, out, err)) {
+        return *exit_code;
+    }
+    try {
+        client::Connection connection = connectTool(options.server, kTool);
+        return runCommand(connection, options.command, out, err);
+    } catch (const client::Error& error) {
+        err << kTool << ": " << error.what() << '\n';
+        return kExitFailure;
+    }
+}
+
+}  // namespace eddy::tools::ctl

@@ -1,0 +1,100 @@
+// eddyctl — the control command-line tool (like cbepctl / mcctl), as a library.
+//
+// Owns: Command (one request the command line asks for, with the text that reports it),
+// Options, parseCommandLine() (argv → Options), parseCommand() (the words after the options →
+// Command), formatOutcome() (the server's answer → the line printed), runCommand() (send, wait,
+// print over a given connection) and run(), the whole tool, which main() calls. The wire
+// numbers of parameter types and vbucket states are here too.
+//
+// Semantics. Commands and the request each becomes:
+//   set <flush_param|checkpoint_param|dcp_param|vbucket_param> KEY VALUE
+//       SET_PARAM (0x82): extras = the type as 4 bytes (1, 3, 4, 5), key = KEY, value = VALUE
+//   verbosity LEVEL               VERBOSITY (0x1b): extras = LEVEL as 4 bytes
+//   vbucket get VB                GET_VBUCKET (0x3e); the answer is the state as 4 bytes
+//   vbucket set VB STATE          SET_VBUCKET (0x3d): extras = the state as 4 bytes
+//                                 (active 1, replica 2, pending 3, dead 4)
+//   vbucket delete VB             DEL_VBUCKET (0x3f)
+//   persistence stop|start        STOP_PERSISTENCE (0x80) / START_PERSISTENCE (0x81)
+// VB (0..65535) goes in the request header's vbucket field. Success prints what was done
+// ("set checkpoint_param chk_max_items = 500: ok", "vbucket 3: active") on the output stream
+// and exits 0; an error status prints the same description, the status name and the XERROR
+// context on the error stream and exits 1. A bad command line exits 2 without connecting.
+//
+// Thread contract: pure functions, except runCommand() and run(), which block on the network.
+#pragma once
+
+#include "client/connection.h"
+
+#include <cstdint>
+#include <optional>
+#include <ostream>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace eddy::tools::ctl {
+
+enum class CommandKind {
+    SetParam,
+    Verbosity,
+    GetVbucket,
+    SetVbucket,
+    DeleteVbucket,
+    StopPersistence,
+    StartPersistence,
+};
+
+/// One command, ready to send.
+struct Command {
+    CommandKind kind = CommandKind::SetParam;
+    client::Request request;
+    /// What the command does, for the report: "set checkpoint_param chk_max_items = 500".
+    std::string description;
+};
+
+/// The SET_PARAM type of "flush_param" (1), "checkpoint_param" (3), "dcp_param" (4),
+/// "vbucket_param" (5); nullopt for any other word.
+[[nodiscard]] std::optional<uint32_t> paramType(std::string_view name);
+
+/// The wire value of "active" (1), "replica" (2), "pending" (3), "dead" (4); nullopt otherwise.
+[[nodiscard]] std::optional<uint32_t> vbucketStateByName(std::string_view name);
+/// The name of a wire state ("active"...), or "unknown state N".
+[[nodiscard]] std::string vbucketStateName(uint32_t state);
+
+/// `words` (the command and its arguments, options removed) → the command. Throws UsageError
+/// naming the problem: no or an unknown command, missing or extra arguments, an unknown
+/// parameter type or vbucket state, a vbucket or level that is not a number in range.
+[[nodiscard]] Command parseCommand(const std::vector<std::string>& words);
+
+/// What an answer means for the user.
+struct Outcome {
+    bool ok = false;
+    std::string text;
+};
+
+/// The report of `command` answered by `response`: "<description>: ok" (for vbucket get,
+/// "vbucket N: <state>") when it succeeded, else "<description>: <STATUS> (<context>)". A
+/// GET_VBUCKET answer whose value is not 4 bytes is not ok either.
+[[nodiscard]] Outcome formatOutcome(const Command& command, const client::Packet& response);
+
+/// Sends `command`, prints its outcome (to `out` on success, else to `err`) and returns the
+/// exit code. Connection failures are printed and give kExitFailure too.
+[[nodiscard]] int runCommand(client::Connection& connection, const Command& command,
+                             std::ostream& out, std::ostream& err);
+
+struct Options {
+    client::Endpoint server{"127.0.0.1", 11210};
+    Command command;
+};
+
+/// Parses `eddyctl [-h host:port] COMMAND ...` into `options` (the command with parseCommand()).
+/// nullopt: run. A value: exit with it (kExitOk after --help; kExitUsage for a bad option or
+/// command, after a message on `err`).
+[[nodiscard]] std::optional<int> parseCommandLine(int argc, const char* const* argv,
+                                                  Options& options, std::ostream& out,
+                                                  std::ostream& err);
+
+/// The whole tool: parseCommandLine(), connect, runCommand(). Returns the exit code.
+[[nodiscard]] int run(int argc, const char* const* argv, std::ostream& out, std::ostream& err);
+
+}  // namespace eddy::tools::ctl
