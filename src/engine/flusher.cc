@@ -37,6 +37,11 @@ std::optional<FlushBatch> Flusher::collect(VBucket& vbucket, size_t limit, bool&
     FlushBatch batch;
     batch.vbucket = vbucket.id();
     batch.reset = read->reset;
+    if (batch.reset) {
+        // Read after the cursor reported the reset, so it covers that reset (or a later one,
+        // whose older data this batch's deletion wipes as well).
+        batch.reset_generation = vbucket.resetsRequested();
+    }
     bool state_changed = false;
     // Everything up to the cursor's position has now been handed to a batch (this one or an
     // earlier one), which is the high seqno this batch's state records.
@@ -88,6 +93,9 @@ void Flusher::markPersisted(VBucket& vbucket, const FlushBatch& batch) {
         vbucket.markPersisted(document.key, document.by_seqno);
     }
     vbucket.setPersistedSeqno(static_cast<uint64_t>(batch.state.high_seqno));
+    if (batch.reset) {
+        vbucket.setResetsPersisted(batch.reset_generation);
+    }
 }
 
 void Flusher::forget(Vbid vbucket) {

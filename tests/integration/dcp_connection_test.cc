@@ -13,7 +13,6 @@
 
 #include <atomic>
 #include <chrono>
-#include <iostream>
 #include <set>
 #include <string>
 #include <thread>
@@ -165,6 +164,34 @@ TEST_P(DcpConnectionTest, UnansweredNoopsDisconnectAfterTheIdleTimeout) {
     EXPECT_TRUE(listed("answering"));
 }
 
+TEST_P(DcpConnectionTest, FlowControlBooksLeaveNoopsOut) {
+    start();
+    auto consumer = openProducer("books");
+    ASSERT_EQ(ResponseStatus::Success, consumer->enableFlowControl(2048, /*ack=*/true));
+    ASSERT_EQ(ResponseStatus::Success, consumer->enableNoop(1));
+    ASSERT_EQ(ResponseStatus::Success, consumer->streamRequest({.vbucket = 0}).status);
+    std::vector<DcpMessage> messages;
+    writeKeys(0, 0, 50);
+    auto got = consumer->collectChanges(50);
+    ASSERT_TRUE(got.complete);
+    append(messages, got, 0);
+    // Noops between the data...
+    ASSERT_TRUE(consumer->waitForNoops(1, 5s, &messages));
+    writeKeys(0, 50, 50);
+    got = consumer->collectChanges(50);
+    ASSERT_TRUE(got.complete);
+    append(messages, got, 0);
+    expectConsistent(messages);
+    EXPECT_EQ(seqnoRange(1, 100), changeSeqnos(messages));
+    EXPECT_EQ(consumer->ackableBytes() + 24 * consumer->noopsReceived(), consumer->allBytes());
+    // ...are not in the producer's books: unacked bytes are the other messages' less the acks.
+    const uint64_t unacked = consumer->unackedBytes();
+    EXPECT_TRUE(waitForStat("dcp", "eq_dcpq:books:unacked_bytes",
+                            [unacked](uint64_t n) { return n == unacked; }));
+    EXPECT_EQ(consumer->ackedBytes(),
+              statNumber("dcp", "eq_dcpq:books:total_acked_bytes").value_or(0));
+}
+
 TEST_P(DcpConnectionTest, CloseStreamWithoutStreamEnd) {
     start();
     set(0, keyOf(0), valueOf(0));
@@ -235,6 +262,60 @@ TEST_P(DcpConnectionTest, VbucketLeavingActiveEndsItsStreams) {
     ASSERT_EQ(1u, more.changes(1).size());
     EXPECT_EQ(after.seqno, more.changes(1).front().by_seqno);
     EXPECT_EQ("after", more.changes(1).front().key);
+}
+
+TEST_P(DcpConnectionTest, DeletingAVbucketEndsItsStreamAndItsHistory) {
+    start();
+    set(3, "before", "v");
+    auto consumer = openProducer("deleted-vbucket");
+    ASSERT_EQ(ResponseStatus::Success, consumer->streamRequest({.vbucket = 3}).status);
+    ASSERT_TRUE(consumer->collectChanges(1).complete);
+    ASSERT_EQ(ResponseStatus::Success,
+              client_->execute({.opcode = ClientOpcode::DelVbucket, .vbucket = 3}).status());
+    const auto got = consumer->collectUntilStreamEnd({3}, 10s);
+    ASSERT_TRUE(got.complete) << "the stream of a deleted vbucket went on";
+    EXPECT_EQ(dcp::StreamEndReason::StateChanged, got.streamEnd(3)->end_reason);
+
+    // Created again, the vbucket has a new history: only what was written since streams.
+    ASSERT_EQ(ResponseStatus::Success, setVbucketState(3, 1));
+    const Position after = set(3, "after", "v");
+    auto fresh = openProducer("recreated-vbucket");
+    ASSERT_EQ(ResponseStatus::Success,
+              fresh->streamRequest({.vbucket = 3, .end = after.seqno}).status);
+    const auto again = fresh->collectUntilStreamEnd({3});
+    ASSERT_TRUE(again.complete);
+    expectConsistent(again.streams.at(3));
+    const auto changes = again.changes(3);
+    ASSERT_EQ(1u, changes.size());
+    EXPECT_EQ("after", changes.front().key);
+}
+
+TEST_P(DcpConnectionTest, FlushEndsStreamsAndTheirHistory) {
+    start();
+    for (uint16_t vbucket : {0, 1}) {
+        set(vbucket, "before", "v");
+    }
+    auto consumer = openProducer("flushed");
+    for (uint16_t vbucket : {0, 1}) {
+        ASSERT_EQ(ResponseStatus::Success, consumer->streamRequest({.vbucket = vbucket}).status);
+    }
+    ASSERT_TRUE(consumer->collectChanges(2).complete);
+    ASSERT_EQ(ResponseStatus::Success, client_->execute({.opcode = ClientOpcode::Flush}).status());
+    const auto got = consumer->collectUntilStreamEnd({0, 1}, 10s);
+    ASSERT_TRUE(got.complete) << "streams went on across a FLUSH";
+    EXPECT_EQ(dcp::StreamEndReason::StateChanged, got.streamEnd(0)->end_reason);
+    EXPECT_EQ(dcp::StreamEndReason::StateChanged, got.streamEnd(1)->end_reason);
+
+    const Position after = set(0, "after", "v");
+    auto fresh = openProducer("after-flush");
+    ASSERT_EQ(ResponseStatus::Success,
+              fresh->streamRequest({.vbucket = 0, .end = after.seqno}).status);
+    const auto again = fresh->collectUntilStreamEnd({0});
+    ASSERT_TRUE(again.complete);
+    expectConsistent(again.streams.at(0));
+    const auto changes = again.changes(0);
+    ASSERT_EQ(1u, changes.size()) << "flushed documents streamed again";
+    EXPECT_EQ("after", changes.front().key);
 }
 
 TEST_P(DcpConnectionTest, ManyVbucketsOnOneConnection) {

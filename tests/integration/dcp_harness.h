@@ -180,7 +180,8 @@ public:
     /// until `timeout`.
     Collected collectChanges(size_t count,
                              std::chrono::milliseconds timeout = std::chrono::seconds(20));
-    /// Reads (handing messages to `sink`) until `count` noops in all have arrived or `timeout`.
+    /// Reads until `count` noops in all have arrived (true) or `timeout`; the messages waiting
+    /// and those read meanwhile are moved to `sink`, or dropped if it is null.
     bool waitForNoops(size_t count, std::chrono::milliseconds timeout,
                       std::vector<DcpMessage>* sink = nullptr);
     /// Reads frames until the server closes the connection (true) or `timeout` (false);

@@ -106,7 +106,7 @@ BackfillRun BackfillManager::run(const BackfillLimits& limits, bool sequential,
         return BackfillRun::Paused;
     }
     const VBucket& vbucket = *job->stream->vbucket();
-    if (store_ != nullptr && vbucket.persistedSeqno() < job->end) {
+    if (store_ != nullptr && (vbucket.persistedSeqno() < job->end || vbucket.storeResetPending())) {
         requeue(true);
         return BackfillRun::Retry;
     }

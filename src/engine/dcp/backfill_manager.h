@@ -8,7 +8,8 @@
 // first backfill and reads one chunk: at most dcp_scan_item_limit items or dcp_scan_byte_limit
 // bytes, then gives the thread back. A persistent backfill first waits (run() answers Retry)
 // until the vbucket's persisted seqno reaches the range end: a change leaves the checkpoints
-// only after the flusher has read it, and is on disk a moment later. The disk scan visits the
+// only after the flusher has read it, and is on disk a moment later; after a FLUSH it also waits
+// until the store has dropped the old documents. The disk scan visits the
 // current version of each document in the range (a document changed since is skipped there and
 // arrives at its new seqno from the checkpoints). An ephemeral backfill snapshots the hash
 // table's records in the range, ordered by seqno, on its first run, and hands them out in

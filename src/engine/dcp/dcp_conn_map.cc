@@ -169,7 +169,9 @@ void DcpConnMap::addAggregatedStats(std::string_view separator, const AddStatFn&
         }
     }
     groups.emplace("_total", total);
-    for (const auto& [prefix, group] : groups) {
+    for (const auto& entry : groups) {
+        const std::string& prefix = entry.first;
+        const Group& group = entry.second;
         const auto add = [&](std::string_view key, uint64_t value) {
             add_stat(fmt::format("{}:{}", prefix, key), fmt::format("{}", value));
         };

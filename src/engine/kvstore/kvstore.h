@@ -85,6 +85,9 @@ struct FlushBatch {
     /// Forget everything stored for the vbucket first, in the same atomic write (the vbucket
     /// was flushed, or is a new vbucket whose id may have older data on disk).
     bool reset = false;
+    /// With `reset`: the vbucket's resetsRequested() when the batch was read (the flusher
+    /// reports it back once the batch is on disk; the store ignores it).
+    uint64_t reset_generation = 0;
 };
 
 struct CompactionResult {

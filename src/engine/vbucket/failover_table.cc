@@ -69,6 +69,11 @@ FailoverEntry FailoverTable::createEntry(uint64_t high_seqno) {
     return entry;
 }
 
+FailoverEntry FailoverTable::restart(uint64_t high_seqno) {
+    entries_.assign(1, FailoverEntry{freshUuid(), high_seqno});
+    return entries_.front();
+}
+
 RollbackDecision FailoverTable::needsRollback(const StreamPosition& position, uint64_t high_seqno,
                                               uint64_t purge_seqno) const {
     if (position.start_seqno == 0 && !position.strict_vb_uuid) {

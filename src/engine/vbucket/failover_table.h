@@ -68,6 +68,10 @@ public:
     /// survive), adds a fresh uuid in front and trims to the maximum. Returns the new entry.
     FailoverEntry createEntry(uint64_t high_seqno);
 
+    /// Forgets the whole history (FLUSH): one fresh entry at `high_seqno`, so that every
+    /// consumer of an older branch rolls back to 0. Returns the new entry.
+    FailoverEntry restart(uint64_t high_seqno);
+
     [[nodiscard]] const FailoverEntry& latest() const { return entries_.front(); }
     [[nodiscard]] const std::vector<FailoverEntry>& entries() const { return entries_; }
     [[nodiscard]] bool hasUuid(uint64_t vb_uuid) const;

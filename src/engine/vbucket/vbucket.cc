@@ -410,8 +410,12 @@ void VBucket::reset() {
         bloom_->clear();
         evicted_.store(0, std::memory_order_relaxed);
     }
+    resets_requested_.fetch_add(1, std::memory_order_acq_rel);
     // Destroyed here, outside the manager's lock.
     const RemovedCheckpoints removed = checkpoints_.clear(checkpoints_.highSeqno());
+    MutexLock lock(state_mutex_);
+    failover_.restart(highSeqno());
+    uuid_.store(failover_.latest().vb_uuid, std::memory_order_release);
 }
 
 Status VBucket::get(std::string_view key, Document& out, bool expire) {

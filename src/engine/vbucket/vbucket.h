@@ -193,8 +193,21 @@ public:
     /// (Unix seconds) from the hash table. Returns how many.
     size_t purgeTombstones(uint32_t deleted_before);
 
-    /// FLUSH: forgets every document and every queued change; seqnos go on from the high seqno.
-    void reset();
+    /// FLUSH: forgets every document and every queued change; seqnos go on from the high seqno,
+    /// on a new history (a failover table of one fresh entry: DCP consumers of the old one
+    /// roll back to 0). With a store, what it holds goes with the flusher's next batch.
+    void reset() EXCLUDES(state_mutex_);
+    /// Resets so far, and the flusher's record of those whose store deletion is on disk.
+    [[nodiscard]] uint64_t resetsRequested() const {
+        return resets_requested_.load(std::memory_order_acquire);
+    }
+    void setResetsPersisted(uint64_t resets) {
+        resets_persisted_.store(resets, std::memory_order_release);
+    }
+    /// A reset whose deletion has not reached the store yet: a disk read may see old data.
+    [[nodiscard]] bool storeResetPending() const {
+        return resets_persisted_.load(std::memory_order_acquire) < resetsRequested();
+    }
 
     // Persistence (persistent buckets).
 
@@ -303,6 +316,8 @@ private:
     std::unique_ptr<BloomFilter> bloom_;
     std::atomic<uint64_t> evicted_{0};
     std::atomic<uint64_t> fetch_epoch_{0};
+    std::atomic<uint64_t> resets_requested_{0};
+    std::atomic<uint64_t> resets_persisted_{0};
     std::function<void()> on_change_;
     std::atomic<uint64_t> purge_seqno_{0};
     std::atomic<VBucketState> state_;
