@@ -186,8 +186,17 @@ public:
     virtual Status getAllVbSeqnos(CookieIface& cookie, uint32_t state,
                                   std::vector<VBucketSeqno>& out) = 0;
 
-    /// One STAT group; `group` is empty for the default group.
-    virtual Status getStats(CookieIface& cookie, std::string_view group, std::string_view value,
+    /// One STAT group of the stat-group table (eddy/stat_groups.def.h): `group` is its name
+    /// ("" for the default group, whose bucket part this is; "reset" resets the bucket's
+    /// counters), `args` the group's arguments, i.e. what followed the first space of the STAT
+    /// key (empty if nothing did), e.g. "5" for "checkpoint 5" or "mykey 12" for "key mykey 12".
+    /// Writes every pair through `add_stat` and returns Success; or writes none and returns
+    /// WouldBlock (a slow group collected on a background task, which notifies Success once;
+    /// the call made again then writes the pairs and returns the group's status). KeyNotFound
+    /// for a group the engine does not answer (or a `key` that does not exist),
+    /// InvalidArguments for arguments that do not fit the group, NotMyVbucket for a vbucket
+    /// that does not exist, NotSupported for a group this bucket cannot answer.
+    virtual Status getStats(CookieIface& cookie, std::string_view group, std::string_view args,
                             const AddStatFn& add_stat) = 0;
 
     /// SET_PARAM (0x82): changes the dynamic bucket parameter `key` to `value` (text, as in a

@@ -45,6 +45,8 @@ int main(int argc, char** argv) {
     int threads = -1;
     std::string data_dir;
     std::string port_file;
+    int prometheus_port = -1;
+    std::string prometheus_port_file;
     std::string bucket_config;
     int verbose = 0;
     app.add_option("--config", config_file, "JSON config file")->check(CLI::ExistingFile);
@@ -55,6 +57,12 @@ int main(int argc, char** argv) {
         ->check(CLI::Range(0, 256));
     app.add_option("--data-dir", data_dir, "data directory (default ./data)");
     app.add_option("--port-file", port_file, "write the bound port to this file once listening");
+    app.add_option("--prometheus-port", prometheus_port,
+                   "serve Prometheus metrics at http://HOST:P/metrics, 0 = any free port "
+                   "(default: off)")
+        ->check(CLI::Range(0, 65535));
+    app.add_option("--prometheus-port-file", prometheus_port_file,
+                   "write the Prometheus endpoint's bound port to this file once listening");
     const CLI::Option* bucket_config_option =
         app.add_option("--bucket-config", bucket_config,
                        "bucket parameters as 'key=value;key=value' (replaces the config file's "
@@ -81,6 +89,12 @@ int main(int argc, char** argv) {
         }
         if (!port_file.empty()) {
             settings.port_file = port_file;
+        }
+        if (prometheus_port >= 0) {
+            settings.prometheus_port = static_cast<uint16_t>(prometheus_port);
+        }
+        if (!prometheus_port_file.empty()) {
+            settings.prometheus_port_file = prometheus_port_file;
         }
         if (bucket_config_option->count() > 0) {
             eddy::daemon::applyBucketConfigString(bucket_config, "--bucket-config", settings);

@@ -31,6 +31,10 @@ public:
     /// WouldBlock when it waits for a notification, another status to be sent as the response.
     virtual Status drive() = 0;
 
+    /// The connection closed while this command waits for its notification (which still
+    /// comes): work done only for its response may stop now.
+    virtual void connectionClosed() {}
+
 protected:
     [[nodiscard]] Cookie& cookie() const { return cookie_; }
 

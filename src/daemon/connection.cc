@@ -11,6 +11,7 @@
 
 #include <event2/buffer.h>
 #include <event2/event.h>
+#include <fmt/format.h>
 #include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
 
@@ -19,6 +20,7 @@
 #include <cerrno>
 #include <cstring>
 
+#include <netdb.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -270,6 +272,8 @@ bool Connection::executeCookie() {
     if (status != Status::Success) {
         sendError(cookie_, mcbp::toResponseStatus(status));
     }
+    front_end_.timings().record(cookie_.request().header.opcode,
+                                std::chrono::steady_clock::now() - cookie_.startTime());
     cookie_.reset();
     return true;
 }
@@ -621,6 +625,9 @@ void Connection::close() {
     ::shutdown(fd_, SHUT_RDWR);
     engine().disconnect(cookie_);
     if (cookie_.isBlocked()) {
+        if (cookie_.context() != nullptr) {
+            cookie_.context()->connectionClosed();
+        }
         state_ = State::PendingClose;
         return;
     }
@@ -633,6 +640,48 @@ void Connection::markDead() {
     event_del(write_event_);
     reading_ = false;
     state_ = State::Dead;
+}
+
+void Connection::describe(const std::function<void(std::string, std::string)>& add) const {
+    EDDY_ASSERT_OWNER(owner_, "Connection::describe");
+    const std::string prefix = fmt::format("conn_{}:", id_);
+    const auto put = [&](std::string_view key, const auto& value) {
+        add(fmt::format("{}{}", prefix, key), fmt::format("{}", value));
+    };
+    sockaddr_storage address{};
+    socklen_t length = sizeof(address);
+    char host[NI_MAXHOST] = "?";
+    char port[NI_MAXSERV] = "?";
+    if (::getpeername(fd_, reinterpret_cast<sockaddr*>(&address), &length) == 0) {
+        ::getnameinfo(reinterpret_cast<sockaddr*>(&address), length, host, sizeof(host), port,
+                      sizeof(port), NI_NUMERICHOST | NI_NUMERICSERV);
+    }
+    const char* state = "running";
+    switch (state_) {
+    case State::Running: break;
+    case State::Draining: state = "draining"; break;
+    case State::PendingClose: state = "pending_close"; break;
+    case State::Dead: state = "dead"; break;
+    }
+    std::string features;
+    for (uint16_t code = 0; code < 256; ++code) {
+        if (features_.has(static_cast<mcbp::Feature>(code))) {
+            features += features.empty() ? "" : ",";
+            features += mcbp::featureName(code);
+        }
+    }
+    put("peer", fmt::format("{}:{}", host, port));
+    put("agent_name", agent_name_);
+    put("thread", front_end_.index());
+    put("state", state);
+    put("blocked", cookie_.isBlocked() ? "true" : "false");
+    put("dcp_producer", dcp_producer_ ? "true" : "false");
+    put("features", features);
+    put("send_queue_bytes", outputQueueSize());
+    put("input_buffer_bytes", input_end_ - input_begin_);
+    put("idle_seconds", std::chrono::duration_cast<std::chrono::seconds>(
+                            std::chrono::steady_clock::now() - last_activity_)
+                            .count());
 }
 
 }  // namespace eddy::daemon

@@ -48,6 +48,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -90,6 +91,9 @@ public:
     /// Makes this connection a DCP producer (DCP_OPEN succeeded with the Producer flag).
     void setDcpProducer();
     [[nodiscard]] bool isDcpProducer() const { return dcp_producer_; }
+
+    /// STAT connections: this connection's "conn_<id>:<key>" pairs (owner thread only).
+    void describe(const std::function<void(std::string key, std::string value)>& add) const;
 
     /// Applies a scheduled DCP step: steps the producer and writes what it queued.
     void processDcpStep();

@@ -16,6 +16,7 @@ Cookie::Cookie(Connection* connection, uint64_t connection_id)
 Cookie::~Cookie() = default;
 
 void Cookie::initialize(const mcbp::Frame& frame) {
+    start_ = std::chrono::steady_clock::now();
     EDDY_ASSERT_OWNER(owner_, "Cookie::initialize");
     frame_ = frame;
     frame_copy_.clear();

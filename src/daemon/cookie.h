@@ -22,6 +22,7 @@
 #include "protocol/frame.h"
 #include "protocol/opcode.h"
 
+#include <chrono>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -49,6 +50,8 @@ public:
     void reset();
 
     [[nodiscard]] bool isActive() const { return active_; }
+    /// When initialize() started the command (for the per-opcode timings).
+    [[nodiscard]] std::chrono::steady_clock::time_point startTime() const { return start_; }
     [[nodiscard]] const mcbp::Frame& request() const { return frame_; }
     [[nodiscard]] mcbp::ClientOpcode opcode() const {
         return static_cast<mcbp::ClientOpcode>(frame_.header.opcode);
@@ -90,6 +93,7 @@ private:
     mcbp::Frame frame_;
     std::string frame_copy_;
     bool active_ = false;
+    std::chrono::steady_clock::time_point start_;
     bool blocked_ = false;
     Status aiostat_ = Status::Success;
     std::unique_ptr<CommandContext> context_;

@@ -1,11 +1,13 @@
 #include "daemon/executors.h"
 
+#include "common/histogram_json.h"
 #include "common/logging.h"
 #include "daemon/connection.h"
 #include "daemon/cookie.h"
 #include "daemon/dcp_contexts.h"
 #include "daemon/kv_contexts.h"
 #include "daemon/persistence_contexts.h"
+#include "daemon/server.h"
 #include "daemon/set_param_context.h"
 #include "daemon/stat_context.h"
 #include "daemon/vbucket_contexts.h"
@@ -14,6 +16,7 @@
 #include "protocol/feature.h"
 #include "protocol/opcode.h"
 
+#include <fmt/format.h>
 #include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
 
@@ -67,6 +70,21 @@ Status verbosity(Cookie& cookie) {
 Status saslListMechs(Cookie& cookie) {
     // No SASL mechanism is implemented yet: the honest list is empty.
     sendSuccess(cookie);
+    return Status::Success;
+}
+
+/// GET_CMD_TIMER: the latency histogram of one opcode (extras: the opcode byte; key: the bucket,
+/// empty or "default").
+Status getCmdTimer(Cookie& cookie) {
+    const auto& request = cookie.request();
+    if (!request.key.empty() && request.key != "default") {
+        cookie.setErrorContext(fmt::format("No bucket '{}'", request.key));
+        return Status::KeyNotFound;
+    }
+    const auto opcode = static_cast<uint8_t>(request.extras[0]);
+    HistogramSnapshot timings;
+    cookie.connection().server().commandTimings(opcode, timings);
+    sendSuccess(cookie, histogramJson(timings), datatype::kJson);
     return Status::Success;
 }
 
@@ -187,6 +205,7 @@ constexpr std::array<Executor, 256> makeTable() {
     set(ClientOpcode::Hello, &hello);
     set(ClientOpcode::SaslListMechs, &saslListMechs);
     set(ClientOpcode::GetErrorMap, &getErrorMap);
+    set(ClientOpcode::GetCmdTimer, &getCmdTimer);
     return table;
 }
 

@@ -86,6 +86,20 @@ void FrontEnd::stepDcp(uint64_t connection_id) {
     reapIfDead(connection);
 }
 
+void FrontEnd::describeConnections(
+    std::optional<uint64_t> only,
+    const std::function<void(uint64_t, std::string, std::string)>& add) const {
+    for (const auto& [id, connection] : by_id_) {
+        if (only && *only != id) {
+            continue;
+        }
+        const uint64_t connection_id = id;
+        connection->describe([&](std::string key, std::string value) {
+            add(connection_id, std::move(key), std::move(value));
+        });
+    }
+}
+
 void FrontEnd::stopIfDone() {
     if (shutting_down_ && connections_.empty()) {
         loop_.stop();

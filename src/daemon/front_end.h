@@ -14,6 +14,7 @@
 // to the loop); everything else runs on the loop thread.
 #pragma once
 
+#include "daemon/command_timings.h"
 #include "net/event_loop_thread.h"
 
 #include <atomic>
@@ -21,6 +22,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <unordered_map>
 
@@ -68,9 +70,18 @@ public:
     /// Written by this thread only; readable anywhere.
     [[nodiscard]] FrontEndStats& stats() { return stats_; }
     [[nodiscard]] const FrontEndStats& stats() const { return stats_; }
+    /// Per-opcode command latencies: recorded by this thread only, readable anywhere.
+    [[nodiscard]] CommandTimings& timings() { return timings_; }
+    [[nodiscard]] const CommandTimings& timings() const { return timings_; }
 
     /// Destroys `connection` if it is Dead. Loop thread, at the end of a callback.
     void reapIfDead(Connection& connection);
+
+    /// STAT connections: the pairs of every connection of this thread, or of the one with id
+    /// `only` if it is here. Loop thread.
+    void describeConnections(
+        std::optional<uint64_t> only,
+        const std::function<void(uint64_t id, std::string key, std::string value)>& add) const;
 
     /// Number of connections on this thread. Loop thread.
     [[nodiscard]] size_t connectionCount() const { return connections_.size(); }
@@ -89,6 +100,7 @@ private:
     event* idle_timer_ = nullptr;
     bool shutting_down_ = false;
     FrontEndStats stats_;
+    CommandTimings timings_;
     std::unordered_map<Connection*, std::unique_ptr<Connection>> connections_;
     /// The same connections by id.
     std::unordered_map<uint64_t, Connection*> by_id_;

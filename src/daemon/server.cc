@@ -3,6 +3,7 @@
 #include "daemon/connection.h"
 #include "daemon/cookie.h"
 #include "daemon/front_end.h"
+#include "daemon/prometheus.h"
 #include "engine/ep_bucket.h"
 #include "executor/executor_pool.h"
 #include "net/listener.h"
@@ -57,6 +58,7 @@ Server::Server(Settings settings)
 }
 
 Server::~Server() {
+    prometheus_.reset();
     front_ends_.clear();
     engine_.reset();
     executor_.reset();
@@ -79,6 +81,10 @@ Server::~Server() {
 }
 
 void Server::notifyIoComplete(CookieIface& cookie_iface, Status status) {
+    if (&cookie_iface == &internal_cookie_) {
+        internal_cookie_.notify(status);  // the main thread picks it up on its next scrape
+        return;
+    }
     // Only immutable fields are read here (the cookie's connection and its front end); the
     // cookie itself is touched on its own thread.
     auto& cookie = static_cast<Cookie&>(cookie_iface);
@@ -100,6 +106,26 @@ void Server::scheduleDcpStep(CookieIface& cookie_iface) {
     FrontEnd& front_end = connection.frontEnd();
     const uint64_t id = connection.id();
     front_end.post([&front_end, id] { front_end.stepDcp(id); });
+}
+
+bool Server::commandTimings(uint8_t opcode, HistogramSnapshot& out) const {
+    bool found = false;
+    for (const auto& front_end : front_ends_) {
+        found = front_end->timings().addTo(opcode, out) || found;
+    }
+    return found;
+}
+
+void Server::forEachFrontEnd(const std::function<void(FrontEnd&)>& visit) {
+    for (const auto& front_end : front_ends_) {
+        visit(*front_end);
+    }
+}
+
+void Server::resetCommandTimings() {
+    for (const auto& front_end : front_ends_) {
+        front_end->timings().reset();
+    }
 }
 
 FrontEndTotals Server::frontEndTotals() const {
@@ -136,7 +162,7 @@ void Server::onReadyCheck(int /*fd*/, short /*events*/, void* self) {
     }
     event_free(server->ready_timer_);
     server->ready_timer_ = nullptr;
-    server->writePortFile(server->listener_->port());
+    writePortFile(server->settings_.port_file, server->listener_->port());
     spdlog::info("bucket ready");
 }
 
@@ -146,21 +172,31 @@ void Server::accept(int fd) {
     next_front_end_ = (next_front_end_ + 1) % front_ends_.size();
 }
 
-void Server::writePortFile(uint16_t port) const {
-    if (settings_.port_file.empty()) {
+void Server::writePortFile(const std::string& path, uint16_t port) {
+    if (path.empty()) {
         return;
     }
     // Written whole under a temporary name, then renamed, so a reader never sees half a file.
-    const std::string temporary = settings_.port_file + ".tmp";
+    const std::string temporary = path + ".tmp";
     {
         std::ofstream out(temporary, std::ios::trunc);
         out << port << '\n';
         if (!out) {
-            throw std::runtime_error(
-                fmt::format("cannot write port file '{}'", settings_.port_file));
+            throw std::runtime_error(fmt::format("cannot write port file '{}'", path));
         }
     }
-    std::filesystem::rename(temporary, settings_.port_file);
+    std::filesystem::rename(temporary, path);
+}
+
+void Server::startPrometheus() {
+    if (!settings_.prometheus_port.has_value()) {
+        return;
+    }
+    prometheus_ = std::make_unique<prometheus::HttpServer>(
+        main_base_, settings_.host, *settings_.prometheus_port,
+        [this] { return prometheus::collectMetrics(*this, internal_cookie_); });
+    spdlog::info("Prometheus metrics at http://{}:{}/metrics", settings_.host, prometheus_->port());
+    writePortFile(settings_.prometheus_port_file, prometheus_->port());
 }
 
 int Server::run() {
@@ -191,6 +227,7 @@ int Server::run() {
                                                 [this](int fd) { accept(fd); });
     spdlog::info("eddyd {} listening on {}:{} with {} front-end threads", EDDY_VERSION,
                  settings_.host, listener_->port(), threads);
+    startPrometheus();
     // The port file says "ready": it is written once the bucket has warmed up (until then key
     // operations get ETMPFAIL, as in kv_engine).
     ready_timer_ = event_new(main_base_, -1, EV_PERSIST, &Server::onReadyCheck, this);
@@ -207,6 +244,8 @@ int Server::run() {
 
 void Server::shutdown() {
     listener_->close();
+    // No scrape reaches the engine or the front ends' counters after this.
+    prometheus_.reset();
     for (auto& front_end : front_ends_) {
         front_end->beginShutdown();
     }
@@ -214,13 +253,23 @@ void Server::shutdown() {
         front_end->join();
     }
     front_ends_.clear();
+    // The internal cookie says goodbye like a connection. What the engine parked in it goes
+    // now, while the engine exists, unless a notification is still owed (then the call's task
+    // may still hold on to it): the cookie outlives the engine and takes that notification.
+    engine_->disconnect(internal_cookie_);
+    if (!internal_cookie_.awaitingNotification()) {
+        internal_cookie_.releaseEngineState();
+    }
     // Every notification has been applied (no connection waits any more), so the engine can go;
     // it unregisters from the executor, which waits for its running tasks.
     engine_.reset();
     executor_->shutdown();
+    std::error_code ignored;
     if (!settings_.port_file.empty()) {
-        std::error_code ignored;
         std::filesystem::remove(settings_.port_file, ignored);
+    }
+    if (settings_.prometheus_port.has_value() && !settings_.prometheus_port_file.empty()) {
+        std::filesystem::remove(settings_.prometheus_port_file, ignored);
     }
     spdlog::info("shutdown complete");
 }

@@ -14,17 +14,27 @@
 // Connection::close calls disconnect before the connection can be destroyed, so the pointer
 // read is always to a live connection.
 //
+// With prometheus_port set, the main thread also serves `GET /metrics` (prometheus.h) on its own
+// event_base, reading the engine with the server's InternalCookie; a notification for that
+// cookie is handed to it rather than to a front end. The HTTP server goes first at shutdown,
+// before the front ends and the engine; the cookie last, after the engine, since it must outlive
+// every notification it is owed.
+//
 // Thread contract: run() on the main thread; notifyIoComplete(), scheduleDcpStep() and
 // requestShutdown() from any thread; settings() is immutable; stats() are relaxed atomics.
 #pragma once
 
+#include "common/histogram.h"
+#include "daemon/internal_cookie.h"
 #include "daemon/settings.h"
 #include "eddy/engine_iface.h"
 
 #include <atomic>
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <memory>
+#include <string>
 #include <vector>
 
 struct event;
@@ -41,6 +51,10 @@ class ExecutorPool;
 namespace eddy::daemon {
 
 class FrontEnd;
+
+namespace prometheus {
+class HttpServer;
+}
 
 /// Daemon-wide connection counters for the default STAT group (per-thread I/O counters live in
 /// FrontEndStats).
@@ -75,6 +89,13 @@ public:
     [[nodiscard]] size_t threadCount() const { return front_ends_.size(); }
     /// Sums the front-end threads' counters. Any thread while the server runs.
     [[nodiscard]] FrontEndTotals frontEndTotals() const;
+    /// `opcode`'s command latencies over every front-end thread; false if it never ran.
+    /// Any thread while the server runs.
+    bool commandTimings(uint8_t opcode, HistogramSnapshot& out) const;
+    /// Clears every thread's command latencies (STAT reset).
+    void resetCommandTimings();
+    /// Calls `visit` for every front end (they live as long as the server runs). Any thread.
+    void forEachFrontEnd(const std::function<void(FrontEnd&)>& visit);
     [[nodiscard]] std::chrono::steady_clock::time_point startTime() const { return start_time_; }
 
     void notifyIoComplete(CookieIface& cookie, Status status) override;
@@ -85,12 +106,18 @@ private:
     static void onShutdownRequest(int fd, short events, void* self);
     static void onReadyCheck(int fd, short events, void* self);
     void accept(int fd);
-    void writePortFile(uint16_t port) const;
+    /// Writes `port` to `path` (nothing if `path` is empty).
+    static void writePortFile(const std::string& path, uint16_t port);
+    /// Starts the Prometheus endpoint if prometheus_port is set.
+    void startPrometheus();
     void shutdown();
 
     const Settings settings_;
     const std::chrono::steady_clock::time_point start_time_;
     ServerStats stats_;
+    /// The daemon's own cookie (Prometheus scrapes), owned by the main thread. Declared before
+    /// executor_ and engine_ so it outlives every notification they may still deliver to it.
+    InternalCookie internal_cookie_;
     /// Background tasks of the bucket; declared before engine_ so it outlives it.
     std::unique_ptr<executor::ExecutorPool> executor_;
     std::unique_ptr<EngineIface> engine_;
@@ -101,6 +128,8 @@ private:
     event* ready_timer_ = nullptr;
     int shutdown_fd_ = -1;
     std::unique_ptr<net::Listener> listener_;
+    /// The Prometheus endpoint on main_base_; null when prometheus_port is not set.
+    std::unique_ptr<prometheus::HttpServer> prometheus_;
     std::vector<std::unique_ptr<FrontEnd>> front_ends_;
     size_t next_front_end_ = 0;
     std::atomic<uint64_t> next_connection_id_{1};

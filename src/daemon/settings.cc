@@ -16,7 +16,8 @@ using nlohmann::json;
 
 constexpr const char* kKnownKeys =
     "host, port, threads, data_dir, verbosity, connection_idle_time, max_packet_size, "
-    "max_send_queue_size, item_size_max, reqs_per_event, fault_injection, bucket";
+    "max_send_queue_size, item_size_max, reqs_per_event, prometheus_port, prometheus_port_file, "
+    "fault_injection, bucket";
 
 [[noreturn]] void fail(const std::string& source, const std::string& key, const std::string& why) {
     throw SettingsError(fmt::format("{}: \"{}\": {}", source, key, why));
@@ -160,6 +161,11 @@ void applySettingsJson(const std::string& text, const std::string& source, Setti
             settings.item_size_max = readUnsigned(value, source, key, 1024, kMaxSize);
         } else if (key == "reqs_per_event") {
             settings.reqs_per_event = readUnsigned(value, source, key, 1, 1u << 20);
+        } else if (key == "prometheus_port") {
+            settings.prometheus_port =
+                static_cast<uint16_t>(readUnsigned(value, source, key, 0, 65535));
+        } else if (key == "prometheus_port_file") {
+            settings.prometheus_port_file = readString(value, source, key);
         } else if (key == "fault_injection") {
             applyFaultInjection(value, source, settings);
         } else if (key == "bucket") {

@@ -15,6 +15,7 @@
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <string_view>
@@ -29,6 +30,11 @@ struct Settings {
     std::string data_dir = "./data";
     /// Where to write the bound port (decimal + newline) once listening; empty = nowhere.
     std::string port_file;
+    /// Port of the Prometheus HTTP endpoint (GET /metrics) on `host`; absent = no endpoint,
+    /// 0 = any free port.
+    std::optional<uint16_t> prometheus_port;
+    /// Where to write the Prometheus endpoint's bound port once listening; empty = nowhere.
+    std::string prometheus_port_file;
     int verbosity = 0;
     /// Idle connections are closed after this long; 0 disables the check.
     std::chrono::seconds connection_idle_time{300};

@@ -56,6 +56,29 @@ TEST(SettingsTest, BadValuesAreNamed) {
                   .find("must not exceed"));
 }
 
+TEST(SettingsTest, PrometheusEndpointIsOffUnlessAPortIsGiven) {
+    Settings settings;
+    EXPECT_FALSE(settings.prometheus_port.has_value());
+    EXPECT_TRUE(settings.prometheus_port_file.empty());
+    applySettingsJson(R"({"prometheus_port": 0, "prometheus_port_file": "/tmp/prom"})", "eddy.json",
+                      settings);
+    ASSERT_TRUE(settings.prometheus_port.has_value());
+    EXPECT_EQ(0, *settings.prometheus_port);
+    EXPECT_EQ("/tmp/prom", settings.prometheus_port_file);
+    applySettingsJson(R"({"prometheus_port": 9110})", "eddy.json", settings);
+    EXPECT_EQ(9110, settings.prometheus_port.value_or(0));
+}
+
+TEST(SettingsTest, BadPrometheusValuesAreNamed) {
+    const auto too_big = errorOf(R"({"prometheus_port": 65536})");
+    EXPECT_NE(std::string::npos, too_big.find("\"prometheus_port\"")) << too_big;
+    EXPECT_NE(std::string::npos, too_big.find("outside [0, 65535]")) << too_big;
+    const auto negative = errorOf(R"({"prometheus_port": -1})");
+    EXPECT_NE(std::string::npos, negative.find("expected an integer")) << negative;
+    const auto file = errorOf(R"({"prometheus_port_file": 3})");
+    EXPECT_NE(std::string::npos, file.find("\"prometheus_port_file\": expected a string")) << file;
+}
+
 TEST(SettingsTest, MissingFileIsNamed) {
     Settings settings;
     try {

@@ -1,10 +1,15 @@
+// eddy — STAT: the daemon's dispatch over the stat-group table and its own counters
+// (stat_context.h).
 #include "daemon/stat_context.h"
 
 #include "common/clock.h"
 #include "daemon/connection.h"
+#include "daemon/connections_stat.h"
 #include "daemon/cookie.h"
 #include "daemon/front_end.h"
 #include "daemon/server.h"
+#include "daemon/timings_stat.h"
+#include "eddy/stat_groups.h"
 
 #include <event2/event.h>
 #include <fmt/format.h>
@@ -27,27 +32,96 @@ std::string seconds(const timeval& value) {
 Status StatContext::step() {
     Cookie& cmd = cookie();
     Connection& connection = cmd.connection();
-    std::string_view group = cmd.request().key;
-    if (const auto space = group.find(' '); space != std::string_view::npos) {
-        group = group.substr(0, space);
+    const StatKey key = splitStatKey(cmd.request().key);
+    const StatGroupInfo* group = findStatGroup(key.group);
+    if (group == nullptr) {
+        cmd.setErrorContext(fmt::format("Unknown stat group '{}'", key.group));
+        return Status::KeyNotFound;
     }
-    const Status status =
-        connection.engine().getStats(cmd, cmd.request().key, cmd.request().value,
-                                     [&](std::string_view key, std::string_view value) {
-                                         connection.sendStat(cmd, key, value);
-                                     });
-    if (status == Status::KeyNotFound) {
-        cmd.setErrorContext(fmt::format("Unknown stat group '{}'", group));
-        return status;
+    const StatArgs args = parseStatArgs(*group, key.args);
+    if (!args.ok()) {
+        cmd.setErrorContext(args.error);
+        return Status::InvalidArguments;
+    }
+    const auto send = [&](std::string_view stat_key, std::string_view value) {
+        connection.sendStat(cmd, stat_key, value);
+    };
+    if (group->id == StatGroupId::Timings) {
+        addTimingsStats(connection.server(), send);
+        connection.sendStat(cmd, {}, {});
+        return Status::Success;
+    }
+    if (group->id == StatGroupId::Connections) {
+        if (!connections_) {
+            // Each front-end thread describes its own connections; the last one to finish
+            // notifies this command (connections_stat.h).
+            connections_ = std::make_shared<ConnectionsResult>();
+            std::optional<uint64_t> only;
+            if (!args.text.empty()) {
+                only = std::stoull(std::string(args.text));
+            }
+            collectConnections(connection.server(), cmd, only, connections_);
+            return Status::WouldBlock;
+        }
+        for (const auto& [stat_key, value] : connections_->take()) {
+            send(stat_key, value);
+        }
+        connections_.reset();
+        connection.sendStat(cmd, {}, {});
+        return Status::Success;
+    }
+    // Every other group has an engine part: all of an engine group, the bucket's part of the
+    // default group, the bucket's counters for reset.
+    const Status status = connection.engine().getStats(
+        cmd, group->name, key.args, [&](std::string_view stat_key, std::string_view value) {
+            connection.sendStat(cmd, stat_key, value);
+        });
+    if (status == Status::WouldBlock) {
+        return status;  // re-driven on the notification; the engine then writes its pairs
     }
     if (status != Status::Success) {
+        const std::string_view label = group->name.empty() ? "(default)" : group->name;
+        switch (status) {
+        case Status::NotSupported:
+            cmd.setErrorContext(fmt::format("STAT {} is not supported by this bucket", label));
+            break;
+        case Status::NotMyVbucket:
+            cmd.setErrorContext(fmt::format("STAT {}: no such vbucket", label));
+            break;
+        case Status::KeyNotFound:
+            cmd.setErrorContext(args.vbucket && !args.key.empty()
+                                    ? fmt::format("STAT {}: no document '{}' in vbucket {}", label,
+                                                  args.key, args.vbucket->get())
+                                    : fmt::format("STAT {}: not found", label));
+            break;
+        case Status::InvalidArguments:
+            cmd.setErrorContext(fmt::format("STAT {}: invalid arguments '{}'", label, key.args));
+            break;
+        default: break;
+        }
         return status;
     }
-    if (group.empty()) {
+    if (group->id == StatGroupId::Default) {
         addDaemonStats();
+    } else if (group->id == StatGroupId::Reset) {
+        resetDaemonStats();
     }
     connection.sendStat(cmd, {}, {});
     return Status::Success;
+}
+
+void StatContext::connectionClosed() {
+    if (connections_) {
+        connections_->cancel();  // the front-end threads' jobs skip their work
+    }
+}
+
+void StatContext::resetDaemonStats() {
+    // curr_connections is a gauge and stays. The per-thread I/O counters (bytes_read,
+    // bytes_written, cmd_would_block) belong to their front-end threads and are not reset.
+    Server& server = cookie().connection().server();
+    server.stats().total_connections.store(0, std::memory_order_relaxed);
+    server.resetCommandTimings();
 }
 
 void StatContext::addDaemonStats() {

@@ -11,15 +11,22 @@
 //     writes what the task gathered. Any other status is the response (with a context naming
 //     the group);
 //   - the default group "": the engine's part, then the daemon's own counters;
-//   - reset: the engine's counters, then the daemon's (total_connections);
-//   - timings and connections (daemon groups not implemented yet) → NOT_SUPPORTED.
+//   - reset: the engine's counters, then the daemon's (total_connections, command timings);
+//   - timings: the per-opcode command latencies of every front-end thread (timings_stat.h);
+//   - connections [id]: every front-end thread describes its own connections in a job posted
+//     to it, and the last job to finish notifies this command (connections_stat.h); the
+//     re-driven step writes what they gathered.
 // After a group's pairs, an empty key/value pair terminates the reply.
 //
-// Thread contract: owned by a Cookie, front-end thread only. It keeps no state between steps:
-// every step reads the request again and the engine finds what it parked in the cookie.
+// Thread contract: owned by a Cookie, front-end thread only. Between steps it keeps only the
+// connections group's shared result buffer; every step reads the request again and the engine
+// finds what it parked in the cookie.
 #pragma once
 
 #include "daemon/command_context.h"
+#include "daemon/connections_stat.h"
+
+#include <memory>
 
 namespace eddy::daemon {
 
@@ -30,8 +37,12 @@ public:
 protected:
     Status step() override;
 
+    void connectionClosed() override;
+
 private:
     void addDaemonStats();
+    /// STAT connections: filled by the front-end threads' jobs while the command waits.
+    std::shared_ptr<ConnectionsResult> connections_;
     void resetDaemonStats();
 };
 

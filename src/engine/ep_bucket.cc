@@ -419,38 +419,6 @@ Status EpBucket::getAllVbSeqnos(CookieIface&, uint32_t state, std::vector<VBucke
     return Status::Success;
 }
 
-Status EpBucket::getStats(CookieIface&, std::string_view group, std::string_view,
-                          const AddStatFn& add_stat) {
-    // The front end passes the whole STAT key: the group, then its arguments after a space.
-    std::string_view args;
-    if (const auto space = group.find(' '); space != std::string_view::npos) {
-        args = group.substr(space + 1);
-        group = group.substr(0, space);
-    }
-    if (group.empty()) {
-        addDefaultStats(add_stat);
-        return Status::Success;
-    }
-    if (group == "warmup") {
-        addWarmupStats(add_stat);
-        return Status::Success;
-    }
-    if (group == "config") {
-        // Every parameter's current value (cheap: one atomic load each).
-        configuration_.addStats(add_stat);
-        return Status::Success;
-    }
-    if (group == "dcp") {
-        dcp_conns_.addStats(add_stat);
-        return Status::Success;
-    }
-    if (group == "dcpagg") {
-        dcp_conns_.addAggregatedStats(args, add_stat);
-        return Status::Success;
-    }
-    return Status::KeyNotFound;
-}
-
 Status EpBucket::setParameter(CookieIface&, uint32_t category, std::string_view key,
                               std::string_view value, std::string& message) {
     const auto expected = categoryFromWire(category);

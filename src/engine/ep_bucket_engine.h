@@ -7,7 +7,10 @@
 //                        recovery, the ephemeral tombstone purger, configuration listeners;
 //   ep_bucket_persistence.cc  the store: warm-up, flushers, background fetches,
 //                        SEQNO_PERSISTENCE, OBSERVE_SEQNO, compaction, the final flush;
-//   ep_bucket_stats.cc   the default and warmup STAT groups.
+//   ep_bucket_stats.cc   the default and warmup STAT groups;
+//   ep_bucket_stat_groups.cc  STAT dispatch over the stat-group table and every other group,
+//                        the slow ones collected on background stat tasks
+//                        (engine/stats/background_stat_task.h).
 //
 // Persistence. A persistent bucket with a data directory keeps a KVStore there, split into
 // shards (vbucket v in shard v % shards), each with a Flusher on a WRITER task and a BgFetcher on
@@ -32,12 +35,14 @@
 #pragma once
 
 #include "common/mutex.h"
+#include "eddy/stat_groups.h"
 #include "engine/bg_fetcher.h"
 #include "engine/config/configuration.h"
 #include "engine/dcp/dcp_conn_map.h"
 #include "engine/ep_bucket.h"
 #include "engine/flusher.h"
 #include "engine/kvstore/kvstore.h"
+#include "engine/stats/background_stat_task.h"
 #include "engine/vbucket/bucket_memory.h"
 #include "engine/vbucket/vbucket_map.h"
 #include "executor/task.h"
@@ -283,6 +288,55 @@ private:
     void addPersistenceStats(const AddStatFn& add_stat) const;
     void addWarmupStats(const AddStatFn& add_stat) const;
 
+    // ep_bucket_stat_groups.cc
+    /// The re-drive of a background group: the result the parked task gathered (written
+    /// through `add_stat`), WouldBlock if it is not done yet, or nullopt when nothing (or
+    /// something for another request, now dropped) was parked.
+    std::optional<Status> resumeStats(CookieIface& cookie, const StatGroupInfo& group,
+                                      std::string_view args, const AddStatFn& add_stat);
+    /// A group collected on a task (`id`): the first call parks a StatTaskHolder in the cookie,
+    /// schedules the task and returns WouldBlock; the call after its notification writes what
+    /// `collector` gathered and returns its status. Without an executor: inline.
+    Status backgroundStats(CookieIface& cookie, const StatGroupInfo& group, std::string_view args,
+                           executor::TaskId id, stats::StatCollector collector,
+                           const AddStatFn& add_stat);
+    /// A "[vb]" group: one vbucket inline (NotMyVbucket if it does not exist), or every vbucket,
+    /// on a task (`id`) when the group runs in the background.
+    Status perVBucketStats(CookieIface& cookie, const StatGroupInfo& group, std::string_view args,
+                           std::optional<Vbid> vbucket, executor::TaskId id,
+                           void (*add)(const VBucket&, const AddStatFn&),
+                           const AddStatFn& add_stat);
+    /// A STAT command waiting for its stat task is parked in pending_ with this kind: like a
+    /// compaction, it is released only by its task (matched by token) or by a disconnect, never
+    /// by a vbucket state change or a time-out.
+    static constexpr PendingOp::Kind kStatTaskWait = PendingOp::Kind::Compaction;
+    /// These take the cookie's address only as the key of pending_ (never dereferenced: the
+    /// cookie may be gone by the time a task asks).
+    void parkForStats(CookieIface* cookie, const void* token) EXCLUDES(pending_mutex_);
+    /// Whether `cookie` is still parked for the task `token`.
+    bool waitsForStats(CookieIface* cookie, const void* token) EXCLUDES(pending_mutex_);
+    /// Takes `cookie` out of pending_ if it is parked for `token`; true if it was (the caller
+    /// then completes it).
+    bool unparkStats(CookieIface* cookie, const void* token) EXCLUDES(pending_mutex_);
+    /// Completes the commands still parked for the stat tasks `tokens` (TemporaryFailure).
+    void abandonStats(const stats::StatTaskRegistry::Tokens& tokens);
+    void addMemoryStats(const AddStatFn& add_stat) const;
+    /// prev-vbucket (a READER task): the persisted states, or the current ones without a store.
+    Status addPrevVBucketStates(const AddStatFn& add_stat) const;
+    /// kvstore (a NONIO task).
+    Status addKVStoreStats(const AddStatFn& add_stat) const;
+    Status keyStats(Vbid id, std::string_view key, const AddStatFn& add_stat);
+    Status vkeyStats(CookieIface& cookie, const StatGroupInfo& group, std::string_view args,
+                     Vbid id, std::string_view key, const AddStatFn& add_stat);
+    /// STAT reset: zeroes the operation, persistence and memory-task counters and the
+    /// executor's task histograms.
+    void resetStats();
+    [[nodiscard]] uint32_t unixNow() const;
+    /// The bucket's uuid: read from the data directory's bucket_uuid file, or made (128 random
+    /// bits, 32 hex digits) and written there; only made, for a bucket without a directory.
+    static std::string loadOrMakeUuid(const EpBucketConfig& config,
+                                      const config::Configuration& configuration);
+
     static constexpr size_t kCounterShards = 16;
 
     ServerApi& server_;
@@ -322,6 +376,13 @@ private:
     /// A wake-up was asked for and the task has not run since (saves repeated wake calls).
     std::atomic<bool> pager_wake_requested_{false};
     std::atomic<bool> remover_wake_requested_{false};
+    /// Made or read once, at construction (STAT uuid).
+    const std::string uuid_ = loadOrMakeUuid(config_, configuration_);
+    /// Stat tasks that have not run. Declared last, so destroyed first: after the destructor
+    /// has unregistered from the executor, which drops the tasks that never ran; their commands
+    /// are then completed with TemporaryFailure (abandonStats).
+    stats::StatTaskRegistry stat_tasks_{
+        [this](const stats::StatTaskRegistry::Tokens& tokens) { abandonStats(tokens); }};
 };
 
 }  // namespace eddy::engine

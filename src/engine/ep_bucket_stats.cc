@@ -1,19 +1,16 @@
-// EpBucket: the default, persistence and warmup STAT keys (item counts, operation counters, memory,
-// checkpoints, flushers, fetches and warm-up progress).
+// eddy — EpBucket's default, persistence and warmup STAT keys (item counts, operation counters,
+// memory, checkpoints, flushers, fetches and warm-up progress).
 #include "engine/ep_bucket_engine.h"
+#include "engine/stats/vbucket_stats.h"
 
 #include <array>
-#include <charconv>
 
 namespace eddy::engine {
 
 namespace {
 
 void emitNumber(const AddStatFn& add_stat, std::string_view name, uint64_t number) {
-    std::array<char, 24> digits{};
-    const auto printed = std::to_chars(digits.data(), digits.data() + digits.size(), number);
-    add_stat(name,
-             std::string_view(digits.data(), static_cast<size_t>(printed.ptr - digits.data())));
+    stats::addNumber(add_stat, name, number);
 }
 
 }  // namespace

@@ -121,6 +121,7 @@ constexpr std::array kRules{
     Rule{Op::UnlockKey,        extras(0),    K::Required,  V::Forbidden,  D::Raw,      C::Allowed},
     Rule{Op::CompactDb,        extras(24),   K::Forbidden, V::Forbidden,  D::Raw,      C::Zero},
     Rule{Op::SeqnoPersistence, extras(8),    K::Forbidden, V::Forbidden,  D::Raw,      C::Zero},
+    Rule{Op::GetCmdTimer,      extras(1),    K::Optional,  V::Forbidden,  D::Raw,      C::Zero},
     Rule{Op::EwouldblockCtl,   extras(12),   K::Optional,  V::Forbidden,  D::Raw,      C::Zero},
     Rule{Op::GetErrorMap,      extras(0),    K::Forbidden, V::TwoBytes,   D::Raw,      C::Zero},
 };

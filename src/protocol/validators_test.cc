@@ -138,6 +138,7 @@ const std::vector<Expected> kExpected = {
     {Op::Gatq, {4}, Key::Required, Value::Forbidden, Dt::Raw, false},
     {Op::Hello, {0}, Key::Text, Value::EvenLength, Dt::Raw, false},
     {Op::GetErrorMap, {0}, Key::Forbidden, Value::TwoBytes, Dt::Raw, false},
+    {Op::GetCmdTimer, {1}, Key::Optional, Value::Forbidden, Dt::Raw, false},
     {Op::EwouldblockCtl, {12}, Key::Optional, Value::Forbidden, Dt::Raw, false},
     {Op::SetVbucket, {1, 4}, Key::Forbidden, Value::Forbidden, Dt::Raw, false},
     {Op::GetVbucket, {0}, Key::Forbidden, Value::Forbidden, Dt::Raw, false},
@@ -479,11 +480,15 @@ TEST(ValidatorTest, OpcodesWithoutARowAreUnknownCommand) {
     }
 }
 
-TEST(ValidatorTest, GetCmdTimerIsNotHandledYet) {
+TEST(ValidatorTest, GetCmdTimerTakesTheOpcodeInOneByteOfExtras) {
     Request request;
     request.opcode = static_cast<uint8_t>(Op::GetCmdTimer);
-    request.key = "get";
-    EXPECT_EQ(R::UnknownCommand, validate(request, ValidationContext{}).status);
+    request.extras = std::string(1, '\0');
+    EXPECT_EQ(R::Success, validate(request, ValidationContext{}).status);
+    request.key = "default";
+    EXPECT_EQ(R::Success, validate(request, ValidationContext{}).status);
+    request.extras.clear();
+    EXPECT_EQ(R::Einval, validate(request, ValidationContext{}).status);
 }
 
 TEST(ValidatorTest, OnlyClientRequestMagicsAreAccepted) {

@@ -103,10 +103,12 @@ TEST_P(ProtocolTest, HelloGrantsOnlyImplementedFeatures) {
         client_->hello({Feature::TcpNoDelay, Feature::Xerror, Feature::Json,
                         Feature::AltRequestSupport, Feature::Snappy, Feature::Duplex,
                         Feature::UnorderedExecution, Feature::Collections, Feature::MutationSeqno});
-    const std::vector<uint16_t> expected = {
-        static_cast<uint16_t>(Feature::TcpNoDelay), static_cast<uint16_t>(Feature::Xerror),
-        static_cast<uint16_t>(Feature::Json), static_cast<uint16_t>(Feature::AltRequestSupport),
-        static_cast<uint16_t>(Feature::Snappy), static_cast<uint16_t>(Feature::MutationSeqno)};
+    const std::vector<uint16_t> expected = {static_cast<uint16_t>(Feature::TcpNoDelay),
+                                            static_cast<uint16_t>(Feature::Xerror),
+                                            static_cast<uint16_t>(Feature::Json),
+                                            static_cast<uint16_t>(Feature::AltRequestSupport),
+                                            static_cast<uint16_t>(Feature::Snappy),
+                                            static_cast<uint16_t>(Feature::MutationSeqno)};
     EXPECT_EQ(expected, granted);
 }
 
