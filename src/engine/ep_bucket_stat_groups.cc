@@ -352,7 +352,7 @@ Status EpBucket::addPrevVBucketStates(const AddStatFn& add_stat) const {
 }
 
 Status EpBucket::addKVStoreStats(const AddStatFn& add_stat) const {
-    const KVStoreStats store = store_->stats();
+    const KVStoreStats store = store_->stats(/*list_files=*/true);  // a NONIO task: may list
     const auto emit = [&add_stat](std::string_view name, uint64_t value) {
         stats::addNumber(add_stat, fmt::format("ep_kvstore:{}", name), value);
     };

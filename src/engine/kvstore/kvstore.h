@@ -164,7 +164,10 @@ public:
     /// and raises the vbucket's purge seqno to the highest purged tombstone's seqno.
     virtual CompactionResult compact(Vbid vbucket, uint32_t purge_before) = 0;
 
-    [[nodiscard]] virtual KVStoreStats stats() = 0;
+    /// `list_files`: disk_size also counts files the store must list a directory to find
+    /// (RocksDB's write-ahead logs); without it the call reads counters and properties only,
+    /// cheap enough for the default STAT group.
+    [[nodiscard]] virtual KVStoreStats stats(bool list_files = false) = 0;
     /// The directory the store lives in (for messages).
     [[nodiscard]] virtual const std::string& path() const = 0;
 };

@@ -66,7 +66,7 @@ public:
     void deleteVBucket(Vbid vbucket) override;
     [[nodiscard]] bool rollback(Vbid vbucket, int64_t seqno) override;
     CompactionResult compact(Vbid vbucket, uint32_t purge_before) override;
-    [[nodiscard]] KVStoreStats stats() override;
+    [[nodiscard]] KVStoreStats stats(bool list_files = false) override;
     [[nodiscard]] const std::string& path() const override { return path_; }
 
 private:

@@ -224,7 +224,7 @@ CompactionResult RocksKVStore::compact(Vbid vbucket, uint32_t purge_before) {
     return result;
 }
 
-KVStoreStats RocksKVStore::stats() {
+KVStoreStats RocksKVStore::stats(bool list_files) {
     KVStoreStats out;
     out.commits = commits_.load(std::memory_order_relaxed);
     out.documents_written = documents_written_.load(std::memory_order_relaxed);
@@ -242,12 +242,13 @@ KVStoreStats RocksKVStore::stats() {
     if (db.GetAggregatedIntProperty(rocksdb::DB::Properties::kCurSizeAllMemTables, &value)) {
         out.live_data_size += value;
     }
-    // Disk: every SST file (including ones awaiting deletion) plus the live write-ahead logs.
+    // Disk: every SST file (including ones awaiting deletion), plus the live write-ahead logs
+    // when the caller lets us list them.
     if (db.GetAggregatedIntProperty(rocksdb::DB::Properties::kTotalSstFilesSize, &value)) {
         out.disk_size += value;
     }
     rocksdb::VectorLogPtr wal_files;
-    if (db.GetSortedWalFiles(wal_files).ok()) {
+    if (list_files && db.GetSortedWalFiles(wal_files).ok()) {
         for (const auto& file : wal_files) {
             out.disk_size += file->SizeFileBytes();
         }

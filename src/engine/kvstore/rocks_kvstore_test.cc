@@ -167,7 +167,7 @@ TEST_F(RocksKVStoreTest, ScansReadFlushedFilesAndMemtablesAlike) {
     EXPECT_EQ(3501, all.front().by_seqno);
     EXPECT_EQ(4000, all.back().by_seqno);
     EXPECT_EQ(500u, scanKeys(*store_, vb0).size());
-    EXPECT_GT(store_->stats().disk_size, 0u);
+    EXPECT_GT(store_->stats(/*list_files=*/true).disk_size, 0u);
 }
 
 TEST_F(RocksKVStoreTest, ScanByKeyVisitsCurrentDocumentsInKeyOrder) {
