@@ -1,0 +1,110 @@
+// The command-line tools against a running eddyd, in process (each tool's run() is what its
+// main() calls): eddyctl changes a parameter and a vbucket state and stops persistence,
+// eddy-stats prints groups as a table and as JSON, eddy-timings draws the command histograms,
+// and eddy-dcpdrain streams every document of every vbucket.
+#include "eddy-dcpdrain/drain.h"
+#include "eddy-dcpdrain/options.h"
+#include "eddy-stats/stats_tool.h"
+#include "eddy-timings/timings_tool.h"
+#include "eddyctl/ctl.h"
+#include "server_fixture.h"
+
+#include <nlohmann/json.hpp>
+
+#include <atomic>
+#include <sstream>
+#include <string>
+#include <vector>
+
+namespace eddy::test {
+namespace {
+
+using RunFn = int (*)(int, const char* const*, std::ostream&, std::ostream&);
+
+class ToolsTest : public ServerTest {
+protected:
+    /// Runs a tool with `-h 127.0.0.1:<port>` and `args`; returns its exit code.
+    int tool(RunFn run, std::vector<std::string> args) {
+        out_.str({});
+        err_.str({});
+        args.insert(args.begin(), {"tool", "-h", "127.0.0.1:" + std::to_string(server_->port())});
+        std::vector<const char*> argv;
+        for (const auto& arg : args) {
+            argv.push_back(arg.c_str());
+        }
+        return run(static_cast<int>(argv.size()), argv.data(), out_, err_);
+    }
+
+    std::ostringstream out_;
+    std::ostringstream err_;
+};
+
+TEST_P(ToolsTest, EddyctlChangesParametersAndVBucketStates) {
+    ASSERT_TRUE(waitForWarmup(*client_));
+    ASSERT_EQ(0, tool(&tools::ctl::run, {"set", "checkpoint_param", "chk_max_items", "500"}))
+        << err_.str();
+    EXPECT_EQ("500", client_->stats("config").at("ep_chk_max_items"));
+    EXPECT_NE(0, tool(&tools::ctl::run, {"set", "flush_param", "max_size", "abc"}));
+    EXPECT_NE(std::string::npos, err_.str().find("max_size")) << err_.str();
+    ASSERT_EQ(0, tool(&tools::ctl::run, {"vbucket", "set", "5", "replica"})) << err_.str();
+    ASSERT_EQ(0, tool(&tools::ctl::run, {"vbucket", "get", "5"}));
+    EXPECT_NE(std::string::npos, out_.str().find("replica")) << out_.str();
+    ASSERT_EQ(0, tool(&tools::ctl::run, {"persistence", "stop"})) << err_.str();
+    EXPECT_EQ("1", client_->stats().at("ep_persistence_stopped"));
+    ASSERT_EQ(0, tool(&tools::ctl::run, {"persistence", "start"})) << err_.str();
+}
+
+TEST_P(ToolsTest, EddyStatsPrintsATableOrJson) {
+    ASSERT_TRUE(waitForWarmup(*client_));
+    client_->set("k", "v");
+    ASSERT_EQ(0, tool(&tools::stats::run, {"vbucket-seqno", "0"})) << err_.str();
+    EXPECT_NE(std::string::npos, out_.str().find("vb_0:high_seqno")) << out_.str();
+    ASSERT_EQ(0, tool(&tools::stats::run, {"-j", "checkpoint", "0"})) << err_.str();
+    const auto json = nlohmann::json::parse(out_.str(), nullptr, false);
+    ASSERT_TRUE(json.is_object()) << out_.str();
+    EXPECT_TRUE(json.contains("vb_0:num_checkpoints"));
+    EXPECT_EQ(1, tool(&tools::stats::run, {"no-such-group"}));
+    EXPECT_NE(std::string::npos, err_.str().find("unknown stat group")) << err_.str();
+}
+
+TEST_P(ToolsTest, EddyTimingsDrawsTheCommandHistograms) {
+    ASSERT_TRUE(waitForWarmup(*client_));
+    for (int i = 0; i < 20; ++i) {
+        client_->get("missing");
+    }
+    ASSERT_EQ(0, tool(&tools::timings::run, {"timings", "get"})) << err_.str();
+    EXPECT_NE(std::string::npos, out_.str().find("p99")) << out_.str();
+    EXPECT_NE(std::string::npos, out_.str().find('#')) << out_.str();
+    ASSERT_EQ(0, tool(&tools::timings::run, {"-j", "--opcode", "get"})) << err_.str();
+    EXPECT_NE(std::string::npos, out_.str().find("\"count\"")) << out_.str();
+}
+
+TEST_P(ToolsTest, DcpDrainStreamsEveryDocument) {
+    ASSERT_TRUE(waitForWarmup(*client_));
+    constexpr int kDocuments = 300;
+    for (int i = 0; i < kDocuments; ++i) {
+        const auto response = client_->execute({.opcode = mcbp::ClientOpcode::Set,
+                                                .key = "doc" + std::to_string(i),
+                                                .value = "value",
+                                                .extras = storeExtras(0, 0),
+                                                .vbucket = static_cast<uint16_t>(i % 64)});
+        ASSERT_EQ(mcbp::ResponseStatus::Success, response.status());
+    }
+    dcpdrain::Options options;
+    options.server = {"127.0.0.1", server_->port()};
+    options.name = "tools-test";
+    options.buffer_size = 64 * 1024;
+    client::Connection connection(options.server);
+    dcpdrain::Positions positions;
+    dcpdrain::Drainer drainer(connection, options, positions);
+    const std::atomic<bool> stop{false};
+    const dcpdrain::Summary summary = drainer.run(stop);
+    EXPECT_EQ(static_cast<uint64_t>(kDocuments), summary.counters.mutations);
+    EXPECT_TRUE(summary.failures.empty());
+    EXPECT_EQ(summary.vbuckets_total, summary.vbuckets_done);
+}
+
+INSTANTIATE_TEST_SUITE_P(Engines, ToolsTest, ::testing::Values(EngineMode::Plain), engineModeName);
+
+}  // namespace
+}  // namespace eddy::test
