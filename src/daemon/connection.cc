@@ -37,6 +37,8 @@ constexpr size_t kBlockedReadAhead = 1024 * 1024;
 constexpr size_t kReferenceThreshold = 4096;
 /// Extras + key up to this size are copied into the output queue together with the header.
 constexpr size_t kCoalesceLimit = 512;
+/// STAT pairs are queued once this many bytes of them are encoded (and at the terminator).
+constexpr size_t kStatBatchSize = 64 * 1024;
 /// An idle input buffer larger than this is given back.
 constexpr size_t kInputShrinkSize = 256 * 1024;
 /// A DCP producer is stepped while its output queue is below this (or max_send_queue_size).
@@ -459,6 +461,7 @@ bool Connection::queueResponseHeader(const Cookie& cookie, mcbp::ResponseStatus 
                                      std::string_view extras, std::string_view key,
                                      size_t value_length, uint8_t datatype, uint64_t cas) {
     EDDY_ASSERT_OWNER(owner_, "Connection::queueResponseHeader");
+    flushStatBatch();  // pairs of a STAT that ended without its terminator go first
     if (suppressedByQuiet(cookie, status)) {
         return false;
     }
@@ -525,7 +528,24 @@ void Connection::sendError(const Cookie& cookie, mcbp::ResponseStatus status) {
 }
 
 void Connection::sendStat(const Cookie& cookie, std::string_view key, std::string_view value) {
-    sendResponse(cookie, mcbp::ResponseStatus::Success, {}, key, value, datatype::kRaw, 0);
+    EDDY_ASSERT_OWNER(owner_, "Connection::sendStat");
+    // A group of thousands of pairs (checkpoint, vbucket-details over every vbucket) is encoded
+    // into one buffer and queued in large pieces: the other connections of this thread wait
+    // for as short a time as possible.
+    mcbp::ResponseHeaderFields fields;
+    fields.opcode = static_cast<uint8_t>(cookie.opcode());
+    fields.opaque = cookie.opaque();
+    mcbp::appendResponse(stat_batch_, fields, {}, key, value);
+    if (key.empty() || stat_batch_.size() >= kStatBatchSize) {
+        flushStatBatch();
+    }
+}
+
+void Connection::flushStatBatch() {
+    if (!stat_batch_.empty()) {
+        evbuffer_add(output_, stat_batch_.data(), stat_batch_.size());
+        stat_batch_.clear();
+    }
 }
 
 void Connection::setFeatures(const mcbp::FeatureSet& features) {

@@ -168,6 +168,8 @@ private:
                              uint8_t datatype, uint64_t cas);
     [[nodiscard]] bool suppressedByQuiet(const Cookie& cookie, mcbp::ResponseStatus status) const;
     [[nodiscard]] uint8_t responseDatatype(uint8_t datatype) const;
+    /// Queues the STAT pairs encoded so far (sendStat).
+    void flushStatBatch();
 
     FrontEnd& front_end_;
     const int fd_;
@@ -180,6 +182,8 @@ private:
     size_t input_begin_ = 0;
     size_t input_end_ = 0;
     evbuffer* output_ = nullptr;
+    /// STAT pairs encoded and not yet queued in output_ (sendStat).
+    std::string stat_batch_;
     event* read_event_ = nullptr;
     event* write_event_ = nullptr;
     bool reading_ = false;
