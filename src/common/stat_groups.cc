@@ -1,6 +1,8 @@
 // eddy — the STAT group lookups, argument parsing and the docs table (eddy/stat_groups.h).
 #include "eddy/stat_groups.h"
 
+#include "common/markdown_section.h"
+
 #include <fmt/format.h>
 
 #include <charconv>
@@ -47,27 +49,6 @@ std::string groupLabel(const StatGroupInfo& group) {
 std::string usage(const StatGroupInfo& group) {
     return group.args.empty() ? fmt::format("{} takes no arguments", groupLabel(group))
                               : fmt::format("{} takes {}", groupLabel(group), group.args);
-}
-
-/// Where `marker` starts when it occurs exactly once in `document`; npos otherwise.
-size_t uniqueMarker(std::string_view document, std::string_view marker) {
-    const auto at = document.find(marker);
-    if (at == std::string_view::npos ||
-        document.find(marker, at + marker.size()) != std::string_view::npos) {
-        return std::string_view::npos;
-    }
-    return at;
-}
-
-std::string escapeCell(std::string_view text) {
-    std::string escaped;
-    for (const char c : text) {
-        if (c == '|') {
-            escaped += '\\';
-        }
-        escaped += c;
-    }
-    return escaped;
 }
 
 }  // namespace
@@ -165,29 +146,15 @@ std::string statGroupsMarkdown() {
         out += fmt::format(
             "| {} | {} | {} | {} | {} | {} |\n",
             group.name.empty() ? std::string("*(default)*") : fmt::format("`{}`", group.name),
-            group.args.empty() ? std::string("—") : fmt::format("`{}`", escapeCell(group.args)),
+            group.args.empty() ? std::string("—") : fmt::format("`{}`", markdownCell(group.args)),
             toString(group.runs_on), toString(group.owner), group.privileged ? "yes" : "no",
-            escapeCell(group.description));
+            markdownCell(group.description));
     }
     return out;
 }
 
 std::optional<std::string_view> statGroupsSection(std::string_view document) {
-    const auto begin_marker = uniqueMarker(document, kStatGroupsBeginMarker);
-    const auto end_marker = uniqueMarker(document, kStatGroupsEndMarker);
-    if (begin_marker == std::string_view::npos || end_marker == std::string_view::npos ||
-        end_marker < begin_marker) {
-        return std::nullopt;
-    }
-    const auto begin_line_end = document.find('\n', begin_marker);
-    if (begin_line_end == std::string_view::npos || begin_line_end > end_marker) {
-        return std::nullopt;
-    }
-    const auto end_line_start = document.rfind('\n', end_marker);
-    if (end_line_start < begin_line_end) {
-        return std::nullopt;
-    }
-    return document.substr(begin_line_end + 1, end_line_start - begin_line_end);
+    return generatedSection(document, kStatGroupsBeginMarker, kStatGroupsEndMarker);
 }
 
 }  // namespace eddy

@@ -1,5 +1,6 @@
 // EpBucket: construction, key operations, vbucket commands, SET_PARAM and commands parked on
-// pending vbuckets. Memory management is in ep_bucket_memory.cc, STAT in ep_bucket_stats.cc.
+// pending vbuckets. Memory management is in ep_bucket_memory.cc, DCP in ep_bucket_dcp.cc, STAT
+// in ep_bucket_stats.cc and ep_bucket_stat_groups.cc.
 #include "engine/bucket_tasks.h"
 #include "engine/dcp/dcp_producer.h"
 #include "engine/ep_bucket_engine.h"
@@ -528,7 +529,8 @@ void EpBucket::release(const PendingSelector& select, Status status) {
 void EpBucket::releaseVBucket(Vbid id) {
     release(
         [id](const CookieIface&, const PendingOp& op) {
-            return op.vbucket == id && op.kind != PendingOp::Kind::Compaction;
+            return op.vbucket == id && op.kind != PendingOp::Kind::Compaction &&
+                   op.kind != PendingOp::Kind::StatTask;
         },
         Status::Success);
 }

@@ -6,8 +6,9 @@
 // runs again), or with TemporaryFailure when pending_op_timeout passes, or at once when its
 // connection goes; active → the VBucket does the work on its hash table. It carries seqnos
 // (MutationSeqno extras), serves the vbucket commands (SET/GET/DEL_VBUCKET, GET_ALL_VB_SEQNOS),
-// GET_LOCKED / UNLOCK, SET_PARAM, SEQNO_PERSISTENCE, OBSERVE_SEQNO, COMPACT_DB and the default,
-// config and warmup STAT groups. It queues every change into checkpoints, keeps memory within
+// GET_LOCKED / UNLOCK, SET_PARAM, SEQNO_PERSISTENCE, OBSERVE_SEQNO, COMPACT_DB,
+// STOP/START_PERSISTENCE, the engine's STAT groups (docs/stats.md) and DCP producers
+// (docs/dcp.md). It queues every change into checkpoints, keeps memory within
 // its quota (ep_bucket_engine.h), and a persistent bucket with a data directory writes to and
 // warms up from a KVStore there. With an executor it runs its background tasks there.
 //

@@ -7,6 +7,8 @@
 //                        recovery, the ephemeral tombstone purger, configuration listeners;
 //   ep_bucket_persistence.cc  the store: warm-up, flushers, background fetches,
 //                        SEQNO_PERSISTENCE, OBSERVE_SEQNO, compaction, the final flush;
+//   ep_bucket_dcp.cc     DcpIface (the producer side of DCP, src/engine/dcp/), the
+//                        ConnManager task, STOP/START_PERSISTENCE;
 //   ep_bucket_stats.cc   the default and warmup STAT groups;
 //   ep_bucket_stat_groups.cc  STAT dispatch over the stat-group table and every other group,
 //                        the slow ones collected on background stat tasks
@@ -192,18 +194,21 @@ public:
 
 private:
     /// A command parked in the bucket: waiting for a pending vbucket to change state, for a
-    /// seqno to be persisted, or for a compaction.
+    /// seqno to be persisted, for a compaction, or for a stat task. Compactions and stat tasks
+    /// are released only by their own task (matched by token) or a disconnect, never by a
+    /// vbucket state change; a stat wait has no deadline (its task always ends).
     struct PendingOp {
         enum class Kind : uint8_t {
             VBucketState,
             SeqnoPersistence,
-            Compaction
+            Compaction,
+            StatTask
         };
         Vbid vbucket;
         executor::TimePoint deadline;
         Kind kind = Kind::VBucketState;
         uint64_t seqno = 0;
-        /// Compaction: identifies the task that completes it.
+        /// Compaction, StatTask: identifies the task that completes it.
         const void* token = nullptr;
     };
 
@@ -306,10 +311,6 @@ private:
                            std::optional<Vbid> vbucket, executor::TaskId id,
                            void (*add)(const VBucket&, const AddStatFn&),
                            const AddStatFn& add_stat);
-    /// A STAT command waiting for its stat task is parked in pending_ with this kind: like a
-    /// compaction, it is released only by its task (matched by token) or by a disconnect, never
-    /// by a vbucket state change or a time-out.
-    static constexpr PendingOp::Kind kStatTaskWait = PendingOp::Kind::Compaction;
     /// These take the cookie's address only as the key of pending_ (never dereferenced: the
     /// cookie may be gone by the time a task asks).
     void parkForStats(CookieIface* cookie, const void* token) EXCLUDES(pending_mutex_);

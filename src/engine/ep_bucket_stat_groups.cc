@@ -220,7 +220,7 @@ Status EpBucket::backgroundStats(CookieIface& cookie, const StatGroupInfo& group
 void EpBucket::parkForStats(CookieIface* cookie, const void* token) {
     PendingOp op;
     op.deadline = executor::TimePoint::max();
-    op.kind = kStatTaskWait;
+    op.kind = PendingOp::Kind::StatTask;
     op.token = token;
     MutexLock lock(pending_mutex_);
     pending_[cookie] = op;
@@ -229,14 +229,14 @@ void EpBucket::parkForStats(CookieIface* cookie, const void* token) {
 bool EpBucket::waitsForStats(CookieIface* cookie, const void* token) {
     MutexLock lock(pending_mutex_);
     const auto found = pending_.find(cookie);
-    return found != pending_.end() && found->second.kind == kStatTaskWait &&
+    return found != pending_.end() && found->second.kind == PendingOp::Kind::StatTask &&
            found->second.token == token;
 }
 
 bool EpBucket::unparkStats(CookieIface* cookie, const void* token) {
     MutexLock lock(pending_mutex_);
     const auto found = pending_.find(cookie);
-    if (found == pending_.end() || found->second.kind != kStatTaskWait ||
+    if (found == pending_.end() || found->second.kind != PendingOp::Kind::StatTask ||
         found->second.token != token) {
         return false;
     }
@@ -248,7 +248,7 @@ void EpBucket::abandonStats(const stats::StatTaskRegistry::Tokens& tokens) {
     size_t abandoned = 0;
     release(
         [&](const CookieIface&, const PendingOp& op) {
-            const bool mine = op.kind == kStatTaskWait && tokens.contains(op.token);
+            const bool mine = op.kind == PendingOp::Kind::StatTask && tokens.contains(op.token);
             abandoned += mine ? 1 : 0;
             return mine;
         },

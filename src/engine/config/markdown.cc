@@ -1,5 +1,6 @@
 #include "engine/config/markdown.h"
 
+#include "common/markdown_section.h"
 #include "engine/config/param.h"
 #include "engine/config/values.h"
 
@@ -93,50 +94,6 @@ std::string rangeCell(const ParamInfo& param) {
     return fmt::format("{} – {}", boundText(param, param.min), boundText(param, param.max));
 }
 
-std::string escapeCell(std::string_view text) {
-    std::string escaped;
-    for (const char c : text) {
-        if (c == '|') {
-            escaped += '\\';
-        }
-        escaped += c;
-    }
-    return escaped;
-}
-
-/// Where `marker` starts when it occurs exactly once in `document`; npos otherwise.
-size_t uniqueMarker(std::string_view document, std::string_view marker) {
-    const auto at = document.find(marker);
-    if (at == std::string_view::npos ||
-        document.find(marker, at + marker.size()) != std::string_view::npos) {
-        return std::string_view::npos;
-    }
-    return at;
-}
-
-struct SectionBounds {
-    size_t begin;  // first character after the begin marker's line
-    size_t end;    // first character of the end marker's line
-};
-
-std::optional<SectionBounds> findSection(std::string_view document) {
-    const auto begin_marker = uniqueMarker(document, kBeginMarker);
-    const auto end_marker = uniqueMarker(document, kEndMarker);
-    if (begin_marker == std::string_view::npos || end_marker == std::string_view::npos ||
-        end_marker < begin_marker) {
-        return std::nullopt;
-    }
-    const auto begin_line_end = document.find('\n', begin_marker);
-    if (begin_line_end == std::string_view::npos || begin_line_end > end_marker) {
-        return std::nullopt;
-    }
-    const auto end_line_start = document.rfind('\n', end_marker);
-    if (end_line_start < begin_line_end) {
-        return std::nullopt;
-    }
-    return SectionBounds{begin_line_end + 1, end_line_start + 1};
-}
-
 }  // namespace
 
 std::string configurationMarkdown() {
@@ -148,9 +105,9 @@ std::string configurationMarkdown() {
     out += "|---|---|---|---|---|---|\n";
     for (const auto& param : kParams) {
         out += fmt::format("| `{}` | {} | {} | {} | {} | {} |\n", param.name, typeCell(param),
-                           escapeCell(defaultCell(param)), escapeCell(rangeCell(param)),
+                           markdownCell(defaultCell(param)), markdownCell(rangeCell(param)),
                            param.dynamic() ? fmt::format("`{}`", toString(param.category)) : "no",
-                           escapeCell(param.description));
+                           markdownCell(param.description));
     }
     out += "\nRules between parameters, checked at creation and on every change:\n\n";
     for (const auto& rule : constraints()) {
@@ -160,23 +117,12 @@ std::string configurationMarkdown() {
 }
 
 std::optional<std::string_view> generatedSection(std::string_view document) {
-    const auto bounds = findSection(document);
-    if (!bounds) {
-        return std::nullopt;
-    }
-    return document.substr(bounds->begin, bounds->end - bounds->begin);
+    return eddy::generatedSection(document, kBeginMarker, kEndMarker);
 }
 
 std::optional<std::string> replaceGeneratedSection(std::string_view document,
                                                    std::string_view section) {
-    const auto bounds = findSection(document);
-    if (!bounds) {
-        return std::nullopt;
-    }
-    std::string out(document.substr(0, bounds->begin));
-    out += section;
-    out += document.substr(bounds->end);
-    return out;
+    return eddy::replaceGeneratedSection(document, kBeginMarker, kEndMarker, section);
 }
 
 }  // namespace eddy::engine::config
