@@ -1,5 +1,7 @@
 #include "daemon/cookie.h"
 
+#include "daemon/connection.h"
+
 namespace eddy::daemon {
 
 Status SteppableCommandContext::drive() {
@@ -62,6 +64,12 @@ void Cookie::reset() {
 void Cookie::setBlocked(bool blocked) {
     EDDY_ASSERT_OWNER(owner_, "Cookie::setBlocked");
     blocked_ = blocked;
+}
+
+void Cookie::sendResponse(mcbp::ResponseStatus status, const ResponseBody& body) {
+    EDDY_ASSERT_OWNER(owner_, "Cookie::sendResponse");
+    connection_->sendResponse(*this, status, body.extras, body.key, body.value, body.datatype,
+                              body.cas);
 }
 
 void Cookie::setAiostat(Status status) {

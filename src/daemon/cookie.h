@@ -3,7 +3,8 @@
 // Owns: Cookie, everything about the command a connection is executing: the request (a view
 // into the connection's input buffer, or the cookie's own copy once the command has blocked),
 // the would-block flag, the status a notification delivered (aiostat), the command's state
-// machine and the engine's storage slot.
+// machine and the engine's storage slot; and ResponseBody, the parts of a response that
+// Cookie::sendResponse queues.
 //
 // Life cycle: initialize(frame) → execute ... [WouldBlock → preserveRequest() → wait →
 // notification sets aiostat and clears the flag → execute again ...] → reset(). Nothing but the
@@ -21,15 +22,27 @@
 #include "eddy/types.h"
 #include "protocol/frame.h"
 #include "protocol/opcode.h"
+#include "protocol/status.h"
 
 #include <chrono>
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <string_view>
 
 namespace eddy::daemon {
 
 class Connection;
+
+/// The parts of a response besides its status; every one defaults to empty / raw / 0, so a
+/// caller names only what it sends: `cookie.sendResponse(status, {.value = v})`.
+struct ResponseBody {
+    std::string_view extras;
+    std::string_view key;
+    std::string_view value;
+    uint8_t datatype = datatype::kRaw;
+    uint64_t cas = 0;
+};
 
 class Cookie final : public CookieIface {
 public:
@@ -63,6 +76,11 @@ public:
 
     [[nodiscard]] bool isBlocked() const { return blocked_; }
     void setBlocked(bool blocked);
+
+    /// Queues the response to this command on its connection, unless the command's quiet
+    /// opcode suppresses it (owner thread only). Every command's non-error response goes out
+    /// through here; errors go through Connection::sendError, documents through sendItem.
+    void sendResponse(mcbp::ResponseStatus status, const ResponseBody& body = {});
 
     /// The status a notification delivered; drive() swaps it back to Success.
     void setAiostat(Status status);

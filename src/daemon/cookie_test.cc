@@ -82,6 +82,9 @@ TEST(CookieDeathTest, MutatorOnAnotherThreadAborts) {
     Cookie cookie(nullptr, 1);
     EXPECT_DEATH(std::thread([&] { cookie.setBlocked(true); }).join(),
                  "owner-thread violation in Cookie::setBlocked");
+    EXPECT_DEATH(
+        std::thread([&] { cookie.sendResponse(eddy::mcbp::ResponseStatus::Success); }).join(),
+        "owner-thread violation in Cookie::sendResponse");
     EXPECT_DEATH(std::thread([&] { cookie.setEngineStorage(nullptr); }).join(),
                  "owner-thread violation in Cookie::setEngineStorage");
 }
