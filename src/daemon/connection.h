@@ -98,6 +98,15 @@ public:
     /// Applies a scheduled DCP step: steps the producer and writes what it queued.
     void processDcpStep();
 
+    /// The blocked-command watchdog: if the command has been blocked (waiting for its engine
+    /// notification) for at least `limit` at `now` and this block was not reported yet, logs a
+    /// warning (opcode, connection id and peer, how long, and what EngineIface::describeWait
+    /// says it waits for), counts it in FrontEndStats::cookies_blocked_too_long and returns
+    /// true. Each block is reported once however long it lasts; a connection closed by its
+    /// client while blocked (PendingClose) is still checked.
+    bool reportIfBlockedTooLong(std::chrono::steady_clock::time_point now,
+                                std::chrono::seconds limit);
+
     /// Closes the connection if it has been idle longer than `limit` and is not blocked (a DCP
     /// producer never is).
     void closeIfIdle(std::chrono::steady_clock::time_point now, std::chrono::seconds limit);
