@@ -355,6 +355,14 @@ void EpBucket::disconnect(CookieIface& cookie) {
     persistence_.disconnect(cookie);
 }
 
+std::string EpBucket::describeWait(const CookieIface& cookie) {
+    std::string parked = parked_.describe(cookie);
+    if (parked.empty() && persistence_.fetching(cookie)) {
+        parked = "a document to be read back from disk (background fetch)";
+    }
+    return parked;
+}
+
 executor::TimePoint EpBucket::executorNow() const {
     return config_.executor != nullptr ? config_.executor->now() : executor::Clock::now();
 }

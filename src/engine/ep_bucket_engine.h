@@ -92,6 +92,8 @@ public:
     Status unknownCommand(CookieIface& cookie, const EngineCommand& command,
                           const EngineResponseFn& respond) override;
     void disconnect(CookieIface& cookie) override;
+    /// What ParkedCommands (or a background fetcher) holds the cookie for.
+    [[nodiscard]] std::string describeWait(const CookieIface& cookie) override;
     [[nodiscard]] DcpIface* dcp() override;
 
 private:

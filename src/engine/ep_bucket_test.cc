@@ -144,6 +144,27 @@ TEST_F(EpBucketTest, DisconnectReleasesAParkedCommandAtOnce) {
     EXPECT_EQ(Status::NotMyVbucket, bucket_->get(bystander, DocKey("k"), Vbid(2), item));
 }
 
+TEST_F(EpBucketTest, AParkedCommandSaysWhatItWaitsFor) {
+    EXPECT_EQ("", bucket_->describeWait(cookie_));
+    ASSERT_EQ(Status::Success, bucket_->setVBucketState(cookie_, Vbid(2), 3));
+    EXPECT_EQ(Status::WouldBlock, set("k", 2));
+    EXPECT_EQ("vbucket 2 to leave the pending state", bucket_->describeWait(cookie_));
+    bucket_->disconnect(cookie_);
+    EXPECT_EQ(Status::Disconnect, cookie_.waitForNotification(std::chrono::seconds(5)));
+    EXPECT_EQ("", bucket_->describeWait(cookie_));
+}
+
+TEST_F(EpBucketTest, ADeletedVBucketIsFreedOnANonIoTask) {
+    for (int i = 0; i < 200; ++i) {
+        ASSERT_EQ(Status::Success, set("key" + std::to_string(i), 2));
+    }
+    const uint64_t with_documents = stat("mem_used");
+    ASSERT_EQ(Status::Success, bucket_->deleteVBucket(cookie_, Vbid(2)));
+    EXPECT_EQ(with_documents, stat("mem_used")) << "nothing is freed on the front end";
+    EXPECT_TRUE(runNonIo("Removing (dead) vb:2 from memory"));
+    EXPECT_LT(stat("mem_used"), with_documents);
+}
+
 TEST_F(EpBucketTest, DestroyingTheBucketUnregistersItsTasks) {
     EXPECT_FALSE(executor_.isEmpty());
     bucket_.reset();
