@@ -20,6 +20,7 @@
 #include "eddy/cookie_iface.h"
 #include "eddy/dcp_iface.h"
 #include "eddy/item.h"
+#include "eddy/stat_groups.h"
 #include "eddy/status.h"
 #include "eddy/types.h"
 
@@ -186,18 +187,38 @@ public:
     virtual Status getAllVbSeqnos(CookieIface& cookie, uint32_t state,
                                   std::vector<VBucketSeqno>& out) = 0;
 
-    /// One STAT group of the stat-group table (eddy/stat_groups.def.h): `group` is its name
-    /// ("" for the default group, whose bucket part this is; "reset" resets the bucket's
-    /// counters), `args` the group's arguments, i.e. what followed the first space of the STAT
-    /// key (empty if nothing did), e.g. "5" for "checkpoint 5" or "mykey 12" for "key mykey 12".
-    /// Writes every pair through `add_stat` and returns Success; or writes none and returns
-    /// WouldBlock (a slow group collected on a background task, which notifies Success once;
-    /// the call made again then writes the pairs and returns the group's status). KeyNotFound
-    /// for a group the engine does not answer (or a `key` that does not exist),
-    /// InvalidArguments for arguments that do not fit the group, NotMyVbucket for a vbucket
-    /// that does not exist, NotSupported for a group this bucket cannot answer.
-    virtual Status getStats(CookieIface& cookie, std::string_view group, std::string_view args,
+    /// One STAT group of the stat-group table (eddy/stat_groups.def.h), parsed once by the
+    /// caller: `group` is its row (the default group, whose bucket part this is; "reset" resets
+    /// the bucket's counters), `args` its arguments as parseStatArgs read them (already checked
+    /// against the group's syntax). Writes every pair through `add_stat` and returns Success;
+    /// or writes none and returns WouldBlock (a slow group collected on a background task,
+    /// which notifies Success once; the call made again then writes the pairs and returns the
+    /// group's status). KeyNotFound for a group the engine does not answer (or a `key` that
+    /// does not exist), NotMyVbucket for a vbucket that does not exist, NotSupported for a
+    /// group this bucket cannot answer.
+    virtual Status getStats(CookieIface& cookie, const StatGroupInfo& group, const StatArgs& args,
                             const AddStatFn& add_stat) = 0;
+
+    /// The same from a STAT key's text (tools and tests): `group` is the group's name, or the
+    /// whole key when `args` is empty ("dcpagg :"). KeyNotFound for an unknown group,
+    /// InvalidArguments for arguments that do not fit it.
+    Status getStats(CookieIface& cookie, std::string_view group, std::string_view args,
+                    const AddStatFn& add_stat) {
+        if (args.empty() && group.find(' ') != std::string_view::npos) {
+            const StatKey key = splitStatKey(group);
+            group = key.group;
+            args = key.args;
+        }
+        const StatGroupInfo* info = findStatGroup(group);
+        if (info == nullptr) {
+            return Status::KeyNotFound;
+        }
+        const StatArgs parsed = parseStatArgs(*info, args);
+        if (!parsed.ok()) {
+            return Status::InvalidArguments;
+        }
+        return getStats(cookie, *info, parsed, add_stat);
+    }
 
     /// SET_PARAM (0x82): changes the dynamic bucket parameter `key` to `value` (text, as in a
     /// bucket config string). `category` is the request's wire type: 1 flush_param,

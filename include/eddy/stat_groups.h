@@ -104,6 +104,8 @@ struct StatArgs {
     std::string_view key;
     /// "<separator>": the separator; "[id]": the number as text (empty when absent).
     std::string_view text;
+    /// The arguments as given (what followed the first space of the STAT key).
+    std::string_view raw;
     /// Why the arguments do not fit the syntax; empty when they do.
     std::string error;
 

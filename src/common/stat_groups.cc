@@ -90,6 +90,7 @@ StatKey splitStatKey(std::string_view key) {
 
 StatArgs parseStatArgs(const StatGroupInfo& group, std::string_view args) {
     StatArgs out;
+    out.raw = args;
     const std::string_view trimmed = trim(args);
     if (group.args.empty()) {
         if (!trimmed.empty()) {

@@ -205,10 +205,11 @@ ScrapeResult collectMetrics(Server& server, InternalCookie& cookie) {
     static_cast<void>(cookie.takeNotification());
 
     std::vector<std::pair<std::string, std::string>> bucket_stats;
-    const Status status = server.engine().getStats(
-        cookie, "", "", [&bucket_stats](std::string_view key, std::string_view value) {
-            bucket_stats.emplace_back(key, value);
-        });
+    const Status status =
+        server.engine().getStats(cookie, statGroupInfo(StatGroupId::Default), StatArgs{},
+                                 [&bucket_stats](std::string_view key, std::string_view value) {
+                                     bucket_stats.emplace_back(key, value);
+                                 });
     if (status == Status::WouldBlock) {
         cookie.setBlocked();
         return {503, "the bucket is collecting its statistics in the background; retry\n"};

@@ -73,7 +73,7 @@ Status StatContext::step() {
     // Every other group has an engine part: all of an engine group, the bucket's part of the
     // default group, the bucket's counters for reset.
     const Status status = connection.engine().getStats(
-        cmd, group->name, key.args, [&](std::string_view stat_key, std::string_view value) {
+        cmd, *group, args, [&](std::string_view stat_key, std::string_view value) {
             connection.sendStat(cmd, stat_key, value);
         });
     if (status == Status::WouldBlock) {

@@ -37,24 +37,14 @@ void BucketStats::abandonUnrun() {
     }
 }
 
-Status BucketStats::getStats(CookieIface& cookie, std::string_view group_name,
-                             std::string_view args, const AddStatFn& add_stat) {
-    if (args.empty() && group_name.find(' ') != std::string_view::npos) {
-        // A caller that passed the whole STAT key ("dcpagg :").
-        const StatKey key = splitStatKey(group_name);
-        group_name = key.group;
-        args = key.args;
-    }
-    const StatGroupInfo* group = findStatGroup(group_name);
-    if (group == nullptr ||
-        (group->owner == StatOwner::Daemon && group->id != StatGroupId::Default &&
-         group->id != StatGroupId::Reset)) {
+Status BucketStats::getStats(CookieIface& cookie, const StatGroupInfo& group_info,
+                             const StatArgs& parsed, const AddStatFn& add_stat) {
+    const StatGroupInfo* group = &group_info;
+    if (group->owner == StatOwner::Daemon && group->id != StatGroupId::Default &&
+        group->id != StatGroupId::Reset) {
         return Status::KeyNotFound;
     }
-    const StatArgs parsed = parseStatArgs(*group, args);
-    if (!parsed.ok()) {
-        return Status::InvalidArguments;
-    }
+    const std::string_view args = parsed.raw;
     using executor::TaskId;
     switch (group->id) {
     case StatGroupId::Default: addDefaultStats(add_stat); return Status::Success;

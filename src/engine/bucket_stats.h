@@ -62,7 +62,7 @@ public:
     BucketStats& operator=(const BucketStats&) = delete;
 
     /// EngineIface::getStats.
-    Status getStats(CookieIface& cookie, std::string_view group_name, std::string_view args,
+    Status getStats(CookieIface& cookie, const StatGroupInfo& group, const StatArgs& parsed,
                     const AddStatFn& add_stat);
 
     /// After the executor dropped this bucket's tasks: completes the commands of stat tasks

@@ -260,9 +260,9 @@ Status EpBucket::getAllVbSeqnos(CookieIface&, uint32_t state, std::vector<VBucke
     return Status::Success;
 }
 
-Status EpBucket::getStats(CookieIface& cookie, std::string_view group, std::string_view value,
+Status EpBucket::getStats(CookieIface& cookie, const StatGroupInfo& group, const StatArgs& args,
                           const AddStatFn& add_stat) {
-    return stats_.getStats(cookie, group, value, add_stat);
+    return stats_.getStats(cookie, group, args, add_stat);
 }
 
 Status EpBucket::setParameter(CookieIface&, uint32_t category, std::string_view key,

@@ -80,7 +80,8 @@ public:
     Status deleteVBucket(CookieIface& cookie, Vbid id) override;
     Status getAllVbSeqnos(CookieIface& cookie, uint32_t state,
                           std::vector<VBucketSeqno>& out) override;
-    Status getStats(CookieIface& cookie, std::string_view group, std::string_view value,
+    using EngineIface::getStats;
+    Status getStats(CookieIface& cookie, const StatGroupInfo& group, const StatArgs& args,
                     const AddStatFn& add_stat) override;
     Status setParameter(CookieIface& cookie, uint32_t category, std::string_view key,
                         std::string_view value, std::string& message) override;

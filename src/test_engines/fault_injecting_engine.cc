@@ -131,7 +131,8 @@ public:
         return forward(cookie, [&] { return inner_->getAllVbSeqnos(cookie, state, out); });
     }
 
-    Status getStats(CookieIface& cookie, std::string_view group, std::string_view value,
+    using EngineIface::getStats;
+    Status getStats(CookieIface& cookie, const StatGroupInfo& group, const StatArgs& value,
                     const AddStatFn& add_stat) override {
         return forward(cookie, [&] { return inner_->getStats(cookie, group, value, add_stat); });
     }

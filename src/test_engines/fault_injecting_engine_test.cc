@@ -87,10 +87,11 @@ public:
         ++calls;
         return inner_->getAllVbSeqnos(cookie, state, out);
     }
-    Status getStats(CookieIface& cookie, std::string_view group, std::string_view value,
+    using EngineIface::getStats;
+    Status getStats(CookieIface& cookie, const StatGroupInfo& group, const StatArgs& args,
                     const AddStatFn& add_stat) override {
         ++calls;
-        return inner_->getStats(cookie, group, value, add_stat);
+        return inner_->getStats(cookie, group, args, add_stat);
     }
     Status setParameter(CookieIface& cookie, uint32_t category, std::string_view key,
                         std::string_view value, std::string& message) override {
