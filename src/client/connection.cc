@@ -442,6 +442,39 @@ std::vector<std::pair<std::string, std::string>> Connection::stats(std::string_v
     }
 }
 
+bool Connection::waitForClose(Milliseconds timeout) {
+    const auto deadline = Clock::now() + timeout;
+    while (fd_ >= 0) {
+        while (auto packet = takeBuffered()) {
+            kept_.push_back(std::move(*packet));
+        }
+        if (read_offset_ > 0) {
+            buffer_.erase(0, read_offset_);
+            read_offset_ = 0;
+        }
+        char chunk[65536];
+        const ssize_t got = ::recv(fd_, chunk, sizeof(chunk), 0);
+        if (got > 0) {
+            buffer_.append(chunk, static_cast<size_t>(got));
+            continue;
+        }
+        if (got == 0 || errno == ECONNRESET) {
+            close();
+            return true;
+        }
+        if (errno == EINTR) {
+            continue;
+        }
+        if (errno != EAGAIN && errno != EWOULDBLOCK) {
+            fail("receive: " + errnoString(errno));
+        }
+        if (!waitFor(fd_, POLLIN, deadline)) {
+            return false;
+        }
+    }
+    return true;
+}
+
 uint32_t Connection::nextOpaque() {
     if (++next_opaque_ == 0) {
         next_opaque_ = 1;

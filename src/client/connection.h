@@ -53,16 +53,17 @@ private:
     mcbp::ResponseStatus status_;
 };
 
-/// One request (magic 0x80). The body is extras + key + value.
+/// One request (magic 0x80). The body is extras + key + value; designated initializers name
+/// the fields in this order.
 struct Request {
     mcbp::ClientOpcode opcode = mcbp::ClientOpcode::Noop;
     std::string key;
-    std::string extras;
     std::string value;
-    uint16_t vbucket = 0;
-    uint32_t opaque = 0;
+    std::string extras;
     uint64_t cas = 0;
+    uint32_t opaque = 0;
     uint8_t datatype = 0;
+    uint16_t vbucket = 0;
 };
 
 /// One whole frame as received, with its parts copied out of the read buffer.
@@ -143,6 +144,10 @@ public:
     /// the terminating empty response. Throws StatusError on a failed status.
     std::vector<std::pair<std::string, std::string>> stats(std::string_view group = {},
                                                            Milliseconds timeout = kDefaultTimeout);
+
+    /// Reads until the peer closes the connection (true) or `timeout` runs out (false). Whole
+    /// frames that arrive meanwhile are kept for receive(). After true the socket is closed.
+    bool waitForClose(Milliseconds timeout);
 
     /// A fresh opaque (never 0), for callers that match responses themselves.
     uint32_t nextOpaque();

@@ -75,13 +75,13 @@ TEST_F(WouldBlockTest, BlockedCommandHoldsBackTheCommandsBehindIt) {
     ASSERT_EQ(ResponseStatus::Success,
               client_->execute(faultControl(FaultMode::AlwaysAsync, 200)).status());
     std::string batch;
-    batch += McbpClient::encode({.opcode = ClientOpcode::Set,
-                                 .key = "order",
-                                 .value = "first",
-                                 .extras = storeExtras(0, 0),
-                                 .opaque = 1});
-    batch += McbpClient::encode({.opcode = ClientOpcode::Get, .key = "order", .opaque = 2});
-    batch += McbpClient::encode({.opcode = ClientOpcode::Noop, .opaque = 3});
+    batch += client::encode({.opcode = ClientOpcode::Set,
+                             .key = "order",
+                             .value = "first",
+                             .extras = storeExtras(0, 0),
+                             .opaque = 1});
+    batch += client::encode({.opcode = ClientOpcode::Get, .key = "order", .opaque = 2});
+    batch += client::encode({.opcode = ClientOpcode::Noop, .opaque = 3});
     const auto start = std::chrono::steady_clock::now();
     client_->sendRaw(batch);
     for (uint32_t opaque = 1; opaque <= 3; ++opaque) {
