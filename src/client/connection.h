@@ -166,7 +166,15 @@ private:
 
     /// Parses one frame out of the read buffer, if a whole one is there.
     std::optional<Packet> takeBuffered();
-    /// Waits until `deadline` for more bytes and appends them; false on timeout.
+    enum class ReadResult {
+        Data,
+        Closed,
+        Timeout
+    };
+    /// Waits until `deadline` for more bytes and appends them: Data, Closed (the peer closed
+    /// or reset the connection) or Timeout. Throws Error on any other socket error.
+    ReadResult readMore(std::chrono::steady_clock::time_point deadline);
+    /// readMore(), with a close thrown as Error; false on timeout.
     bool fill(std::chrono::steady_clock::time_point deadline);
     [[noreturn]] void fail(const std::string& what) const;
 
