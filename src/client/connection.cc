@@ -316,7 +316,7 @@ std::optional<Packet> Connection::takeBuffered() {
     return packet;
 }
 
-bool Connection::fill(Clock::time_point deadline) {
+Connection::ReadResult Connection::readMore(Clock::time_point deadline) {
     if (fd_ < 0) {
         fail("connection is closed");
     }
@@ -330,11 +330,10 @@ bool Connection::fill(Clock::time_point deadline) {
         const ssize_t got = ::recv(fd_, chunk, sizeof(chunk), 0);
         if (got > 0) {
             buffer_.append(chunk, static_cast<size_t>(got));
-            return true;
+            return ReadResult::Data;
         }
-        if (got == 0) {
-            fail(buffer_.empty() ? "connection closed by the server"
-                                 : "connection closed by the server in the middle of a frame");
+        if (got == 0 || errno == ECONNRESET) {
+            return ReadResult::Closed;
         }
         if (errno == EINTR) {
             continue;
@@ -343,9 +342,19 @@ bool Connection::fill(Clock::time_point deadline) {
             fail("receive: " + errnoString(errno));
         }
         if (!waitFor(fd_, POLLIN, deadline)) {
-            return false;
+            return ReadResult::Timeout;
         }
     }
+}
+
+bool Connection::fill(Clock::time_point deadline) {
+    switch (readMore(deadline)) {
+    case ReadResult::Data: return true;
+    case ReadResult::Timeout: return false;
+    case ReadResult::Closed: break;
+    }
+    fail(buffer_.empty() ? "connection closed by the server"
+                         : "connection closed by the server in the middle of a frame");
 }
 
 std::optional<Packet> Connection::receive(Milliseconds timeout) {
@@ -440,6 +449,21 @@ std::vector<std::pair<std::string, std::string>> Connection::stats(std::string_v
             kept_.push_back(std::move(*packet));
         }
     }
+}
+
+bool Connection::waitForClose(Milliseconds timeout) {
+    const auto deadline = Clock::now() + timeout;
+    while (fd_ >= 0) {
+        while (auto packet = takeBuffered()) {
+            kept_.push_back(std::move(*packet));
+        }
+        switch (readMore(deadline)) {
+        case ReadResult::Data: break;
+        case ReadResult::Timeout: return false;
+        case ReadResult::Closed: close(); return true;
+        }
+    }
+    return true;
 }
 
 uint32_t Connection::nextOpaque() {

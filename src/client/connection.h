@@ -53,16 +53,17 @@ private:
     mcbp::ResponseStatus status_;
 };
 
-/// One request (magic 0x80). The body is extras + key + value.
+/// One request (magic 0x80). The body is extras + key + value; designated initializers name
+/// the fields in this order.
 struct Request {
     mcbp::ClientOpcode opcode = mcbp::ClientOpcode::Noop;
     std::string key;
-    std::string extras;
     std::string value;
-    uint16_t vbucket = 0;
-    uint32_t opaque = 0;
+    std::string extras;
     uint64_t cas = 0;
+    uint32_t opaque = 0;
     uint8_t datatype = 0;
+    uint16_t vbucket = 0;
 };
 
 /// One whole frame as received, with its parts copied out of the read buffer.
@@ -144,6 +145,10 @@ public:
     std::vector<std::pair<std::string, std::string>> stats(std::string_view group = {},
                                                            Milliseconds timeout = kDefaultTimeout);
 
+    /// Reads until the peer closes the connection (true) or `timeout` runs out (false). Whole
+    /// frames that arrive meanwhile are kept for receive(). After true the socket is closed.
+    bool waitForClose(Milliseconds timeout);
+
     /// A fresh opaque (never 0), for callers that match responses themselves.
     uint32_t nextOpaque();
 
@@ -161,7 +166,15 @@ private:
 
     /// Parses one frame out of the read buffer, if a whole one is there.
     std::optional<Packet> takeBuffered();
-    /// Waits until `deadline` for more bytes and appends them; false on timeout.
+    enum class ReadResult {
+        Data,
+        Closed,
+        Timeout
+    };
+    /// Waits until `deadline` for more bytes and appends them: Data, Closed (the peer closed
+    /// or reset the connection) or Timeout. Throws Error on any other socket error.
+    ReadResult readMore(std::chrono::steady_clock::time_point deadline);
+    /// readMore(), with a close thrown as Error; false on timeout.
     bool fill(std::chrono::steady_clock::time_point deadline);
     [[noreturn]] void fail(const std::string& what) const;
 

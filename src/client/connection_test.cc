@@ -75,12 +75,12 @@ TEST(ParseEndpointTest, Rejects) {
 TEST(ClientConnectionTest, EncodeRequestBytes) {
     Request request{.opcode = mcbp::ClientOpcode::Set,
                     .key = "k",
-                    .extras = std::string("\x00\x00\x00\x01\x00\x00\x00\x02", 8),
                     .value = "vv",
-                    .vbucket = 0x0203,
-                    .opaque = 0xa1b2c3d4,
+                    .extras = std::string("\x00\x00\x00\x01\x00\x00\x00\x02", 8),
                     .cas = 0x0102030405060708ULL,
-                    .datatype = 1};
+                    .opaque = 0xa1b2c3d4,
+                    .datatype = 1,
+                    .vbucket = 0x0203};
     const std::string bytes = encode(request);
     const std::string expected_header(
         "\x80\x01\x00\x01\x08\x01\x02\x03\x00\x00\x00\x0b\xa1\xb2\xc3\xd4"
@@ -149,6 +149,18 @@ TEST(ClientConnectionTest, ExecuteKeepsOtherFramesForReceive) {
 TEST(ClientConnectionTest, ExecuteTimesOut) {
     Pair pair;
     EXPECT_THROW((void)pair.client->execute({.opcode = mcbp::ClientOpcode::Noop}, 20ms), Error);
+}
+
+TEST(ClientConnectionTest, WaitForCloseKeepsTheFramesBeforeTheClose) {
+    Pair pair;
+    EXPECT_FALSE(pair.client->waitForClose(20ms));  // still open
+    pair.peer->sendRaw(response(0x01, 7, mcbp::ResponseStatus::Success, {}, "last"));
+    pair.peer->close();
+    EXPECT_TRUE(pair.client->waitForClose(5s));
+    const auto kept = pair.client->receive(0ms);
+    ASSERT_TRUE(kept);
+    EXPECT_EQ(kept->value, "last");
+    EXPECT_THROW((void)pair.client->receive(0ms), Error);  // closed now
 }
 
 TEST(ClientConnectionTest, StatsInOrder) {

@@ -177,7 +177,7 @@ Request makeControlRequest(std::string_view key, std::string_view value) {
 
 Request makeStreamRequest(const StreamRequestArgs& args) {
     Request request{
-        .opcode = ClientOpcode::DcpStreamReq, .vbucket = args.vbucket, .opaque = args.opaque};
+        .opcode = ClientOpcode::DcpStreamReq, .opaque = args.opaque, .vbucket = args.vbucket};
     std::string& extras = request.extras;
     extras.reserve(kStreamRequestExtras);
     mcbp::appendUint32(extras, args.flags);

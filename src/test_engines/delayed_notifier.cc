@@ -1,5 +1,7 @@
 #include "test_engines/delayed_notifier.h"
 
+#include <algorithm>
+
 namespace eddy::test_engines {
 
 DelayedNotifier::DelayedNotifier() : worker_([this] { run(); }) {}
@@ -32,6 +34,20 @@ void DelayedNotifier::shutdown() {
     if (worker_.joinable()) {
         worker_.join();
     }
+}
+
+void DelayedNotifier::expedite() {
+    {
+        MutexLock lock(mutex_);
+        // One deadline for all keeps their order (the sequence numbers break the tie).
+        const Clock::time_point now = Clock::now();
+        std::map<QueueKey, Job> due;
+        for (auto& [key, job] : queue_) {
+            due.emplace(QueueKey{std::min(key.first, now), key.second}, std::move(job));
+        }
+        queue_ = std::move(due);
+    }
+    cv_.notify_all();
 }
 
 void DelayedNotifier::run() {

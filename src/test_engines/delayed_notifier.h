@@ -34,6 +34,10 @@ public:
     /// Queues `job` to run `delay` from now. After shutdown the job runs at once, here.
     void schedule(std::chrono::milliseconds delay, Job job) EXCLUDES(mutex_);
 
+    /// Makes every job queued so far due now: those already due first, as before, then the
+    /// others in the order they were scheduled. Jobs scheduled afterwards keep their deadlines.
+    void expedite() EXCLUDES(mutex_);
+
     /// Runs every queued job now, ignoring deadlines, then stops and joins the worker.
     /// Idempotent.
     void shutdown() EXCLUDES(mutex_);

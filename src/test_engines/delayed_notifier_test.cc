@@ -4,6 +4,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <functional>
 #include <mutex>
 #include <thread>
 #include <vector>
@@ -100,6 +101,22 @@ TEST(DelayedNotifierTest, ShutdownRunsPendingJobsAtOnce) {
     }  // destructor
     EXPECT_EQ(5, ran.load());
     EXPECT_LT(std::chrono::steady_clock::now() - start, 5s);
+}
+
+TEST(DelayedNotifierTest, ExpediteRunsQueuedJobsNowInSchedulingOrder) {
+    RunLog log;
+    DelayedNotifier notifier;
+    notifier.schedule(600s, [&log] { log.add(2); });
+    notifier.schedule(300s, [&log] { log.add(1); });
+    notifier.schedule(600s, [&log] { log.add(3); });
+    notifier.expedite();
+    ASSERT_TRUE(waitFor([&log] { return log.ids().size() == 3; }));
+    EXPECT_EQ((std::vector<int>{2, 1, 3}), log.ids());  // in scheduling order
+    notifier.schedule(600s, [&log] { log.add(4); });    // a later job keeps its deadline
+    std::this_thread::sleep_for(20ms);
+    EXPECT_EQ(3u, log.ids().size());
+    notifier.expedite();
+    ASSERT_TRUE(waitFor([&log] { return log.ids().size() == 4; }));
 }
 
 TEST(DelayedNotifierTest, ScheduleAfterShutdownRunsInline) {

@@ -18,8 +18,11 @@
 // notification for it is queued (the front end keeps the cookie alive until then), so the key
 // is unambiguous.
 //
-// Locking: mutex_ guards the fault configuration, the PRNG and pending_. The notifier has its
-// own mutex; neither is held while the other is taken, and no lock is held while calling the
+// owed_ counts the scheduled jobs that have not made their notifyIoComplete yet; the control
+// reply reports it, so a test can see that a command is parked before it releases it.
+//
+// Locking: mutex_ guards the fault configuration, the PRNG, pending_ and owed_. The notifier has
+// its own mutex; neither is held while the other is taken, and no lock is held while calling the
 // wrapped engine or the ServerApi.
 
 #include "test_engines/fault_injecting_engine.h"
@@ -32,6 +35,7 @@
 #include <chrono>
 #include <cstddef>
 #include <random>
+#include <string>
 #include <unordered_map>
 #include <utility>
 
@@ -219,6 +223,8 @@ private:
     FaultConfig config_ GUARDED_BY(mutex_);
     std::mt19937 rng_ GUARDED_BY(mutex_);
     std::unordered_map<const CookieIface*, PendingEntry> pending_ GUARDED_BY(mutex_);
+    /// Notifications scheduled and not made yet.
+    uint32_t owed_ GUARDED_BY(mutex_) = 0;
 
     // Last member: its worker runs complete(), which uses the members above.
     DelayedNotifier notifier_;
@@ -239,7 +245,8 @@ std::optional<Status> FaultInjectingEngine::maybeBlock(CookieIface& cookie) {
         }
         bool block = false;
         switch (config_.mode) {
-        case FaultMode::Off: break;
+        case FaultMode::Off:
+        case FaultMode::Release: break;  // never stored: control() turns it into Off
         case FaultMode::NextN:
             if (config_.value > 0) {
                 --config_.value;
@@ -262,6 +269,7 @@ std::optional<Status> FaultInjectingEngine::maybeBlock(CookieIface& cookie) {
                                          .mode = config_.mode,
                                          .completion = completion,
                                          .due = std::chrono::steady_clock::now() + delay};
+        ++owed_;
     }
     notifier_.schedule(delay, [this, &cookie, completion] { complete(cookie, completion); });
     return Status::WouldBlock;
@@ -279,6 +287,7 @@ void FaultInjectingEngine::complete(CookieIface& cookie, Status status) {
             }
         }
         // No entry: the connection closed meanwhile; the notification is still owed.
+        --owed_;
     }
     server_.notifyIoComplete(cookie, status);
 }
@@ -313,14 +322,26 @@ Status FaultInjectingEngine::control(const EngineCommand& command,
     const uint32_t mode = readBigEndian32(command.extras, 0);
     const uint32_t value = readBigEndian32(command.extras, 4);
     const uint32_t status = readBigEndian32(command.extras, 8);
-    if (mode > static_cast<uint32_t>(FaultMode::AlwaysAsync) || !isCompletionStatus(status)) {
+    if (mode > static_cast<uint32_t>(FaultMode::Release) || !isCompletionStatus(status)) {
         return Status::InvalidArguments;
     }
+    uint32_t owed = 0;
     {
         MutexLock lock(mutex_);
-        config_ = FaultConfig{static_cast<FaultMode>(mode), value, static_cast<Status>(status)};
+        config_ =
+            mode == static_cast<uint32_t>(FaultMode::Release)
+                ? FaultConfig{FaultMode::Off, 0, Status::Success}
+                : FaultConfig{static_cast<FaultMode>(mode), value, static_cast<Status>(status)};
+        owed = owed_;
     }
-    respond(Status::Success, {});
+    if (mode == static_cast<uint32_t>(FaultMode::Release)) {
+        notifier_.expedite();
+    }
+    std::string reply;
+    for (int shift = 24; shift >= 0; shift -= 8) {
+        reply.push_back(static_cast<char>((owed >> shift) & 0xff));
+    }
+    respond(Status::Success, reply);
     return Status::Success;
 }
 
@@ -337,6 +358,7 @@ std::string_view faultModeName(FaultMode mode) {
     case FaultMode::NextN: return "next_n";
     case FaultMode::Random: return "random";
     case FaultMode::AlwaysAsync: return "always_async";
+    case FaultMode::Release: return "release";
     }
     return "unknown";
 }
@@ -353,6 +375,9 @@ std::optional<FaultMode> parseFaultMode(std::string_view name) {
     }
     if (name == "always_async") {
         return FaultMode::AlwaysAsync;
+    }
+    if (name == "release") {
+        return FaultMode::Release;
     }
     return std::nullopt;
 }

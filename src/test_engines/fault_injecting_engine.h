@@ -12,7 +12,11 @@
 // Control at run time: EWOULDBLOCK_CTL (0xfd), extras = mode(4) value(4) status(4) big-endian,
 // handled by unknownCommand. `value` means: NextN → how many calls; Random → percent of calls;
 // AlwaysAsync → notification delay in milliseconds. `status` is the eddy::Status NextN completes
-// with.
+// with. Release is not a mode: it makes every owed notification due now (each still completes
+// with the status it was scheduled with) and turns injection Off. Every successful control
+// answers with a 4-byte big-endian value: the notifications owed when it took effect (calls
+// that returned WouldBlock and whose notifyIoComplete has not been made yet). A test polls it
+// to know that a command is parked in the engine, and uses Release to decide when it resumes.
 //
 // Thread contract: thread-safe; notifications are delivered from one internal thread, which the
 // destructor drains (every pending notification is delivered) and joins.
@@ -32,6 +36,7 @@ enum class FaultMode : uint32_t {
     NextN = 1,        ///< the next `value` calls block and complete with `status`
     Random = 2,       ///< `value` percent of calls block and complete with Success
     AlwaysAsync = 3,  ///< every call blocks first and completes with Success after `value` ms
+    Release = 4,      ///< every owed notification is made now; then Off (`value` is ignored)
 };
 
 struct FaultConfig {
@@ -46,7 +51,7 @@ struct FaultConfig {
 /// The name parseFaultMode() accepts for `mode`.
 [[nodiscard]] std::string_view faultModeName(FaultMode mode);
 
-/// "off", "next_n", "random", "always_async" → mode; nullopt otherwise.
+/// "off", "next_n", "random", "always_async", "release" → mode; nullopt otherwise.
 [[nodiscard]] std::optional<FaultMode> parseFaultMode(std::string_view name);
 
 }  // namespace eddy::test_engines

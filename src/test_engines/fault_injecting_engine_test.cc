@@ -421,7 +421,7 @@ TEST_F(FaultInjectingEngineTest, ControlOpcodeReconfigures) {
     ASSERT_EQ(Status::Success, control(cookie_, extras, response));
     ASSERT_TRUE(response.has_value());
     EXPECT_EQ(Status::Success, response->status);
-    EXPECT_TRUE(response->value.empty());
+    EXPECT_EQ(std::string(4, '\0'), response->value);  // no notification owed
     EXPECT_EQ(0, inner_->calls.load());
 
     ItemPtr item;
@@ -453,7 +453,7 @@ TEST_F(FaultInjectingEngineTest, MalformedControlIsInvalidArguments) {
         "",
         controlExtras(1, 1, 0).substr(0, 11),
         controlExtras(1, 1, 0) + "x",
-        controlExtras(4, 1, 0),                                          // no such mode
+        controlExtras(5, 1, 0),                                          // no such mode
         controlExtras(1, 1, static_cast<uint32_t>(Status::WouldBlock)),  // cannot complete so
         controlExtras(1, 1, 0x09),                                       // not a Status
         controlExtras(1, 1, 0x100),                                      // out of range
@@ -468,6 +468,42 @@ TEST_F(FaultInjectingEngineTest, MalformedControlIsInvalidArguments) {
     ItemPtr item;
     EXPECT_EQ(Status::KeyNotFound, driver_->get(cookie_, "k", item));
     EXPECT_EQ(0u, driver_->wouldBlocks());
+}
+
+TEST_F(FaultInjectingEngineTest, ControlReportsOwedNotificationsAndReleaseMakesThemNow) {
+    build({FaultMode::AlwaysAsync, 600'000, Status::Success});
+    std::vector<std::unique_ptr<MockCookie>> cookies;
+    for (int i = 0; i < 3; ++i) {
+        cookies.push_back(std::make_unique<MockCookie>());
+        ItemPtr item;
+        ASSERT_EQ(Status::WouldBlock, engine_->get(*cookies.back(), DocKey("k"), Vbid(0), item));
+    }
+    MockCookie control_cookie;
+    std::optional<EngineResponse> response;
+    ASSERT_EQ(Status::Success,
+              control(control_cookie, controlExtras(3, 600'000, 0), response));  // unchanged
+    ASSERT_TRUE(response.has_value());
+    EXPECT_EQ(std::string("\0\0\0\3", 4), response->value);
+    for (const auto& cookie : cookies) {
+        EXPECT_EQ(0u, cookie->notificationCount());
+    }
+
+    response.reset();
+    ASSERT_EQ(Status::Success,
+              control(control_cookie,
+                      controlExtras(static_cast<uint32_t>(FaultMode::Release), 0, 0), response));
+    for (const auto& cookie : cookies) {
+        EXPECT_EQ(Status::Success, cookie->waitForNotification(5s));
+        EXPECT_EQ(1u, cookie->notificationCount());
+    }
+    // Released means Off as well: the retries pass, and nothing new blocks.
+    for (const auto& cookie : cookies) {
+        ItemPtr item;
+        EXPECT_EQ(Status::KeyNotFound, engine_->get(*cookie, DocKey("k"), Vbid(0), item));
+    }
+    response.reset();
+    ASSERT_EQ(Status::Success, control(control_cookie, controlExtras(0, 0, 0), response));
+    EXPECT_EQ(std::string(4, '\0'), response->value);
 }
 
 TEST_F(FaultInjectingEngineTest, OtherUnknownCommandsAreBlockedThenForwarded) {
@@ -562,7 +598,8 @@ TEST(ParseFaultModeTest, KnownNames) {
 
 TEST(ParseFaultModeTest, NamesRoundTrip) {
     for (auto mode :
-         {FaultMode::Off, FaultMode::NextN, FaultMode::Random, FaultMode::AlwaysAsync}) {
+         {FaultMode::Off, FaultMode::NextN, FaultMode::Random, FaultMode::AlwaysAsync,
+          FaultMode::Release}) {
         EXPECT_EQ(mode, parseFaultMode(faultModeName(mode)));
     }
 }

@@ -1,4 +1,5 @@
-// eddy tests — DcpConsumer: DCP commands, message decoding and byte accounting over McbpClient.
+// eddy tests — DcpConsumer: DCP commands, message decoding and byte accounting over McbpClient,
+// with src/client's DCP encoders and decoder.
 #include "dcp_harness.h"
 
 #include "protocol/encode.h"
@@ -24,15 +25,12 @@ std::string hex(uint32_t value) {
 }
 
 std::vector<FailoverEntry> parseFailoverLog(std::string_view value) {
-    std::vector<FailoverEntry> entries;
-    if (value.size() % 16 != 0) {
-        ADD_FAILURE() << "failover log of " << value.size() << " bytes (not 16 per entry)";
-        return entries;
+    try {
+        return client::decodeFailoverLog(value);
+    } catch (const client::Error& error) {
+        ADD_FAILURE() << error.what();
+        return {};
     }
-    for (size_t offset = 0; offset < value.size(); offset += 16) {
-        entries.push_back({mcbp::readUint64(value, offset), mcbp::readUint64(value, offset + 8)});
-    }
-    return entries;
 }
 
 }  // namespace
@@ -151,7 +149,7 @@ Response DcpConsumer::execute(Request request) {
                           << (connected_ ? " (timeout)" : " (connection closed)");
             return {};
         }
-        if (read != Read::Response) {
+        if (read != Read::Answer) {
             continue;
         }
         if (frame.header.opaque != request.opaque ||
@@ -185,7 +183,7 @@ DcpConsumer::Read DcpConsumer::readOne(Clock::time_point deadline, Response& res
     }
     if (!mcbp::isRequest(frame->header.magic)) {
         response = *std::move(frame);
-        return Read::Response;
+        return Read::Answer;
     }
     const size_t size = mcbp::kHeaderSize + frame->header.body_length;
     all_bytes_ += size;
@@ -193,13 +191,7 @@ DcpConsumer::Read DcpConsumer::readOne(Clock::time_point deadline, Response& res
         noop_times_.push_back(Clock::now());
         EXPECT_EQ(0u, frame->header.body_length) << "DCP_NOOP with a body";
         if (answer_noops_) {
-            std::string reply;
-            mcbp::appendResponse(reply,
-                                 {.opcode = frame->header.opcode,
-                                  .status = ResponseStatus::Success,
-                                  .opaque = frame->header.opaque},
-                                 {}, {}, {});
-            client_.sendRaw(reply);
+            client_.sendRaw(client::encodeNoopResponse(frame->header.opaque));
         }
         return Read::Noop;
     }
@@ -223,63 +215,47 @@ DcpMessage DcpConsumer::decode(const Response& frame) const {
     message.opaque = frame.header.opaque;
     message.datatype = frame.header.datatype;
     message.cas = frame.header.cas;
-    message.size = mcbp::kHeaderSize + frame.header.body_length;
+    message.size = frame.size();
     message.extras = frame.extras;
     message.key = frame.key;
     message.value = frame.value;
-    const std::string_view extras = frame.extras;
-    const auto expect_extras = [&](size_t size) {
-        if (extras.size() != size) {
-            ADD_FAILURE() << message.describe() << ": extras of " << extras.size()
-                          << " bytes, expected " << size;
-            return false;
-        }
-        return true;
-    };
-    switch (message.opcode) {
-    case ClientOpcode::DcpSnapshotMarker:
-        if (expect_extras(20)) {
-            message.snap_start = mcbp::readUint64(extras, 0);
-            message.snap_end = mcbp::readUint64(extras, 8);
-            message.snap_flags = mcbp::readUint32(extras, 16);
-        }
+    client::DcpMessage decoded;
+    try {
+        decoded = client::decodeDcpMessage(frame);
+    } catch (const client::Error& error) {
+        ADD_FAILURE() << message.describe() << ": " << error.what();
+        return message;
+    }
+    message.snap_start = decoded.snap_start;
+    message.snap_end = decoded.snap_end;
+    message.snap_flags = decoded.marker_flags;
+    message.by_seqno = decoded.by_seqno;
+    message.rev_seqno = decoded.rev_seqno;
+    message.flags = decoded.flags;
+    message.expiration = decoded.expiration;
+    message.lock_time = decoded.lock_time;
+    message.delete_time = decoded.delete_time;
+    message.end_reason = decoded.end_reason;
+    // What eddy's producer must send, beyond what any producer may: V1 markers, no extended
+    // metadata, and deletions in the form DCP_OPEN asked for.
+    switch (decoded.kind) {
+    case client::DcpMessageKind::SnapshotMarker:
+        EXPECT_EQ(20u, frame.extras.size()) << message.describe() << ": not a V1 marker";
         EXPECT_TRUE(frame.key.empty() && frame.value.empty()) << "marker with a key or value";
         break;
-    case ClientOpcode::DcpMutation:
-        if (expect_extras(31)) {
-            message.by_seqno = mcbp::readUint64(extras, 0);
-            message.rev_seqno = mcbp::readUint64(extras, 8);
-            message.flags = mcbp::readUint32(extras, 16);
-            message.expiration = mcbp::readUint32(extras, 20);
-            message.lock_time = mcbp::readUint32(extras, 24);
-            EXPECT_EQ(0u, mcbp::readUint16(extras, 28)) << "mutation with extended metadata";
-        }
+    case client::DcpMessageKind::Mutation:
+        EXPECT_EQ(0u, decoded.nmeta) << "mutation with extended metadata";
         break;
-    case ClientOpcode::DcpDeletion:
+    case client::DcpMessageKind::Deletion:
         if ((open_flags_ & dcp::kOpenIncludeDeleteTimes) != 0) {
-            if (expect_extras(21)) {
-                message.by_seqno = mcbp::readUint64(extras, 0);
-                message.rev_seqno = mcbp::readUint64(extras, 8);
-                message.delete_time = mcbp::readUint32(extras, 16);
-            }
-        } else if (expect_extras(18)) {
-            message.by_seqno = mcbp::readUint64(extras, 0);
-            message.rev_seqno = mcbp::readUint64(extras, 8);
-            EXPECT_EQ(0u, mcbp::readUint16(extras, 16)) << "deletion with extended metadata";
+            EXPECT_EQ(21u, frame.extras.size()) << message.describe() << ": no delete time";
+        } else {
+            EXPECT_EQ(18u, frame.extras.size()) << message.describe() << ": a delete time";
+            EXPECT_EQ(0u, decoded.nmeta) << "deletion with extended metadata";
         }
         break;
-    case ClientOpcode::DcpExpiration:
-        if (expect_extras(20)) {
-            message.by_seqno = mcbp::readUint64(extras, 0);
-            message.rev_seqno = mcbp::readUint64(extras, 8);
-            message.delete_time = mcbp::readUint32(extras, 16);
-        }
-        break;
-    case ClientOpcode::DcpStreamEnd:
-        if (expect_extras(4)) {
-            message.end_reason = static_cast<dcp::StreamEndReason>(mcbp::readUint32(extras, 0));
-        }
-        break;
+    case client::DcpMessageKind::Expiration:
+    case client::DcpMessageKind::StreamEnd: break;
     default:
         ADD_FAILURE() << "unexpected message from the producer: opcode "
                       << hex(frame.header.opcode);
@@ -291,17 +267,11 @@ DcpMessage DcpConsumer::decode(const Response& frame) const {
 ResponseStatus DcpConsumer::open(std::string name, uint32_t flags) {
     name_ = std::move(name);
     open_flags_ = flags | dcp::kOpenProducer;
-    std::string extras;
-    mcbp::appendUint32(extras, 0);
-    mcbp::appendUint32(extras, open_flags_);
-    return execute({.opcode = ClientOpcode::DcpOpen, .key = name_, .extras = extras}).status();
+    return execute(client::makeOpenRequest(name_, open_flags_)).status();
 }
 
 ResponseStatus DcpConsumer::control(std::string_view key, std::string_view value) {
-    return execute({.opcode = ClientOpcode::DcpControl,
-                    .key = std::string(key),
-                    .value = std::string(value)})
-        .status();
+    return execute(client::makeControlRequest(key, value)).status();
 }
 
 ResponseStatus DcpConsumer::enableFlowControl(uint32_t window, bool ack) {
@@ -318,17 +288,15 @@ ResponseStatus DcpConsumer::enableNoop(uint32_t interval_seconds) {
 }
 
 StreamRequestResult DcpConsumer::streamRequest(const StreamRequestArgs& args) {
-    std::string extras;
-    mcbp::appendUint32(extras, args.flags);
-    mcbp::appendUint32(extras, 0);
-    mcbp::appendUint64(extras, args.start);
-    mcbp::appendUint64(extras, args.end);
-    mcbp::appendUint64(extras, args.vb_uuid);
-    mcbp::appendUint64(extras, args.snap_start);
-    mcbp::appendUint64(extras, args.snap_end);
     const size_t queued_before = pending_.size();
     const Response response =
-        execute({.opcode = ClientOpcode::DcpStreamReq, .extras = extras, .vbucket = args.vbucket});
+        execute(client::makeStreamRequest({.vbucket = args.vbucket,
+                                           .flags = args.flags,
+                                           .start_seqno = args.start,
+                                           .end_seqno = args.end,
+                                           .vbucket_uuid = args.vb_uuid,
+                                           .snap_start_seqno = args.snap_start,
+                                           .snap_end_seqno = args.snap_end}));
     StreamRequestResult result;
     result.status = response.status();
     result.opaque = response.header.opaque;
@@ -350,12 +318,11 @@ StreamRequestResult DcpConsumer::streamRequest(const StreamRequestArgs& args) {
 }
 
 ResponseStatus DcpConsumer::closeStream(uint16_t vbucket) {
-    return execute({.opcode = ClientOpcode::DcpCloseStream, .vbucket = vbucket}).status();
+    return execute(client::makeCloseStreamRequest(vbucket)).status();
 }
 
 FailoverLogResult DcpConsumer::getFailoverLog(uint16_t vbucket) {
-    const Response response =
-        execute({.opcode = ClientOpcode::DcpGetFailoverLog, .vbucket = vbucket});
+    const Response response = execute(client::makeGetFailoverLogRequest(vbucket));
     FailoverLogResult result;
     result.status = response.status();
     if (result.status == ResponseStatus::Success) {
@@ -365,11 +332,9 @@ FailoverLogResult DcpConsumer::getFailoverLog(uint16_t vbucket) {
 }
 
 void DcpConsumer::bufferAck(uint32_t bytes) {
-    std::string extras;
-    mcbp::appendUint32(extras, bytes);
-    client_.send({.opcode = ClientOpcode::DcpBufferAcknowledgement,
-                  .extras = extras,
-                  .opaque = ++next_opaque_});
+    client::Request request = client::makeBufferAckRequest(bytes);
+    request.opaque = ++next_opaque_;
+    client_.send(request);
     acked_bytes_ += bytes;
 }
 
@@ -387,7 +352,7 @@ std::optional<DcpMessage> DcpConsumer::next(std::chrono::milliseconds timeout) {
         if (read == Read::Nothing) {
             return std::nullopt;
         }
-        if (read == Read::Response) {
+        if (read == Read::Answer) {
             ADD_FAILURE() << "unexpected response: opcode " << hex(frame.header.opcode)
                           << " status " << hex(frame.header.vbucket_or_status);
         }
@@ -449,7 +414,7 @@ bool DcpConsumer::waitForNoops(size_t count, std::chrono::milliseconds timeout,
         if (read == Read::Nothing) {
             break;
         }
-        if (read == Read::Response) {
+        if (read == Read::Answer) {
             ADD_FAILURE() << "unexpected response: opcode " << hex(frame.header.opcode);
         }
     }
@@ -466,7 +431,7 @@ bool DcpConsumer::waitForClose(std::chrono::milliseconds timeout) {
     const auto deadline = Clock::now() + timeout;
     while (connected_ && Clock::now() < deadline) {
         Response frame;
-        if (readOne(deadline, frame) == Read::Response) {
+        if (readOne(deadline, frame) == Read::Answer) {
             ADD_FAILURE() << "unexpected response: opcode " << hex(frame.header.opcode);
         }
     }

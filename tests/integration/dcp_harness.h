@@ -1,7 +1,10 @@
 // eddy tests — the consumer side of DCP over a socket, for the socket-level DCP suites.
 //
 // Owns: DcpConsumer (one McbpClient connection that opens a producer, sends DCP commands and
-// decodes the messages the producer sends), DcpMessage (one decoded message), the stream-request
+// decodes the messages the producer sends; the wire forms of both are src/client's
+// make*Request() and decodeDcpMessage(), to which it adds the test's own bookkeeping and the
+// checks of what eddy's producer in particular must send), DcpMessage (one decoded message,
+// with what the tests ask of it), the stream-request
 // and failover-log types, checkSnapshots() (the snapshot rules one stream's messages must keep)
 // and DcpServerTest, the fixture of the DCP suites (eddyd with a persistent or an ephemeral
 // bucket, plus a KV client that writes and reads stats).
@@ -24,6 +27,7 @@
 // ADD_FAILURE on the calling thread.
 #pragma once
 
+#include "client/dcp_consumer.h"
 #include "eddy/dcp_iface.h"
 #include "support/eddyd_process.h"
 #include "support/mcbp_client.h"
@@ -101,10 +105,7 @@ struct StreamRequestArgs {
     uint64_t snap_end = 0;
 };
 
-struct FailoverEntry {
-    uint64_t uuid = 0;
-    uint64_t seqno = 0;
-};
+using client::FailoverEntry;
 
 struct StreamRequestResult {
     mcbp::ResponseStatus status = mcbp::ResponseStatus::Success;
@@ -212,10 +213,10 @@ private:
     /// meanwhile are queued. An empty response (and a failure) if none came.
     Response execute(Request request);
     enum class Read {
-        Response,  ///< a response to one of our commands (in `response`)
-        Message,   ///< a DCP message, decoded, accounted and queued in pending_
-        Noop,      ///< a DCP_NOOP, counted and (unless told otherwise) answered
-        Nothing,   ///< the deadline passed or the server closed the connection
+        Answer,   ///< a response to one of our commands (in `response`)
+        Message,  ///< a DCP message, decoded, accounted and queued in pending_
+        Noop,     ///< a DCP_NOOP, counted and (unless told otherwise) answered
+        Nothing,  ///< the deadline passed or the server closed the connection
     };
     /// Reads one frame.
     Read readOne(std::chrono::steady_clock::time_point deadline, Response& response);

@@ -42,10 +42,10 @@ TEST_P(KvTest, GetkReturnsKeyOnHitAndMiss) {
 TEST_P(KvTest, QuietGetsAnswerOnlyHitsAndNoopFlushes) {
     ASSERT_EQ(ResponseStatus::Success, client_->set("present", "here").status());
     std::string batch;
-    batch += McbpClient::encode({.opcode = ClientOpcode::Getq, .key = "absent", .opaque = 1});
-    batch += McbpClient::encode({.opcode = ClientOpcode::Getkq, .key = "present", .opaque = 2});
-    batch += McbpClient::encode({.opcode = ClientOpcode::Getkq, .key = "absent", .opaque = 3});
-    batch += McbpClient::encode({.opcode = ClientOpcode::Noop, .opaque = 4});
+    batch += client::encode({.opcode = ClientOpcode::Getq, .key = "absent", .opaque = 1});
+    batch += client::encode({.opcode = ClientOpcode::Getkq, .key = "present", .opaque = 2});
+    batch += client::encode({.opcode = ClientOpcode::Getkq, .key = "absent", .opaque = 3});
+    batch += client::encode({.opcode = ClientOpcode::Noop, .opaque = 4});
     client_->sendRaw(batch);
     auto first = client_->receive();
     ASSERT_TRUE(first);
@@ -60,19 +60,19 @@ TEST_P(KvTest, QuietGetsAnswerOnlyHitsAndNoopFlushes) {
 
 TEST_P(KvTest, QuietMutationsAnswerOnlyErrors) {
     std::string batch;
-    batch += McbpClient::encode({.opcode = ClientOpcode::Setq,
-                                 .key = "q",
-                                 .value = "1",
-                                 .extras = storeExtras(0, 0),
-                                 .opaque = 1});
-    batch += McbpClient::encode({.opcode = ClientOpcode::Addq,
-                                 .key = "q",
-                                 .value = "2",
-                                 .extras = storeExtras(0, 0),
-                                 .opaque = 2});
-    batch += McbpClient::encode({.opcode = ClientOpcode::Deleteq, .key = "q", .opaque = 3});
-    batch += McbpClient::encode({.opcode = ClientOpcode::Deleteq, .key = "q", .opaque = 4});
-    batch += McbpClient::encode({.opcode = ClientOpcode::Noop, .opaque = 5});
+    batch += client::encode({.opcode = ClientOpcode::Setq,
+                             .key = "q",
+                             .value = "1",
+                             .extras = storeExtras(0, 0),
+                             .opaque = 1});
+    batch += client::encode({.opcode = ClientOpcode::Addq,
+                             .key = "q",
+                             .value = "2",
+                             .extras = storeExtras(0, 0),
+                             .opaque = 2});
+    batch += client::encode({.opcode = ClientOpcode::Deleteq, .key = "q", .opaque = 3});
+    batch += client::encode({.opcode = ClientOpcode::Deleteq, .key = "q", .opaque = 4});
+    batch += client::encode({.opcode = ClientOpcode::Noop, .opaque = 5});
     client_->sendRaw(batch);
     auto add_failed = client_->receive();
     ASSERT_TRUE(add_failed);
@@ -204,13 +204,13 @@ TEST_P(KvTest, PipelinedRequestsAnswerInOrder) {
     for (uint32_t i = 0; i < 200; ++i) {
         const std::string key = "p" + std::to_string((i / 2) % 50);
         if (i % 2 == 0) {
-            batch += McbpClient::encode({.opcode = ClientOpcode::Set,
-                                         .key = key,
-                                         .value = std::to_string(i),
-                                         .extras = storeExtras(0, 0),
-                                         .opaque = i});
+            batch += client::encode({.opcode = ClientOpcode::Set,
+                                     .key = key,
+                                     .value = std::to_string(i),
+                                     .extras = storeExtras(0, 0),
+                                     .opaque = i});
         } else {
-            batch += McbpClient::encode({.opcode = ClientOpcode::Get, .key = key, .opaque = i});
+            batch += client::encode({.opcode = ClientOpcode::Get, .key = key, .opaque = i});
         }
     }
     client_->sendRaw(batch);

@@ -97,7 +97,7 @@ TEST(LifecycleTest, OutputBackPressureBoundsServerMemory) {
     constexpr int kGets = 200;
     std::string batch;
     for (int i = 0; i < kGets; ++i) {
-        batch += McbpClient::encode(
+        batch += client::encode(
             {.opcode = ClientOpcode::Get, .key = "big", .opaque = static_cast<uint32_t>(i)});
     }
     client.sendRaw(batch);

@@ -152,15 +152,15 @@ TEST_P(PersistentBucketTest, SeqnoPersistenceWaitsForASeqnoNotWrittenYet) {
 TEST_P(PersistentBucketTest, BlockedSeqnoPersistenceKeepsThePipelineInOrder) {
     const Position before = setOn(*client_, 0, "a");
     std::string batch;
-    batch += McbpClient::encode({.opcode = ClientOpcode::Set,
-                                 .key = "b",
-                                 .value = "v",
-                                 .extras = storeExtras(0, 0),
-                                 .opaque = 1});
+    batch += client::encode({.opcode = ClientOpcode::Set,
+                             .key = "b",
+                             .value = "v",
+                             .extras = storeExtras(0, 0),
+                             .opaque = 1});
     Request wait = seqnoPersistence(0, before.seqno + 1);
     wait.opaque = 2;
-    batch += McbpClient::encode(wait);
-    batch += McbpClient::encode({.opcode = ClientOpcode::Get, .key = "b", .opaque = 3});
+    batch += client::encode(wait);
+    batch += client::encode({.opcode = ClientOpcode::Get, .key = "b", .opaque = 3});
     client_->sendRaw(batch);
     for (uint32_t opaque : {1u, 2u, 3u}) {
         const auto response = client_->receive(kFlushWait);

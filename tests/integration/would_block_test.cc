@@ -1,10 +1,14 @@
 // The would-block pipeline end to end, driven by the fault-injecting engine through
-// EWOULDBLOCK_CTL (0xfd).
+// EWOULDBLOCK_CTL (0xfd). Where a test claims that something waits for a notification, it parks
+// the command in the engine (a notification far in the future), sees through the control's
+// reply that the engine holds it, checks that nothing happened meanwhile, and only then lets
+// the notification go (Release) or lets its time come.
 
 #include "eddy/status.h"
 #include "server_fixture.h"
 #include "test_engines/fault_injecting_engine.h"
 
+#include <chrono>
 #include <thread>
 
 namespace eddy::test {
@@ -22,16 +26,47 @@ Request faultControl(FaultMode mode, uint32_t value, Status status = Status::Suc
     return {.opcode = ClientOpcode::EwouldblockCtl, .extras = extras};
 }
 
-std::map<std::string, std::string> stats(McbpClient& client) {
-    client.send({.opcode = ClientOpcode::Stat});
+/// EWOULDBLOCK_CTL on `client`; the notifications the engine owed when it took effect.
+uint32_t control(McbpClient& client, FaultMode mode, uint32_t value) {
+    const auto response = client.execute(faultControl(mode, value));
+    EXPECT_EQ(ResponseStatus::Success, response.status());
+    if (response.value.size() != 4) {
+        ADD_FAILURE() << "EWOULDBLOCK_CTL reply of " << response.value.size() << " bytes";
+        return 0;
+    }
+    return mcbp::readUint32(response.value, 0);
+}
+
+/// Sets `mode`/`value` again and again until the engine owes `count` notifications (that many
+/// commands are parked in it). False after 30 s.
+bool waitUntilParked(McbpClient& client, uint32_t count, FaultMode mode, uint32_t value) {
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+    while (std::chrono::steady_clock::now() < deadline) {
+        if (control(client, mode, value) == count) {
+            return true;
+        }
+        std::this_thread::sleep_for(std::chrono::milliseconds(2));
+    }
+    return false;
+}
+
+/// The rest of a STAT reply already asked for: its pairs, up to the empty terminator.
+std::map<std::string, std::string> readStatReply(McbpClient& client) {
     std::map<std::string, std::string> all;
     while (auto response = client.receive()) {
+        EXPECT_EQ(ResponseStatus::Success, response->status());
         if (response->key.empty()) {
-            break;
+            return all;
         }
         all[response->key] = response->value;
     }
+    ADD_FAILURE() << "the STAT reply did not complete";
     return all;
+}
+
+std::map<std::string, std::string> stats(McbpClient& client) {
+    client.send({.opcode = ClientOpcode::Stat});
+    return readStatReply(client);
 }
 
 class WouldBlockTest : public ::testing::Test {
@@ -75,13 +110,13 @@ TEST_F(WouldBlockTest, BlockedCommandHoldsBackTheCommandsBehindIt) {
     ASSERT_EQ(ResponseStatus::Success,
               client_->execute(faultControl(FaultMode::AlwaysAsync, 200)).status());
     std::string batch;
-    batch += McbpClient::encode({.opcode = ClientOpcode::Set,
-                                 .key = "order",
-                                 .value = "first",
-                                 .extras = storeExtras(0, 0),
-                                 .opaque = 1});
-    batch += McbpClient::encode({.opcode = ClientOpcode::Get, .key = "order", .opaque = 2});
-    batch += McbpClient::encode({.opcode = ClientOpcode::Noop, .opaque = 3});
+    batch += client::encode({.opcode = ClientOpcode::Set,
+                             .key = "order",
+                             .value = "first",
+                             .extras = storeExtras(0, 0),
+                             .opaque = 1});
+    batch += client::encode({.opcode = ClientOpcode::Get, .key = "order", .opaque = 2});
+    batch += client::encode({.opcode = ClientOpcode::Noop, .opaque = 3});
     const auto start = std::chrono::steady_clock::now();
     client_->sendRaw(batch);
     for (uint32_t opaque = 1; opaque <= 3; ++opaque) {
@@ -114,12 +149,26 @@ TEST_F(WouldBlockTest, ClosingWhileBlockedDefersDestruction) {
 }
 
 TEST_F(WouldBlockTest, ShutdownWhileBlockedWaitsForTheNotification) {
-    ASSERT_EQ(ResponseStatus::Success,
-              client_->execute(faultControl(FaultMode::AlwaysAsync, 500)).status());
+    // The GET's notification is due `delay` after eddyd parks it; shutdown starts well before.
+    constexpr uint32_t delay_ms = 3000;
+    constexpr auto delay = std::chrono::milliseconds(delay_ms);
+    ASSERT_EQ(0u, control(*client_, FaultMode::AlwaysAsync, delay_ms));
     McbpClient blocked(server_->port());
+    const auto sent = std::chrono::steady_clock::now();
     blocked.send({.opcode = ClientOpcode::Get, .key = "k"});
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    ASSERT_TRUE(waitUntilParked(*client_, 1, FaultMode::AlwaysAsync, delay_ms));
+
+    server_->requestStop();
+    // Shutdown has begun: eddyd closes every connection, the blocked one included...
+    ASSERT_TRUE(blocked.closedByServer(std::chrono::seconds(30)));
+    if (std::chrono::steady_clock::now() < sent + delay) {
+        // ...and, its notification not being due yet, eddyd is still there, waiting for it.
+        EXPECT_TRUE(server_->running()) << "eddyd exited while a command waited in the engine";
+    }
     EXPECT_EQ(0, server_->stop()) << server_->log();
+    // It could not have exited before the notification came.
+    EXPECT_GE(std::chrono::steady_clock::now() - sent, delay)
+        << "eddyd exited before the blocked GET's notification was due";
 }
 
 TEST_F(WouldBlockTest, RandomBlockingUnderConcurrentLoad) {
@@ -148,11 +197,22 @@ TEST_F(WouldBlockTest, RandomBlockingUnderConcurrentLoad) {
 
 TEST_F(WouldBlockTest, StatGroupWaitsForItsNotification) {
     ASSERT_EQ(ResponseStatus::Success, client_->set("s", "v").status());
-    ASSERT_EQ(ResponseStatus::Success,
-              client_->execute(faultControl(FaultMode::AlwaysAsync, 100)).status());
-    const auto all = stats(*client_);
-    EXPECT_EQ("1", all.at("curr_items"));
+    McbpClient controller(server_->port());
+    // A notification that would come in ten minutes: only Release lets the STAT go on.
+    constexpr uint32_t never = 600'000;
+    ASSERT_EQ(0u, control(controller, FaultMode::AlwaysAsync, never));
+    client_->send({.opcode = ClientOpcode::Stat});
+    ASSERT_TRUE(waitUntilParked(controller, 1, FaultMode::AlwaysAsync, never));
+    // Parked in the engine: not a frame of the reply (not even the daemon's own counters, which
+    // follow the engine's part) may come before the notification.
+    const auto early = client_->receive(std::chrono::milliseconds(300));
+    EXPECT_FALSE(early) << "STAT answered before its notification: key '" << early->key << "'";
+
+    EXPECT_EQ(1u, control(controller, FaultMode::Release, 0));
+    const auto all = readStatReply(*client_);
+    EXPECT_EQ("1", all.count("curr_items") ? all.at("curr_items") : "<absent>");
     EXPECT_TRUE(all.count("pid"));
+    EXPECT_EQ(0u, control(controller, FaultMode::Off, 0));
 }
 
 }  // namespace

@@ -139,12 +139,33 @@ EddydProcess::~EddydProcess() {
     std::filesystem::remove_all(directory_, ignored);
 }
 
+void EddydProcess::requestStop() {
+    if (!stopped_ && !stop_requested_ && !exit_code_) {
+        stop_requested_ = true;
+        ::kill(pid_, SIGTERM);
+    }
+}
+
+bool EddydProcess::running() {
+    if (!stopped_ && !exit_code_) {
+        if (const int code = waitFor(pid_, std::chrono::milliseconds(0)); code >= 0) {
+            exit_code_ = code;
+        }
+    }
+    return !stopped_ && !exit_code_;
+}
+
 int EddydProcess::stop() {
     if (stopped_) {
         return 0;
     }
     stopped_ = true;
-    ::kill(pid_, SIGTERM);
+    if (exit_code_) {
+        return *exit_code_;
+    }
+    if (!stop_requested_) {
+        ::kill(pid_, SIGTERM);
+    }
     int code = waitFor(pid_, std::chrono::seconds(60));
     if (code < 0) {
         ADD_FAILURE() << "eddyd did not stop within 60 s of SIGTERM; its log:\n" << log();
@@ -159,6 +180,9 @@ void EddydProcess::kill() {
         return;
     }
     stopped_ = true;
+    if (exit_code_) {
+        return;  // already reaped: the pid may belong to another process by now
+    }
     ::kill(pid_, SIGKILL);
     waitFor(pid_, std::chrono::seconds(30));
 }

@@ -9,6 +9,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -42,6 +43,12 @@ public:
     /// SIGTERM, then waits (up to a minute). Returns the exit code, or 128 + signal.
     int stop();
 
+    /// SIGTERM without waiting; a later stop() waits for the exit without signalling again.
+    void requestStop();
+
+    /// False once the process has exited (the exit is kept for stop()).
+    [[nodiscard]] bool running();
+
     /// SIGKILL (a crash: nothing is flushed), then waits for the process to go.
     void kill();
 
@@ -63,6 +70,9 @@ private:
     pid_t pid_ = -1;
     uint16_t port_ = 0;
     bool stopped_ = false;
+    bool stop_requested_ = false;
+    /// Exit code (or 128 + signal) once running() saw the process go.
+    std::optional<int> exit_code_;
 };
 
 }  // namespace eddy::test

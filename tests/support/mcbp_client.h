@@ -1,10 +1,21 @@
-// eddy tests — a small blocking MCBP client for socket-level tests.
+// eddy tests — the socket-level suites' connection to eddyd: src/client's Connection plus what
+// only a test wants.
 //
-// Owns: McbpClient (one TCP connection to 127.0.0.1:port; send raw bytes or requests, receive
-// whole response frames with a timeout) and Response (an owned copy of one frame).
-// Thread contract: one client per thread; not thread-safe.
+// Owns: McbpClient, a client::Connection to 127.0.0.1:port whose calls report a missing answer
+// as a test failure instead of throwing (so one broken exchange fails the test and the test goes
+// on to its other assertions), the one-command conveniences the suites share (set, get, a STAT
+// group as a map) and the extras encoders of the KV commands. Request, Response and encode() are
+// src/client's.
+//
+// Semantics. receive() is the Connection's, except that a connection the server closed gives
+// nullopt (as a timeout does), which is what the tests of server-side closes look for; a frame
+// that cannot be parsed also gives nullopt and fails the test. execute() is the Connection's
+// (the response with the request's opaque and opcode; other frames are kept for receive()),
+// with a 10 s timeout, and returns an empty Response plus a test failure when no answer came.
+// Thread contract: as client::Connection: one thread at a time.
 #pragma once
 
+#include "client/connection.h"
 #include "protocol/encode.h"
 #include "protocol/feature.h"
 #include "protocol/frame.h"
@@ -17,77 +28,39 @@
 #include <optional>
 #include <string>
 #include <string_view>
-#include <vector>
 
 namespace eddy::test {
 
-struct Response {
-    mcbp::Header header;
-    std::string extras;
-    std::string key;
-    std::string value;
+using client::Request;
+using Response = client::Packet;
 
-    [[nodiscard]] mcbp::ResponseStatus status() const {
-        return static_cast<mcbp::ResponseStatus>(header.vbucket_or_status);
-    }
-};
-
-struct Request {
-    mcbp::ClientOpcode opcode = mcbp::ClientOpcode::Noop;
-    std::string key;
-    std::string value;
-    std::string extras;
-    uint64_t cas = 0;
-    uint32_t opaque = 0;
-    uint8_t datatype = 0;
-    uint16_t vbucket = 0;
-};
-
-class McbpClient {
+class McbpClient : public client::Connection {
 public:
+    /// How long execute(), stats() and receive() wait unless told otherwise.
+    static constexpr std::chrono::milliseconds kTimeout{10000};
+
+    /// Connects to 127.0.0.1:port; throws client::Error if nothing accepts.
     explicit McbpClient(uint16_t port);
-    ~McbpClient();
-    McbpClient(const McbpClient&) = delete;
-    McbpClient& operator=(const McbpClient&) = delete;
 
-    /// Encodes `request` (magic 0x80) into bytes.
-    static std::string encode(const Request& request);
+    /// The next frame; nullopt on timeout, on a close by the server, or on a broken frame (a
+    /// test failure).
+    std::optional<Response> receive(std::chrono::milliseconds timeout = kTimeout);
 
-    void sendRaw(std::string_view bytes);
-    void send(const Request& request) { sendRaw(encode(request)); }
-
-    /// The next response, or nullopt if the server closed the connection or nothing whole
-    /// arrived within `timeout`.
-    std::optional<Response> receive(std::chrono::milliseconds timeout = std::chrono::seconds(10));
-
-    /// send + receive; fails the current test (and returns an empty Response) on no answer.
-    Response execute(const Request& request);
+    /// Connection::execute; a test failure and an empty Response when it throws.
+    Response execute(const Request& request, std::chrono::milliseconds timeout = kTimeout);
 
     /// True once the server has closed the connection (waits up to `timeout` for it).
-    bool closedByServer(std::chrono::milliseconds timeout = std::chrono::seconds(5));
-
-    /// Closes the socket now.
-    void close();
-
-    /// HELLO with the given features; returns the granted codes.
-    std::vector<uint16_t> hello(const std::vector<mcbp::Feature>& features,
-                                std::string agent = "eddy-test");
+    bool closedByServer(std::chrono::milliseconds timeout = std::chrono::seconds(5)) {
+        return waitForClose(timeout);
+    }
 
     // Conveniences that execute one command.
     Response set(std::string_view key, std::string_view value, uint32_t flags = 0,
                  uint32_t exptime = 0, uint64_t cas = 0);
     Response get(std::string_view key);
-    /// STAT `group` (empty = the default group) as name -> value; empty if it did not complete.
+    /// STAT `group` (empty = the default group) as name -> value; empty (and a test failure)
+    /// if it did not complete with success.
     std::map<std::string, std::string> stats(std::string_view group = {});
-
-    [[nodiscard]] int fd() const { return fd_; }
-
-private:
-    /// Reads at least one more byte into buffer_; false on close/timeout.
-    bool fill(std::chrono::steady_clock::time_point deadline);
-
-    int fd_ = -1;
-    std::string buffer_;
 };
 
 /// Extras of SET/ADD/REPLACE: flags then exptime.
