@@ -3,6 +3,7 @@
 #
 #   deps        scripts/install-deps.sh
 #   format      scripts/check-format.sh (clang-format drift fails)
+#   includes    scripts/check-includes.sh (an include across a layer boundary fails)
 #   release     gcc RelWithDebInfo: configure, build, ctest      (CMake preset "release")
 #   asan-ubsan  clang ASan+UBSan + fuzzers: configure, build, ctest (preset "asan-ubsan")
 #   tsan        clang TSan: configure, build, ctest               (preset "tsan")
@@ -19,7 +20,7 @@ set -uo pipefail
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$repo"
 
-readonly all_stages=(deps format release asan-ubsan tsan fuzz)
+readonly all_stages=(deps format includes release asan-ubsan tsan fuzz)
 readonly fuzz_target=build/asan-ubsan/tests/fuzz/eddy_fuzz_frames
 readonly fuzz_seconds=${EDDY_FUZZ_SECONDS:-60}
 logs=$repo/build/logs
@@ -64,6 +65,7 @@ run_stage() {
     case $stage in
     deps) scripts/install-deps.sh ;;
     format) scripts/check-format.sh ;;
+    includes) scripts/check-includes.sh ;;
     release | asan-ubsan | tsan) preset_stage "$stage" ;;
     fuzz) fuzz_stage ;;
     esac
