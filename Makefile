@@ -1,10 +1,12 @@
 # eddy: the two commands that matter are `make run` and `make test` (see README.md).
 #
 #   make run     install deps, build the release eddyd, run it on 127.0.0.1:11210 (data in ./data)
-#   make test    install deps, format check, release + ASan/UBSan + TSan builds with ctest, fuzz smoke
+#   make test    install deps, format and include-boundary checks, release + ASan/UBSan + TSan builds
+#                with ctest, clang-tidy on the changed sources, fuzz smoke (scripts/run-tests.sh)
 #   make build   release build of everything
 #   make format  apply clang-format to every C++ source
-#   make tidy    clang-tidy over src/ and programs/ (uses the tsan build's compile_commands.json)
+#   make tidy    clang-tidy over every source (scripts/run-tidy.sh: the clang build's
+#                compile_commands.json, configuring the tsan preset if there is none)
 #   make bench   release build, then eddyd vs Debian's memcached under memcaslap
 #   make clean   remove the preset build trees (build/release, build/asan-ubsan, ...)
 #

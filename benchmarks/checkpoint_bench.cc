@@ -24,7 +24,7 @@ constexpr size_t kKeyCount = 1'000'000;
 constexpr size_t kHotKeys = 100;
 
 const std::vector<std::string>& keys() {
-    static const std::vector<std::string> all = [] {
+    static const std::vector<std::string> kAll = [] {
         std::vector<std::string> out;
         out.reserve(kKeyCount);
         for (size_t i = 0; i < kKeyCount; ++i) {
@@ -32,7 +32,7 @@ const std::vector<std::string>& keys() {
         }
         return out;
     }();
-    return all;
+    return kAll;
 }
 
 QueuedItem::Fields fields(const std::string& key, const QueuedValue& value) {

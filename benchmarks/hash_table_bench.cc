@@ -29,8 +29,8 @@ std::vector<std::string> makeKeys() {
 }
 
 const std::vector<std::string>& keys() {
-    static const std::vector<std::string> all = makeKeys();
-    return all;
+    static const std::vector<std::string> kAll = makeKeys();
+    return kAll;
 }
 
 HashTable& filledTable() {

@@ -25,7 +25,7 @@ using eddy::PerThreadHistogram;
 constexpr size_t kValues = 4096;  // a power of two: the loop masks instead of dividing
 
 const std::vector<uint64_t>& values() {
-    static const std::vector<uint64_t> all = [] {
+    static const std::vector<uint64_t> kAll = [] {
         std::mt19937_64 rng(42);
         std::uniform_real_distribution<double> exponent(0.0, 30.0);
         std::vector<uint64_t> v(kValues);
@@ -34,7 +34,7 @@ const std::vector<uint64_t>& values() {
         }
         return v;
     }();
-    return all;
+    return kAll;
 }
 
 template <class H>

@@ -81,7 +81,7 @@ struct Fixture {
 };
 
 fs::path freshDirectory(const char* name) {
-    const fs::path dir =
+    fs::path dir =
         fs::temp_directory_path() / (std::string(name) + "-" + std::to_string(::getpid()));
     fs::remove_all(dir);
     return dir;

@@ -105,6 +105,7 @@ int main(int argc, char** argv) {
         by_kind.push_back(std::make_unique<PerThreadHistogram>());
         by_kind.push_back(std::make_unique<PerThreadHistogram>());
         std::vector<std::thread> threads;
+        threads.reserve(static_cast<size_t>(o.get_connections) + 1);
         for (int c = 0; c < o.get_connections; ++c) {
             threads.emplace_back([&, c] {
                 client::Connection connection(o.host, o.port);
@@ -121,7 +122,7 @@ int main(int argc, char** argv) {
                     const auto elapsed = Clock::now() - started;
                     if (response.status() != mcbp::ResponseStatus::Success) {
                         std::fprintf(stderr, "GET failed\n");
-                        std::exit(1);
+                        std::_Exit(1);  // exit() would run destructors under the other threads
                     }
                     if (kind == phase.load(std::memory_order_relaxed) % 2) {
                         by_kind[static_cast<size_t>(kind)]->record(elapsed);

@@ -10,8 +10,11 @@ add_compile_options(-Wall -Wextra -Wpedantic -Wshadow -Wnon-virtual-dtor -Wno-mi
 if(EDDY_WERROR)
     add_compile_options(-Werror)
 endif()
+# clang's thread-safety analysis (include/eddy/thread_annotations.h). -Wthread-safety-beta adds
+# the lock-order checks: a mutex declared ACQUIRED_BEFORE/ACQUIRED_AFTER another is flagged when
+# taken in the wrong order, and a cycle among those declarations is flagged too.
 if(CMAKE_CXX_COMPILER_ID STREQUAL "Clang")
-    add_compile_options(-Wthread-safety -Werror=thread-safety)
+    add_compile_options(-Wthread-safety -Wthread-safety-beta -Werror=thread-safety)
 endif()
 
 if(EDDY_SANITIZE)

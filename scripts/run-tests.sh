@@ -3,9 +3,12 @@
 #
 #   deps        scripts/install-deps.sh
 #   format      scripts/check-format.sh (clang-format drift fails)
+#   includes    scripts/check-includes.sh (an include across a layer boundary fails)
 #   release     gcc RelWithDebInfo: configure, build, ctest      (CMake preset "release")
 #   asan-ubsan  clang ASan+UBSan + fuzzers: configure, build, ctest (preset "asan-ubsan")
 #   tsan        clang TSan: configure, build, ctest               (preset "tsan")
+#   tidy        scripts/run-tidy.sh --changed: clang-tidy on the sources changed since the
+#               base that script describes (EDDY_TIDY_BASE=all: every source); any finding fails
 #   fuzz        tests/fuzz/run-smoke.sh on the asan-ubsan libFuzzer target, 60 s
 #
 #   scripts/run-tests.sh                 # every stage
@@ -19,7 +22,7 @@ set -uo pipefail
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$repo"
 
-readonly all_stages=(deps format release asan-ubsan tsan fuzz)
+readonly all_stages=(deps format includes release asan-ubsan tsan tidy fuzz)
 readonly fuzz_target=build/asan-ubsan/tests/fuzz/eddy_fuzz_frames
 readonly fuzz_seconds=${EDDY_FUZZ_SECONDS:-60}
 logs=$repo/build/logs
@@ -64,6 +67,8 @@ run_stage() {
     case $stage in
     deps) scripts/install-deps.sh ;;
     format) scripts/check-format.sh ;;
+    includes) scripts/check-includes.sh ;;
+    tidy) scripts/run-tidy.sh --changed ;;
     release | asan-ubsan | tsan) preset_stage "$stage" ;;
     fuzz) fuzz_stage ;;
     esac

@@ -1,8 +1,9 @@
 // eddy — clang thread-safety annotation macros.
 //
 // Owns: the spelling of clang's -Wthread-safety attributes for the whole project. Under gcc they
-// expand to nothing; the tsan preset builds with clang and -Wthread-safety -Werror=thread-safety,
-// so every GUARDED_BY / REQUIRES written here is checked by the compiler in CI.
+// expand to nothing; the clang builds (tsan, asan-ubsan) use -Wthread-safety -Wthread-safety-beta
+// -Werror=thread-safety, so every GUARDED_BY / REQUIRES written here is checked by the compiler in
+// CI, and so is every ACQUIRED_BEFORE / ACQUIRED_AFTER (the lock order; the beta flag checks it).
 // Thread contract: none (macros only).
 #pragma once
 

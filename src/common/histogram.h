@@ -182,7 +182,7 @@ public:
 
     /// The calling thread's slot (taken on first call; see the class comment).
     [[nodiscard]] static size_t threadSlot() {
-        thread_local const ThreadSlot slot;
+        thread_local ThreadSlot slot;
         return slot.index;
     }
 

@@ -44,7 +44,7 @@ private:
     /// Threads are dealt shards round-robin in the order they first call this.
     static size_t shardOfThisThread() {
         static std::atomic<size_t> next{0};
-        thread_local const size_t shard = next.fetch_add(1, std::memory_order_relaxed) % kShards;
+        thread_local size_t shard = next.fetch_add(1, std::memory_order_relaxed) % kShards;
         return shard;
     }
 

@@ -21,7 +21,8 @@
 // Shutdown: shutdown() (also run by the destructor) refuses new tasks, cancels every task, lets
 // running ones finish and joins the threads; pending tasks never run.
 //
-// Lock order: shutdown_mutex_ before mutex_ (ExecutorBase). mutex_ is a leaf: no task code runs
+// Lock order: shutdown_mutex_ before mutex_ (ExecutorBase), declared with ACQUIRED_BEFORE and
+// checked by clang's -Wthread-safety-beta. mutex_ is a leaf: no task code runs
 // under it and nothing else is acquired while holding it, so callers may hold their own locks.
 // Thread contract: every public member is thread-safe and may be called from inside a task,
 // except shutdown() and the destructor (not from a pool thread: they join the threads).
@@ -76,7 +77,7 @@ private:
     /// Idle workers of a group wait here (with mutex_).
     std::array<std::condition_variable, kNumTaskGroups> group_cv_;
 
-    Mutex shutdown_mutex_;
+    Mutex shutdown_mutex_ ACQUIRED_BEFORE(mutex_);
     std::vector<std::thread> threads_ GUARDED_BY(shutdown_mutex_);
 };
 

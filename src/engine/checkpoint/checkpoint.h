@@ -167,7 +167,8 @@ public:
 private:
     /// Hashes std::string and std::string_view alike, so lookups need no key copy.
     struct KeyHash {
-        using is_transparent = void;
+        // The standard spells this marker in snake case; unordered_map looks for this name.
+        using is_transparent = void;  // NOLINT(readability-identifier-naming)
         size_t operator()(std::string_view key) const { return std::hash<std::string_view>{}(key); }
     };
     using KeyIndex = std::unordered_map<std::string, Position, KeyHash, std::equal_to<>>;

@@ -344,6 +344,10 @@ private:
     [[nodiscard]] size_t numItemsLocked() const REQUIRES(mutex_);
 
     const CheckpointManagerOptions options_;
+    /// A leaf. Lock order (across objects, written here): taken while holding a hash-table
+    /// stripe of the vbucket (every change is queued under its key's stripe), a stream's
+    /// ActiveStream::mutex_ (cursor reads) or the vbucket's state_mutex_ (VBucket::setState,
+    /// needsRollback and reset read the high seqno under it).
     mutable Mutex mutex_;
     CheckpointConfig config_ GUARDED_BY(mutex_);
     CheckpointList checkpoints_ GUARDED_BY(mutex_);

@@ -7,11 +7,12 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace eddy::engine::test {
 
-inline QueuedItem::Fields change(std::string key, std::string value = "value",
+inline QueuedItem::Fields change(std::string key, std::string_view value = "value",
                                  QueueOp op = QueueOp::Mutation) {
     QueuedItem::Fields fields;
     fields.key = std::move(key);

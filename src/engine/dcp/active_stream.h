@@ -156,6 +156,10 @@ private:
 
     std::atomic<bool> changes_pending_{false};
 
+    /// Lock order (across objects, so written here rather than declared): after the producer's
+    /// DcpProducer::mutex_; before the vbucket's CheckpointManager mutex (cursor registration,
+    /// reads and removal happen under it). Never held while taking a hash-table stripe, a
+    /// DcpConnMap lock or any producer lock; the producer is called after it is released.
     mutable Mutex mutex_;
     StreamState state_ GUARDED_BY(mutex_) = StreamState::Pending;
     std::deque<std::unique_ptr<DcpMessage>> ready_ GUARDED_BY(mutex_);

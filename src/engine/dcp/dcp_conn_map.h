@@ -79,12 +79,17 @@ public:
 private:
     struct VBucketStreams {
         std::atomic<size_t> count{0};
+        /// Lock order (across objects, written here): taken under the key's hash-table stripe
+        /// (notifyVBucket runs in the vbucket's change listener); under it each stream's
+        /// notifyChanges() takes its producer's processor_mutex_, then the executor's mutex_,
+        /// one after the other. Never a stream's or a producer's mutex_.
         mutable Mutex mutex;
         std::vector<std::shared_ptr<ActiveStream>> streams GUARDED_BY(mutex);
     };
 
     VBucketStreams* slot(Vbid vbucket) const;
 
+    /// A leaf: producers are copied out and called after it is released.
     mutable Mutex mutex_;
     std::map<std::string, std::shared_ptr<DcpProducer>, std::less<>> producers_ GUARDED_BY(mutex_);
     std::vector<std::unique_ptr<VBucketStreams>> vbuckets_;

@@ -347,7 +347,7 @@ Status DcpProducer::streamRequest(const DcpStreamRequest& request, std::shared_p
         }
         out.failover_log = vbucket->failoverLogWire();
         stream = std::make_shared<ActiveStream>(
-            *this, vbucket, request, end, disk_limit,
+            *this, std::move(vbucket), request, end, disk_limit,
             fmt::format("dcp:{}:{}:{}", name_, request.vbucket.get(), next_stream_id_++));
         streams_.emplace(request.vbucket.get(), stream);
     }

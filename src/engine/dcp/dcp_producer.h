@@ -36,7 +36,8 @@
 // bodies on any thread; stats from any thread. Locks: mutex_ (streams and settings) is taken
 // before a stream's mutex and never while calling into the connection map; ready_mutex_,
 // processor_mutex_ and wake_mutex_ are leaves (wake_mutex_ encloses only the ServerApi call,
-// which takes the front end's queue lock).
+// which takes the front end's queue lock). The order is declared at the members
+// (ACQUIRED_AFTER, checked by clang's -Wthread-safety-beta) and listed in docs/threading.md.
 #pragma once
 
 #include "common/mutex.h"
@@ -168,6 +169,10 @@ private:
     BufferLog buffer_log_;
     BackfillManager backfills_;
 
+    /// Lock order: taken before a stream's ActiveStream::mutex_ (streamRequest asks an old
+    /// stream isDead() under it) and a vbucket's state_mutex_ (it copies the failover log
+    /// under it); never held while calling into the connection map, the executor or the
+    /// front end. The three leaves below come after it.
     mutable Mutex mutex_;
     std::map<uint16_t, std::shared_ptr<ActiveStream>> streams_ GUARDED_BY(mutex_);
     std::string priority_ GUARDED_BY(mutex_) = "medium";
@@ -206,15 +211,21 @@ private:
     std::atomic<uint64_t> backfill_items_buffered_{0};
     std::atomic<bool> backfill_paused_{false};
 
-    Mutex ready_mutex_;
+    /// A leaf: nothing is locked under it.
+    Mutex ready_mutex_ ACQUIRED_AFTER(mutex_);
     std::deque<Vbid> ready_ GUARDED_BY(ready_mutex_);
 
-    Mutex processor_mutex_;
+    /// A leaf, taken from any thread: the change listener reaches it with a hash-table stripe
+    /// and the DcpConnMap's stream-list mutex held (ActiveStream::notifyChanges →
+    /// scheduleCheckpointProcessing); the executor is woken after it is released.
+    Mutex processor_mutex_ ACQUIRED_AFTER(mutex_);
     std::deque<Vbid> to_process_ GUARDED_BY(processor_mutex_);
     std::vector<bool> queued_for_processing_ GUARDED_BY(processor_mutex_);
 
     std::atomic<bool> step_requested_{false};
-    Mutex wake_mutex_;
+    /// Encloses only ServerApi::scheduleDcpStep, which takes the front end's job-queue mutex
+    /// (EventLoopThread::mutex_, a leaf) under it.
+    Mutex wake_mutex_ ACQUIRED_AFTER(mutex_);
     CookieIface* cookie_ GUARDED_BY(wake_mutex_);
 
     std::shared_ptr<executor::Task> processor_task_;

@@ -11,9 +11,9 @@
 // hash & (size - 1) and its stripe is bucket % num_locks, so every record of a bucket shares a
 // stripe and a visitor walks the table in one pass, stripe by stripe. lockBucket() reads the
 // size, locks the stripe it implies, and retries if a resize changed the size meanwhile.
-// resize() takes every stripe (in index order, the only place two are held) and rehashes into
-// a new array: online, since readers only ever wait for one stripe. The bucket array is read
-// under any one stripe and replaced only with all of them held.
+// resize() takes every stripe (in index order; clear() does the same, and nothing else holds
+// two) and rehashes into a new array: online, since readers only ever wait for one stripe. The
+// bucket array is read under any one stripe and replaced only with all of them held.
 //
 // Thread contract: thread-safe. StoredValue pointers are valid only while their stripe is held.
 #pragma once
@@ -144,6 +144,13 @@ private:
         std::atomic<size_t> memory{0};
         std::atomic<size_t> metadata{0};
     };
+    /// Lock order (clang cannot name an element of an array, so it is written here): two or more
+    /// stripes are held only by resize() and clear(), which take all of them in index order.
+    /// Under one stripe a change is queued into the vbucket's CheckpointManager (its mutex), and
+    /// the vbucket's change listener runs: it wakes the flusher (the executor's mutex_) and
+    /// tells the DcpConnMap (its per-vbucket stream-list mutex, then a producer's
+    /// processor_mutex_, then the executor's mutex_). Nothing under a stripe takes a VBucketMap
+    /// slot, a vbucket's state_mutex_, or a stream's or producer's mutex_.
     struct alignas(64) Stripe {
         Mutex mutex;
         Counts counts;

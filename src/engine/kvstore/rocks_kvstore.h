@@ -75,7 +75,7 @@ private:
     /// The locks of the vbuckets whose id is congruent modulo kStripes.
     struct Stripe {
         /// Serialises compact, rollback and deleteVBucket; taken before `write`.
-        Mutex maintenance;
+        Mutex maintenance ACQUIRED_BEFORE(write);
         /// Held while a commit or a maintenance operation writes.
         Mutex write;
         /// Purge seqnos raised by compact(): a commit carrying a lower one keeps this one (its
@@ -111,7 +111,7 @@ private:
     /// Serialises every DB::Write (a leaf lock, taken inside a stripe's `write`). RocksDB would
     /// otherwise merge concurrent writers into one group in code ThreadSanitizer cannot see into;
     /// the flushers write once per run each, so that grouping would gain little.
-    Mutex write_mutex_;
+    Mutex write_mutex_ ACQUIRED_AFTER(Stripe::write);
 
     std::atomic<uint64_t> commits_{0};
     std::atomic<uint64_t> documents_written_{0};

@@ -1,5 +1,6 @@
 #include "engine/kvstore/rocks_open.h"
 
+#include "common/errno_string.h"
 #include "engine/kvstore/disk_format.h"
 
 #include <fmt/format.h>
@@ -95,7 +96,7 @@ bool checkDirectory(const std::string& path, const RocksKVStoreOptions& options)
         fail(
             fmt::format("{}: cannot read and write the store directory: {}; give the user "
                         "running eddy read/write access to it, or choose another directory",
-                        path, std::strerror(error)));
+                        path, errnoString(error)));
     }
     bool has_current = false;
     std::vector<std::string> others;
@@ -229,6 +230,7 @@ std::unique_ptr<RocksDatabase> openRocksDatabase(const std::string& path,
     }
     const std::shared_ptr<rocksdb::Cache> cache = rocksdb::NewLRUCache(kBlockCacheBytes);
     std::vector<rocksdb::ColumnFamilyDescriptor> families;
+    families.reserve(names.size());
     for (const std::string& name : names) {
         families.emplace_back(name, familyOptions(name, options, cache));
     }

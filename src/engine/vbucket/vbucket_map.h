@@ -40,6 +40,8 @@ public:
 
 private:
     struct alignas(64) Slot {
+        /// A leaf, held only to copy or exchange the pointer: a replaced or removed vbucket is
+        /// released after it (set() drops `previous` unlocked; remove() hands it to the caller).
         mutable Mutex mutex;
         std::shared_ptr<VBucket> vbucket GUARDED_BY(mutex);
     };
