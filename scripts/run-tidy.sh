@@ -14,9 +14,12 @@
 # the first of:
 #   1. $EDDY_TIDY_BASE (a commit, branch or tag; "all" analyses everything);
 #   2. the merge base with origin/main, then with main, when HEAD is not already on it;
-#   3. the newest tag reachable from HEAD's parent;
-#   4. HEAD's first parent (the last commit; for a merge, everything it merged);
-#   5. with none of these (a repository of one commit), everything.
+#   3. the commit named in .ci/tidy-base: the main that the current tree's changes were last
+#      checked against (CI runs on main itself, where 2 does not apply; whoever lands a change
+#      and has analysed it moves this line forward);
+#   4. the newest tag reachable from HEAD's parent;
+#   5. HEAD's first parent (the last commit; for a merge, everything it merged);
+#   6. with none of these (a repository of one commit), everything.
 #
 # The compilation database is the clang build CI makes: build/asan-ubsan (it also has the
 # fuzzer) or build/tsan; with neither, the tsan preset is configured (nothing is compiled: no
@@ -93,6 +96,15 @@ if [[ $mode == changed ]]; then
                 fi
             fi
         done
+    fi
+    if [[ -z $base && -f $repo/.ci/tidy-base ]]; then
+        recorded=$(grep -v '^#' "$repo/.ci/tidy-base" | head -1 | tr -d '[:space:]')
+        if [[ -n $recorded ]] && git rev-parse -q --verify "$recorded^{commit}" >/dev/null; then
+            base=$recorded
+            echo "run-tidy: base: .ci/tidy-base (${base:0:12})"
+        else
+            echo "run-tidy: .ci/tidy-base names no commit of this repository; ignored"
+        fi
     fi
     if [[ -z $base ]] && tag=$(git describe --tags --abbrev=0 HEAD^ 2>/dev/null); then
         base=$tag

@@ -66,7 +66,6 @@ TEST(TaskIdTest, NotableIdsHaveTheirGroupAndPriority) {
     const Expected expected[] = {
         {TaskId::FlusherTask, TaskGroup::Writer, 5},
         {TaskId::CompactVBucketTask, TaskGroup::Writer, 2},
-        {TaskId::RollbackTask, TaskGroup::Writer, 1},
         {TaskId::MultiBGFetcherTask, TaskGroup::Reader, 0},
         {TaskId::WarmupTask, TaskGroup::Reader, 0},
         {TaskId::VKeyStatBGFetchTask, TaskGroup::Reader, 3},
@@ -74,12 +73,9 @@ TEST(TaskIdTest, NotableIdsHaveTheirGroupAndPriority) {
         {TaskId::ItemPager, TaskGroup::NonIO, 1},
         {TaskId::ExpiredItemPager, TaskGroup::NonIO, 1},
         {TaskId::ActiveStreamCheckpointProcessorTask, TaskGroup::NonIO, 3},
-        {TaskId::ConnNotifierCallback, TaskGroup::NonIO, 5},
         {TaskId::CheckpointRemoverTask, TaskGroup::NonIO, 6},
-        {TaskId::CheckpointDestroyerTask, TaskGroup::NonIO, 6},
         {TaskId::StatCheckpointTask, TaskGroup::NonIO, 7},
         {TaskId::StatDCPTask, TaskGroup::NonIO, 7},
-        {TaskId::StatsConnectionTask, TaskGroup::NonIO, 7},
         {TaskId::ConnManager, TaskGroup::NonIO, 8},
         {TaskId::HashtableResizerTask, TaskGroup::NonIO, 211},
     };

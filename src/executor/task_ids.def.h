@@ -9,36 +9,28 @@
 // This file deliberately has no include guard: include it with TASK defined, then undefine it.
 // Thread contract: none (preprocessor table).
 
-// Writer: persistence of mutations, compaction, rollback.
+// Every id here is scheduled by some code (TestTask* by unit tests only); an id nothing schedules
+// is not kept "for later": it comes with the code that schedules it.
+
+// Writer: persistence of mutations, compaction.
 TASK(FlusherTask, Writer, 5)
 TASK(CompactVBucketTask, Writer, 2)
-TASK(RollbackTask, Writer, 1)
-TASK(StatSnap, Writer, 9)
 
 // Reader: disk reads on behalf of front-end commands, warmup.
 TASK(MultiBGFetcherTask, Reader, 0)
-TASK(FetchAllKeysTask, Reader, 0)
 TASK(WarmupTask, Reader, 0)
 TASK(VKeyStatBGFetchTask, Reader, 3)
 TASK(StatPrevVBucketTask, Reader, 3)
 
-// AuxIO: background disk work that no command waits for.
-TASK(VBucketMemoryAndDiskDeletionTask, AuxIO, 0)
-TASK(PersistCollectionsManifest, AuxIO, 1)
-TASK(AccessScanner, AuxIO, 2)
+// AuxIO: background disk reads that no command waits for.
 TASK(BackfillManagerTask, AuxIO, 4)
 
 // NonIO: in-memory housekeeping and off-front-end stats.
 TASK(ItemPager, NonIO, 1)
 TASK(ExpiredItemPager, NonIO, 1)
 TASK(PendingOpsTimeoutTask, NonIO, 2)
-TASK(DurabilityCompletionTask, NonIO, 1)
-TASK(DurabilityTimeoutTask, NonIO, 1)
-TASK(DcpConsumerTask, NonIO, 2)
 TASK(ActiveStreamCheckpointProcessorTask, NonIO, 3)
-TASK(ConnNotifierCallback, NonIO, 5)
 TASK(CheckpointRemoverTask, NonIO, 6)
-TASK(CheckpointDestroyerTask, NonIO, 6)
 TASK(EphTombstoneHTCleaner, NonIO, 6)
 TASK(VBucketMemoryDeletionTask, NonIO, 6)
 TASK(StatCheckpointTask, NonIO, 7)
@@ -46,11 +38,7 @@ TASK(StatDCPTask, NonIO, 7)
 TASK(StatVBucketDetailsTask, NonIO, 7)
 TASK(StatHashTask, NonIO, 7)
 TASK(StatKVStoreTask, NonIO, 7)
-TASK(StatsConnectionTask, NonIO, 7)
-TASK(DefragmenterTask, NonIO, 7)
-TASK(ItemCompressorTask, NonIO, 7)
 TASK(ConnManager, NonIO, 8)
-TASK(WorkLoadMonitor, NonIO, 10)
 TASK(HashtableResizerTask, NonIO, 211)
 
 // Test ids: used only by unit tests, one per group plus two NonIO priorities for ordering tests.

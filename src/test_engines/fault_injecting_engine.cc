@@ -376,10 +376,7 @@ std::optional<FaultMode> parseFaultMode(std::string_view name) {
     if (name == "always_async") {
         return FaultMode::AlwaysAsync;
     }
-    if (name == "release") {
-        return FaultMode::Release;
-    }
-    return std::nullopt;
+    return std::nullopt;  // "release" is a control action, not a mode to start in
 }
 
 }  // namespace eddy::test_engines

@@ -51,7 +51,7 @@ struct FaultConfig {
 /// The name parseFaultMode() accepts for `mode`.
 [[nodiscard]] std::string_view faultModeName(FaultMode mode);
 
-/// "off", "next_n", "random", "always_async", "release" → mode; nullopt otherwise.
+/// "off", "next_n", "random", "always_async" → mode; nullopt otherwise.
 [[nodiscard]] std::optional<FaultMode> parseFaultMode(std::string_view name);
 
 }  // namespace eddy::test_engines

@@ -598,8 +598,7 @@ TEST(ParseFaultModeTest, KnownNames) {
 
 TEST(ParseFaultModeTest, NamesRoundTrip) {
     for (auto mode :
-         {FaultMode::Off, FaultMode::NextN, FaultMode::Random, FaultMode::AlwaysAsync,
-          FaultMode::Release}) {
+         {FaultMode::Off, FaultMode::NextN, FaultMode::Random, FaultMode::AlwaysAsync}) {
         EXPECT_EQ(mode, parseFaultMode(faultModeName(mode)));
     }
 }
