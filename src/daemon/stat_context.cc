@@ -152,7 +152,6 @@ void StatContext::addDaemonStats() {
     add("bytes_written", totals.bytes_written);
     add("cmd_would_block", totals.would_block);
     add("max_packet_size", server.settings().max_packet_size);
-    add("item_size_max", server.settings().item_size_max);
 }
 
 }  // namespace eddy::daemon

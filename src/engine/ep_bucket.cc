@@ -49,7 +49,7 @@ EpBucket::EpBucket(ServerApi& server, EpBucketConfig config)
           vbucket.hash_table.initial_size = configuration_.getHtSize();
           vbucket.hash_table.num_locks = configuration_.getHtLocks();
           vbucket.max_failover_entries = configuration_.getMaxFailoverEntries();
-          vbucket.max_value_size = configuration_.getMaxItemSize();
+          vbucket.parameters = &configuration_;
           vbucket.checkpoint = checkpointConfig();
           vbucket.persistence_cursor = !isEphemeral();
           // Full eviction needs a store to evict to.

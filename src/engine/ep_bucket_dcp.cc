@@ -69,7 +69,8 @@ Status EpBucket::open(CookieIface& cookie, std::string_view name, uint32_t flags
                             .taskable = *this,
                             .configuration = configuration_,
                             .store = store_.get(),
-                            .running_backfills = dcp_running_backfills_},
+                            .running_backfills = dcp_running_backfills_,
+                            .memory = &memory_},
         dcp_conns_, std::string(name), flags, cookie);
     producer->startTasks();
     cookie.setConnectionStorage(producer);
