@@ -233,6 +233,15 @@ public:
     /// The engine's DCP interface, or nullptr if it has none (DCP opcodes are NotSupported).
     [[nodiscard]] virtual DcpIface* dcp() { return nullptr; }
 
+    /// What the blocked command of `cookie` waits for, in a few words for a log line (for
+    /// example "pending vbucket 5" or "persistence of seqno 42 in vbucket 3"); empty if the
+    /// engine cannot tell. The front end's blocked-command watchdog asks this about a command
+    /// that has been blocked too long: only on the cookie's own front-end thread, only between a
+    /// WouldBlock and its notification, possibly after disconnect(cookie). It must not block
+    /// (take leaf locks only), change anything, or call anything on the cookie but its const
+    /// methods. The default says nothing.
+    [[nodiscard]] virtual std::string describeWait(const CookieIface& /*cookie*/) { return {}; }
+
     /// The connection of `cookie` is going away; release anything held for it. The cookie itself
     /// stays valid until every pending notifyIoComplete for it has arrived.
     virtual void disconnect(CookieIface& cookie) = 0;

@@ -52,6 +52,19 @@ void releaseDcpValue(const void* /*data*/, size_t /*length*/, void* holder) {
     delete static_cast<std::shared_ptr<const void>*>(holder);
 }
 
+/// "host:port" of the socket's peer ("?:?" if it cannot be had, e.g. after a reset).
+std::string peerName(int fd) {
+    sockaddr_storage address{};
+    socklen_t length = sizeof(address);
+    char host[NI_MAXHOST] = "?";
+    char port[NI_MAXSERV] = "?";
+    if (::getpeername(fd, reinterpret_cast<sockaddr*>(&address), &length) == 0) {
+        ::getnameinfo(reinterpret_cast<sockaddr*>(&address), length, host, sizeof(host), port,
+                      sizeof(port), NI_NUMERICHOST | NI_NUMERICSERV);
+    }
+    return fmt::format("{}:{}", host, port);
+}
+
 }  // namespace
 
 /// What a producer's step() sends through: queues the frame on this connection. Lives on the
@@ -262,7 +275,7 @@ void Connection::executePipeline() {
 bool Connection::executeCookie() {
     const Status status = executeCommand(cookie_);
     if (status == Status::WouldBlock) {
-        cookie_.setBlocked(true);
+        cookie_.markBlocked(std::chrono::steady_clock::now());
         front_end_.stats().add(front_end_.stats().would_block, 1);
         return false;
     }
@@ -286,7 +299,7 @@ void Connection::processNotification(Cookie& cookie, Status status) {
                       id_, toString(status));
         return;
     }
-    cookie_.setBlocked(false);
+    cookie_.markUnblocked();
     if (state_ == State::PendingClose) {
         // The client is gone: the command ends here, and so does the connection.
         cookie_.reset();
@@ -633,6 +646,30 @@ void Connection::closeIfIdle(std::chrono::steady_clock::time_point now,
     }
 }
 
+bool Connection::reportIfBlockedTooLong(std::chrono::steady_clock::time_point now,
+                                        std::chrono::seconds limit) {
+    EDDY_ASSERT_OWNER(owner_, "Connection::reportIfBlockedTooLong");
+    if (!cookie_.takeBlockedTooLong(now, limit)) {
+        return false;
+    }
+    const auto opcode = static_cast<uint8_t>(cookie_.opcode());
+    const auto name = mcbp::opcodeName(opcode);
+    std::string waits_for = engine().describeWait(cookie_);
+    if (waits_for.empty()) {
+        waits_for = "unknown (the engine does not say)";
+    }
+    const auto blocked_ms =
+        std::chrono::duration_cast<std::chrono::milliseconds>(now - cookie_.blockedSince());
+    spdlog::warn(
+        "connection {} ({}{}): {} (opcode {:#04x}, opaque {:#x}) blocked for {:.1f} s (limit {} "
+        "s), waiting for: {}",
+        id_, peerName(fd_), state_ == State::PendingClose ? ", closed by the client" : "",
+        name ? *name : "unknown", opcode, cookie_.opaque(),
+        static_cast<double>(blocked_ms.count()) / 1000.0, limit.count(), waits_for);
+    front_end_.stats().add(front_end_.stats().cookies_blocked_too_long, 1);
+    return true;
+}
+
 void Connection::close() {
     EDDY_ASSERT_OWNER(owner_, "Connection::close");
     if (state_ == State::PendingClose || state_ == State::Dead) {
@@ -667,14 +704,6 @@ void Connection::describe(const std::function<void(std::string, std::string)>& a
     const auto put = [&](std::string_view key, const auto& value) {
         add(fmt::format("{}{}", prefix, key), fmt::format("{}", value));
     };
-    sockaddr_storage address{};
-    socklen_t length = sizeof(address);
-    char host[NI_MAXHOST] = "?";
-    char port[NI_MAXSERV] = "?";
-    if (::getpeername(fd_, reinterpret_cast<sockaddr*>(&address), &length) == 0) {
-        ::getnameinfo(reinterpret_cast<sockaddr*>(&address), length, host, sizeof(host), port,
-                      sizeof(port), NI_NUMERICHOST | NI_NUMERICSERV);
-    }
     const char* state = "running";
     switch (state_) {
     case State::Running: break;
@@ -689,7 +718,7 @@ void Connection::describe(const std::function<void(std::string, std::string)>& a
             features += mcbp::featureName(code);
         }
     }
-    put("peer", fmt::format("{}:{}", host, port));
+    put("peer", peerName(fd_));
     put("agent_name", agent_name_);
     put("thread", front_end_.index());
     put("state", state);

@@ -98,15 +98,21 @@ public:
     /// Applies a scheduled DCP step: steps the producer and writes what it queued.
     void processDcpStep();
 
+    /// The blocked-command watchdog: if the command has been blocked (waiting for its engine
+    /// notification) for at least `limit` at `now` and this block was not reported yet, logs a
+    /// warning (opcode, connection id and peer, how long, and what EngineIface::describeWait
+    /// says it waits for), counts it in FrontEndStats::cookies_blocked_too_long and returns
+    /// true. Each block is reported once however long it lasts; a connection closed by its
+    /// client while blocked (PendingClose) is still checked.
+    bool reportIfBlockedTooLong(std::chrono::steady_clock::time_point now,
+                                std::chrono::seconds limit);
+
     /// Closes the connection if it has been idle longer than `limit` and is not blocked (a DCP
     /// producer never is).
     void closeIfIdle(std::chrono::steady_clock::time_point now, std::chrono::seconds limit);
 
-    // Response writers, for command executors and contexts (owner thread only).
-
-    /// Queues a response to the cookie's request, unless its quiet opcode suppresses it.
-    void sendResponse(const Cookie& cookie, mcbp::ResponseStatus status, std::string_view extras,
-                      std::string_view key, std::string_view value, uint8_t datatype, uint64_t cas);
+    // Response writers, for command executors and contexts (owner thread only). A plain
+    // response goes through Cookie::sendResponse.
 
     /// Queues a document (GET family and GAT): flags extras, optional key, the value without a
     /// copy when it is large (the item stays alive until written).
@@ -132,6 +138,12 @@ public:
 
 private:
     class DcpSink;
+    /// Cookie::sendResponse is the one public way to the plain response writer below.
+    friend class Cookie;
+
+    /// Queues a response to the cookie's request, unless its quiet opcode suppresses it.
+    void sendResponse(const Cookie& cookie, mcbp::ResponseStatus status, std::string_view extras,
+                      std::string_view key, std::string_view value, uint8_t datatype, uint64_t cas);
 
     static void onReadable(int fd, short events, void* self);
     static void onWritable(int fd, short events, void* self);

@@ -1,5 +1,7 @@
 #include "daemon/cookie.h"
 
+#include "daemon/connection.h"
+
 namespace eddy::daemon {
 
 Status SteppableCommandContext::drive() {
@@ -22,6 +24,7 @@ void Cookie::initialize(const mcbp::Frame& frame) {
     frame_copy_.clear();
     active_ = true;
     blocked_ = false;
+    blocked_reported_ = false;
     aiostat_ = Status::Success;
     error_context_.clear();
 }
@@ -55,13 +58,39 @@ void Cookie::reset() {
     frame_copy_.clear();
     active_ = false;
     blocked_ = false;
+    blocked_reported_ = false;
     aiostat_ = Status::Success;
     error_context_.clear();
 }
 
-void Cookie::setBlocked(bool blocked) {
-    EDDY_ASSERT_OWNER(owner_, "Cookie::setBlocked");
-    blocked_ = blocked;
+void Cookie::markBlocked(std::chrono::steady_clock::time_point since) {
+    EDDY_ASSERT_OWNER(owner_, "Cookie::markBlocked");
+    blocked_ = true;
+    blocked_since_ = since;
+    blocked_reported_ = false;
+}
+
+void Cookie::markUnblocked() {
+    EDDY_ASSERT_OWNER(owner_, "Cookie::markUnblocked");
+    blocked_ = false;
+    blocked_reported_ = false;
+}
+
+bool Cookie::takeBlockedTooLong(std::chrono::steady_clock::time_point now,
+                                std::chrono::steady_clock::duration limit) {
+    EDDY_ASSERT_OWNER(owner_, "Cookie::takeBlockedTooLong");
+    if (!blocked_ || blocked_reported_ || limit <= std::chrono::steady_clock::duration::zero() ||
+        now - blocked_since_ < limit) {
+        return false;
+    }
+    blocked_reported_ = true;
+    return true;
+}
+
+void Cookie::sendResponse(mcbp::ResponseStatus status, const ResponseBody& body) {
+    EDDY_ASSERT_OWNER(owner_, "Cookie::sendResponse");
+    connection_->sendResponse(*this, status, body.extras, body.key, body.value, body.datatype,
+                              body.cas);
 }
 
 void Cookie::setAiostat(Status status) {

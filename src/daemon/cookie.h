@@ -2,14 +2,19 @@
 //
 // Owns: Cookie, everything about the command a connection is executing: the request (a view
 // into the connection's input buffer, or the cookie's own copy once the command has blocked),
-// the would-block flag, the status a notification delivered (aiostat), the command's state
-// machine and the engine's storage slot.
+// the would-block flag and when it was set, the status a notification delivered (aiostat), the
+// command's state machine and the engine's storage slot; and ResponseBody, the parts of a
+// response that Cookie::sendResponse queues.
 //
-// Life cycle: initialize(frame) → execute ... [WouldBlock → preserveRequest() → wait →
-// notification sets aiostat and clears the flag → execute again ...] → reset(). Nothing but the
-// owning front-end thread touches a Cookie: a background task holds it only as the opaque handle
-// it passes to notifyIoComplete. Every mutator asserts the owner thread in debug and sanitizer
-// builds (EDDY_ASSERT_OWNER).
+// Life cycle: initialize(frame) → execute ... [WouldBlock → markBlocked(now) →
+// preserveRequest() → wait → notification sets aiostat and clears the flag → execute again ...]
+// → reset(). Nothing but the owning front-end thread touches a Cookie: a background task holds
+// it only as the opaque handle it passes to notifyIoComplete. Every mutator asserts the owner
+// thread in debug and sanitizer builds (EDDY_ASSERT_OWNER).
+//
+// Blocked-command watchdog: markBlocked() stamps the time the engine answered WouldBlock (one
+// steady-clock read, on the would-block path only); the front-end thread's once-a-second timer
+// asks takeBlockedTooLong(), which is true exactly once per block that lasts the limit or more.
 //
 // Thread contract: owned by the front-end thread of its connection.
 #pragma once
@@ -21,15 +26,27 @@
 #include "eddy/types.h"
 #include "protocol/frame.h"
 #include "protocol/opcode.h"
+#include "protocol/status.h"
 
 #include <chrono>
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <string_view>
 
 namespace eddy::daemon {
 
 class Connection;
+
+/// The parts of a response besides its status; every one defaults to empty / raw / 0, so a
+/// caller names only what it sends: `cookie.sendResponse(status, {.value = v})`.
+struct ResponseBody {
+    std::string_view extras;
+    std::string_view key;
+    std::string_view value;
+    uint8_t datatype = datatype::kRaw;
+    uint64_t cas = 0;
+};
 
 class Cookie final : public CookieIface {
 public:
@@ -62,7 +79,24 @@ public:
     [[nodiscard]] DocKey key() const { return DocKey(frame_.key); }
 
     [[nodiscard]] bool isBlocked() const { return blocked_; }
-    void setBlocked(bool blocked);
+    /// The engine answered WouldBlock at `since`: the command waits for its notification.
+    void markBlocked(std::chrono::steady_clock::time_point since);
+    /// The notification arrived: the command runs again (or ends).
+    void markUnblocked();
+    /// When the current block began (meaningful only while isBlocked()).
+    [[nodiscard]] std::chrono::steady_clock::time_point blockedSince() const {
+        return blocked_since_;
+    }
+    /// The watchdog's question: true if the command is blocked, has been for at least `limit`
+    /// at `now`, and this block was not reported before; it then counts as reported. So each
+    /// block is reported at most once, however long it lasts. A zero `limit` is never reached.
+    [[nodiscard]] bool takeBlockedTooLong(std::chrono::steady_clock::time_point now,
+                                          std::chrono::steady_clock::duration limit);
+
+    /// Queues the response to this command on its connection, unless the command's quiet
+    /// opcode suppresses it (owner thread only). Every command's non-error response goes out
+    /// through here; errors go through Connection::sendError, documents through sendItem.
+    void sendResponse(mcbp::ResponseStatus status, const ResponseBody& body = {});
 
     /// The status a notification delivered; drive() swaps it back to Success.
     void setAiostat(Status status);
@@ -95,6 +129,9 @@ private:
     bool active_ = false;
     std::chrono::steady_clock::time_point start_;
     bool blocked_ = false;
+    std::chrono::steady_clock::time_point blocked_since_;
+    /// The watchdog has reported the current block.
+    bool blocked_reported_ = false;
     Status aiostat_ = Status::Success;
     std::unique_ptr<CommandContext> context_;
     std::unique_ptr<EngineStorage> engine_storage_;

@@ -5,6 +5,7 @@
 
 #include <gtest/gtest.h>
 
+#include <chrono>
 #include <string>
 #include <thread>
 
@@ -76,12 +77,57 @@ TEST(CookieTest, SwapAiostat) {
     EXPECT_EQ(eddy::Status::Success, cookie.swapAiostat(eddy::Status::Success));
 }
 
+TEST(CookieTest, ABlockIsTooLongOnceAtTheLimit) {
+    using namespace std::chrono_literals;
+    const auto t0 = std::chrono::steady_clock::time_point{} + 1000s;
+    Cookie cookie(nullptr, 1);
+    EXPECT_FALSE(cookie.takeBlockedTooLong(t0 + 60s, 30s)) << "not blocked";
+    cookie.markBlocked(t0);
+    EXPECT_TRUE(cookie.isBlocked());
+    EXPECT_EQ(t0, cookie.blockedSince());
+    EXPECT_FALSE(cookie.takeBlockedTooLong(t0 + 29s, 30s));
+    EXPECT_TRUE(cookie.takeBlockedTooLong(t0 + 30s, 30s));
+    EXPECT_FALSE(cookie.takeBlockedTooLong(t0 + 31s, 30s)) << "reported once per block";
+    EXPECT_FALSE(cookie.takeBlockedTooLong(t0 + 3600s, 30s));
+    cookie.markUnblocked();
+    EXPECT_FALSE(cookie.isBlocked());
+    EXPECT_FALSE(cookie.takeBlockedTooLong(t0 + 3600s, 30s)) << "not blocked any more";
+}
+
+TEST(CookieTest, EveryBlockIsJudgedByItsOwnStart) {
+    using namespace std::chrono_literals;
+    const auto t0 = std::chrono::steady_clock::time_point{} + 1000s;
+    Cookie cookie(nullptr, 1);
+    cookie.markBlocked(t0);
+    EXPECT_TRUE(cookie.takeBlockedTooLong(t0 + 5s, 5s));
+    cookie.markUnblocked();
+    // The command ran again and blocked again: a new block, reported again once it is long.
+    cookie.markBlocked(t0 + 10s);
+    EXPECT_FALSE(cookie.takeBlockedTooLong(t0 + 14s, 5s));
+    EXPECT_TRUE(cookie.takeBlockedTooLong(t0 + 15s, 5s));
+    // reset() ends the command, block included.
+    cookie.reset();
+    cookie.markBlocked(t0 + 20s);
+    EXPECT_TRUE(cookie.takeBlockedTooLong(t0 + 25s, 5s));
+}
+
+TEST(CookieTest, AZeroLimitIsNeverReached) {
+    using namespace std::chrono_literals;
+    const auto t0 = std::chrono::steady_clock::time_point{} + 1000s;
+    Cookie cookie(nullptr, 1);
+    cookie.markBlocked(t0);
+    EXPECT_FALSE(cookie.takeBlockedTooLong(t0 + 3600s, 0s));
+}
+
 #if defined(EDDY_OWNER_CHECKS)
 TEST(CookieDeathTest, MutatorOnAnotherThreadAborts) {
     GTEST_FLAG_SET(death_test_style, "threadsafe");
     Cookie cookie(nullptr, 1);
-    EXPECT_DEATH(std::thread([&] { cookie.setBlocked(true); }).join(),
-                 "owner-thread violation in Cookie::setBlocked");
+    EXPECT_DEATH(std::thread([&] { cookie.markBlocked(std::chrono::steady_clock::now()); }).join(),
+                 "owner-thread violation in Cookie::markBlocked");
+    EXPECT_DEATH(
+        std::thread([&] { cookie.sendResponse(eddy::mcbp::ResponseStatus::Success); }).join(),
+        "owner-thread violation in Cookie::sendResponse");
     EXPECT_DEATH(std::thread([&] { cookie.setEngineStorage(nullptr); }).join(),
                  "owner-thread violation in Cookie::setEngineStorage");
 }

@@ -16,11 +16,6 @@ namespace {
 
 using mcbp::ResponseStatus;
 
-void sendSuccess(Cookie& cookie, std::string_view value = {}) {
-    cookie.connection().sendResponse(cookie, ResponseStatus::Success, {}, {}, value, datatype::kRaw,
-                                     0);
-}
-
 /// The bucket's DCP interface; nullptr (with the error context set) when it has none.
 DcpIface* dcpOf(Cookie& cookie) {
     DcpIface* dcp = cookie.connection().engine().dcp();
@@ -73,7 +68,7 @@ Status DcpOpenContext::step() {
     if ((flags & dcp::kOpenProducer) != 0) {
         cmd.connection().setDcpProducer();
     }
-    sendSuccess(cmd);
+    cmd.sendResponse(ResponseStatus::Success);
     return Status::Success;
 }
 
@@ -91,7 +86,7 @@ Status DcpControlContext::step() {
     if (status != Status::Success) {
         return refused(cmd, status, message);
     }
-    sendSuccess(cmd);
+    cmd.sendResponse(ResponseStatus::Success);
     return Status::Success;
 }
 
@@ -124,14 +119,13 @@ Status DcpStreamReqContext::step() {
     std::string message;
     status = dcp->streamRequest(cmd, stream, out, message);
     if (status == Status::Success) {
-        sendSuccess(cmd, out.failover_log);
+        cmd.sendResponse(ResponseStatus::Success, {.value = out.failover_log});
         return Status::Success;
     }
     if (status == Status::Rollback) {
         std::string seqno;
         mcbp::appendUint64(seqno, out.rollback_seqno);
-        cmd.connection().sendResponse(cmd, ResponseStatus::Rollback, {}, {}, seqno, datatype::kRaw,
-                                      0);
+        cmd.sendResponse(ResponseStatus::Rollback, {.value = seqno});
         return Status::Success;
     }
     return refused(cmd, status, message);
@@ -146,7 +140,7 @@ Status DcpGetFailoverLogContext::step() {
     std::string log;
     const Status status = dcp->getFailoverLog(cmd, cmd.vbucket(), log);
     if (status == Status::Success) {
-        sendSuccess(cmd, log);
+        cmd.sendResponse(ResponseStatus::Success, {.value = log});
     }
     return status;
 }
@@ -160,7 +154,7 @@ Status DcpCloseStreamContext::step() {
     }
     status = dcp->closeStream(cmd, cmd.vbucket());
     if (status == Status::Success) {
-        sendSuccess(cmd);
+        cmd.sendResponse(ResponseStatus::Success);
     }
     return status;
 }

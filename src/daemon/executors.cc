@@ -32,10 +32,6 @@ using mcbp::ClientOpcode;
 using mcbp::ResponseStatus;
 using Executor = Status (*)(Cookie&);
 
-void sendSuccess(Cookie& cookie, std::string_view value = {}, uint8_t datatype = datatype::kRaw) {
-    cookie.connection().sendResponse(cookie, ResponseStatus::Success, {}, {}, value, datatype, 0);
-}
-
 template <class Context>
 Status driveContext(Cookie& cookie) {
     if (cookie.context() == nullptr) {
@@ -45,17 +41,17 @@ Status driveContext(Cookie& cookie) {
 }
 
 Status noop(Cookie& cookie) {
-    sendSuccess(cookie);
+    cookie.sendResponse(ResponseStatus::Success);
     return Status::Success;
 }
 
 Status version(Cookie& cookie) {
-    sendSuccess(cookie, EDDY_VERSION);
+    cookie.sendResponse(ResponseStatus::Success, {.value = EDDY_VERSION});
     return Status::Success;
 }
 
 Status quit(Cookie& cookie) {
-    sendSuccess(cookie);  // suppressed for QUITQ
+    cookie.sendResponse(ResponseStatus::Success);  // suppressed for QUITQ
     cookie.connection().closeAfterFlush();
     return Status::Success;
 }
@@ -63,13 +59,13 @@ Status quit(Cookie& cookie) {
 Status verbosity(Cookie& cookie) {
     const uint32_t level = mcbp::readUint32(cookie.request().extras, 0);
     logging::setVerbosity(static_cast<int>(level));
-    sendSuccess(cookie);
+    cookie.sendResponse(ResponseStatus::Success);
     return Status::Success;
 }
 
 Status saslListMechs(Cookie& cookie) {
     // No SASL mechanism is implemented yet: the honest list is empty.
-    sendSuccess(cookie);
+    cookie.sendResponse(ResponseStatus::Success);
     return Status::Success;
 }
 
@@ -84,7 +80,8 @@ Status getCmdTimer(Cookie& cookie) {
     const auto opcode = static_cast<uint8_t>(request.extras[0]);
     HistogramSnapshot timings;
     cookie.connection().server().commandTimings(opcode, timings);
-    sendSuccess(cookie, histogramJson(timings), datatype::kJson);
+    cookie.sendResponse(ResponseStatus::Success,
+                        {.value = histogramJson(timings), .datatype = datatype::kJson});
     return Status::Success;
 }
 
@@ -94,7 +91,8 @@ Status getErrorMap(Cookie& cookie) {
         cookie.setErrorContext("Error map version must be at least 1");
         return Status::InvalidArguments;
     }
-    sendSuccess(cookie, mcbp::errorMapJson(requested), datatype::kJson);
+    cookie.sendResponse(ResponseStatus::Success,
+                        {.value = mcbp::errorMapJson(requested), .datatype = datatype::kJson});
     return Status::Success;
 }
 
@@ -144,7 +142,7 @@ Status hello(Cookie& cookie) {
     connection.setFeatures(granted);
     spdlog::debug("connection {}: HELLO from '{}' granted {} feature(s)", connection.id(), agent,
                   reply.size() / 2);
-    sendSuccess(cookie, reply);
+    cookie.sendResponse(ResponseStatus::Success, {.value = reply});
     return Status::Success;
 }
 

@@ -16,9 +16,9 @@ namespace eddy::daemon {
 
 FrontEnd::FrontEnd(Server& server, size_t index)
     : server_(server), index_(index), loop_("eddy-fe-" + std::to_string(index)) {
-    idle_timer_ = event_new(loop_.base(), -1, EV_PERSIST, &FrontEnd::onIdleTimer, this);
+    timer_ = event_new(loop_.base(), -1, EV_PERSIST, &FrontEnd::onTimer, this);
     const timeval second{1, 0};
-    event_add(idle_timer_, &second);
+    event_add(timer_, &second);
 }
 
 FrontEnd::~FrontEnd() {
@@ -27,7 +27,7 @@ FrontEnd::~FrontEnd() {
     // Anything left (a shutdown that timed out) is torn down here, after the loop has stopped.
     by_id_.clear();
     connections_.clear();
-    event_free(idle_timer_);
+    event_free(timer_);
 }
 
 void FrontEnd::start() {
@@ -106,21 +106,31 @@ void FrontEnd::stopIfDone() {
     }
 }
 
-void FrontEnd::onIdleTimer(int /*fd*/, short /*events*/, void* self) {
-    auto* front_end = static_cast<FrontEnd*>(self);
-    const auto limit = front_end->server_.settings().connection_idle_time;
-    if (limit.count() == 0) {
+void FrontEnd::onTimer(int /*fd*/, short /*events*/, void* self) {
+    static_cast<FrontEnd*>(self)->housekeeping();
+}
+
+void FrontEnd::housekeeping() {
+    const Settings& settings = server_.settings();
+    const auto idle_limit = settings.connection_idle_time;
+    const auto blocked_limit = settings.blocked_command_log_threshold;
+    if (idle_limit.count() == 0 && blocked_limit.count() == 0) {
         return;
     }
     const auto now = std::chrono::steady_clock::now();
     std::vector<Connection*> all;
-    all.reserve(front_end->connections_.size());
-    for (auto& [key, connection] : front_end->connections_) {
+    all.reserve(connections_.size());
+    for (auto& [key, connection] : connections_) {
         all.push_back(key);
     }
     for (Connection* connection : all) {
-        connection->closeIfIdle(now, limit);
-        front_end->reapIfDead(*connection);
+        if (blocked_limit.count() != 0) {
+            connection->reportIfBlockedTooLong(now, blocked_limit);
+        }
+        if (idle_limit.count() != 0) {
+            connection->closeIfIdle(now, idle_limit);
+            reapIfDead(*connection);
+        }
     }
 }
 

@@ -1,8 +1,16 @@
 // eddy — one front-end worker thread and the connections it owns.
 //
 // Owns: FrontEnd, an EventLoopThread plus the set of Connections assigned to it (round-robin
-// by the listener) indexed by address and by connection id, the idle-connection timer, and the
-// destruction of dead connections after the callback that killed them has returned.
+// by the listener) indexed by address and by connection id, the once-a-second housekeeping timer,
+// and the destruction of dead connections after the callback that killed them has returned.
+//
+// The housekeeping timer, on this thread, visits every connection of the thread: it closes those
+// idle longer than connection_idle_time, and it is the blocked-command watchdog: a command
+// blocked (waiting for its engine notification) for blocked_command_log_threshold or more is
+// logged once and counted in FrontEndStats::cookies_blocked_too_long
+// (Connection::reportIfBlockedTooLong). Either check is off when its setting is 0. Being on the
+// owning thread, the watchdog reads the cookies without any lock, and asks the engine
+// (EngineIface::describeWait) from the one thread that may.
 //
 // DCP waking: ServerApi::scheduleDcpStep posts stepDcp(id) here. The id, not a pointer, crosses
 // threads: a connection that has gone meanwhile is simply not found (ids are never reused).
@@ -41,6 +49,9 @@ struct alignas(64) FrontEndStats {
     std::atomic<uint64_t> bytes_read{0};
     std::atomic<uint64_t> bytes_written{0};
     std::atomic<uint64_t> would_block{0};
+    /// Commands the blocked-command watchdog reported (blocked for at least
+    /// blocked_command_log_threshold; each block counted once).
+    std::atomic<uint64_t> cookies_blocked_too_long{0};
 
     /// Adds `amount` to a counter of this thread (owner thread only).
     static void add(std::atomic<uint64_t>& counter, uint64_t amount) {
@@ -91,13 +102,16 @@ public:
     void stepDcp(uint64_t connection_id);
 
 private:
-    static void onIdleTimer(int fd, short events, void* self);
+    static void onTimer(int fd, short events, void* self);
+    /// The housekeeping pass of the timer (see the file comment).
+    void housekeeping();
     void stopIfDone();
 
     Server& server_;
     const size_t index_;
     net::EventLoopThread loop_;
-    event* idle_timer_ = nullptr;
+    /// Once a second: idle connections and the blocked-command watchdog.
+    event* timer_ = nullptr;
     bool shutting_down_ = false;
     FrontEndStats stats_;
     CommandTimings timings_;

@@ -34,8 +34,8 @@ std::string mutationExtras(const Cookie& cookie, const MutationResult& result) {
 
 /// A mutation's response: CAS in the header, MutationSeqno extras, no value.
 void sendMutationDone(Cookie& cookie, const MutationResult& result, Cas cas) {
-    cookie.connection().sendResponse(cookie, ResponseStatus::Success,
-                                     mutationExtras(cookie, result), {}, {}, datatype::kRaw, cas);
+    cookie.sendResponse(ResponseStatus::Success,
+                        {.extras = mutationExtras(cookie, result), .cas = cas});
 }
 
 /// Inflates a Snappy-compressed request value into `out`. The engine stores values
@@ -81,8 +81,7 @@ Status GetContext::step() {
     }
     if (status == Status::KeyNotFound && with_key) {
         // GETK answers a miss with the key, so a pipelining client can tell which one missed.
-        cmd.connection().sendResponse(cmd, ResponseStatus::KeyEnoent, {}, cmd.request().key, {},
-                                      datatype::kRaw, 0);
+        cmd.sendResponse(ResponseStatus::KeyEnoent, {.key = cmd.request().key});
         return Status::Success;
     }
     return status;
@@ -154,8 +153,8 @@ Status ArithmeticContext::step() {
     if (status == Status::Success) {
         std::string body;
         mcbp::appendUint64(body, value);
-        cmd.connection().sendResponse(cmd, ResponseStatus::Success, mutationExtras(cmd, result), {},
-                                      body, datatype::kRaw, result.cas);
+        cmd.sendResponse(ResponseStatus::Success,
+                         {.extras = mutationExtras(cmd, result), .value = body, .cas = result.cas});
     }
     return status;
 }
@@ -170,8 +169,7 @@ Status GatContext::step() {
         return status;
     }
     if (cmd.opcode() == ClientOpcode::Touch) {
-        cmd.connection().sendResponse(cmd, ResponseStatus::Success, {}, {}, {}, datatype::kRaw,
-                                      item->cas());
+        cmd.sendResponse(ResponseStatus::Success, {.cas = item->cas()});
     } else {
         cmd.connection().sendItem(cmd, item, false);
     }
@@ -187,7 +185,7 @@ Status FlushContext::step() {
     }
     const Status status = cmd.connection().engine().flush(cmd);
     if (status == Status::Success) {
-        cmd.connection().sendResponse(cmd, ResponseStatus::Success, {}, {}, {}, datatype::kRaw, 0);
+        cmd.sendResponse(ResponseStatus::Success);
     }
     return status;
 }
@@ -206,11 +204,10 @@ Status EngineCommandContext::step() {
     const Status status = cmd.connection().engine().unknownCommand(
         cmd, command, [&](Status result, std::string_view value) {
             responded = true;
-            cmd.connection().sendResponse(cmd, mcbp::toResponseStatus(result), {}, {}, value,
-                                          datatype::kRaw, 0);
+            cmd.sendResponse(mcbp::toResponseStatus(result), {.value = value});
         });
     if (status == Status::Success && !responded) {
-        cmd.connection().sendResponse(cmd, ResponseStatus::Success, {}, {}, {}, datatype::kRaw, 0);
+        cmd.sendResponse(ResponseStatus::Success);
     }
     return status;
 }

@@ -9,23 +9,14 @@
 
 namespace eddy::daemon {
 
-namespace {
-
 using mcbp::ResponseStatus;
-
-void sendSuccess(Cookie& cookie, std::string_view value = {}) {
-    cookie.connection().sendResponse(cookie, ResponseStatus::Success, {}, {}, value, datatype::kRaw,
-                                     0);
-}
-
-}  // namespace
 
 Status SeqnoPersistenceContext::step() {
     Cookie& cmd = cookie();
     const uint64_t seqno = mcbp::readUint64(cmd.request().extras, 0);
     const Status status = cmd.connection().engine().seqnoPersistence(cmd, cmd.vbucket(), seqno);
     if (status == Status::Success) {
-        sendSuccess(cmd);
+        cmd.sendResponse(ResponseStatus::Success);
     }
     return status;
 }
@@ -51,7 +42,7 @@ Status ObserveSeqnoContext::step() {
     body.old_branch_last_seqno = result.old_branch_last_seqno;
     std::string value;
     mcbp::appendObserveSeqnoBody(value, body);
-    sendSuccess(cmd, value);
+    cmd.sendResponse(ResponseStatus::Success, {.value = value});
     return Status::Success;
 }
 
@@ -70,7 +61,7 @@ Status CompactDbContext::step() {
     request.drop_deletes = extras->drop_deletes;
     const Status status = cmd.connection().engine().compactDatabase(cmd, request);
     if (status == Status::Success) {
-        sendSuccess(cmd);
+        cmd.sendResponse(ResponseStatus::Success);
     }
     return status;
 }

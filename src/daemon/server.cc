@@ -135,6 +135,8 @@ FrontEndTotals Server::frontEndTotals() const {
         totals.bytes_read += stats.bytes_read.load(std::memory_order_relaxed);
         totals.bytes_written += stats.bytes_written.load(std::memory_order_relaxed);
         totals.would_block += stats.would_block.load(std::memory_order_relaxed);
+        totals.cookies_blocked_too_long +=
+            stats.cookies_blocked_too_long.load(std::memory_order_relaxed);
     }
     return totals;
 }

@@ -68,6 +68,7 @@ struct FrontEndTotals {
     uint64_t bytes_read = 0;
     uint64_t bytes_written = 0;
     uint64_t would_block = 0;
+    uint64_t cookies_blocked_too_long = 0;
 };
 
 class Server final : public ServerApi {

@@ -19,8 +19,7 @@ Status SetParamContext::step() {
         cmd.setErrorContext(std::move(message));
     }
     if (status == Status::Success) {
-        cmd.connection().sendResponse(cmd, mcbp::ResponseStatus::Success, {}, {}, {},
-                                      datatype::kRaw, 0);
+        cmd.sendResponse(mcbp::ResponseStatus::Success);
     }
     return status;
 }

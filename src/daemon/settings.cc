@@ -15,9 +15,9 @@ namespace {
 using nlohmann::json;
 
 constexpr const char* kKnownKeys =
-    "host, port, threads, data_dir, verbosity, connection_idle_time, max_packet_size, "
-    "max_send_queue_size, item_size_max, reqs_per_event, prometheus_port, prometheus_port_file, "
-    "fault_injection, bucket";
+    "host, port, threads, data_dir, verbosity, connection_idle_time, "
+    "blocked_command_log_threshold, max_packet_size, max_send_queue_size, item_size_max, "
+    "reqs_per_event, prometheus_port, prometheus_port_file, fault_injection, bucket";
 
 [[noreturn]] void fail(const std::string& source, const std::string& key, const std::string& why) {
     throw SettingsError(fmt::format("{}: \"{}\": {}", source, key, why));
@@ -152,6 +152,9 @@ void applySettingsJson(const std::string& text, const std::string& source, Setti
             settings.verbosity = static_cast<int>(readUnsigned(value, source, key, 0, 4));
         } else if (key == "connection_idle_time") {
             settings.connection_idle_time =
+                std::chrono::seconds(readUnsigned(value, source, key, 0, 86400 * 365));
+        } else if (key == "blocked_command_log_threshold") {
+            settings.blocked_command_log_threshold =
                 std::chrono::seconds(readUnsigned(value, source, key, 0, 86400 * 365));
         } else if (key == "max_packet_size") {
             settings.max_packet_size = readUnsigned(value, source, key, 1024, kMaxSize);

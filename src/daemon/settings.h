@@ -38,6 +38,9 @@ struct Settings {
     int verbosity = 0;
     /// Idle connections are closed after this long; 0 disables the check.
     std::chrono::seconds connection_idle_time{300};
+    /// A command blocked (waiting for its engine's notification) this long is logged once, with
+    /// what it waits for, and counted in cookies_blocked_too_long; 0 disables the check.
+    std::chrono::seconds blocked_command_log_threshold{30};
     /// Largest request body accepted; a larger header is answered EINVAL and the socket closed.
     size_t max_packet_size = 30 * 1024 * 1024;
     /// A connection stops executing commands while this much output waits to be sent.

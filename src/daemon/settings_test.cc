@@ -36,6 +36,18 @@ TEST(SettingsTest, AppliesKnownKeys) {
     EXPECT_EQ(5u, settings.fault_injection.value);
 }
 
+TEST(SettingsTest, BlockedCommandLogThreshold) {
+    Settings settings;
+    EXPECT_EQ(30, settings.blocked_command_log_threshold.count()) << "the default";
+    applySettingsJson(R"({"blocked_command_log_threshold": 1})", "eddy.json", settings);
+    EXPECT_EQ(1, settings.blocked_command_log_threshold.count());
+    applySettingsJson(R"({"blocked_command_log_threshold": 0})", "eddy.json", settings);
+    EXPECT_EQ(0, settings.blocked_command_log_threshold.count()) << "0 disables the watchdog";
+    const auto error = errorOf(R"({"blocked_command_log_threshold": -1})");
+    EXPECT_NE(std::string::npos, error.find("\"blocked_command_log_threshold\"")) << error;
+    EXPECT_NE(std::string::npos, error.find("expected an integer")) << error;
+}
+
 TEST(SettingsTest, UnknownKeyIsNamed) {
     const auto error = errorOf(R"({"prot": 11210})");
     EXPECT_NE(std::string::npos, error.find("eddy.json")) << error;

@@ -8,16 +8,7 @@
 
 namespace eddy::daemon {
 
-namespace {
-
 using mcbp::ResponseStatus;
-
-void sendEmptySuccess(Cookie& cookie, uint64_t cas = 0) {
-    cookie.connection().sendResponse(cookie, ResponseStatus::Success, {}, {}, {}, datatype::kRaw,
-                                     cas);
-}
-
-}  // namespace
 
 Status GetLockedContext::step() {
     Cookie& cmd = cookie();
@@ -37,7 +28,7 @@ Status UnlockContext::step() {
     const Status status =
         cmd.connection().engine().unlock(cmd, cmd.key(), cmd.vbucket(), cmd.request().header.cas);
     if (status == Status::Success) {
-        sendEmptySuccess(cmd);
+        cmd.sendResponse(ResponseStatus::Success);
     }
     return status;
 }
@@ -64,7 +55,7 @@ Status SetVBucketContext::step() {
             "vbucket state must be 1 (active), 2 (replica), 3 (pending) or 4 (dead)");
     }
     if (status == Status::Success) {
-        sendEmptySuccess(cmd);
+        cmd.sendResponse(ResponseStatus::Success);
     }
     return status;
 }
@@ -76,8 +67,7 @@ Status GetVBucketContext::step() {
     if (status == Status::Success) {
         std::string value;
         mcbp::appendUint32(value, state);
-        cmd.connection().sendResponse(cmd, ResponseStatus::Success, {}, {}, value, datatype::kRaw,
-                                      0);
+        cmd.sendResponse(ResponseStatus::Success, {.value = value});
     }
     return status;
 }
@@ -86,7 +76,7 @@ Status DelVBucketContext::step() {
     Cookie& cmd = cookie();
     const Status status = cmd.connection().engine().deleteVBucket(cmd, cmd.vbucket());
     if (status == Status::Success) {
-        sendEmptySuccess(cmd);
+        cmd.sendResponse(ResponseStatus::Success);
     }
     return status;
 }
@@ -107,8 +97,7 @@ Status GetAllVbSeqnosContext::step() {
             mcbp::appendUint16(value, entry.vbucket.get());
             mcbp::appendUint64(value, entry.high_seqno);
         }
-        cmd.connection().sendResponse(cmd, ResponseStatus::Success, {}, {}, value, datatype::kRaw,
-                                      0);
+        cmd.sendResponse(ResponseStatus::Success, {.value = value});
     }
     return status;
 }

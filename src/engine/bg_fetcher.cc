@@ -2,6 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <utility>
 
 namespace eddy::engine {
@@ -35,6 +36,18 @@ bool BgFetcher::add(std::shared_ptr<VBucket> vbucket, std::string_view key, Cook
     }
     found->second.push_back(&cookie);
     return was_empty;
+}
+
+bool BgFetcher::waits(const CookieIface& cookie) const {
+    MutexLock lock(mutex_);
+    for (const auto& [vbucket, entry] : queue_) {
+        for (const auto& [key, cookies] : entry.keys) {
+            if (std::find(cookies.begin(), cookies.end(), &cookie) != cookies.end()) {
+                return true;
+            }
+        }
+    }
+    return false;
 }
 
 bool BgFetcher::cancel(const CookieIface& cookie) {

@@ -54,6 +54,8 @@ public:
     Result run(const VBucketMap& vbuckets) EXCLUDES(mutex_);
 
     [[nodiscard]] size_t pending() const EXCLUDES(mutex_);
+    /// Whether `cookie` waits in the queue (not yet taken by run()).
+    [[nodiscard]] bool waits(const CookieIface& cookie) const EXCLUDES(mutex_);
 
 private:
     /// The keys waiting for one vbucket object (a vbucket deleted and created again under the

@@ -1,10 +1,13 @@
-// EpBucket: construction, key operations, vbucket commands, SET_PARAM and commands parked on
-// pending vbuckets. Memory management is in ep_bucket_memory.cc, DCP in ep_bucket_dcp.cc, STAT
-// in ep_bucket_stats.cc and ep_bucket_stat_groups.cc.
+// EpBucket: the bucket's life (construction, tasks, destruction), the vbucket commands,
+// SET_PARAM, the commands that one part answers, and disconnect. Key operations are in
+// ep_bucket_kv.cc; which part owns what is in ep_bucket_engine.h.
 #include "engine/bucket_tasks.h"
 #include "engine/dcp/dcp_producer.h"
 #include "engine/ep_bucket_engine.h"
+#include "engine/store_directory.h"
 #include "protocol/opcode.h"
+
+#include <fmt/format.h>
 
 #include <stdexcept>
 #include <string>
@@ -15,18 +18,6 @@ namespace {
 
 /// How often commands parked on pending vbuckets are checked for their time-out.
 constexpr std::chrono::milliseconds kPendingCheckInterval{250};
-
-ItemPtr toItem(const Document& document) {
-    return std::make_shared<const Item>(document.key, document.value ? document.value->view() : "",
-                                        document.flags, document.expiry, document.cas,
-                                        document.datatype);
-}
-
-void fill(MutationResult& result, const MutationInfo& info) {
-    result.cas = info.cas;
-    result.seqno = info.seqno;
-    result.vbucket_uuid = info.vbucket_uuid;
-}
 
 std::optional<config::Category> categoryFromWire(uint32_t wire) {
     switch (wire) {
@@ -44,25 +35,66 @@ EpBucket::EpBucket(ServerApi& server, EpBucketConfig config)
     : server_(server),
       config_(std::move(config)),
       configuration_(config_.parameters),
+      parked_(server_),
+      persistence_({.server = server_,
+                    .configuration = configuration_,
+                    .memory = memory_,
+                    .vbuckets = vbuckets_,
+                    .parked = parked_,
+                    .taskable = *this,
+                    .executor = config_.executor,
+                    .directory = directory(),
+                    .now = config_.now,
+                    .values_restored = [this] { memory_manager_.valuesRestored(); }}),
+      dcp_(configuration_.getMaxVbuckets(), {.server = server_,
+                                             .configuration = configuration_,
+                                             .vbuckets = vbuckets_,
+                                             .taskable = *this,
+                                             .executor = config_.executor,
+                                             .store = persistence_.store(),
+                                             .ready = [this] { return persistence_.ready(); },
+                                             .memory = &memory_}),
+      vbuckets_(configuration_.getMaxVbuckets()),
+      memory_manager_({.configuration = configuration_,
+                       .memory = memory_,
+                       .vbuckets = vbuckets_,
+                       .ejects_to_disk = persistence_.enabled(),
+                       .now = config_.now,
+                       .resizer_interval = config_.resizer_interval}),
       vbucket_config_([this] {
           VBucketConfig vbucket;
           vbucket.hash_table.initial_size = configuration_.getHtSize();
           vbucket.hash_table.num_locks = configuration_.getHtLocks();
           vbucket.max_failover_entries = configuration_.getMaxFailoverEntries();
           vbucket.parameters = &configuration_;
-          vbucket.checkpoint = checkpointConfig();
+          vbucket.checkpoint = memory_manager_.checkpointConfig();
           vbucket.persistence_cursor = !isEphemeral();
           // Full eviction needs a store to evict to.
           vbucket.full_eviction =
-              !isEphemeral() &&
-              configuration_.getItemEvictionPolicy() == config::EvictionPolicy::FullEviction &&
-              (!config_.data_dir.empty() || !configuration_.getDbname().empty());
+              persistence_.enabled() &&
+              configuration_.getItemEvictionPolicy() == config::EvictionPolicy::FullEviction;
           return vbucket;
       }()),
-      dcp_conns_(configuration_.getMaxVbuckets()),
-      vbuckets_(configuration_.getMaxVbuckets()) {
-    refreshLimits();
-    openStore();
+      stats_({.server = server_,
+              .configuration = configuration_,
+              .vbuckets = vbuckets_,
+              .memory = memory_,
+              .counters = counters_,
+              .memory_manager = memory_manager_,
+              .persistence = persistence_,
+              .dcp = dcp_,
+              .parked = parked_,
+              .taskable = *this,
+              .executor = config_.executor,
+              .now = config_.now,
+              .uuid = loadOrMakeBucketUuid(directory())}) {
+    for (StoredVBucket& stored : persistence_.restoredVBuckets(clock_)) {
+        auto vbucket = makeVBucket(stored.id, stored.state, &stored.restored);
+        if (!persistence_.cleanStart()) {
+            vbucket->checkpointManager().queueSetVbucketState();  // persist the new branch
+        }
+        vbuckets_.set(std::move(vbucket));
+    }
     size_t restored = 0;
     vbuckets_.forEach([&restored](VBucket&) { ++restored; });
     if (config_.activate_all && restored == 0) {
@@ -70,66 +102,45 @@ EpBucket::EpBucket(ServerApi& server, EpBucketConfig config)
             vbuckets_.set(makeVBucket(Vbid(static_cast<uint16_t>(id)), VBucketState::Active));
         }
     }
-    listenToConfiguration();
     if (config_.executor != nullptr) {
         startTasks(*config_.executor);
-    } else if (persistent()) {
-        for (size_t shard = 0; shard < shards_.size(); ++shard) {
-            warmupShard(shard);
-        }
+    } else {
+        persistence_.warmupInline();
     }
 }
 
 EpBucket::~EpBucket() {
-    for (const auto id : listeners_) {
-        configuration_.removeListener(id);
-    }
-    // Waits for a running task; afterwards no task of this bucket touches vbuckets_.
+    memory_manager_.stop();
+    // Waits for a running task of this bucket and drops the others; afterwards no task of this
+    // bucket runs, so nothing but this thread touches the parts.
     if (config_.executor != nullptr) {
         config_.executor->unregisterTaskable(*this);
     }
-    flushAndClose();
+    stats_.abandonUnrun();
+    persistence_.flushAndClose();
 }
 
 void EpBucket::startTasks(executor::ExecutorPoolIface& executor) {
-    using std::chrono::milliseconds;
-    using std::chrono::seconds;
     executor.registerTaskable(*this);
-    executor.schedule(std::make_shared<PeriodicTask>(
-        *this, executor::TaskId::HashtableResizerTask, "Adjusting hash table sizes",
-        [this] { return config_.resizer_interval; },
-        [this] { vbuckets_.forEach([](VBucket& vbucket) { vbucket.hashTable().resize(); }); }));
     executor.schedule(std::make_shared<PeriodicTask>(
         *this, executor::TaskId::PendingOpsTimeoutTask,
         "Timing out commands waiting for pending vbuckets", [] { return kPendingCheckInterval; },
-        [this] { timeOutPendingOps(); }));
-    executor.schedule(std::make_shared<PeriodicTask>(
-        *this, executor::TaskId::ExpiredItemPager, "Paging expired items",
-        [this] { return seconds(configuration_.getExpPagerStime()); }, [this] { expireItems(); }));
-    item_pager_ = std::make_shared<PeriodicTask>(
-        *this, executor::TaskId::ItemPager, "Paging out items",
-        [this] { return milliseconds(configuration_.getPagerSleepTimeMs()); },
-        [this] { runItemPager(); });
-    executor.schedule(item_pager_);
-    checkpoint_remover_ = std::make_shared<PeriodicTask>(
-        *this, executor::TaskId::CheckpointRemoverTask, "Removing closed unreferenced checkpoints",
-        [this] { return seconds(configuration_.getChkRemoverStime()); },
-        [this] { runCheckpointRemover(); });
-    executor.schedule(checkpoint_remover_);
-    if (persistent()) {
-        startPersistenceTasks(executor);
-    }
-    startDcpTasks(executor);
+        [this] { parked_.timeOut(executorNow()); }));
+    memory_manager_.startTasks(executor, *this);
+    persistence_.startTasks(executor);
+    dcp_.startTasks();
+}
+
+std::string EpBucket::directory() const {
     if (isEphemeral()) {
-        executor.schedule(std::make_shared<PeriodicTask>(
-            *this, executor::TaskId::EphTombstoneHTCleaner, "Purging deleted items",
-            [this] {
-                // 0 disables the purger (purgeTombstones() does nothing); look again in a minute.
-                const uint64_t interval = configuration_.getEphemeralMetadataPurgeInterval();
-                return seconds(interval == 0 ? 60 : interval);
-            },
-            [this] { purgeTombstones(); }));
+        return {};
     }
+    const std::string& dbname = configuration_.getDbname();
+    return dbname.empty() ? config_.data_dir : dbname;
+}
+
+bool EpBucket::isEphemeral() const {
+    return configuration_.getBucketType() == config::BucketType::Ephemeral;
 }
 
 std::shared_ptr<VBucket> EpBucket::makeVBucket(Vbid id, VBucketState state,
@@ -137,220 +148,42 @@ std::shared_ptr<VBucket> EpBucket::makeVBucket(Vbid id, VBucketState state,
     auto vbucket = std::make_shared<VBucket>(id, state, vbucket_config_, clock_, config_.now,
                                              &memory_, restored);
     // The limits may have changed since vbucket_config_ was made.
-    vbucket->checkpointManager().setConfig(checkpointConfig());
+    vbucket->checkpointManager().setConfig(memory_manager_.checkpointConfig());
     // Every change (writes, deletions, expiries, pager deletions) wakes the flusher and the
     // DCP streams following the vbucket.
-    if (persistent()) {
+    if (persistence_.enabled()) {
         vbucket->setChangeListener([this, id] {
-            notifyFlusher(id);
-            dcp_conns_.notifyVBucket(id);
+            persistence_.vbucketChanged(id);
+            dcp_.conns().notifyVBucket(id);
         });
+        if (restored == nullptr) {
+            // A new vbucket: its state goes to disk with the next flush.
+            vbucket->checkpointManager().queueSetVbucketState();
+        }
     } else {
-        vbucket->setChangeListener([this, id] { dcp_conns_.notifyVBucket(id); });
-    }
-    if (restored == nullptr && persistent()) {
-        // A new vbucket: its state goes to disk with the next flush.
-        vbucket->checkpointManager().queueSetVbucketState();
+        vbucket->setChangeListener([this, id] { dcp_.conns().notifyVBucket(id); });
     }
     return vbucket;
 }
 
-Status EpBucket::get(CookieIface& cookie, DocKey key, Vbid id, ItemPtr& out) {
-    OpCounters& counters = countersFor(id);
-    bump(counters.cmd_get);
-    Status refusal = Status::Success;
-    auto vbucket = active(cookie, id, refusal);
-    if (!vbucket) {
-        return refusal;
-    }
-    Document document;
-    const Status status = vbucket->get(key.bytes(), document);
-    if (status == Status::Success) {
-        bump(counters.get_hits);
-        out = toItem(document);
-    } else if (status == Status::KeyNotFound) {
-        bump(counters.get_misses);
-    } else if (status == kNeedsBgFetch) {
-        return fetchFromDisk(cookie, id, key.bytes());
-    }
-    return status;
-}
-
-Status EpBucket::getReplica(CookieIface& cookie, DocKey key, Vbid id, ItemPtr& out) {
-    if (!warmed_up_.load(std::memory_order_acquire)) {
-        return Status::TemporaryFailure;
-    }
-    auto vbucket = vbuckets_.get(id);
-    if (!vbucket || vbucket->state() != VBucketState::Replica) {
-        bump(countersFor(id).not_my_vbucket);
-        return Status::NotMyVbucket;
-    }
-    Document document;
-    const Status status = vbucket->get(key.bytes(), document, /*expire=*/false);
-    if (status == Status::Success) {
-        out = toItem(document);
-    } else if (status == kNeedsBgFetch) {
-        return fetchFromDisk(cookie, id, key.bytes());
-    }
-    return status;
-}
-
-Status EpBucket::getAndTouch(CookieIface& cookie, DocKey key, Vbid id, uint32_t exptime,
-                             ItemPtr& out) {
-    OpCounters& counters = countersFor(id);
-    bump(counters.cmd_touch);
-    Status refusal = Status::Success;
-    auto vbucket = active(cookie, id, refusal);
-    if (!vbucket) {
-        return refusal;
-    }
-    if (const Status admitted = admitWrite(counters); admitted != Status::Success) {
-        return admitted;
-    }
-    Document document;
-    MutationInfo info;
-    const Status status = vbucket->getAndTouch(key.bytes(), exptime, document, info);
-    if (status == Status::Success) {
-        bump(counters.touch_hits);
-        out = toItem(document);
-    } else if (status == Status::KeyNotFound) {
-        bump(counters.touch_misses);
-    } else if (status == kNeedsBgFetch) {
-        return fetchFromDisk(cookie, id, key.bytes());
-    }
-    return status;
-}
-
-Status EpBucket::store(CookieIface& cookie, const StoreRequest& request, MutationResult& result) {
-    OpCounters& counters = countersFor(request.vbucket);
-    bump(counters.cmd_set);
-    Status refusal = Status::Success;
-    auto vbucket = active(cookie, request.vbucket, refusal);
-    if (!vbucket) {
-        return refusal;
-    }
-    if (const Status admitted = admitWrite(counters); admitted != Status::Success) {
-        return admitted;
-    }
-    MutationInfo info;
-    const Status status = vbucket->store(request, info);
-    if (request.cas != 0) {
-        if (status == Status::Success) {
-            bump(counters.cas_hits);
-        } else if (status == Status::KeyExists) {
-            bump(counters.cas_badval);
-        } else if (status == Status::KeyNotFound) {
-            bump(counters.cas_misses);
-        }
-    }
-    if (status == Status::Success) {
-        bump(counters.total_items);
-        fill(result, info);
-    } else if (status == kNeedsBgFetch) {
-        return fetchFromDisk(cookie, request.vbucket, request.key.bytes());
-    }
-    return status;
-}
-
-Status EpBucket::remove(CookieIface& cookie, DocKey key, Vbid id, Cas cas, MutationResult& result) {
-    OpCounters& counters = countersFor(id);
-    Status refusal = Status::Success;
-    auto vbucket = active(cookie, id, refusal);
-    if (!vbucket) {
-        return refusal;
-    }
-    if (const Status admitted = admitDelete(counters); admitted != Status::Success) {
-        return admitted;
-    }
-    MutationInfo info;
-    const Status status = vbucket->remove(key.bytes(), cas, info);
-    if (status == Status::Success) {
-        bump(counters.delete_hits);
-        fill(result, info);
-    } else if (status == Status::KeyNotFound) {
-        bump(counters.delete_misses);
-    } else if (status == kNeedsBgFetch) {
-        return fetchFromDisk(cookie, id, key.bytes());
-    }
-    return status;
-}
-
-Status EpBucket::arithmetic(CookieIface& cookie, const ArithmeticRequest& request, uint64_t& value,
-                            MutationResult& result) {
-    OpCounters& counters = countersFor(request.vbucket);
-    Status refusal = Status::Success;
-    auto vbucket = active(cookie, request.vbucket, refusal);
-    if (!vbucket) {
-        return refusal;
-    }
-    if (const Status admitted = admitWrite(counters); admitted != Status::Success) {
-        return admitted;
-    }
-    MutationInfo info;
-    bool created = false;
-    const Status status = vbucket->arithmetic(request, value, info, created);
-    auto& hits = request.increment ? counters.incr_hits : counters.decr_hits;
-    auto& misses = request.increment ? counters.incr_misses : counters.decr_misses;
-    if (status == Status::KeyNotFound || (status == Status::Success && created)) {
-        bump(misses);
-    } else if (status == Status::Success) {
-        bump(hits);
-    }
-    if (status == Status::Success) {
-        bump(counters.total_items);
-        fill(result, info);
-    } else if (status == kNeedsBgFetch) {
-        return fetchFromDisk(cookie, request.vbucket, request.key.bytes());
-    }
-    return status;
-}
-
 Status EpBucket::flush(CookieIface&) {
-    if (!warmed_up_.load(std::memory_order_acquire)) {
+    if (!persistence_.ready()) {
         return Status::TemporaryFailure;
     }
-    bump(counters_[0].cmd_flush);
+    bump(counters_.forVBucket(Vbid(0)).cmd_flush);
     vbuckets_.forEach([this](VBucket& vbucket) {
         // The flusher's next read of the vbucket reports the reset: its next batch deletes
         // what the store holds, in the same atomic write as the changes made after this.
         vbucket.reset();
-        notifyFlusher(vbucket.id());
+        persistence_.vbucketChanged(vbucket.id());
         // Streams of the vbucket find the reset on their next read and end.
-        dcp_conns_.notifyVBucket(vbucket.id());
+        dcp_.conns().notifyVBucket(vbucket.id());
     });
     return Status::Success;
 }
 
-Status EpBucket::getLocked(CookieIface& cookie, DocKey key, Vbid id, uint32_t lock_seconds,
-                           ItemPtr& out) {
-    bump(countersFor(id).cmd_lock);
-    Status refusal = Status::Success;
-    auto vbucket = active(cookie, id, refusal);
-    if (!vbucket) {
-        return refusal;
-    }
-    Document document;
-    const Status status = vbucket->getLocked(key.bytes(), lock_seconds, document);
-    if (status == Status::Success) {
-        out = toItem(document);
-    } else if (status == kNeedsBgFetch) {
-        return fetchFromDisk(cookie, id, key.bytes());
-    }
-    return status;
-}
-
-Status EpBucket::unlock(CookieIface& cookie, DocKey key, Vbid id, Cas cas) {
-    Status refusal = Status::Success;
-    auto vbucket = active(cookie, id, refusal);
-    if (!vbucket) {
-        return refusal;
-    }
-    const Status status = vbucket->unlock(key.bytes(), cas);
-    return status == kNeedsBgFetch ? fetchFromDisk(cookie, id, key.bytes()) : status;
-}
-
 Status EpBucket::setVBucketState(CookieIface&, Vbid id, uint32_t wire_state) {
-    if (!warmed_up_.load(std::memory_order_acquire)) {
+    if (!persistence_.ready()) {
         return Status::TemporaryFailure;
     }
     const auto state = vbucketStateFromWire(wire_state);
@@ -363,16 +196,16 @@ Status EpBucket::setVBucketState(CookieIface&, Vbid id, uint32_t wire_state) {
     if (auto existing = vbuckets_.get(id)) {
         const bool changed = existing->state() != *state;
         existing->setState(*state);
-        if (persistent()) {
+        if (persistence_.enabled()) {
             existing->checkpointManager().queueSetVbucketState();
         }
         if (changed) {
-            dcp_conns_.vbucketStateChanged(id);
+            dcp_.conns().vbucketStateChanged(id);
         }
     } else {
         vbuckets_.set(makeVBucket(id, *state));
     }
-    notifyFlusher(id);
+    persistence_.vbucketChanged(id);
     releaseVBucket(id);
     return Status::Success;
 }
@@ -387,25 +220,33 @@ Status EpBucket::getVBucketState(CookieIface&, Vbid id, uint32_t& state) {
 }
 
 Status EpBucket::deleteVBucket(CookieIface&, Vbid id) {
-    if (!warmed_up_.load(std::memory_order_acquire)) {
+    if (!persistence_.ready()) {
         return Status::TemporaryFailure;
     }
-    if (!vbuckets_.remove(id)) {
+    std::shared_ptr<VBucket> removed = vbuckets_.remove(id);
+    if (!removed) {
         return Status::NotMyVbucket;
     }
-    dcp_conns_.vbucketStateChanged(id);
-    if (persistent()) {
-        // The shard's flusher deletes it from disk (unless a vbucket of that id exists again by
-        // then: its first batch wipes the old data itself).
-        Shard& shard = shardOf(id);
-        {
-            MutexLock lock(shard.deletions_mutex);
-            shard.deletions.push_back(id);
-        }
-        notifyFlusher(id);
-    }
+    dcp_.conns().vbucketStateChanged(id);
+    persistence_.vbucketDeleted(id);
     releaseVBucket(id);
+    freeLater(std::move(removed));
     return Status::Success;
+}
+
+void EpBucket::freeLater(std::shared_ptr<VBucket> vbucket) {
+    if (config_.executor == nullptr) {
+        return;  // unit tests: freed here, when the last reference goes
+    }
+    const Vbid id = vbucket->id();
+    // Its hash table and checkpoints may be large: they are freed on a NONIO thread, not on the
+    // front end. A DCP stream still holding the vbucket frees it when it lets go instead.
+    config_.executor->schedule(std::make_shared<OneShotTask>(
+        *this, executor::TaskId::VBucketMemoryDeletionTask,
+        fmt::format("Removing (dead) vb:{} from memory", id.get()),
+        [held = std::make_shared<std::shared_ptr<VBucket>>(std::move(vbucket))] {
+            held->reset();
+        }));
 }
 
 Status EpBucket::getAllVbSeqnos(CookieIface&, uint32_t state, std::vector<VBucketSeqno>& out) {
@@ -418,6 +259,11 @@ Status EpBucket::getAllVbSeqnos(CookieIface&, uint32_t state, std::vector<VBucke
         }
     });
     return Status::Success;
+}
+
+Status EpBucket::getStats(CookieIface& cookie, std::string_view group, std::string_view value,
+                          const AddStatFn& add_stat) {
+    return stats_.getStats(cookie, group, value, add_stat);
 }
 
 Status EpBucket::setParameter(CookieIface&, uint32_t category, std::string_view key,
@@ -437,12 +283,56 @@ Status EpBucket::setParameter(CookieIface&, uint32_t category, std::string_view 
     return Status::Success;
 }
 
+Status EpBucket::seqnoPersistence(CookieIface& cookie, Vbid id, uint64_t seqno) {
+    if (!persistence_.enabled()) {
+        return Status::NotSupported;
+    }
+    Status refusal = Status::Success;
+    auto vbucket = active(cookie, id, refusal);
+    if (!vbucket) {
+        return refusal;
+    }
+    return persistence_.seqnoPersistence(cookie, *vbucket, seqno);
+}
+
+Status EpBucket::observeSeqno(CookieIface&, Vbid id, uint64_t vbucket_uuid,
+                              ObserveSeqnoResult& out) {
+    if (!persistence_.ready()) {
+        return Status::TemporaryFailure;
+    }
+    auto vbucket = vbuckets_.get(id);
+    if (!vbucket) {
+        return Status::NotMyVbucket;
+    }
+    const std::vector<FailoverEntry> entries = vbucket->failoverEntries();
+    out.vbucket_uuid = entries.front().vb_uuid;
+    out.last_persisted_seqno = persistence_.enabled() ? vbucket->persistedSeqno() : 0;
+    out.current_seqno = vbucket->highSeqno();
+    if (vbucket_uuid == out.vbucket_uuid) {
+        return Status::Success;
+    }
+    // An older branch: it ended where the next newer one began.
+    for (size_t i = 1; i < entries.size(); ++i) {
+        if (entries[i].vb_uuid == vbucket_uuid) {
+            out.failed_over = true;
+            out.old_vbucket_uuid = vbucket_uuid;
+            out.old_branch_last_seqno = entries[i - 1].by_seqno;
+            return Status::Success;
+        }
+    }
+    return Status::KeyNotFound;
+}
+
+Status EpBucket::compactDatabase(CookieIface& cookie, const CompactRequest& request) {
+    return persistence_.compact(cookie, request);
+}
+
 Status EpBucket::unknownCommand(CookieIface&, const EngineCommand& command,
                                 const EngineResponseFn& respond) {
     using mcbp::ClientOpcode;
     const auto opcode = static_cast<ClientOpcode>(command.opcode);
     if (opcode == ClientOpcode::StopPersistence || opcode == ClientOpcode::StartPersistence) {
-        const Status status = setPersistence(opcode == ClientOpcode::StartPersistence);
+        const Status status = persistence_.setPersistence(opcode == ClientOpcode::StartPersistence);
         if (status == Status::Success) {
             respond(Status::Success, {});
         }
@@ -451,94 +341,33 @@ Status EpBucket::unknownCommand(CookieIface&, const EngineCommand& command,
     return Status::NotSupported;
 }
 
+DcpIface* EpBucket::dcp() {
+    // Producers need the executor for their backfill and checkpoint tasks.
+    return config_.executor != nullptr ? &dcp_ : nullptr;
+}
+
 /// A parked command of a closing connection is completed now: the front end frees the
 /// cookie once its notification arrives.
 void EpBucket::disconnect(CookieIface& cookie) {
-    if (dcp::DcpProducer* producer = producerOf(cookie)) {
+    if (dcp::DcpProducer* producer = BucketDcp::producerOf(cookie)) {
         producer->disconnect();
     }
-    release([&cookie](const CookieIface& parked, const PendingOp&) { return &parked == &cookie; },
-            Status::Disconnect);
-    for (const auto& shard : shards_) {
-        if (shard->fetcher->cancel(cookie)) {
-            server_.notifyIoComplete(cookie, Status::Disconnect);
-        }
-    }
+    parked_.disconnect(cookie);
+    persistence_.disconnect(cookie);
 }
 
-/// Time as the executor sees it (a FakeExecutor's clock in tests); deadlines of parked
-/// commands are measured on it, since the executor's task checks them.
 executor::TimePoint EpBucket::executorNow() const {
     return config_.executor != nullptr ? config_.executor->now() : executor::Clock::now();
 }
 
-/// The vbucket if it exists and is active. Otherwise nullptr with `refusal` set: WouldBlock
-/// when the vbucket is pending (the cookie is parked until the state changes or its time
-/// runs out), NotMyVbucket when it is missing or in another state.
-std::shared_ptr<VBucket> EpBucket::active(CookieIface& cookie, Vbid id, Status& refusal) {
-    if (!warmed_up_.load(std::memory_order_acquire)) {
-        refusal = Status::TemporaryFailure;  // the documents are still being loaded
-        return nullptr;
-    }
-    auto vbucket = vbuckets_.get(id);
-    if (vbucket && vbucket->state() == VBucketState::Pending && park(cookie, *vbucket)) {
-        refusal = Status::WouldBlock;
-        return nullptr;
-    }
-    if (!vbucket || vbucket->state() != VBucketState::Active) {
-        bump(countersFor(id).not_my_vbucket);
-        refusal = Status::NotMyVbucket;
-        return nullptr;
-    }
-    return vbucket;
-}
-
-/// Parks `cookie` on the pending `vbucket`; false if the vbucket stopped being pending
-/// meanwhile (the state is re-checked under pending_mutex_, which a state change takes
-/// after storing the new state, so no parked cookie is missed).
-bool EpBucket::park(CookieIface& cookie, const VBucket& vbucket) {
-    MutexLock lock(pending_mutex_);
-    if (vbucket.state() != VBucketState::Pending) {
-        return false;
-    }
-    pending_[&cookie] = {vbucket.id(), executorNow() + config_.pending_op_timeout,
-                         PendingOp::Kind::VBucketState};
-    return true;
-}
-
-/// Completes the parked cookies that `select` picks, with `status`.
-void EpBucket::release(const PendingSelector& select, Status status) {
-    std::vector<CookieIface*> released;
-    {
-        MutexLock lock(pending_mutex_);
-        for (auto it = pending_.begin(); it != pending_.end();) {
-            if (select(*it->first, it->second)) {
-                released.push_back(it->first);
-                it = pending_.erase(it);
-            } else {
-                ++it;
-            }
-        }
-    }
-    for (CookieIface* cookie : released) {
-        server_.notifyIoComplete(*cookie, status);
-    }
-}
-
-/// Wakes the commands parked on `id`: they run again and see its new state.
 void EpBucket::releaseVBucket(Vbid id) {
-    release(
-        [id](const CookieIface&, const PendingOp& op) {
-            return op.vbucket == id && op.kind != PendingOp::Kind::Compaction &&
-                   op.kind != PendingOp::Kind::StatTask;
+    // A SEQNO_PERSISTENCE wait runs again too: its vbucket may no longer be active (or exist).
+    parked_.releaseIf(
+        [id](const Wait& wait) {
+            return wait.vbucket == id && (wait.kind == Wait::Kind::VBucketState ||
+                                          wait.kind == Wait::Kind::SeqnoPersistence);
         },
         Status::Success);
-}
-
-void EpBucket::timeOutPendingOps() {
-    const auto now = executorNow();
-    release([now](const CookieIface&, const PendingOp& op) { return op.deadline <= now; },
-            Status::TemporaryFailure);
 }
 
 config::Values EpBucketConfig::parse(std::string_view text) {

@@ -10,6 +10,9 @@
 // attempts. disconnect() erases the entry but never cancels the job: the front end frees a
 // closed connection's cookie only after its last notification, so it must arrive exactly once.
 //
+// describeWait() answers for a cookie it blocked itself (which fault, what the notification will
+// carry and when it is due) and asks the wrapped engine about any other.
+//
 // State lives in the decorator, keyed by cookie address; the cookie's EngineStorage slot belongs
 // to the wrapped engine and is never used here. A cookie address cannot be reused while a
 // notification for it is queued (the front end keeps the cookie alive until then), so the key
@@ -23,6 +26,8 @@
 
 #include "common/mutex.h"
 #include "test_engines/delayed_notifier.h"
+
+#include <fmt/format.h>
 
 #include <chrono>
 #include <cstddef>
@@ -161,6 +166,8 @@ public:
         return forward(cookie, [&] { return inner_->unknownCommand(cookie, command, respond); });
     }
 
+    std::string describeWait(const CookieIface& cookie) override EXCLUDES(mutex_);
+
     /// DCP goes to the wrapped engine untouched: its streams are driven by step(), which the
     /// would_block contract does not cover.
     [[nodiscard]] DcpIface* dcp() override { return inner_->dcp(); }
@@ -177,6 +184,16 @@ private:
     enum class Pending : uint8_t {
         Injected,     ///< WouldBlock returned; notification not delivered yet
         RetryPasses,  ///< notified Success; the next call goes to the wrapped engine
+    };
+
+    /// One cookie's injected block (for describeWait).
+    struct PendingEntry {
+        Pending state = Pending::Injected;
+        FaultMode mode = FaultMode::Off;
+        /// What the notification carries.
+        Status completion = Status::Success;
+        /// When the notifier delivers it.
+        std::chrono::steady_clock::time_point due;
     };
 
     /// Blocks the call if the fault mode says so, else makes it on the wrapped engine.
@@ -200,7 +217,7 @@ private:
     Mutex mutex_;
     FaultConfig config_ GUARDED_BY(mutex_);
     std::mt19937 rng_ GUARDED_BY(mutex_);
-    std::unordered_map<const CookieIface*, Pending> pending_ GUARDED_BY(mutex_);
+    std::unordered_map<const CookieIface*, PendingEntry> pending_ GUARDED_BY(mutex_);
 
     // Last member: its worker runs complete(), which uses the members above.
     DelayedNotifier notifier_;
@@ -212,7 +229,7 @@ std::optional<Status> FaultInjectingEngine::maybeBlock(CookieIface& cookie) {
     {
         MutexLock lock(mutex_);
         if (auto it = pending_.find(&cookie); it != pending_.end()) {
-            if (it->second == Pending::RetryPasses) {
+            if (it->second.state == Pending::RetryPasses) {
                 pending_.erase(it);
                 return std::nullopt;
             }
@@ -240,7 +257,10 @@ std::optional<Status> FaultInjectingEngine::maybeBlock(CookieIface& cookie) {
         if (!block) {
             return std::nullopt;
         }
-        pending_[&cookie] = Pending::Injected;
+        pending_[&cookie] = PendingEntry{.state = Pending::Injected,
+                                         .mode = config_.mode,
+                                         .completion = completion,
+                                         .due = std::chrono::steady_clock::now() + delay};
     }
     notifier_.schedule(delay, [this, &cookie, completion] { complete(cookie, completion); });
     return Status::WouldBlock;
@@ -252,7 +272,7 @@ void FaultInjectingEngine::complete(CookieIface& cookie, Status status) {
         auto it = pending_.find(&cookie);
         if (it != pending_.end()) {
             if (status == Status::Success) {
-                it->second = Pending::RetryPasses;
+                it->second.state = Pending::RetryPasses;
             } else {
                 pending_.erase(it);
             }
@@ -260,6 +280,28 @@ void FaultInjectingEngine::complete(CookieIface& cookie, Status status) {
         // No entry: the connection closed meanwhile; the notification is still owed.
     }
     server_.notifyIoComplete(cookie, status);
+}
+
+std::string FaultInjectingEngine::describeWait(const CookieIface& cookie) {
+    {
+        MutexLock lock(mutex_);
+        const auto it = pending_.find(&cookie);
+        if (it != pending_.end()) {
+            const PendingEntry& entry = it->second;
+            if (entry.state == Pending::RetryPasses) {
+                return fmt::format(
+                    "the front end to run the retry of an injected would_block (fault "
+                    "injection, {}), notified {}",
+                    faultModeName(entry.mode), toString(entry.completion));
+            }
+            const auto due = std::chrono::duration_cast<std::chrono::milliseconds>(
+                entry.due - std::chrono::steady_clock::now());
+            return fmt::format(
+                "an injected would_block (fault injection, {}): notifies {} in {} ms",
+                faultModeName(entry.mode), toString(entry.completion), due.count());
+        }
+    }
+    return inner_->describeWait(cookie);
 }
 
 Status FaultInjectingEngine::control(const EngineCommand& command,
@@ -286,6 +328,16 @@ Status FaultInjectingEngine::control(const EngineCommand& command,
 std::unique_ptr<EngineIface> createFaultInjectingEngine(std::unique_ptr<EngineIface> inner,
                                                         ServerApi& server, FaultConfig initial) {
     return std::make_unique<FaultInjectingEngine>(std::move(inner), server, initial);
+}
+
+std::string_view faultModeName(FaultMode mode) {
+    switch (mode) {
+    case FaultMode::Off: return "off";
+    case FaultMode::NextN: return "next_n";
+    case FaultMode::Random: return "random";
+    case FaultMode::AlwaysAsync: return "always_async";
+    }
+    return "unknown";
 }
 
 std::optional<FaultMode> parseFaultMode(std::string_view name) {

@@ -6,7 +6,8 @@
 // notifier thread, with notifyIoComplete(cookie, status). With status Success the front end
 // drives the command again and the retry passes through to the wrapped engine; with an error
 // the error is the command's result. This is how the integration suite runs every KV test over
-// the asynchronous path.
+// the asynchronous path. describeWait() says which fault a cookie it blocked waits for and asks
+// the wrapped engine about any other.
 //
 // Control at run time: EWOULDBLOCK_CTL (0xfd), extras = mode(4) value(4) status(4) big-endian,
 // handled by unknownCommand. `value` means: NextN → how many calls; Random → percent of calls;
@@ -41,6 +42,9 @@ struct FaultConfig {
 
 [[nodiscard]] std::unique_ptr<EngineIface> createFaultInjectingEngine(
     std::unique_ptr<EngineIface> inner, ServerApi& server, FaultConfig initial);
+
+/// The name parseFaultMode() accepts for `mode`.
+[[nodiscard]] std::string_view faultModeName(FaultMode mode);
 
 /// "off", "next_n", "random", "always_async" → mode; nullopt otherwise.
 [[nodiscard]] std::optional<FaultMode> parseFaultMode(std::string_view name);

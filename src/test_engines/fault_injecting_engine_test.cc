@@ -120,6 +120,9 @@ public:
         ++disconnects;
         inner_->disconnect(cookie);
     }
+    std::string describeWait(const CookieIface& cookie) override {
+        return "the wrapped engine's wait" + inner_->describeWait(cookie);
+    }
 
     std::atomic<int> calls{0};
     std::atomic<int> disconnects{0};
@@ -330,6 +333,51 @@ TEST_F(FaultInjectingEngineTest, CallAgainBeforeTheNotificationFails) {
     EXPECT_EQ(1u, cookie_.notificationCount());
 }
 
+// ---- describeWait ------------------------------------------------------------------------------
+
+TEST_F(FaultInjectingEngineTest, DescribeWaitNamesTheInjectedBlock) {
+    build({FaultMode::AlwaysAsync, 60'000, Status::Success});
+    ItemPtr item;
+    ASSERT_EQ(Status::WouldBlock, engine_->get(cookie_, DocKey("k"), Vbid(0), item));
+    const std::string wait = engine_->describeWait(cookie_);
+    EXPECT_NE(std::string::npos, wait.find("injected would_block")) << wait;
+    EXPECT_NE(std::string::npos, wait.find("always_async")) << wait;
+    EXPECT_NE(std::string::npos, wait.find("notifies success in")) << wait;
+    engine_.reset();
+    EXPECT_EQ(1u, cookie_.notificationCount());
+}
+
+TEST_F(FaultInjectingEngineTest, DescribeWaitNamesTheStatusNextNCompletesWith) {
+    build({FaultMode::Off, 0, Status::Success});
+    ASSERT_EQ(Status::Success, configure(FaultMode::NextN, 1, Status::TemporaryFailure));
+    ItemPtr item;
+    ASSERT_EQ(Status::WouldBlock, engine_->get(cookie_, DocKey("k"), Vbid(0), item));
+    // Due at once: read before or after the notification, the status is named either way
+    // (once notified with an error the cookie is forgotten and the wrapped engine answers).
+    const std::string wait = engine_->describeWait(cookie_);
+    EXPECT_TRUE(wait.find("next_n") != std::string::npos ||
+                wait.find("the wrapped engine's wait") == 0)
+        << wait;
+    EXPECT_EQ(Status::TemporaryFailure, cookie_.waitForNotification(5s));
+    EXPECT_EQ("the wrapped engine's wait", engine_->describeWait(cookie_));
+}
+
+TEST_F(FaultInjectingEngineTest, DescribeWaitAfterASuccessNotificationNamesTheRetry) {
+    build({FaultMode::AlwaysAsync, 0, Status::Success});
+    ItemPtr item;
+    ASSERT_EQ(Status::WouldBlock, engine_->get(cookie_, DocKey("k"), Vbid(0), item));
+    ASSERT_EQ(Status::Success, cookie_.waitForNotification(5s));
+    const std::string wait = engine_->describeWait(cookie_);
+    EXPECT_NE(std::string::npos, wait.find("retry")) << wait;
+    EXPECT_EQ(Status::KeyNotFound, engine_->get(cookie_, DocKey("k"), Vbid(0), item));
+    EXPECT_EQ("the wrapped engine's wait", engine_->describeWait(cookie_));
+}
+
+TEST_F(FaultInjectingEngineTest, DescribeWaitAsksTheWrappedEngineAboutOtherCookies) {
+    build({FaultMode::Off, 0, Status::Success});
+    EXPECT_EQ("the wrapped engine's wait", engine_->describeWait(cookie_));
+}
+
 // ---- Random ------------------------------------------------------------------------------------
 
 TEST_F(FaultInjectingEngineTest, RandomHundredPercentBlocksEveryCommand) {
@@ -509,6 +557,13 @@ TEST(ParseFaultModeTest, KnownNames) {
     EXPECT_EQ(FaultMode::NextN, parseFaultMode("next_n"));
     EXPECT_EQ(FaultMode::Random, parseFaultMode("random"));
     EXPECT_EQ(FaultMode::AlwaysAsync, parseFaultMode("always_async"));
+}
+
+TEST(ParseFaultModeTest, NamesRoundTrip) {
+    for (auto mode :
+         {FaultMode::Off, FaultMode::NextN, FaultMode::Random, FaultMode::AlwaysAsync}) {
+        EXPECT_EQ(mode, parseFaultMode(faultModeName(mode)));
+    }
 }
 
 TEST(ParseFaultModeTest, UnknownNames) {

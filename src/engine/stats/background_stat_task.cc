@@ -88,15 +88,11 @@ Status BackgroundStatTask::writeResponse(const AddStatFn& add_stat) const {
     return status_;
 }
 
-StatTaskRegistry::~StatTaskRegistry() {
+StatTaskRegistry::Tokens StatTaskRegistry::takeAll() {
     Tokens left;
-    {
-        MutexLock lock(mutex_);
-        left.swap(tokens_);
-    }
-    if (!left.empty() && abandon_) {
-        abandon_(left);
-    }
+    MutexLock lock(mutex_);
+    left.swap(tokens_);
+    return left;
 }
 
 void StatTaskRegistry::add(const void* token) {

@@ -30,8 +30,9 @@
 // then frees the cookie and the holder); its task, when it runs, finds the command gone and
 // collects nothing, and a collection already running stops at its next StatSink::abandoned()
 // check. A task that never runs because the bucket unregisters from the executor
-// first (bucket destruction) is left in the registry, whose destructor hands its token to the
-// bucket, which completes the command with TemporaryFailure: no command waits forever.
+// first (bucket destruction) is left in the registry; after unregistering, the bucket takes
+// every token left (takeAll) and completes those commands with TemporaryFailure: no command
+// waits forever.
 //
 // Thread contract: a task's collector runs on one executor thread (or inline on the front-end
 // thread when there is no executor). Its buffer and status are written only by that run and
@@ -150,24 +151,24 @@ private:
     const std::string args_;
 };
 
-/// The tokens of a bucket's stat tasks that have not finished a run.
+/// The tokens of a bucket's stat tasks that have not finished a run. When the bucket goes, it
+/// unregisters from the executor (which drops the tasks that never ran) and then takes what is
+/// left here to complete those commands (takeAll).
 class StatTaskRegistry {
 public:
     using Tokens = std::unordered_set<const void*>;
-    /// `abandon` is called by the destructor with the tokens left (tasks the executor dropped
-    /// without running them, when the bucket unregistered).
-    explicit StatTaskRegistry(std::function<void(const Tokens&)> abandon)
-        : abandon_(std::move(abandon)) {}
-    ~StatTaskRegistry();
+
+    StatTaskRegistry() = default;
     StatTaskRegistry(const StatTaskRegistry&) = delete;
     StatTaskRegistry& operator=(const StatTaskRegistry&) = delete;
 
     void add(const void* token) EXCLUDES(mutex_);
     void remove(const void* token) EXCLUDES(mutex_);
+    /// Every token left; the registry is empty afterwards.
+    [[nodiscard]] Tokens takeAll() EXCLUDES(mutex_);
     [[nodiscard]] size_t size() const EXCLUDES(mutex_);
 
 private:
-    const std::function<void(const Tokens&)> abandon_;
     mutable Mutex mutex_;
     Tokens tokens_ GUARDED_BY(mutex_);
 };

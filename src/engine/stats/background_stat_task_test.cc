@@ -137,24 +137,17 @@ TEST_F(BackgroundStatTaskTest, CollectHereIsTheRefusedPath) {
 }
 
 TEST_F(BackgroundStatTaskTest, TheRegistryHandsOverWhatIsLeft) {
-    StatTaskRegistry::Tokens abandoned;
     int a = 0;
     int b = 0;
-    {
-        StatTaskRegistry registry(
-            [&abandoned](const StatTaskRegistry::Tokens& left) { abandoned = left; });
-        registry.add(&a);
-        registry.add(&b);
-        EXPECT_EQ(2u, registry.size());
-        registry.remove(&a);
-        EXPECT_EQ(1u, registry.size());
-    }
-    EXPECT_EQ(StatTaskRegistry::Tokens{&b}, abandoned);
-    bool called = false;
-    {
-        StatTaskRegistry empty([&called](const StatTaskRegistry::Tokens&) { called = true; });
-    }
-    EXPECT_FALSE(called) << "nothing left, nothing to hand over";
+    StatTaskRegistry registry;
+    registry.add(&a);
+    registry.add(&b);
+    EXPECT_EQ(2u, registry.size());
+    registry.remove(&a);
+    EXPECT_EQ(1u, registry.size());
+    EXPECT_EQ(StatTaskRegistry::Tokens{&b}, registry.takeAll());
+    EXPECT_EQ(0u, registry.size());
+    EXPECT_TRUE(registry.takeAll().empty()) << "nothing left, nothing to hand over";
 }
 
 TEST_F(BackgroundStatTaskTest, CollectAndWriteIsTheInlinePath) {

@@ -98,8 +98,8 @@ bool VBucket::mustFetch(const HashBucketLock& lock, std::string_view key) {
            (!parameters_.getBfilterEnabled() || bloom_->mayContain(key));
 }
 
-Status VBucket::absent(const HashBucketLock& lock, std::string_view key) {
-    return mustFetch(lock, key) ? kNeedsBgFetch : Status::KeyNotFound;
+VBucketResult VBucket::absent(const HashBucketLock& lock, std::string_view key) {
+    return mustFetch(lock, key) ? VBucketResult::bgFetch() : Status::KeyNotFound;
 }
 
 void VBucket::noteCas(Cas cas) {
@@ -440,7 +440,7 @@ void VBucket::reset() {
     uuid_.store(failover_.latest().vb_uuid, std::memory_order_release);
 }
 
-Status VBucket::get(std::string_view key, Document& out, bool expire) {
+VBucketResult VBucket::get(std::string_view key, Document& out, bool expire) {
     const uint32_t now = now_();
     auto lock = table_.lockBucket(key);
     StoredValue* record = nullptr;
@@ -454,15 +454,15 @@ Status VBucket::get(std::string_view key, Document& out, bool expire) {
         return absent(lock, key);
     }
     if (!record->isResident()) {
-        return kNeedsBgFetch;
+        return VBucketResult::bgFetch();
     }
     record->markAccessed();
     out = copyOf(*record, record->isLocked(now));
     return Status::Success;
 }
 
-Status VBucket::getAndTouch(std::string_view key, uint32_t exptime, Document& out,
-                            MutationInfo& info) {
+VBucketResult VBucket::getAndTouch(std::string_view key, uint32_t exptime, Document& out,
+                                   MutationInfo& info) {
     const uint32_t now = now_();
     auto lock = table_.lockBucket(key);
     StoredValue* record = findLive(lock, key, now);
@@ -473,7 +473,7 @@ Status VBucket::getAndTouch(std::string_view key, uint32_t exptime, Document& ou
         return Status::Locked;
     }
     if (!record->isResident()) {
-        return kNeedsBgFetch;
+        return VBucketResult::bgFetch();
     }
     record->setExpiry(withMaxTtl(clock::expiryFromProtocol(exptime, now), now));
     record->setRevSeqno(record->revSeqno() + 1);
@@ -483,7 +483,7 @@ Status VBucket::getAndTouch(std::string_view key, uint32_t exptime, Document& ou
     return Status::Success;
 }
 
-Status VBucket::store(const StoreRequest& request, MutationInfo& info) {
+VBucketResult VBucket::store(const StoreRequest& request, MutationInfo& info) {
     // Read here, not copied at construction: SET_PARAM max_item_size applies to the next write.
     const uint64_t max_value_size = parameters_.getMaxItemSize();
     if (request.value.size() > max_value_size) {
@@ -502,7 +502,7 @@ Status VBucket::store(const StoreRequest& request, MutationInfo& info) {
         // Full eviction: every store semantic needs to know what the disk has (ADD, REPLACE,
         // CAS, APPEND; a plain SET for the revision and the item count).
         if (mustFetch(lock, key)) {
-            return kNeedsBgFetch;
+            return VBucketResult::bgFetch();
         }
         if (append) {
             return Status::NotStored;
@@ -523,7 +523,7 @@ Status VBucket::store(const StoreRequest& request, MutationInfo& info) {
     }
     if (append) {
         if (!record->isResident()) {
-            return kNeedsBgFetch;
+            return VBucketResult::bgFetch();
         }
         const std::string_view old = record->value() ? record->value()->view() : std::string_view{};
         if (old.size() + request.value.size() > max_value_size) {
@@ -545,7 +545,7 @@ Status VBucket::store(const StoreRequest& request, MutationInfo& info) {
     return Status::Success;
 }
 
-Status VBucket::remove(std::string_view key, Cas cas, MutationInfo& info) {
+VBucketResult VBucket::remove(std::string_view key, Cas cas, MutationInfo& info) {
     const uint32_t now = now_();
     auto lock = table_.lockBucket(key);
     StoredValue* record = findLive(lock, key, now);
@@ -562,8 +562,8 @@ Status VBucket::remove(std::string_view key, Cas cas, MutationInfo& info) {
     return Status::Success;
 }
 
-Status VBucket::arithmetic(const ArithmeticRequest& request, uint64_t& value, MutationInfo& info,
-                           bool& created) {
+VBucketResult VBucket::arithmetic(const ArithmeticRequest& request, uint64_t& value,
+                                  MutationInfo& info, bool& created) {
     created = false;
     const std::string_view key = request.key.bytes();
     const uint32_t now = now_();
@@ -571,7 +571,7 @@ Status VBucket::arithmetic(const ArithmeticRequest& request, uint64_t& value, Mu
     StoredValue* record = findLive(lock, key, now);
     if (record == nullptr) {
         if (mustFetch(lock, key)) {
-            return kNeedsBgFetch;
+            return VBucketResult::bgFetch();
         }
         if (request.exptime == kNoCreateExptime) {
             return Status::KeyNotFound;
@@ -586,7 +586,7 @@ Status VBucket::arithmetic(const ArithmeticRequest& request, uint64_t& value, Mu
         return Status::Locked;
     }
     if (!record->isResident()) {
-        return kNeedsBgFetch;
+        return VBucketResult::bgFetch();
     }
     const auto current = parseCounter(record->value() ? record->value()->view() : "");
     if (!current) {
@@ -602,7 +602,7 @@ Status VBucket::arithmetic(const ArithmeticRequest& request, uint64_t& value, Mu
     return Status::Success;
 }
 
-Status VBucket::getLocked(std::string_view key, uint32_t lock_seconds, Document& out) {
+VBucketResult VBucket::getLocked(std::string_view key, uint32_t lock_seconds, Document& out) {
     if (lock_seconds == 0 || lock_seconds > config_.max_lock_seconds) {
         lock_seconds = config_.default_lock_seconds;
     }
@@ -616,7 +616,7 @@ Status VBucket::getLocked(std::string_view key, uint32_t lock_seconds, Document&
         return Status::Locked;
     }
     if (!record->isResident()) {
-        return kNeedsBgFetch;
+        return VBucketResult::bgFetch();
     }
     // Locking is not a mutation (no seqno), but the new CAS is the key to the lock.
     record->setCas(clock_.nextCas());
@@ -625,7 +625,7 @@ Status VBucket::getLocked(std::string_view key, uint32_t lock_seconds, Document&
     return Status::Success;
 }
 
-Status VBucket::unlock(std::string_view key, Cas cas) {
+VBucketResult VBucket::unlock(std::string_view key, Cas cas) {
     const uint32_t now = now_();
     auto lock = table_.lockBucket(key);
     StoredValue* record = findLive(lock, key, now);

@@ -47,6 +47,7 @@
 #include "engine/vbucket/bloom_filter.h"
 #include "engine/vbucket/bucket_memory.h"
 #include "engine/vbucket/failover_table.h"
+#include "engine/vbucket/vbucket_result.h"
 #include "engine/vbucket/vbucket_state.h"
 
 #include <atomic>
@@ -106,10 +107,6 @@ struct LoadedDocument {
     int64_t by_seqno = 0;
     uint64_t rev_seqno = 0;
 };
-
-/// What a key operation returns when the document's value was evicted: the caller fetches it
-/// from disk (BgFetcher) and runs the operation again.
-inline constexpr Status kNeedsBgFetch = Status::WouldBlock;
 
 /// What one item-pager pass over a vbucket did.
 struct PageOutResult {
@@ -174,20 +171,21 @@ public:
 
     /// KeyNotFound if absent, deleted or expired. An expired document is turned into a
     /// tombstone unless `expire` is false (a replica's documents expire through its active).
-    Status get(std::string_view key, Document& out, bool expire = true);
+    VBucketResult get(std::string_view key, Document& out, bool expire = true);
     /// Sets a new expiry (TOUCH, GAT): a mutation, with a new CAS and seqno.
-    Status getAndTouch(std::string_view key, uint32_t exptime, Document& out, MutationInfo& info);
-    Status store(const StoreRequest& request, MutationInfo& info);
-    Status remove(std::string_view key, Cas cas, MutationInfo& info);
+    VBucketResult getAndTouch(std::string_view key, uint32_t exptime, Document& out,
+                              MutationInfo& info);
+    VBucketResult store(const StoreRequest& request, MutationInfo& info);
+    VBucketResult remove(std::string_view key, Cas cas, MutationInfo& info);
     /// INCREMENT / DECREMENT; `created` tells whether the counter did not exist before.
-    Status arithmetic(const ArithmeticRequest& request, uint64_t& value, MutationInfo& info,
-                      bool& created);
+    VBucketResult arithmetic(const ArithmeticRequest& request, uint64_t& value, MutationInfo& info,
+                             bool& created);
     /// GET_LOCKED for `lock_seconds` (0 = the default; more than the maximum = InvalidArguments).
     /// Locked if it already is. The returned CAS unlocks it.
-    Status getLocked(std::string_view key, uint32_t lock_seconds, Document& out);
+    VBucketResult getLocked(std::string_view key, uint32_t lock_seconds, Document& out);
     /// UNLOCK: Locked if `cas` is not the lock's CAS, LockedTmpfail if the document is not
     /// locked, KeyNotFound if absent.
-    Status unlock(std::string_view key, Cas cas);
+    VBucketResult unlock(std::string_view key, Cas cas);
 
     /// Turns every live document whose expiry has passed into a tombstone (the expiry pager's
     /// sweep; readers do the same lazily on access). Returns how many.
@@ -285,9 +283,9 @@ public:
 private:
     /// Full eviction: `key` is not in memory and the disk may have it (a fetch must come first).
     [[nodiscard]] bool mustFetch(const HashBucketLock& lock, std::string_view key);
-    /// What an operation answers for a key with no live record: kNeedsBgFetch when mustFetch,
+    /// What an operation answers for a key with no live record: bgFetch() when mustFetch,
     /// otherwise KeyNotFound.
-    [[nodiscard]] Status absent(const HashBucketLock& lock, std::string_view key);
+    [[nodiscard]] VBucketResult absent(const HashBucketLock& lock, std::string_view key);
     /// Raises maxCas() to `cas` if it is larger.
     void noteCas(Cas cas);
     /// A clean record of a document read from disk (with its value when `resident`).

@@ -26,7 +26,7 @@ protected:
                                          [this] { return now_; });
     }
 
-    static Status set(VBucket& vbucket, std::string_view key, std::string_view value,
+    static VBucketResult set(VBucket& vbucket, std::string_view key, std::string_view value,
                       uint32_t exptime = 0, StoreSemantics semantics = StoreSemantics::Set) {
         StoreRequest request;
         request.key = DocKey(key);
@@ -128,11 +128,11 @@ TEST_F(VBucketParametersTest, BfilterEnabledDecidesWhetherAnAbsentKeyNeedsADiskR
     ASSERT_TRUE(parameters_.set<Param::BfilterEnabled>(false).ok());
     EXPECT_TRUE(vbucket->needsFetch("never-written"))
         << "without the filter every key not in memory is looked up on disk";
-    EXPECT_NE(Status::KeyNotFound, vbucket->get("never-written", document));
+    EXPECT_TRUE(vbucket->get("never-written", document).needsBgFetch());
 
     // The filter is kept up to date while off. A new key's SET needs that disk read too; the
     // fetch finds nothing, then the SET goes ahead and the flusher persists it.
-    EXPECT_NE(Status::Success, set(*vbucket, "stored-while-off", "v"));
+    EXPECT_TRUE(set(*vbucket, "stored-while-off", "v").needsBgFetch());
     ASSERT_TRUE(vbucket->restoreFetched("stored-while-off", nullptr, false, vbucket->fetchEpoch()));
     ASSERT_EQ(Status::Success, set(*vbucket, "stored-while-off", "v"));
     vbucket->markPersisted("stored-while-off", static_cast<int64_t>(vbucket->highSeqno()));

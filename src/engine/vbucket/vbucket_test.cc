@@ -27,8 +27,8 @@ protected:
         return config;
     }
 
-    Status set(const char* key, const char* value, Cas cas = 0,
-               StoreSemantics semantics = StoreSemantics::Set, uint32_t exptime = 0) {
+    VBucketResult set(const char* key, const char* value, Cas cas = 0,
+                      StoreSemantics semantics = StoreSemantics::Set, uint32_t exptime = 0) {
         StoreRequest request;
         request.key = DocKey(key);
         request.value = value;

@@ -1,9 +1,9 @@
-// eddy — EpBucket's DCP producer side: DcpIface, the ConnManager task, STOP/START_PERSISTENCE
-// and the DCP aggregates of the default stat group. The streams themselves live in
-// src/engine/dcp/ (docs/dcp.md).
+// BucketDcp: DCP_OPEN and the other DcpIface methods, delegated to the connection's producer
+// (bucket_dcp.h), the ConnManager task and the DCP aggregates of the default group.
+#include "engine/bucket_dcp.h"
+
 #include "engine/bucket_tasks.h"
 #include "engine/dcp/dcp_producer.h"
-#include "engine/ep_bucket_engine.h"
 
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
@@ -18,25 +18,24 @@ constexpr size_t kMaxNameLength = 200;
 
 }  // namespace
 
-DcpIface* EpBucket::dcp() {
-    // Producers need the executor for their backfill and checkpoint tasks.
-    return config_.executor != nullptr ? this : nullptr;
-}
+BucketDcp::BucketDcp(size_t max_vbuckets, Environment environment)
+    : env_(std::move(environment)), conns_(max_vbuckets) {}
 
-dcp::DcpProducer* EpBucket::producerOf(CookieIface& cookie) {
+dcp::DcpProducer* BucketDcp::producerOf(CookieIface& cookie) {
     return dynamic_cast<dcp::DcpProducer*>(cookie.connectionStorage());
 }
 
-void EpBucket::startDcpTasks(executor::ExecutorPoolIface& executor) {
-    executor.schedule(std::make_shared<PeriodicTask>(
-        *this, executor::TaskId::ConnManager, "Managing DCP connections (noops, idle timeout)",
-        [this] { return std::chrono::seconds(configuration_.getConnectionManagerInterval()); },
-        [this] { dcp_conns_.manageConnections(); }));
+void BucketDcp::startTasks() {
+    env_.executor->schedule(std::make_shared<PeriodicTask>(
+        env_.taskable, executor::TaskId::ConnManager,
+        "Managing DCP connections (noops, idle timeout)",
+        [this] { return std::chrono::seconds(env_.configuration.getConnectionManagerInterval()); },
+        [this] { conns_.manageConnections(); }));
 }
 
-Status EpBucket::open(CookieIface& cookie, std::string_view name, uint32_t flags,
-                      std::string& message) {
-    if (!warmed_up_.load(std::memory_order_acquire)) {
+Status BucketDcp::open(CookieIface& cookie, std::string_view name, uint32_t flags,
+                       std::string& message) {
+    if (env_.ready && !env_.ready()) {
         return Status::TemporaryFailure;
     }
     if (cookie.connectionStorage() != nullptr) {
@@ -64,24 +63,24 @@ Status EpBucket::open(CookieIface& cookie, std::string_view name, uint32_t flags
         return Status::InvalidArguments;
     }
     auto producer = std::make_shared<dcp::DcpProducer>(
-        dcp::DcpEnvironment{.server = server_,
-                            .executor = *config_.executor,
-                            .taskable = *this,
-                            .configuration = configuration_,
-                            .store = store_.get(),
-                            .running_backfills = dcp_running_backfills_,
-                            .memory = &memory_},
-        dcp_conns_, std::string(name), flags, cookie);
+        dcp::DcpEnvironment{.server = env_.server,
+                            .executor = *env_.executor,
+                            .taskable = env_.taskable,
+                            .configuration = env_.configuration,
+                            .store = env_.store,
+                            .running_backfills = running_backfills_,
+                            .memory = env_.memory},
+        conns_, std::string(name), flags, cookie);
     producer->startTasks();
     cookie.setConnectionStorage(producer);
-    dcp_conns_.add(producer);
+    conns_.add(producer);
     spdlog::info("dcp {}: producer opened on connection {} (flags {:#x})", name,
                  cookie.connectionId(), flags);
     return Status::Success;
 }
 
-Status EpBucket::control(CookieIface& cookie, std::string_view key, std::string_view value,
-                         bool snappy, std::string& message) {
+Status BucketDcp::control(CookieIface& cookie, std::string_view key, std::string_view value,
+                          bool snappy, std::string& message) {
     dcp::DcpProducer* producer = producerOf(cookie);
     if (producer == nullptr) {
         message = "DCP_CONTROL needs a DCP connection (DCP_OPEN first)";
@@ -90,14 +89,14 @@ Status EpBucket::control(CookieIface& cookie, std::string_view key, std::string_
     return producer->control(key, value, snappy, message);
 }
 
-Status EpBucket::streamRequest(CookieIface& cookie, const DcpStreamRequest& request,
-                               DcpStreamResponse& out, std::string& message) {
+Status BucketDcp::streamRequest(CookieIface& cookie, const DcpStreamRequest& request,
+                                DcpStreamResponse& out, std::string& message) {
     dcp::DcpProducer* producer = producerOf(cookie);
     if (producer == nullptr) {
         message = "DCP_STREAM_REQ needs a DCP producer connection (DCP_OPEN first)";
         return Status::InvalidArguments;
     }
-    auto vbucket = vbuckets_.get(request.vbucket);
+    auto vbucket = env_.vbuckets.get(request.vbucket);
     if (!vbucket) {
         return Status::NotMyVbucket;
     }
@@ -109,11 +108,11 @@ Status EpBucket::streamRequest(CookieIface& cookie, const DcpStreamRequest& requ
     return producer->streamRequest(request, std::move(vbucket), out, message);
 }
 
-Status EpBucket::getFailoverLog(CookieIface& cookie, Vbid vbucket, std::string& out) {
+Status BucketDcp::getFailoverLog(CookieIface& cookie, Vbid vbucket, std::string& out) {
     if (producerOf(cookie) == nullptr) {
         return Status::InvalidArguments;
     }
-    auto found = vbuckets_.get(vbucket);
+    auto found = env_.vbuckets.get(vbucket);
     if (!found) {
         return Status::NotMyVbucket;
     }
@@ -121,7 +120,7 @@ Status EpBucket::getFailoverLog(CookieIface& cookie, Vbid vbucket, std::string& 
     return Status::Success;
 }
 
-Status EpBucket::closeStream(CookieIface& cookie, Vbid vbucket) {
+Status BucketDcp::closeStream(CookieIface& cookie, Vbid vbucket) {
     dcp::DcpProducer* producer = producerOf(cookie);
     if (producer == nullptr) {
         return Status::InvalidArguments;
@@ -129,7 +128,7 @@ Status EpBucket::closeStream(CookieIface& cookie, Vbid vbucket) {
     return producer->closeStream(vbucket);
 }
 
-Status EpBucket::bufferAcknowledgement(CookieIface& cookie, uint32_t bytes) {
+Status BucketDcp::bufferAcknowledgement(CookieIface& cookie, uint32_t bytes) {
     dcp::DcpProducer* producer = producerOf(cookie);
     if (producer == nullptr) {
         return Status::InvalidArguments;
@@ -137,7 +136,7 @@ Status EpBucket::bufferAcknowledgement(CookieIface& cookie, uint32_t bytes) {
     return producer->bufferAck(bytes);
 }
 
-Status EpBucket::response(CookieIface& cookie, uint8_t opcode, uint16_t status, uint32_t opaque) {
+Status BucketDcp::response(CookieIface& cookie, uint8_t opcode, uint16_t status, uint32_t opaque) {
     dcp::DcpProducer* producer = producerOf(cookie);
     if (producer == nullptr) {
         return Status::InvalidArguments;
@@ -145,7 +144,7 @@ Status EpBucket::response(CookieIface& cookie, uint8_t opcode, uint16_t status, 
     return producer->response(opcode, status, opaque);
 }
 
-Status EpBucket::step(CookieIface& cookie, DcpMessageSink& sink) {
+Status BucketDcp::step(CookieIface& cookie, DcpMessageSink& sink) {
     dcp::DcpProducer* producer = producerOf(cookie);
     if (producer == nullptr) {
         return Status::Disconnect;
@@ -153,25 +152,8 @@ Status EpBucket::step(CookieIface& cookie, DcpMessageSink& sink) {
     return producer->step(sink);
 }
 
-Status EpBucket::setPersistence(bool enabled) {
-    if (!persistent()) {
-        return Status::NotSupported;
-    }
-    persistence_stopped_.store(!enabled, std::memory_order_release);
-    spdlog::info("persistence {}", enabled ? "started" : "stopped");
-    if (enabled) {
-        dirty_->markAll();
-        for (const auto& shard : shards_) {
-            if (shard->flusher_task) {
-                shard->flusher_task->wakeUp();
-            }
-        }
-    }
-    return Status::Success;
-}
-
-void EpBucket::addDcpAggregates(const AddStatFn& add_stat) const {
-    const dcp::DcpAggregates sums = dcp_conns_.aggregates();
+void BucketDcp::addAggregates(const AddStatFn& add_stat) const {
+    const dcp::DcpAggregates sums = conns_.aggregates();
     const auto add = [&](std::string_view key, uint64_t value) {
         add_stat(key, fmt::format("{}", value));
     };
@@ -184,8 +166,7 @@ void EpBucket::addDcpAggregates(const AddStatFn& add_stat) const {
     add("ep_dcp_total_uncompressed_data_size", sums.uncompressed_bytes);
     add("ep_dcp_total_queue", sums.ready_items);
     add("ep_dcp_paused_count", sums.paused);
-    add("ep_dcp_num_running_backfills", dcp_running_backfills_.load(std::memory_order_relaxed));
-    add("ep_persistence_stopped", persistence_stopped_.load(std::memory_order_relaxed) ? 1 : 0);
+    add("ep_dcp_num_running_backfills", running_backfills_.load(std::memory_order_relaxed));
 }
 
 }  // namespace eddy::engine
