@@ -27,7 +27,7 @@ protected:
     }
 
     static VBucketResult set(VBucket& vbucket, std::string_view key, std::string_view value,
-                      uint32_t exptime = 0, StoreSemantics semantics = StoreSemantics::Set) {
+                             uint32_t exptime = 0, StoreSemantics semantics = StoreSemantics::Set) {
         StoreRequest request;
         request.key = DocKey(key);
         request.value = value;
