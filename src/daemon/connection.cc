@@ -254,7 +254,6 @@ void Connection::executePipeline() {
         cookie_.initialize(parsed.frame);
         mcbp::ValidationContext validation;
         validation.features = features_;
-        validation.max_value_size = settings.item_size_max;
         const auto verdict = mcbp::validateRequest(parsed.frame, validation);
         if (!verdict.ok()) {
             cookie_.setErrorContext(std::string(verdict.message));

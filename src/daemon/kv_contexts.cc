@@ -40,7 +40,9 @@ void sendMutationDone(Cookie& cookie, const MutationResult& result, Cas cas) {
 
 /// Inflates a Snappy-compressed request value into `out`. The engine stores values
 /// uncompressed, so a compressed one is checked and inflated before it gets there (again on
-/// every step: the context keeps no copy between a WouldBlock and its notification).
+/// every step: the context keeps no copy between a WouldBlock and its notification). The
+/// bucket checks the inflated size against its max_item_size; here it is only bounded by
+/// max_packet_size, so that a small body cannot make the front end allocate without limit.
 Status inflateSnappy(Cookie& cookie, std::string_view compressed, std::string& out) {
     if (!cookie.connection().features().has(mcbp::Feature::Snappy)) {
         // The validator refuses this already; kept so a drift answers, not stores garbage.
@@ -53,8 +55,8 @@ Status inflateSnappy(Cookie& cookie, std::string_view compressed, std::string& o
         cookie.setErrorContext("Invalid Snappy-compressed value");
         return Status::InvalidArguments;
     }
-    if (length > cookie.connection().server().settings().item_size_max) {
-        cookie.setErrorContext("Value exceeds the maximum size once inflated");
+    if (length > cookie.connection().server().settings().max_packet_size) {
+        cookie.setErrorContext("Value exceeds max_packet_size once inflated");
         return Status::TooBig;
     }
     out.resize(length);

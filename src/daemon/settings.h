@@ -45,7 +45,9 @@ struct Settings {
     size_t max_packet_size = 30 * 1024 * 1024;
     /// A connection stops executing commands while this much output waits to be sent.
     size_t max_send_queue_size = 40 * 1024 * 1024;
-    /// Largest document value (E2BIG beyond it).
+    /// The bucket's max_item_size unless the bucket configuration names it (bucketParameters()).
+    /// Not a limit of its own: the bucket's max_item_size, changeable with SET_PARAM, is the
+    /// one item-size limit of the server.
     size_t item_size_max = 20 * 1024 * 1024;
     /// Commands one connection executes per event before yielding to the others.
     size_t reqs_per_event = 20;

@@ -138,7 +138,7 @@ TEST(SettingsBucketTest, StringForm) {
 TEST(SettingsBucketTest, JsonForm) {
     const Settings settings = settingsFrom(
         R"({"bucket": {"max_vbuckets": 16, "exp_pager_enabled": false,
-                       "checkpoint_memory_ratio": 0.25, "compression_mode": "passive"}})");
+                       "checkpoint_memory_ratio": 0.25, "max_ttl": 60}})");
     const auto parameters = eddy::daemon::bucketParameters(settings);
     EXPECT_EQ(16u, parameters.get<Param::MaxVbuckets>());
     EXPECT_FALSE(parameters.get<Param::ExpPagerEnabled>());

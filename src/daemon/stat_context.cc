@@ -154,7 +154,6 @@ void StatContext::addDaemonStats() {
     add("cmd_would_block", totals.would_block);
     add("cookies_blocked_too_long", totals.cookies_blocked_too_long);
     add("max_packet_size", server.settings().max_packet_size);
-    add("item_size_max", server.settings().item_size_max);
 }
 
 }  // namespace eddy::daemon

@@ -68,7 +68,8 @@ Status BucketDcp::open(CookieIface& cookie, std::string_view name, uint32_t flag
                             .taskable = env_.taskable,
                             .configuration = env_.configuration,
                             .store = env_.store,
-                            .running_backfills = running_backfills_},
+                            .running_backfills = running_backfills_,
+                            .memory = env_.memory},
         conns_, std::string(name), flags, cookie);
     producer->startTasks();
     cookie.setConnectionStorage(producer);

@@ -44,6 +44,8 @@ public:
         KVStore* store = nullptr;
         /// False while the bucket warms up (DCP_OPEN answers TemporaryFailure).
         std::function<bool()> ready;
+        /// The bucket's memory, for backfill_mem_threshold; null = never above it.
+        const BucketMemory* memory = nullptr;
     };
 
     BucketDcp(size_t max_vbuckets, Environment environment);

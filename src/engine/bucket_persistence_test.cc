@@ -454,6 +454,73 @@ TEST_F(BucketPersistenceTest, FullEvictionDropsWholeDocumentsAndFindsThemOnDisk)
     EXPECT_EQ("<absent>", valueOf(evicted_key, vbucket));
 }
 
+TEST_F(BucketPersistenceTest, BfilterEnabledFalseLooksUpEveryAbsentKeyOnDisk) {
+    open("item_eviction_policy=full_eviction");
+    warmUp();
+    ASSERT_EQ(Status::Success, set("stored", "v"));
+    flush();
+    // GETs of keys nobody wrote, each one new; returns how many needed a disk read.
+    int round = 0;
+    const auto fetchesForAbsentKeys = [&] {
+        const uint64_t before = stat("ep_bg_fetches");
+        for (int i = 0; i < 20; ++i) {
+            ItemPtr item;
+            EXPECT_EQ(Status::KeyNotFound,
+                      get("absent-" + std::to_string(round) + "-" + std::to_string(i), item,
+                          static_cast<uint16_t>(i % 4)));
+        }
+        ++round;
+        return stat("ep_bg_fetches") - before;
+    };
+    EXPECT_LT(fetchesForAbsentKeys(), 3u) << "the Bloom filter answers, not the disk";
+
+    std::string message;
+    ASSERT_EQ(Status::Success,
+              bucket_->setParameter(cookie_, 1, "bfilter_enabled", "false", message))
+        << message;
+    EXPECT_EQ(20u, fetchesForAbsentKeys()) << "without the filter every absent key is read";
+
+    ASSERT_EQ(Status::Success,
+              bucket_->setParameter(cookie_, 1, "bfilter_enabled", "true", message))
+        << message;
+    EXPECT_LT(fetchesForAbsentKeys(), 3u);
+    EXPECT_EQ("v", valueOf("stored"));
+}
+
+TEST_F(BucketPersistenceTest, WarmupFalseLoadsKeysButNoValues) {
+    open();
+    warmUp();
+    for (int i = 0; i < 10; ++i) {
+        ASSERT_EQ(Status::Success,
+                  set("k" + std::to_string(i), "value" + std::to_string(i), i % 4));
+    }
+    open("warmup=false");  // the previous bucket shut down cleanly, flushing everything
+    warmUp();
+    EXPECT_EQ(10u, stat("curr_items"));
+    EXPECT_EQ(10u, stat("ep_num_non_resident")) << "no value was loaded";
+    EXPECT_EQ("value3", valueOf("k3", 3)) << "a value is read from disk on first access";
+    EXPECT_EQ(9u, stat("ep_num_non_resident"));
+
+    open();
+    warmUp();
+    EXPECT_EQ(0u, stat("ep_num_non_resident")) << "warmup=true (the default) loads them all";
+}
+
+TEST_F(BucketPersistenceTest, WarmupMinItemsThresholdLoadsThatShareOfTheValues) {
+    open();
+    warmUp();
+    for (int i = 0; i < 20; ++i) {
+        ASSERT_EQ(Status::Success, set("k" + std::to_string(i), "v", i % 4));
+    }
+    open("warmup_min_items_threshold=50");
+    warmUp();
+    EXPECT_EQ(20u, stat("curr_items"));
+    EXPECT_EQ(10u, stat("ep_num_non_resident")) << "half the values stay on disk";
+    for (int i = 0; i < 20; ++i) {
+        EXPECT_EQ("v", valueOf("k" + std::to_string(i), i % 4));
+    }
+}
+
 TEST_F(BucketPersistenceTest, EphemeralBucketsHaveNoStore) {
     open("bucket_type=ephemeral");
     EXPECT_EQ(Status::Success, set("k", "v")) << "no warm-up";

@@ -2,6 +2,7 @@
 // vbucket states at construction; phase two loads the documents, one READER task per shard.
 #include "engine/bucket_persistence.h"
 #include "engine/store_directory.h"
+#include "engine/vbucket/warmup_budget.h"
 
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
@@ -133,22 +134,38 @@ void BucketPersistence::warmupShard(size_t shard) {
 }
 
 void BucketPersistence::loadShard(size_t shard) {
-    const uint64_t value_limit = static_cast<uint64_t>(
-        static_cast<double>(env_.configuration.memHighWatBytes()) *
-        static_cast<double>(env_.configuration.getWarmupMinMemoryThreshold()) / 100.0);
+    const auto in_shard = [&](const VBucket& vbucket) {
+        return vbucket.id().get() % shards_.size() == shard;
+    };
+    // Which values come back with their keys: WarmupBudget (warmup, warmup_min_*_threshold).
+    uint64_t documents = 0;
+    if (WarmupBudget::countsDocuments(env_.configuration)) {
+        env_.vbuckets.forEach([&](VBucket& vbucket) {
+            if (in_shard(vbucket)) {
+                store_->scanByKey(vbucket.id(), [&documents](DiskDocument&& document) {
+                    documents += document.deleted ? 0 : 1;
+                    return true;
+                });
+            }
+        });
+    }
+    const WarmupBudget budget(env_.configuration, documents);
+    uint64_t values_loaded = 0;
     env_.vbuckets.forEach([&](VBucket& vbucket) {
-        if (vbucket.id().get() % shards_.size() != shard) {
+        if (!in_shard(vbucket)) {
             return;
         }
         store_->scanByKey(vbucket.id(), [&](DiskDocument&& document) {
             if (document.deleted) {
                 return true;  // tombstones stay on disk only
             }
-            const LoadedDocument loaded = viewOf(document, env_.memory.memUsed() < value_limit);
+            const LoadedDocument loaded =
+                viewOf(document, budget.loadValue(env_.memory.memUsed(), values_loaded));
             vbucket.loadDocument(loaded);
             bump(warmup_.keys);
             if (loaded.resident) {
                 bump(warmup_.values);
+                ++values_loaded;
             }
             return true;
         });

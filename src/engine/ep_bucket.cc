@@ -52,7 +52,8 @@ EpBucket::EpBucket(ServerApi& server, EpBucketConfig config)
                                              .taskable = *this,
                                              .executor = config_.executor,
                                              .store = persistence_.store(),
-                                             .ready = [this] { return persistence_.ready(); }}),
+                                             .ready = [this] { return persistence_.ready(); },
+                                             .memory = &memory_}),
       vbuckets_(configuration_.getMaxVbuckets()),
       memory_manager_({.configuration = configuration_,
                        .memory = memory_,
@@ -65,7 +66,7 @@ EpBucket::EpBucket(ServerApi& server, EpBucketConfig config)
           vbucket.hash_table.initial_size = configuration_.getHtSize();
           vbucket.hash_table.num_locks = configuration_.getHtLocks();
           vbucket.max_failover_entries = configuration_.getMaxFailoverEntries();
-          vbucket.max_value_size = configuration_.getMaxItemSize();
+          vbucket.parameters = &configuration_;
           vbucket.checkpoint = memory_manager_.checkpointConfig();
           vbucket.persistence_cursor = !isEphemeral();
           // Full eviction needs a store to evict to.

@@ -5,6 +5,7 @@
 
 #include "common/clock.h"
 #include "engine/bucket_tasks.h"
+#include "engine/expiry_pager_schedule.h"
 
 #include <algorithm>
 
@@ -50,10 +51,12 @@ void MemoryManager::startTasks(executor::ExecutorPoolIface& executor, executor::
         owner, executor::TaskId::HashtableResizerTask, "Adjusting hash table sizes",
         [this] { return env_.resizer_interval; },
         [this] { env_.vbuckets.forEach([](VBucket& vbucket) { vbucket.hashTable().resize(); }); }));
-    executor.schedule(std::make_shared<PeriodicTask>(
+    expiry_pager_ = std::make_shared<PeriodicTask>(
         owner, executor::TaskId::ExpiredItemPager, "Paging expired items",
         [this] { return seconds(env_.configuration.getExpPagerStime()); },
-        [this] { expireItems(); }));
+        [this] { expireItems(); });
+    rescheduleExpiryPager();  // the first run: exp_pager_initial_run_time
+    executor.schedule(expiry_pager_);
     item_pager_ = std::make_shared<PeriodicTask>(
         owner, executor::TaskId::ItemPager, "Paging out items",
         [this] { return milliseconds(env_.configuration.getPagerSleepTimeMs()); },
@@ -266,6 +269,16 @@ void MemoryManager::expireItems() {
     });
 }
 
+void MemoryManager::rescheduleExpiryPager() {
+    if (!expiry_pager_) {
+        return;
+    }
+    const uint32_t now = env_.now ? env_.now() : clock::unixNow();
+    expiry_pager_->snooze(
+        expiryPagerDelay(env_.configuration.getExpPagerInitialRunTime(),
+                         std::chrono::seconds(env_.configuration.getExpPagerStime()), now));
+}
+
 CheckpointConfig MemoryManager::checkpointConfig() const {
     CheckpointConfig checkpoint;
     checkpoint.max_items = env_.configuration.getChkMaxItems();
@@ -311,6 +324,13 @@ void MemoryManager::listenToConfiguration() {
           config::Param::MutationMemThreshold, config::Param::CheckpointMemoryRatio,
           config::Param::CheckpointMemoryRecoveryUpperMark}) {
         listeners_.push_back(env_.configuration.addListener(param, new_limits));
+    }
+    // Like kv_engine, a change of the expiry pager's settings reschedules it at once.
+    for (const config::Param param :
+         {config::Param::ExpPagerStime, config::Param::ExpPagerInitialRunTime,
+          config::Param::ExpPagerEnabled}) {
+        listeners_.push_back(env_.configuration.addListener(
+            param, [this](const config::Value&) { rescheduleExpiryPager(); }));
     }
 }
 

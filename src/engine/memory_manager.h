@@ -9,10 +9,11 @@
 // recovery upper mark the checkpoint remover. So mem_used exceeds the quota by at most one
 // operation per front-end thread.
 //
-// Owns: the limits (kept current by configuration listeners), the item pager, the expiry pager,
-// the checkpoint remover, the ephemeral tombstone purger and the hash-table resizer (all NONIO
-// PeriodicTasks), the checkpoint limits given to every vbucket, and the counters of what these
-// tasks did.
+// Owns: the limits (kept current by configuration listeners), the item pager, the expiry pager
+// (first run at exp_pager_initial_run_time, rescheduled when its parameters change:
+// expiry_pager_schedule.h), the checkpoint remover, the ephemeral tombstone purger and the
+// hash-table resizer (all NONIO PeriodicTasks), the checkpoint limits given to every vbucket, and
+// the counters of what these tasks did.
 //
 // Invariants: limits_ always reflects the configuration (each parameter it derives from has a
 // listener); a wake-up flag is set from the wake request until the task's next run, so a storm
@@ -117,6 +118,9 @@ private:
     void refreshLimits();
     void listenToConfiguration();
     static void wake(const std::shared_ptr<executor::Task>& task, std::atomic<bool>& requested);
+    /// Moves the expiry pager's next run to expiryPagerDelay() from now: at its scheduling and
+    /// after a change of exp_pager_stime, exp_pager_initial_run_time or exp_pager_enabled.
+    void rescheduleExpiryPager();
 
     const Environment env_;
     MemoryLimits limits_;
@@ -125,6 +129,7 @@ private:
     /// Set once by startTasks, before any write can wake them.
     std::shared_ptr<executor::Task> item_pager_;
     std::shared_ptr<executor::Task> checkpoint_remover_;
+    std::shared_ptr<executor::Task> expiry_pager_;
     /// A wake-up was asked for and the task has not run since.
     std::atomic<bool> pager_wake_requested_{false};
     std::atomic<bool> remover_wake_requested_{false};

@@ -187,8 +187,7 @@ ValidationResult checkKey(KeyRule rule, std::string_view key) {
     return kOk;
 }
 
-ValidationResult checkValue(ValueRule rule, std::string_view value,
-                            const ValidationContext& context) {
+ValidationResult checkValue(ValueRule rule, std::string_view value) {
     switch (rule) {
     case ValueRule::Forbidden:
         if (!value.empty()) {
@@ -216,9 +215,6 @@ ValidationResult checkValue(ValueRule rule, std::string_view value,
             return fail(ResponseStatus::Einval, "Request must include value");
         }
         break;
-    }
-    if (value.size() > context.max_value_size) {
-        return fail(ResponseStatus::E2big, "Value exceeds the maximum size");
     }
     return kOk;
 }
@@ -371,7 +367,7 @@ ValidationResult validateRequest(const Frame& frame, const ValidationContext& co
     if (auto key = checkKey(rule->key, frame.key); !key.ok()) {
         return key;
     }
-    if (auto value = checkValue(rule->value, frame.value, context); !value.ok()) {
+    if (auto value = checkValue(rule->value, frame.value); !value.ok()) {
         return value;
     }
     if (auto type = checkDatatype(rule->datatype, header.datatype, context.features); !type.ok()) {

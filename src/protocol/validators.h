@@ -27,10 +27,11 @@ inline constexpr size_t kMaxKeyLength = 250;
 /// The longest DCP_OPEN connection name.
 inline constexpr size_t kMaxDcpNameLength = 200;
 
+/// What a request is checked against. The size of a document value is not checked here: the
+/// bucket's max_item_size is the one limit (E2BIG from the engine), and the frame parser bounds
+/// every body by max_packet_size.
 struct ValidationContext {
     FeatureSet features;
-    /// Largest document value accepted (E2big beyond it).
-    size_t max_value_size = 20 * 1024 * 1024;
 };
 
 struct ValidationResult {

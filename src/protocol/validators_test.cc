@@ -320,32 +320,6 @@ TEST_P(ValidatorRowTest, ValueRule) {
     }
 }
 
-/// The rows whose value has a variable size, and so a size limit.
-class ValidatorSizedValueTest : public ValidatorRowTest {};
-
-std::vector<Expected> sizedValueRows() {
-    std::vector<Expected> rows;
-    for (const Expected& row : kExpected) {
-        if (row.value == Value::Optional || row.value == Value::EvenLength ||
-            row.value == Value::NonEmpty) {
-            rows.push_back(row);
-        }
-    }
-    return rows;
-}
-
-TEST_P(ValidatorSizedValueTest, ValueOverTheLimitIsE2big) {
-    ValidationContext small;
-    small.max_value_size = 16;
-    Request request = good();
-    request.value.assign(16, 'v');
-    EXPECT_TRUE(validate(request, small).ok());
-    request.value.assign(18, 'v');
-    const ValidationResult result = validate(request, small);
-    EXPECT_EQ(R::E2big, result.status);
-    EXPECT_EQ("Value exceeds the maximum size", result.message);
-}
-
 TEST_P(ValidatorRowTest, JsonDatatype) {
     Request request = good();
     request.datatype = datatype::kJson;
@@ -448,8 +422,6 @@ std::string rowName(const ::testing::TestParamInfo<Expected>& info) {
 }
 
 INSTANTIATE_TEST_SUITE_P(AllRows, ValidatorRowTest, ::testing::ValuesIn(kExpected), rowName);
-INSTANTIATE_TEST_SUITE_P(SizedValueRows, ValidatorSizedValueTest,
-                         ::testing::ValuesIn(sizedValueRows()), rowName);
 
 // ---- whole-table properties ----
 
@@ -561,16 +533,14 @@ TEST(ValidatorTest, DcpControlNeedsKeyAndValue) {
     EXPECT_EQ("Request must include key", validate(request, ValidationContext{}).message);
 }
 
-TEST(ValidatorTest, DefaultMaxValueSizeIsTwentyMegabytes) {
+TEST(ValidatorTest, ValueSizeIsLeftToTheBucket) {
+    // The bucket's max_item_size is the one item-size limit; the validator has none of its own.
     Request request;
     request.opcode = static_cast<uint8_t>(Op::Set);
     request.extras.assign(8, '\0');
     request.key = "big";
-    const ValidationContext context;
-    request.value.assign(context.max_value_size, 'v');
-    EXPECT_TRUE(validate(request, context).ok());
-    request.value.push_back('v');
-    EXPECT_EQ(R::E2big, validate(request, context).status);
+    request.value.assign(21 * 1024 * 1024, 'v');
+    EXPECT_TRUE(validate(request, ValidationContext{}).ok());
 }
 
 // ---- frame infos ----

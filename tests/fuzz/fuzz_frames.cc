@@ -39,7 +39,6 @@ std::array<ValidationContext, 3> makeContexts() {
                             Feature::AltRequestSupport, Feature::Collections, Feature::Duplex}) {
         contexts[2].features.enable(feature);
     }
-    contexts[2].max_value_size = 16;
     return contexts;
 }
 
@@ -75,7 +74,6 @@ void checkValidation(const Frame& frame, const ValidationContext& context) {
     check(frame.header.magic == Magic::ClientRequest ||
           (frame.header.magic == Magic::AltClientRequest &&
            context.features.has(Feature::AltRequestSupport)));
-    check(frame.value.size() <= context.max_value_size);
     check((frame.header.datatype & ~0x03) == 0);  // JSON, and Snappy only once negotiated
     if ((frame.header.datatype & 0x02) != 0) {
         check(context.features.has(Feature::Snappy));

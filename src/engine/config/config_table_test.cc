@@ -78,7 +78,6 @@ TEST(ConfigTableTest, EnumNamesRoundTrip) {
     round_trip(BucketType::Ephemeral);
     round_trip(EphemeralFullPolicy::FailNewData);
     round_trip(EvictionPolicy::FullEviction);
-    round_trip(CompressionMode::Active);
 }
 
 TEST(ConfigTableTest, CoversWhatTheEngineNeeds) {
@@ -111,8 +110,6 @@ TEST(ConfigTableTest, CoversWhatTheEngineNeeds) {
                              "warmup_min_memory_threshold",
                              "warmup_min_items_threshold",
                              "bfilter_enabled",
-                             "compression_mode",
-                             "min_compression_ratio",
                              "max_ttl",
                              "dcp_idle_timeout",
                              "dcp_noop_tx_interval",
@@ -140,7 +137,6 @@ TEST(ConfigTableTest, DefaultsFollowTheReference) {
     EXPECT_EQ(BucketType::Persistent, defaults.get<Param::BucketType>());
     EXPECT_EQ(EphemeralFullPolicy::AutoDelete, defaults.get<Param::EphemeralFullPolicy>());
     EXPECT_EQ(EvictionPolicy::ValueOnly, defaults.get<Param::ItemEvictionPolicy>());
-    EXPECT_EQ(CompressionMode::Off, defaults.get<Param::CompressionMode>());
     EXPECT_EQ(47u, defaults.get<Param::HtSize>());
     EXPECT_EQ(20 * kMiB, defaults.get<Param::MaxItemSize>());
     EXPECT_EQ(0.5, defaults.get<Param::CheckpointMemoryRatio>());
@@ -161,7 +157,6 @@ TEST(ConfigTableTest, StaticAndDynamicRows) {
     EXPECT_EQ(Category::Flush, info(Param::MaxSize).category);
     EXPECT_EQ(Category::Checkpoint, info(Param::MaxCheckpoints).category);
     EXPECT_EQ(Category::Dcp, info(Param::DcpIdleTimeout).category);
-    EXPECT_EQ(Category::Vbucket, info(Param::HlcDriftAheadThresholdUs).category);
     EXPECT_EQ("flush_param", toString(Category::Flush));
     EXPECT_EQ("checkpoint_param", toString(Category::Checkpoint));
     EXPECT_EQ("dcp_param", toString(Category::Dcp));

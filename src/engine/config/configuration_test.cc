@@ -60,12 +60,8 @@ TEST(ConfigurationTest, SetParamChangesDynamicParameters) {
     ASSERT_TRUE(dcp.ok());
     EXPECT_EQ(Category::Dcp, dcp.value());
 
-    auto vbucket = config.setParam("hlc_drift_ahead_threshold_us", "1000");
-    ASSERT_TRUE(vbucket.ok());
-    EXPECT_EQ(Category::Vbucket, vbucket.value());
-
-    ASSERT_TRUE(config.setParam("compression_mode", "passive").ok());
-    EXPECT_EQ(CompressionMode::Passive, config.getCompressionMode());
+    ASSERT_TRUE(config.setParam("ephemeral_full_policy", "fail_new_data").ok());
+    EXPECT_EQ(EphemeralFullPolicy::FailNewData, config.getEphemeralFullPolicy());
     ASSERT_TRUE(config.setParam("chk_expel_enabled", "false").ok());
     EXPECT_FALSE(config.getChkExpelEnabled());
     ASSERT_TRUE(config.setParam("exp_pager_initial_run_time", "5").ok());
@@ -130,7 +126,7 @@ TEST(ConfigurationTest, TypedSetChecksLikeSetParam) {
     EXPECT_EQ(95.0, config.getMemHighWat());
     EXPECT_EQ(ErrorCode::OutOfRange, config.set<Param::MemLowWat>(150.0).error().code);
     EXPECT_EQ(ErrorCode::WrongType,
-              config.set<Param::MinCompressionRatio>(std::numeric_limits<double>::quiet_NaN())
+              config.set<Param::DcpMinCompressionRatio>(std::numeric_limits<double>::quiet_NaN())
                   .error()
                   .code);
     EXPECT_EQ(ErrorCode::Constraint,
@@ -144,8 +140,8 @@ TEST(ConfigurationTest, ListenersHearEachSuccessfulChangeOnce) {
     std::vector<uint64_t> quotas;
     config.addListener<Param::MaxSize>([&](uint64_t quota) { quotas.push_back(quota); });
     std::vector<std::string> modes;
-    auto named = config.addListener("compression_mode", [&](const Value& value) {
-        modes.push_back(formatValue(info(Param::CompressionMode), value));
+    auto named = config.addListener("ephemeral_full_policy", [&](const Value& value) {
+        modes.push_back(formatValue(info(Param::EphemeralFullPolicy), value));
     });
     ASSERT_TRUE(named.ok());
 
@@ -160,11 +156,11 @@ TEST(ConfigurationTest, ListenersHearEachSuccessfulChangeOnce) {
     ASSERT_TRUE(config.set<Param::MaxSize>(3 * kMiB).ok());
     EXPECT_EQ((std::vector<uint64_t>{209715200, 3 * kMiB}), quotas);
 
-    ASSERT_TRUE(config.setParam("compression_mode", "active").ok());
-    EXPECT_EQ(std::vector<std::string>{"active"}, modes);
+    ASSERT_TRUE(config.setParam("ephemeral_full_policy", "fail_new_data").ok());
+    EXPECT_EQ(std::vector<std::string>{"fail_new_data"}, modes);
 
     config.removeListener(named.value());
-    ASSERT_TRUE(config.setParam("compression_mode", "off").ok());
+    ASSERT_TRUE(config.setParam("ephemeral_full_policy", "auto_delete").ok());
     EXPECT_EQ(1u, modes.size()) << "removed listeners are not called";
 }
 
@@ -266,7 +262,7 @@ TEST(ConfigurationTest, ConcurrentGettersSettersAndListeners) {
                 sink += config.getMaxSize();
                 sink += static_cast<uint64_t>(config.getMemHighWat());
                 sink += config.getDbname().size();
-                sink += static_cast<uint64_t>(config.getCompressionMode());
+                sink += static_cast<uint64_t>(config.getEphemeralFullPolicy());
                 sink += config.memLowWatBytes();
                 const auto snapshot = config.snapshot();
                 EXPECT_LT(snapshot.get<Param::MemLowWat>(), snapshot.get<Param::MemHighWat>());
@@ -293,7 +289,8 @@ TEST(ConfigurationTest, ConcurrentGettersSettersAndListeners) {
                 // Both orders are tried; only those keeping low < high succeed.
                 (void)config.setParam("mem_high_wat", w == 0 ? "90" : "80");
                 (void)config.setParam("mem_low_wat", w == 0 ? "85" : "70");
-                (void)config.setParam("compression_mode", i % 2 == 0 ? "active" : "off");
+                (void)config.setParam("ephemeral_full_policy",
+                                      i % 2 == 0 ? "fail_new_data" : "auto_delete");
             }
         });
     }

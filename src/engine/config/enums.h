@@ -1,8 +1,8 @@
 // eddy — the enumerated value sets of bucket configuration parameters.
 //
-// Owns: one C++ enum per enum-valued parameter (BucketType, EphemeralFullPolicy, EvictionPolicy,
-// CompressionMode) and, for each, EnumNames<E>::kNames: the accepted spellings in the config
-// string, in JSON and in SET_PARAM, indexed by the enumerator's underlying value.
+// Owns: one C++ enum per enum-valued parameter (BucketType, EphemeralFullPolicy, EvictionPolicy)
+// and, for each, EnumNames<E>::kNames: the accepted spellings in the config string, in JSON and
+// in SET_PARAM, indexed by the enumerator's underlying value.
 // Invariants: enumerators are numbered 0..N-1 in declaration order and kNames has exactly N
 // entries, so `kNames[static_cast<size_t>(e)]` is the spelling of `e` (config_table_test.cc checks
 // the round trip).
@@ -42,16 +42,6 @@ enum class EvictionPolicy : uint8_t {
     FullEviction,
 };
 
-/// How values are stored and sent with respect to Snappy compression.
-enum class CompressionMode : uint8_t {
-    /// Values are stored inflated; compressed input is decompressed on arrival.
-    Off,
-    /// Values stay as the client sent them (compressed if it sent Snappy).
-    Passive,
-    /// As passive, and a background task compresses values that are stored inflated.
-    Active,
-};
-
 /// The accepted spellings of each enum; specialised below for every parameter enum.
 template <class E>
 struct EnumNames;
@@ -69,11 +59,6 @@ struct EnumNames<EphemeralFullPolicy> {
 template <>
 struct EnumNames<EvictionPolicy> {
     static constexpr std::array<std::string_view, 2> kNames{"value_only", "full_eviction"};
-};
-
-template <>
-struct EnumNames<CompressionMode> {
-    static constexpr std::array<std::string_view, 3> kNames{"off", "passive", "active"};
 };
 
 /// True for the enums above (those with an EnumNames specialisation).

@@ -36,20 +36,15 @@ EDDY_CONFIG_PARAM(mutation_mem_threshold, MutationMemThreshold, uint64_t, 93, 1,
                   "percentage of max_size.")
 EDDY_CONFIG_PARAM(backfill_mem_threshold, BackfillMemThreshold, uint64_t, 96, 1, 100, Dcp, Percent,
                   "DCP backfills pause while memory use is above this percentage of max_size.")
-EDDY_CONFIG_PARAM(replication_throttle_threshold, ReplicationThrottleThreshold, uint64_t, 99, 1,
-                  100, Dcp, Percent,
-                  "A DCP consumer buffers incoming items instead of applying them while memory "
-                  "use is above this percentage of max_size.")
-EDDY_CONFIG_PARAM(pager_active_vb_pcnt, PagerActiveVbPcnt, uint64_t, 40, 0, 100, Flush, Percent,
-                  "Share of the item pager's eviction target taken from active vbuckets; the "
-                  "rest comes from replicas.")
 EDDY_CONFIG_PARAM(pager_sleep_time_ms, PagerSleepTimeMs, uint64_t, 5000, 10, 3600000, Flush,
                   Milliseconds,
                   "Period at which the item pager compares memory use with the high watermark.")
 EDDY_CONFIG_PARAM(max_item_size, MaxItemSize, uint64_t, 20 * kMiB, 1 * kKiB, 1 * kGiB, Flush, Bytes,
-                  "Largest document value accepted; a larger write fails with E2BIG.")
+                  "Largest document value accepted, the server's one item-size limit: a larger "
+                  "write (APPEND/PREPEND: the joined value) fails with E2BIG.")
 EDDY_CONFIG_PARAM(max_ttl, MaxTtl, uint64_t, 0, 0, 2147483647, Flush, Seconds,
-                  "Upper bound on a document's time to live, applied to every write; 0 = none.")
+                  "Upper bound on a document's time to live: a write with no expiry or a later one "
+                  "expires this many seconds after the write; 0 = none.")
 
 // Bucket kind and in-memory structures.
 EDDY_CONFIG_PARAM(bucket_type, BucketType, BucketType, BucketType::Persistent, {}, {}, Static, None,
@@ -80,14 +75,6 @@ EDDY_CONFIG_PARAM(ht_locks, HtLocks, uint64_t, 47, 1, 65536, Static, Count,
                   "Lock stripes of each vbucket's hash table.")
 EDDY_CONFIG_PARAM(max_failover_entries, MaxFailoverEntries, uint64_t, 25, 1, 1000, Static, Count,
                   "Entries kept in each vbucket's failover table; the oldest is dropped first.")
-EDDY_CONFIG_PARAM(hlc_drift_ahead_threshold_us, HlcDriftAheadThresholdUs, uint64_t, 5000000, 0,
-                  kU64Max, Vbucket, Microseconds,
-                  "A vbucket's hybrid logical clock this far ahead of a received CAS counts as "
-                  "drift in its stats.")
-EDDY_CONFIG_PARAM(hlc_drift_behind_threshold_us, HlcDriftBehindThresholdUs, uint64_t, 5000000, 0,
-                  kU64Max, Vbucket, Microseconds,
-                  "A vbucket's hybrid logical clock this far behind a received CAS counts as "
-                  "drift in its stats.")
 
 // Checkpoints.
 EDDY_CONFIG_PARAM(checkpoint_memory_ratio, CheckpointMemoryRatio, double, 0.5, 0.0, 1.0, Checkpoint,
@@ -123,8 +110,8 @@ EDDY_CONFIG_PARAM(exp_pager_stime, ExpPagerStime, uint64_t, 600, 1, kU64Max, Flu
                   "Period of the expiry pager.")
 EDDY_CONFIG_PARAM(exp_pager_initial_run_time, ExpPagerInitialRunTime, int64_t, -1, -1, 23, Flush,
                   None,
-                  "Hour of the day (UTC) of the expiry pager's first run; -1 = one period after "
-                  "start-up.")
+                  "Hour of the day (UTC) of the expiry pager's next run after start-up or a change "
+                  "of its parameters, then every exp_pager_stime; -1 = one exp_pager_stime later.")
 
 // Persistence and warm-up.
 EDDY_CONFIG_PARAM(dbname, Dbname, std::string, "", {}, {}, Static, None,
@@ -143,28 +130,20 @@ EDDY_CONFIG_PARAM(auto_compaction_interval, AutoCompactionInterval, uint64_t, 36
                   "Persistent buckets: period of the automatic compaction of every vbucket, which "
                   "purges old tombstones; 0 disables it.")
 EDDY_CONFIG_PARAM(bfilter_enabled, BfilterEnabled, bool, true, {}, {}, Flush, None,
-                  "Keep a Bloom filter of each vbucket's keys so that most lookups of absent "
-                  "keys need no disk read.")
+                  "Full eviction: consult each vbucket's Bloom filter of the keys on disk, so that "
+                  "most lookups of absent keys need no disk read; false = every key not in memory "
+                  "is looked up on disk.")
 EDDY_CONFIG_PARAM(warmup, Warmup, bool, true, {}, {}, Static, None,
-                  "Load the stored data into memory when the bucket starts.")
+                  "Load the stored values into memory when the bucket starts; false = only keys "
+                  "and metadata, each value is read from disk on first access.")
 EDDY_CONFIG_PARAM(warmup_min_memory_threshold, WarmupMinMemoryThreshold, uint64_t, 100, 0, 100,
-                  Flush, Percent,
+                  Static, Percent,
                   "Warm-up stops loading values once memory use reaches this percentage of the "
                   "high watermark.")
-EDDY_CONFIG_PARAM(warmup_min_items_threshold, WarmupMinItemsThreshold, uint64_t, 100, 0, 100, Flush,
-                  Percent,
-                  "Warm-up stops loading values once this percentage of the stored items is "
-                  "resident.")
-
-// Compression.
-EDDY_CONFIG_PARAM(compression_mode, CompressionMode, CompressionMode, CompressionMode::Off, {}, {},
-                  Flush, None,
-                  "Snappy handling of stored values: off (store inflated), passive (keep what the "
-                  "client sent) or active (also compress in the background).")
-EDDY_CONFIG_PARAM(min_compression_ratio, MinCompressionRatio, double, 1.2, 0.0, kDoubleMax, Flush,
-                  Ratio,
-                  "A value is kept compressed only if it is at least this many times smaller "
-                  "compressed.")
+EDDY_CONFIG_PARAM(warmup_min_items_threshold, WarmupMinItemsThreshold, uint64_t, 100, 0, 100,
+                  Static, Percent,
+                  "Warm-up stops loading values once this percentage of the stored items (of "
+                  "each storage shard) is resident.")
 
 // DCP.
 EDDY_CONFIG_PARAM(dcp_idle_timeout, DcpIdleTimeout, uint64_t, 360, 1, kU64Max, Dcp, Seconds,
@@ -181,15 +160,8 @@ EDDY_CONFIG_PARAM(dcp_backfill_byte_limit, DcpBackfillByteLimit, uint64_t, 20 * 
                   "Backfilled bytes one producer connection may buffer before its scans pause.")
 EDDY_CONFIG_PARAM(dcp_producer_snapshot_marker_yield_limit, DcpProducerSnapshotMarkerYieldLimit,
                   uint64_t, 10, 1, 1000000, Dcp, Count,
-                  "Snapshots the checkpoint processor task builds for one stream before "
-                  "yielding.")
-EDDY_CONFIG_PARAM(dcp_conn_buffer_size, DcpConnBufferSize, uint64_t, 10 * kMiB, 1 * kKiB, 1 * kGiB,
-                  Dcp, Bytes,
-                  "Flow-control buffer a consumer grants its producer: unacknowledged bytes in "
-                  "flight.")
-EDDY_CONFIG_PARAM(dcp_takeover_max_time, DcpTakeoverMaxTime, uint64_t, 60, 1, kU64Max, Dcp, Seconds,
-                  "A takeover stream still sending after this long makes front-end writes to its "
-                  "vbucket fail temporarily, so that it can finish.")
+                  "Streams one run of a producer's checkpoint processor task serves (queueing "
+                  "their snapshots) before it yields the thread.")
 EDDY_CONFIG_PARAM(dcp_min_compression_ratio, DcpMinCompressionRatio, double, 0.85, 0.0, 1.0, Dcp,
                   Ratio,
                   "With forced value compression, a value is sent compressed only if compressed "

@@ -30,7 +30,7 @@ bool contains(const std::string& haystack, std::string_view needle) {
 TEST(ConfigValuesTest, ParsesAString) {
     auto result = parseConfigString(
         "max_size=209715200;bucket_type=ephemeral;ephemeral_full_policy=fail_new_data;"
-        "mem_low_wat=60;mem_high_wat=72.5;compression_mode=active;min_compression_ratio=1.5;"
+        "mem_low_wat=60;mem_high_wat=72.5;dcp_min_compression_ratio=0.5;"
         "dbname=/var/lib/eddy/b1;exp_pager_initial_run_time=3;chk_expel_enabled=false");
     ASSERT_TRUE(result.ok()) << result.error().message;
     const auto& values = result.value();
@@ -39,8 +39,7 @@ TEST(ConfigValuesTest, ParsesAString) {
     EXPECT_EQ(EphemeralFullPolicy::FailNewData, values.get<Param::EphemeralFullPolicy>());
     EXPECT_EQ(60.0, values.get<Param::MemLowWat>());
     EXPECT_EQ(72.5, values.get<Param::MemHighWat>());
-    EXPECT_EQ(CompressionMode::Active, values.get<Param::CompressionMode>());
-    EXPECT_EQ(1.5, values.get<Param::MinCompressionRatio>());
+    EXPECT_EQ(0.5, values.get<Param::DcpMinCompressionRatio>());
     EXPECT_EQ("/var/lib/eddy/b1", values.get<Param::Dbname>());
     EXPECT_EQ(3, values.get<Param::ExpPagerInitialRunTime>());
     EXPECT_FALSE(values.get<Param::ChkExpelEnabled>());
@@ -166,11 +165,11 @@ TEST(ConfigValuesTest, WrongType) {
               flag.message);
     EXPECT_EQ(ErrorCode::WrongType, stringError("warmup=1").code);
 
-    const auto ratio = stringError("min_compression_ratio=abc");
+    const auto ratio = stringError("dcp_min_compression_ratio=abc");
     EXPECT_EQ(ErrorCode::WrongType, ratio.code);
     EXPECT_TRUE(contains(ratio.message, "is not a number")) << ratio.message;
     EXPECT_EQ(ErrorCode::WrongType, stringError("mem_low_wat=nan").code);
-    EXPECT_EQ(ErrorCode::WrongType, stringError("min_compression_ratio=inf").code);
+    EXPECT_EQ(ErrorCode::WrongType, stringError("dcp_min_compression_ratio=inf").code);
     EXPECT_EQ(ErrorCode::WrongType, stringError("mem_low_wat=50%").code);
 }
 
@@ -198,7 +197,8 @@ TEST(ConfigValuesTest, BadEnumListsTheAcceptedValues) {
     EXPECT_EQ("bucket_type", error.key);
     EXPECT_EQ("bucket config: \"bucket_type\": \"persistant\" is not one of persistent, ephemeral",
               error.message);
-    EXPECT_TRUE(contains(stringError("compression_mode=ACTIVE").message, "off, passive, active"));
+    EXPECT_TRUE(contains(stringError("ephemeral_full_policy=DELETE").message,
+                         "auto_delete, fail_new_data"));
     EXPECT_TRUE(contains(jsonError(R"({"item_eviction_policy": "value"})").message,
                          "value_only, full_eviction"));
 }

@@ -52,6 +52,8 @@ enum class BackfillRun : uint8_t {
     More,    ///< run again now
     Retry,   ///< waiting for the flusher: run again shortly
     Paused,  ///< the connection's backfill buffer is full: run again once it drains
+    /// the bucket's memory use is above backfill_mem_threshold: run again in a while
+    MemoryFull,
 };
 
 class BackfillManager {

@@ -40,12 +40,12 @@ int64_t toNs(executor::TimePoint time) {
     return std::chrono::duration_cast<std::chrono::nanoseconds>(time.time_since_epoch()).count();
 }
 
-/// Streams the checkpoint processor serves per run before giving the thread back.
-constexpr size_t kStreamsPerProcessorRun = 64;
 /// Changes one stream takes from its cursor per visit.
 constexpr size_t kItemsPerVisit = 1024;
 /// How long a backfill waiting for the flusher sleeps.
 constexpr auto kPersistenceRetry = 5ms;
+/// How long a backfill waiting for memory use to fall below backfill_mem_threshold sleeps.
+constexpr auto kBackfillMemoryRetry = 1s;
 
 /// Controls of kv_engine features this producer does not have.
 constexpr std::array kUnsupportedControls = {
@@ -106,6 +106,7 @@ public:
         switch (producer->runBackfill()) {
         case BackfillRun::More: snooze(0s); break;
         case BackfillRun::Retry: snooze(kPersistenceRetry); break;
+        case BackfillRun::MemoryFull: snooze(kBackfillMemoryRetry); break;
         case BackfillRun::Idle:
         case BackfillRun::Paused: snooze(executor::kSnoozeForever); break;
         }
@@ -534,7 +535,9 @@ void DcpProducer::scheduleCheckpointProcessing(Vbid vbucket) {
 
 bool DcpProducer::runCheckpointProcessor() {
     const size_t max_items = kItemsPerVisit;
-    for (size_t served = 0; served < kStreamsPerProcessorRun; ++served) {
+    // Streams served (each gets its snapshots queued) before the task gives the thread back.
+    const uint64_t yield_limit = env_.configuration.getDcpProducerSnapshotMarkerYieldLimit();
+    for (uint64_t served = 0; served < yield_limit; ++served) {
         Vbid vb;
         {
             MutexLock lock(processor_mutex_);
@@ -579,7 +582,22 @@ void DcpProducer::releaseBackfillBytes(size_t bytes, size_t items) {
     }
 }
 
+bool DcpProducer::memoryAboveBackfillThreshold() const {
+    if (env_.memory == nullptr) {
+        return false;
+    }
+    const uint64_t threshold =
+        env_.configuration.getMaxSize() / 100 * env_.configuration.getBackfillMemThreshold();
+    return env_.memory->memUsed() > threshold;
+}
+
 BackfillRun DcpProducer::runBackfill() {
+    if (memoryAboveBackfillThreshold()) {
+        const BackfillManager::Counts counts = backfills_.counts();
+        if (counts.active + counts.pending != 0) {
+            return BackfillRun::MemoryFull;
+        }
+    }
     const BackfillLimits limits{.scan_items = env_.configuration.getDcpScanItemLimit(),
                                 .scan_bytes = env_.configuration.getDcpScanByteLimit()};
     const BackfillRun result = backfills_.run(

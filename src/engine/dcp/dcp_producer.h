@@ -28,7 +28,9 @@
 //   the cookie under wake_mutex_, and disconnect() clears the cookie under the same mutex, so
 //   no call reaches the front end after disconnect() returns.
 // - Backfilled messages buffered in the streams are counted; past dcp_backfill_byte_limit the
-//   backfill task pauses, and sending them resumes it.
+//   backfill task pauses, and sending them resumes it. While the bucket's memory use is above
+//   backfill_mem_threshold percent of max_size no backfill reads anything: the task looks again
+//   every kBackfillMemoryRetry (kv_engine snoozes its backfill task the same way).
 //
 // Thread contract: thread-safe. step(), control(), streamRequest(), closeStream(),
 // bufferAck(), response() and disconnect() run on the connection's front-end thread;
@@ -47,6 +49,7 @@
 #include "engine/dcp/backfill_manager.h"
 #include "engine/dcp/buffer_log.h"
 #include "engine/dcp/dcp_message.h"
+#include "engine/vbucket/bucket_memory.h"
 #include "executor/task.h"
 
 #include <atomic>
@@ -87,6 +90,9 @@ struct DcpEnvironment {
     KVStore* store = nullptr;
     /// Started, unfinished backfills of the bucket.
     std::atomic<uint64_t>& running_backfills;
+    /// The bucket's memory, compared with backfill_mem_threshold of max_size before each
+    /// backfill chunk; null = never above it.
+    const BucketMemory* memory = nullptr;
 };
 
 /// Per-producer counters for stats and the bucket aggregates.
@@ -154,6 +160,8 @@ private:
     void forgetStream(const std::shared_ptr<ActiveStream>& stream) EXCLUDES(mutex_);
     [[nodiscard]] std::optional<Vbid> popReady() EXCLUDES(ready_mutex_);
     [[nodiscard]] bool backfillBufferFull() const;
+    /// Memory use above backfill_mem_threshold percent of max_size.
+    [[nodiscard]] bool memoryAboveBackfillThreshold() const;
     void releaseBackfillBytes(size_t bytes, size_t items);
     [[nodiscard]] EncodeOptions encodeOptions() const;
     [[nodiscard]] executor::TimePoint now() const;

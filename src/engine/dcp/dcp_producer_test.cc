@@ -13,6 +13,7 @@
 #include <gtest/gtest.h>
 
 #include <filesystem>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -602,6 +603,95 @@ TEST_P(DcpProducerTest, AggregatedStatsGroupConnectionsByNamePrefix) {
     for (auto* cookie : {&a, &b, &c}) {
         bucket_->disconnect(*cookie);
     }
+}
+
+TEST_P(DcpProducerTest, BackfillWaitsWhileMemoryIsAboveBackfillMemThreshold) {
+    // 1% of a 1 MiB quota: the 35 KiB of values below are well above it.
+    open("max_size=1048576;backfill_mem_threshold=1;chk_max_items=10;max_checkpoints=100");
+    for (int i = 0; i < 35; ++i) {
+        set("k" + std::to_string(i), std::string(1000, 'v'));
+    }
+    runTasks();  // persist
+    executor_->advanceTime(std::chrono::seconds(10));
+    drain(TaskGroup::NonIO);  // free the closed checkpoints: the stream must backfill
+    test::MockCookie consumer;
+    ASSERT_EQ(Status::Success, openProducer(consumer, "test:backfill-memory"));
+    ASSERT_EQ(Status::Success, streamRequest(consumer, 0, 0, ~uint64_t{0}));
+    RecordingSink sink;
+    drive(consumer, sink);
+    EXPECT_TRUE(seqnosOf(sink.received).empty()) << "no backfill reads above the threshold";
+    EXPECT_EQ("0", statsOf("dcp")["eq_dcpq:test:backfill-memory:stream_0_backfill_disk_items"]);
+
+    // SET_PARAM raises the threshold: the backfill goes on at its next look.
+    std::string message;
+    ASSERT_EQ(Status::Success,
+              bucket_->setParameter(cookie_, 4, "backfill_mem_threshold", "100", message))
+        << message;
+    executor_->advanceTime(std::chrono::seconds(2));
+    drive(consumer, sink);
+    std::vector<uint64_t> expected;
+    for (uint64_t s = 1; s <= 35; ++s) {
+        expected.push_back(s);
+    }
+    EXPECT_EQ(expected, seqnosOf(sink.received));
+    bucket_->disconnect(consumer);
+}
+
+TEST_P(DcpProducerTest, SnapshotMarkerYieldLimitBoundsTheStreamsOneProcessorRunServes) {
+    open();
+    test::MockCookie consumer;
+    ASSERT_EQ(Status::Success, openProducer(consumer, "test:yield"));
+    for (uint16_t vb = 0; vb < 3; ++vb) {
+        ASSERT_EQ(Status::Success, streamRequest(consumer, vb, 0, ~uint64_t{0}));
+    }
+    RecordingSink sink;
+    runTasks();
+    ASSERT_EQ(Status::WouldBlock, stepAll(consumer, sink));
+
+    const std::string processor = "Process checkpoint(s) for DCP producer test:yield";
+    const auto runProcessorOnce = [&] {
+        for (auto next = executor_->nextTaskName(TaskGroup::NonIO); next && *next != processor;
+             next = executor_->nextTaskName(TaskGroup::NonIO)) {
+            executor_->runNextTask(TaskGroup::NonIO);
+        }
+        executor_->runNextTask(TaskGroup::NonIO, processor);
+    };
+    // How many streams have mutations ready to send.
+    const auto streamsServed = [&] {
+        sink.received.clear();
+        EXPECT_EQ(Status::WouldBlock, stepAll(consumer, sink));
+        std::set<uint16_t> vbuckets;
+        for (const auto& message : sink.received) {
+            if (message.opcode == ClientOpcode::DcpMutation) {
+                vbuckets.insert(message.vbucket);
+            }
+        }
+        return vbuckets.size();
+    };
+
+    std::string message;
+    ASSERT_EQ(
+        Status::Success,
+        bucket_->setParameter(cookie_, 4, "dcp_producer_snapshot_marker_yield_limit", "1", message))
+        << message;
+    for (uint16_t vb = 0; vb < 3; ++vb) {
+        set("a" + std::to_string(vb), "v", vb);
+    }
+    for (int run = 0; run < 3; ++run) {
+        runProcessorOnce();
+        EXPECT_EQ(1u, streamsServed()) << "run " << run << ": a limit of 1 serves one stream";
+    }
+
+    ASSERT_EQ(
+        Status::Success,
+        bucket_->setParameter(cookie_, 4, "dcp_producer_snapshot_marker_yield_limit", "3", message))
+        << message;
+    for (uint16_t vb = 0; vb < 3; ++vb) {
+        set("b" + std::to_string(vb), "v", vb);
+    }
+    runProcessorOnce();
+    EXPECT_EQ(3u, streamsServed()) << "a limit of 3 serves all three in one run";
+    bucket_->disconnect(consumer);
 }
 
 INSTANTIATE_TEST_SUITE_P(BucketTypes, DcpProducerTest, ::testing::Values("persistent", "ephemeral"),

@@ -2,7 +2,9 @@
 
 #include "common/clock.h"
 
+#include <algorithm>
 #include <charconv>
+#include <limits>
 #include <string>
 
 namespace eddy::engine {
@@ -23,6 +25,12 @@ std::optional<uint64_t> parseCounter(std::string_view text) {
         return std::nullopt;
     }
     return value;
+}
+
+/// What a vbucket made without the bucket's parameters reads: every parameter at its default.
+const config::Configuration& defaultParameters() {
+    static const config::Configuration defaults;
+    return defaults;
 }
 
 HashTable::Config tableConfig(HashTable::Config config, BucketMemory* memory) {
@@ -50,6 +58,7 @@ VBucket::VBucket(Vbid id, VBucketState state, const VBucketConfig& config,
                  const RestoredVBucket* restored)
     : id_(id),
       config_(config),
+      parameters_(config.parameters != nullptr ? *config.parameters : defaultParameters()),
       clock_(clock),
       now_(now ? std::move(now) : std::function<uint32_t()>(clock::unixNow)),
       memory_(memory),
@@ -84,7 +93,9 @@ VBucket::~VBucket() {
 }
 
 bool VBucket::mustFetch(const HashBucketLock& lock, std::string_view key) {
-    return bloom_ && table_.findLocked(lock, key) == nullptr && bloom_->mayContain(key);
+    // With bfilter_enabled=false every key not in memory is looked up on disk.
+    return bloom_ && table_.findLocked(lock, key) == nullptr &&
+           (!parameters_.getBfilterEnabled() || bloom_->mayContain(key));
 }
 
 VBucketResult VBucket::absent(const HashBucketLock& lock, std::string_view key) {
@@ -183,6 +194,7 @@ void VBucket::tombstone(const HashBucketLock& lock, StoredValue& record, QueueOp
 void VBucket::install(const HashBucketLock& lock, StoredValue* existing, std::string_view key,
                       BlobPtr value, uint32_t flags, uint32_t expiry, uint8_t datatype,
                       MutationInfo& info) {
+    expiry = withMaxTtl(expiry, now_());
     StoredValue* record = existing != nullptr ? existing : table_.findLocked(lock, key);
     if (record == nullptr) {
         record = &table_.insertLocked(
@@ -215,6 +227,16 @@ Document VBucket::copyOf(const StoredValue& record, bool hide_cas) {
 
 Status VBucket::checkLock(const StoredValue& record, Cas cas, uint32_t now) const {
     return record.isLocked(now) && cas != record.cas() ? Status::Locked : Status::Success;
+}
+
+uint32_t VBucket::withMaxTtl(uint32_t expiry, uint32_t now) const {
+    const uint64_t max_ttl = parameters_.getMaxTtl();
+    if (max_ttl == 0) {
+        return expiry;
+    }
+    const auto bound = static_cast<uint32_t>(
+        std::min<uint64_t>(uint64_t{now} + max_ttl, std::numeric_limits<uint32_t>::max()));
+    return expiry == 0 || expiry > bound ? bound : expiry;
 }
 
 size_t VBucket::expireDueItems() {
@@ -453,7 +475,7 @@ VBucketResult VBucket::getAndTouch(std::string_view key, uint32_t exptime, Docum
     if (!record->isResident()) {
         return VBucketResult::bgFetch();
     }
-    record->setExpiry(clock::expiryFromProtocol(exptime, now));
+    record->setExpiry(withMaxTtl(clock::expiryFromProtocol(exptime, now), now));
     record->setRevSeqno(record->revSeqno() + 1);
     record->markAccessed();
     stamp(*record, QueueOp::Mutation, info);
@@ -462,7 +484,9 @@ VBucketResult VBucket::getAndTouch(std::string_view key, uint32_t exptime, Docum
 }
 
 VBucketResult VBucket::store(const StoreRequest& request, MutationInfo& info) {
-    if (request.value.size() > config_.max_value_size) {
+    // Read here, not copied at construction: SET_PARAM max_item_size applies to the next write.
+    const uint64_t max_value_size = parameters_.getMaxItemSize();
+    if (request.value.size() > max_value_size) {
         return Status::TooBig;
     }
     if (request.semantics == StoreSemantics::Add && request.cas != 0) {
@@ -502,7 +526,7 @@ VBucketResult VBucket::store(const StoreRequest& request, MutationInfo& info) {
             return VBucketResult::bgFetch();
         }
         const std::string_view old = record->value() ? record->value()->view() : std::string_view{};
-        if (old.size() + request.value.size() > config_.max_value_size) {
+        if (old.size() + request.value.size() > max_value_size) {
             return Status::TooBig;
         }
         std::string joined;

@@ -18,6 +18,13 @@
 // keeps the time of its deletion in its expiry field (what DCP sends as the delete time and
 // what the tombstone purger ages).
 //
+// Parameters: the bucket's live Configuration is read at each use, so a SET_PARAM applies to the
+// next operation: max_item_size bounds every stored value (TooBig), max_ttl bounds the expiry of
+// every write (a document written with no expiry or a later one expires max_ttl seconds after
+// the write, as in kv_engine), and bfilter_enabled (full eviction) decides whether the Bloom
+// filter may spare a disk read for a key not in memory (the filter is kept up to date either
+// way, so turning it back on needs no rebuild).
+//
 // Memory: with a BucketMemory, values, records and checkpoints are charged to it (see
 // bucket_memory.h). The item pager's passes (pageOut) and the ephemeral tombstone purger
 // (purgeTombstones) free memory from here.
@@ -34,6 +41,7 @@
 #include "common/mutex.h"
 #include "eddy/engine_iface.h"
 #include "engine/checkpoint/checkpoint_manager.h"
+#include "engine/config/configuration.h"
 #include "engine/hash/hash_table.h"
 #include "engine/hash/hlc.h"
 #include "engine/vbucket/bloom_filter.h"
@@ -57,7 +65,9 @@ inline constexpr Cas kLockedCas = ~Cas{0};
 struct VBucketConfig {
     HashTable::Config hash_table;
     size_t max_failover_entries = FailoverTable::kDefaultMaxEntries;
-    size_t max_value_size = 20 * 1024 * 1024;
+    /// The bucket's parameters, read at every use (max_item_size, max_ttl, bfilter_enabled);
+    /// must outlive the vbucket. Null = every parameter at its default.
+    const config::Configuration* parameters = nullptr;
     /// GET_LOCKED: lock time when the request asks for 0, and the most it may ask for.
     uint32_t default_lock_seconds = 15;
     uint32_t max_lock_seconds = 30;
@@ -299,9 +309,12 @@ private:
                    MutationInfo& info);
     static Document copyOf(const StoredValue& record, bool hide_cas);
     Status checkLock(const StoredValue& record, Cas cas, uint32_t now) const;
+    /// `expiry` (absolute, 0 = never) bounded by max_ttl for a write made at `now`.
+    [[nodiscard]] uint32_t withMaxTtl(uint32_t expiry, uint32_t now) const;
 
     const Vbid id_;
     const VBucketConfig config_;
+    const config::Configuration& parameters_;
     HybridLogicalClock& clock_;
     const std::function<uint32_t()> now_;
     BucketMemory* const memory_;

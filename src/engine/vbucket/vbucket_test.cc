@@ -16,11 +16,14 @@ constexpr uint32_t kStart = 1'700'000'000;
 class VBucketTest : public ::testing::Test {
 protected:
     VBucketTest()
-        : vbucket_(Vbid(3), VBucketState::Active, config(), clock_, [this] { return now_; }) {}
+        : vbucket_(Vbid(3), VBucketState::Active, config(), clock_, [this] { return now_; }) {
+        // The smallest limit the table accepts; read by the vbucket at every write.
+        EXPECT_TRUE(parameters_.set<config::Param::MaxItemSize>(kMaxItemSize).ok());
+    }
 
-    static VBucketConfig config() {
+    VBucketConfig config() {
         VBucketConfig config;
-        config.max_value_size = 64;
+        config.parameters = &parameters_;
         return config;
     }
 
@@ -42,7 +45,10 @@ protected:
                                                               : std::string("<absent>");
     }
 
+    static constexpr size_t kMaxItemSize = 1024;
+
     uint32_t now_ = kStart;
+    config::Configuration parameters_;
     HybridLogicalClock clock_;
     VBucket vbucket_;
     MutationInfo last_;
@@ -175,7 +181,8 @@ TEST_F(VBucketTest, StoreSemanticsAndCas) {
     ASSERT_EQ(Status::Success, set("k", "-end", cas, StoreSemantics::Append));
     ASSERT_EQ(Status::Success, set("k", "start-", 0, StoreSemantics::Prepend));
     EXPECT_EQ("start-mid-end", valueOf("k"));
-    EXPECT_EQ(Status::TooBig, set("k", std::string(60, 'x').c_str(), 0, StoreSemantics::Append));
+    EXPECT_EQ(Status::TooBig,
+              set("k", std::string(kMaxItemSize - 5, 'x').c_str(), 0, StoreSemantics::Append));
     EXPECT_EQ(Status::InvalidArguments, set("n", "v", 5, StoreSemantics::Add));
 }
 
