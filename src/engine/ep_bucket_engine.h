@@ -106,6 +106,10 @@ private:
     /// pending_op_timeout passes), NotMyVbucket when it is missing or in another state,
     /// TemporaryFailure during warm-up.
     std::shared_ptr<VBucket> active(CookieIface& cookie, Vbid id, Status& refusal);
+    /// active(), then memory admission for a write (a deletion's rules when `deletion`): the
+    /// vbucket a change may go to, or nullptr with `refusal` set.
+    std::shared_ptr<VBucket> writable(CookieIface& cookie, Vbid id, OpCounters& counters,
+                                      bool deletion, Status& refusal);
     /// The one place a VBucketResult becomes a Status: a needed fetch parks the cookie on the
     /// shard's background fetcher (WouldBlock; it is notified when the document is back).
     Status toStatus(CookieIface& cookie, Vbid id, std::string_view key, VBucketResult result);

@@ -48,6 +48,17 @@ std::shared_ptr<VBucket> EpBucket::active(CookieIface& cookie, Vbid id, Status& 
     return vbucket;
 }
 
+std::shared_ptr<VBucket> EpBucket::writable(CookieIface& cookie, Vbid id, OpCounters& counters,
+                                            bool deletion, Status& refusal) {
+    auto vbucket = active(cookie, id, refusal);
+    if (!vbucket) {
+        return nullptr;
+    }
+    refusal =
+        deletion ? memory_manager_.admitDelete(counters) : memory_manager_.admitWrite(counters);
+    return refusal == Status::Success ? vbucket : nullptr;
+}
+
 Status EpBucket::toStatus(CookieIface& cookie, Vbid id, std::string_view key,
                           VBucketResult result) {
     return result.needsBgFetch() ? persistence_.fetch(cookie, id, key) : result.status();
@@ -95,12 +106,9 @@ Status EpBucket::getAndTouch(CookieIface& cookie, DocKey key, Vbid id, uint32_t 
     OpCounters& counters = counters_.forVBucket(id);
     bump(counters.cmd_touch);
     Status refusal = Status::Success;
-    auto vbucket = active(cookie, id, refusal);
+    auto vbucket = writable(cookie, id, counters, /*deletion=*/false, refusal);
     if (!vbucket) {
         return refusal;
-    }
-    if (const Status admitted = memory_manager_.admitWrite(counters); admitted != Status::Success) {
-        return admitted;
     }
     Document document;
     MutationInfo info;
@@ -119,12 +127,9 @@ Status EpBucket::store(CookieIface& cookie, const StoreRequest& request, Mutatio
     OpCounters& counters = counters_.forVBucket(request.vbucket);
     bump(counters.cmd_set);
     Status refusal = Status::Success;
-    auto vbucket = active(cookie, request.vbucket, refusal);
+    auto vbucket = writable(cookie, request.vbucket, counters, /*deletion=*/false, refusal);
     if (!vbucket) {
         return refusal;
-    }
-    if (const Status admitted = memory_manager_.admitWrite(counters); admitted != Status::Success) {
-        return admitted;
     }
     MutationInfo info;
     const Status status =
@@ -148,13 +153,9 @@ Status EpBucket::store(CookieIface& cookie, const StoreRequest& request, Mutatio
 Status EpBucket::remove(CookieIface& cookie, DocKey key, Vbid id, Cas cas, MutationResult& result) {
     OpCounters& counters = counters_.forVBucket(id);
     Status refusal = Status::Success;
-    auto vbucket = active(cookie, id, refusal);
+    auto vbucket = writable(cookie, id, counters, /*deletion=*/true, refusal);
     if (!vbucket) {
         return refusal;
-    }
-    if (const Status admitted = memory_manager_.admitDelete(counters);
-        admitted != Status::Success) {
-        return admitted;
     }
     MutationInfo info;
     const Status status =
@@ -172,12 +173,9 @@ Status EpBucket::arithmetic(CookieIface& cookie, const ArithmeticRequest& reques
                             MutationResult& result) {
     OpCounters& counters = counters_.forVBucket(request.vbucket);
     Status refusal = Status::Success;
-    auto vbucket = active(cookie, request.vbucket, refusal);
+    auto vbucket = writable(cookie, request.vbucket, counters, /*deletion=*/false, refusal);
     if (!vbucket) {
         return refusal;
-    }
-    if (const Status admitted = memory_manager_.admitWrite(counters); admitted != Status::Success) {
-        return admitted;
     }
     MutationInfo info;
     bool created = false;
