@@ -11,6 +11,8 @@ find_package(CLI11 REQUIRED)
 find_package(RocksDB CONFIG REQUIRED)
 # Snappy::snappy (libsnappy-dev ships a CMake package): MCBP datatype Snappy, DCP compression.
 find_package(Snappy CONFIG REQUIRED)
+# OpenSSL::Crypto / OpenSSL::SSL (libssl-dev): SCRAM, PBKDF2, secure random; TLS.
+find_package(OpenSSL 3 REQUIRED)
 find_package(GTest REQUIRED)
 find_package(Threads REQUIRED)
 if(EDDY_BUILD_BENCHMARKS)

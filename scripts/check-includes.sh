@@ -19,6 +19,7 @@ readonly rules=(
     "src/protocol:engine daemon"
     "src/net:engine daemon"
     "src/common:engine daemon"
+    "src/security:engine daemon"
     "src/executor:engine daemon"
     "src/engine:daemon"
 )

@@ -15,7 +15,9 @@ packages=(
     cmake ninja-build g++ clang libclang-rt-14-dev ccache pkg-config
     # libraries (cmake/dependencies.cmake)
     libevent-dev libspdlog-dev libfmt-dev nlohmann-json3-dev libcli11-dev libsnappy-dev
-    librocksdb-dev
+    librocksdb-dev libssl-dev
+    # the development TLS certificate of `make run` (openssl req)
+    openssl
     # unit tests and micro-benchmarks
     libgtest-dev libgmock-dev libbenchmark-dev
     # style: `make format` / the format check, and `make tidy`

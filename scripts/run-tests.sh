@@ -9,7 +9,8 @@
 #   tsan        clang TSan: configure, build, ctest               (preset "tsan")
 #   tidy        scripts/run-tidy.sh --changed: clang-tidy on the sources changed since the
 #               base that script describes (EDDY_TIDY_BASE=all: every source); any finding fails
-#   fuzz        tests/fuzz/run-smoke.sh on the asan-ubsan libFuzzer target, 60 s
+#   fuzz        tests/fuzz/run-smoke.sh on each asan-ubsan libFuzzer target (MCBP frames,
+#               SASL), 60 s split between them
 #
 #   scripts/run-tests.sh                 # every stage
 #   scripts/run-tests.sh format release  # just these, in the order given
@@ -23,7 +24,8 @@ repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$repo"
 
 readonly all_stages=(deps format includes release asan-ubsan tsan tidy fuzz)
-readonly fuzz_target=build/asan-ubsan/tests/fuzz/eddy_fuzz_frames
+# Each libFuzzer target and its seed corpus; the fuzz stage's time is split between them.
+readonly fuzz_targets=(eddy_fuzz_frames:tests/fuzz/corpus eddy_fuzz_sasl:tests/fuzz/corpus/sasl)
 readonly fuzz_seconds=${EDDY_FUZZ_SECONDS:-60}
 logs=$repo/build/logs
 
@@ -55,11 +57,18 @@ fuzz_stage() {
         echo "FAIL: tests/fuzz/run-smoke.sh is missing or not executable; the fuzz smoke stage cannot run"
         return 1
     fi
-    if [[ ! -x $fuzz_target ]]; then
-        echo "FAIL: $fuzz_target was not built (the asan-ubsan stage builds it)"
-        return 1
-    fi
-    tests/fuzz/run-smoke.sh "$fuzz_target" "$fuzz_seconds"
+    local seconds=$((fuzz_seconds / ${#fuzz_targets[@]})) entry target status=0
+    ((seconds > 0)) || seconds=1
+    for entry in "${fuzz_targets[@]}"; do
+        target=build/asan-ubsan/tests/fuzz/${entry%%:*}
+        if [[ ! -x $target ]]; then
+            echo "FAIL: $target was not built (the asan-ubsan stage builds it)"
+            status=1
+            continue
+        fi
+        tests/fuzz/run-smoke.sh "$target" "$seconds" "${entry#*:}" || status=1
+    done
+    return "$status"
 }
 
 run_stage() {

@@ -19,6 +19,7 @@
 // Thread contract: immutable data and pure functions.
 #pragma once
 
+#include "eddy/privilege.h"
 #include "eddy/types.h"
 
 #include <cstddef>
@@ -47,7 +48,7 @@ enum class StatOwner : uint8_t {
 };
 
 enum class StatGroupId : uint8_t {
-#define EDDY_STAT_GROUP(id, name, args, privileged, runs_on, owner, description) id,
+#define EDDY_STAT_GROUP(id, name, args, privilege, runs_on, owner, description) id,
 #include "eddy/stat_groups.def.h"
 #undef EDDY_STAT_GROUP
 };
@@ -59,15 +60,17 @@ struct StatGroupInfo {  // NOLINT(clang-analyzer-optin.performance.Padding)
     std::string_view name;
     /// The argument syntax (see the file comment).
     std::string_view args;
-    bool privileged;
+    /// What reading the group requires (the Privilege column).
+    Privilege privilege;
     StatRunsOn runs_on;
     StatOwner owner;
     std::string_view description;
 };
 
 inline constexpr StatGroupInfo kStatGroups[] = {
-#define EDDY_STAT_GROUP(id, name, args, privileged, runs_on, owner, description) \
-    {StatGroupId::id, name, args, privileged, StatRunsOn::runs_on, StatOwner::owner, description},
+#define EDDY_STAT_GROUP(id, name, args, privilege, runs_on, owner, description)     \
+    {StatGroupId::id,  name,       args, Privilege::privilege, StatRunsOn::runs_on, \
+     StatOwner::owner, description},
 #include "eddy/stat_groups.def.h"
 #undef EDDY_STAT_GROUP
 };

@@ -112,7 +112,8 @@ int main(int argc, char** argv) {
     ProgressLine progress;
     Summary summary;
     try {
-        eddy::client::Connection connection(options.server, std::chrono::seconds(10));
+        eddy::client::Connection connection =
+            eddy::tools::connectTool(options.server, "eddy-dcpdrain", options.login);
         Drainer drainer(connection, options, positions);
         summary =
             drainer.run(g_stop, [&](const Progress& now) { progress.show(formatProgress(now)); });

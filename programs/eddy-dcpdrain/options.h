@@ -7,6 +7,7 @@
 #pragma once
 
 #include "client/connection.h"
+#include "tool_common.h"
 
 #include <cstdint>
 #include <optional>
@@ -22,6 +23,8 @@ inline constexpr uint32_t kDefaultBufferSize = 10 * 1024 * 1024;
 
 struct Options {
     client::Endpoint server{"127.0.0.1", 11210};
+    /// -u / -P (resolved: environment and prompt applied).
+    tools::Login login;
     /// DCP connection name; empty = "eddy-dcpdrain:<pid>" (filled in by main).
     std::string name;
     /// Sorted, without duplicates; nullopt = every active vbucket.

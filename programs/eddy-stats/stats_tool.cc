@@ -24,6 +24,7 @@ std::optional<int> parseCommandLine(int argc, const char* const* argv, Options& 
     std::string bucket(kBucketName);
     std::vector<std::string> words;
     configureApp(app, server);
+    addLoginOptions(app, options.login);
     app.add_option("-b,--bucket", bucket, "bucket name (the server has one: default)");
     app.add_flag("-j,--json", options.json, "print one JSON object (integers as numbers)");
     app.add_option("group", words,
@@ -43,6 +44,7 @@ std::optional<int> parseCommandLine(int argc, const char* const* argv, Options& 
     }
     try {
         options.server = parseServer(server);
+        resolveLogin(options.login);
         if (bucket != kBucketName) {
             throw UsageError(fmt::format("-b: no bucket '{}' (the server has one bucket, '{}')",
                                          bucket, kBucketName));
@@ -122,7 +124,8 @@ int run(int argc, const char* const* argv, std::ostream& out, std::ostream& err)
         return *exit_code;
     }
     try {
-        client::Connection connection = connectTool(options.server, kTool);
+        client::Connection connection =
+            connectTool(options.server, kTool, options.login, kBucketName);
         return runStats(connection, options, out, err);
     } catch (const client::Error& error) {
         err << kTool << ": " << error.what() << '\n';

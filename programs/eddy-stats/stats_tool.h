@@ -31,6 +31,8 @@ inline constexpr std::string_view kBucketName = "default";
 
 struct Options {
     client::Endpoint server{"127.0.0.1", 11210};
+    /// -u / -P (resolved: environment and prompt applied).
+    Login login;
     /// GROUP as typed ("" when none was given).
     std::string group;
     std::vector<std::string> args;

@@ -122,6 +122,7 @@ std::optional<int> parseCommandLine(int argc, const char* const* argv, Options& 
     std::vector<std::string> words;
     std::vector<std::string> opcodes;
     configureApp(app, server);
+    addLoginOptions(app, options.login);
     app.add_flag("-j,--json", options.json,
                  "print one JSON object: the histograms with their mean and percentiles");
     app.add_option("--opcode", opcodes,
@@ -136,6 +137,7 @@ std::optional<int> parseCommandLine(int argc, const char* const* argv, Options& 
     }
     try {
         options.server = parseServer(server);
+        resolveLogin(options.login);
         auto word = words.begin();
         if (word != words.end() && isGroup(*word)) {
             options.group = *word++;
@@ -244,7 +246,7 @@ int run(int argc, const char* const* argv, std::ostream& out, std::ostream& err)
         return *exit_code;
     }
     try {
-        client::Connection connection = connectTool(options.server, kTool);
+        client::Connection connection = connectTool(options.server, kTool, options.login);
         return runTimings(connection, options, out, err);
     } catch (const client::Error& error) {
         err << kTool << ": " << error.what() << '\n';

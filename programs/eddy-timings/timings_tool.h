@@ -21,6 +21,7 @@
 
 #include "client/connection.h"
 #include "timings.h"
+#include "tool_common.h"
 
 #include <cstdint>
 #include <optional>
@@ -36,6 +37,8 @@ inline constexpr std::array<std::string_view, 3> kGroups{"timings", "runtimes", 
 
 struct Options {
     client::Endpoint server{"127.0.0.1", 11210};
+    /// -u / -P (resolved: environment and prompt applied).
+    Login login;
     std::string group{"timings"};
     /// Histogram names to keep (empty = all).
     std::vector<std::string> names;

@@ -216,6 +216,7 @@ std::optional<int> parseCommandLine(int argc, const char* const* argv, Options& 
     CLI::App app{"eddyctl: changes settings and vbucket states of an eddy server"};
     std::string server(kDefaultServer);
     configureApp(app, server);
+    addLoginOptions(app, options.login);
     // Everything from the command on is the command's (values such as -1 included).
     app.prefix_command();
     app.footer(
@@ -232,6 +233,7 @@ std::optional<int> parseCommandLine(int argc, const char* const* argv, Options& 
     }
     try {
         options.server = parseServer(server);
+        resolveLogin(options.login);
         options.command = parseCommand(app.remaining());
     } catch (const UsageError& error) {
         err << kTool << ": " << error.what() << '\n';
@@ -246,7 +248,7 @@ int run(int argc, const char* const* argv, std::ostream& out, std::ostream& err)
         return *exit_code;
     }
     try {
-        client::Connection connection = connectTool(options.server, kTool);
+        client::Connection connection = connectTool(options.server, kTool, options.login);
         return runCommand(connection, options.command, out, err);
     } catch (const client::Error& error) {
         err << kTool << ": " << error.what() << '\n';

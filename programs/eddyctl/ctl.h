@@ -24,6 +24,7 @@
 #pragma once
 
 #include "client/connection.h"
+#include "tool_common.h"
 
 #include <cstdint>
 #include <optional>
@@ -84,6 +85,8 @@ struct Outcome {
 
 struct Options {
     client::Endpoint server{"127.0.0.1", 11210};
+    /// -u / -P (resolved: environment and prompt applied).
+    Login login;
     Command command;
 };
 

@@ -12,6 +12,7 @@
 #include <fmt/format.h>
 
 #include <cstdio>
+#include <cstdlib>
 #include <exception>
 #include <filesystem>
 #include <string>
@@ -48,6 +49,7 @@ int main(int argc, char** argv) {
     int prometheus_port = -1;
     std::string prometheus_port_file;
     std::string bucket_config;
+    std::string admin_password;
     int verbose = 0;
     app.add_option("--config", config_file, "JSON config file")->check(CLI::ExistingFile);
     app.add_option("--host", host, "address to listen on (default 127.0.0.1)");
@@ -67,6 +69,9 @@ int main(int argc, char** argv) {
         app.add_option("--bucket-config", bucket_config,
                        "bucket parameters as 'key=value;key=value' (replaces the config file's "
                        "\"bucket\"; see docs/configuration.md)");
+    app.add_option("--admin-password", admin_password,
+                   "password of the user Administrator, set at start-up (default: "
+                   "$EDDY_ADMIN_PASSWORD; see docs/security.md)");
     app.add_flag("-v,--verbose", verbose, "more logging (repeat for more)");
     CLI11_PARSE(app, argc, argv);
 
@@ -102,6 +107,12 @@ int main(int argc, char** argv) {
         if (verbose > 0) {
             settings.verbosity = verbose;
         }
+        if (admin_password.empty()) {
+            if (const char* from_environment = std::getenv("EDDY_ADMIN_PASSWORD")) {
+                admin_password = from_environment;
+            }
+        }
+        settings.admin_password = admin_password;
         eddy::logging::initialize(settings.verbosity);
         prepareDataDirectory(settings.data_dir);
         eddy::daemon::Server server(settings);

@@ -4,13 +4,49 @@
 #include "protocol/status.h"
 
 #include <fmt/format.h>
+#include <termios.h>
 
 #include <algorithm>
 #include <charconv>
 #include <chrono>
+#include <cstdlib>
 #include <system_error>
 
+#include <fcntl.h>
+#include <unistd.h>
+
 namespace eddy::tools {
+
+namespace {
+
+/// Reads one line from /dev/tty with echo off; "" when there is no terminal.
+std::string promptPassword(const std::string& prompt) {
+    const int fd = ::open("/dev/tty", O_RDWR | O_CLOEXEC);
+    if (fd < 0) {
+        return {};
+    }
+    termios saved{};
+    const bool is_tty = ::tcgetattr(fd, &saved) == 0;
+    if (is_tty) {
+        termios quiet = saved;
+        quiet.c_lflag &= ~static_cast<tcflag_t>(ECHO);
+        ::tcsetattr(fd, TCSAFLUSH, &quiet);
+    }
+    (void)::write(fd, prompt.data(), prompt.size());
+    std::string line;
+    char c = 0;
+    while (::read(fd, &c, 1) == 1 && c != '\n') {
+        line += c;
+    }
+    if (is_tty) {
+        ::tcsetattr(fd, TCSAFLUSH, &saved);
+        (void)::write(fd, "\n", 1);
+    }
+    ::close(fd);
+    return line;
+}
+
+}  // namespace
 
 void configureApp(CLI::App& app, std::string& server) {
     app.set_help_flag("--help", "print this help and exit");
@@ -205,12 +241,49 @@ StatsReply fetchStats(client::Connection& connection, std::string_view key) {
     }
 }
 
-client::Connection connectTool(const client::Endpoint& server, std::string_view agent) {
+void addLoginOptions(CLI::App& app, Login& login) {
+    app.add_option("-u,--user", login.user,
+                   "user to log in as (default: $EDDY_USER; none: no login)");
+    app.add_option("-P,--password", login.password,
+                   "password (default: $EDDY_PASSWORD, else asked for on the terminal)");
+}
+
+void resolveLogin(Login& login) {
+    const auto env = [](const char* name) {
+        const char* value = std::getenv(name);
+        return value == nullptr ? std::string() : std::string(value);
+    };
+    if (login.user.empty()) {
+        login.user = env("EDDY_USER");
+    }
+    if (login.user.empty() || !login.password.empty()) {
+        return;
+    }
+    login.password = env("EDDY_PASSWORD");
+    if (login.password.empty()) {
+        login.password = promptPassword(fmt::format("password for {}: ", login.user));
+    }
+    if (login.password.empty()) {
+        throw UsageError(
+            fmt::format("-u {}: no password (give -P, set EDDY_PASSWORD, or run on "
+                        "a terminal to be asked)",
+                        login.user));
+    }
+}
+
+client::Connection connectTool(const client::Endpoint& server, std::string_view agent,
+                               const Login& login, std::string_view bucket) {
     client::Connection connection(server, kToolTimeout);
     try {
         (void)connection.hello({mcbp::Feature::Xerror}, std::string(agent), kToolTimeout);
     } catch (const client::StatusError&) {
         // A server without HELLO still answers the commands; errors just carry no context.
+    }
+    if (!login.user.empty()) {
+        connection.authenticate(login.user, login.password, "SCRAM-SHA512", kToolTimeout);
+        if (!bucket.empty()) {
+            connection.selectBucket(bucket, kToolTimeout);
+        }
     }
     return connection;
 }

@@ -54,6 +54,22 @@ public:
 /// Key/value pairs in the order a server sent them (STAT).
 using StatRows = std::vector<std::pair<std::string, std::string>>;
 
+/// Who a tool logs in as. An empty user means no authentication (a server with
+/// unauthenticated access enabled, as the development default is).
+struct Login {
+    std::string user;
+    std::string password;
+};
+
+/// -u,--user and -P,--password. The user defaults to $EDDY_USER; the password to
+/// $EDDY_PASSWORD, else it is asked for on the terminal (resolveLogin()).
+void addLoginOptions(CLI::App& app, Login& login);
+
+/// Fills in what the command line left out of `login` from the environment, then (a user
+/// without a password) from a prompt on /dev/tty without echo. Throws UsageError when a user is
+/// given and no password can be had.
+void resolveLogin(Login& login);
+
 /// The settings every tool shares: --help only (-h is the server, as in the memcached tools),
 /// and the -h,--host option writing into `server`.
 void configureApp(CLI::App& app, std::string& server);
@@ -115,9 +131,11 @@ struct StatsReply {
 [[nodiscard]] StatsReply fetchStats(client::Connection& connection, std::string_view key);
 
 /// Connects to `server` (kToolTimeout) and sends HELLO with `agent` as the name, asking for
-/// XERROR (error bodies with a JSON context). A server that refuses HELLO is still used.
-/// Throws client::Error when the connection fails.
-[[nodiscard]] client::Connection connectTool(const client::Endpoint& server,
-                                             std::string_view agent);
+/// XERROR (error bodies with a JSON context); a server that refuses HELLO is still used. With a
+/// user in `login`, authenticates (SCRAM-SHA512) and selects `bucket` (if not empty). Throws
+/// client::Error when the connection, the authentication or the selection fails.
+[[nodiscard]] client::Connection connectTool(const client::Endpoint& server, std::string_view agent,
+                                             const Login& login,
+                                             std::string_view bucket = "default");
 
 }  // namespace eddy::tools

@@ -140,6 +140,18 @@ public:
                                 std::string agent = "eddy-client",
                                 Milliseconds timeout = kDefaultTimeout);
 
+    /// SASL authentication as `user` with `mechanism` ("SCRAM-SHA512", "SCRAM-SHA256",
+    /// "SCRAM-SHA1" or "PLAIN"); for SCRAM the server's final signature is checked too.
+    /// Throws StatusError when the server refuses (AUTH_ERROR, EINVAL), Error when the server's
+    /// messages are malformed or its signature is wrong, std::invalid_argument for an unknown
+    /// mechanism. (authenticate.cc)
+    void authenticate(const std::string& user, const std::string& password,
+                      std::string_view mechanism = "SCRAM-SHA512",
+                      Milliseconds timeout = kDefaultTimeout);
+
+    /// SELECT_BUCKET `bucket`; throws StatusError on refusal. (authenticate.cc)
+    void selectBucket(std::string_view bucket, Milliseconds timeout = kDefaultTimeout);
+
     /// STAT `group` (empty = the default group): every (key, value) in the order sent, up to
     /// the terminating empty response. Throws StatusError on a failed status.
     std::vector<std::pair<std::string, std::string>> stats(std::string_view group = {},

@@ -62,8 +62,14 @@ TEST(StatGroupsTest, SlowGroupsRunInTheBackground) {
         EXPECT_EQ(StatOwner::Daemon, findStatGroup(name)->owner) << name;
     }
     EXPECT_EQ(StatOwner::Engine, findStatGroup("checkpoint")->owner);
-    EXPECT_TRUE(findStatGroup("reset")->privileged);
-    EXPECT_FALSE(findStatGroup("config")->privileged);
+    EXPECT_EQ(Privilege::Stats, findStatGroup("reset")->privilege);
+    EXPECT_EQ(Privilege::SimpleStats, findStatGroup("config")->privilege);
+    // Every group that collects on a background task or on every front end needs Stats.
+    for (const StatGroupInfo& group : kStatGroups) {
+        if (group.runs_on != StatRunsOn::FrontEnd) {
+            EXPECT_EQ(Privilege::Stats, group.privilege) << group.name;
+        }
+    }
 }
 
 TEST(StatGroupsTest, LookupIsExact) {
@@ -142,9 +148,9 @@ TEST(StatGroupsTest, MarkdownHasOneRowPerGroup) {
         }
     }
     EXPECT_EQ(kNumStatGroups, rows);
-    EXPECT_NE(std::string::npos, markdown.find("| `vkey` | `<key> <vb>` | reader | engine | no |"))
+    EXPECT_NE(std::string::npos, markdown.find("| `vkey` | `<key> <vb>` | reader | engine | Stats |"))
         << markdown;
-    EXPECT_NE(std::string::npos, markdown.find("| `checkpoint` | `[vb]` | nonio | engine | no |"))
+    EXPECT_NE(std::string::npos, markdown.find("| `checkpoint` | `[vb]` | nonio | engine | Stats |"))
         << markdown;
     EXPECT_EQ('\n', markdown.back());
 }

@@ -82,8 +82,10 @@ Connection::Connection(FrontEnd& front_end, int fd, uint64_t id)
     : front_end_(front_end),
       fd_(fd),
       id_(id),
+      peer_(peerName(fd)),
       cookie_(this, id),
       input_(kReadChunk),
+      session_(front_end.server()),
       last_activity_(std::chrono::steady_clock::now()) {
     output_ = evbuffer_new();
     read_event_ =
@@ -108,7 +110,7 @@ Server& Connection::server() const {
 }
 
 EngineIface& Connection::engine() const {
-    return front_end_.server().engine();
+    return session_.engine();
 }
 
 size_t Connection::outputQueueSize() const {
@@ -252,6 +254,13 @@ void Connection::executePipeline() {
             continue;
         }
         cookie_.initialize(parsed.frame);
+        // Access first: a connection that may not run a command learns nothing about it, not
+        // even what shape it has.
+        if (!checkAccess()) {
+            cookie_.reset();
+            consumeInput(parsed.frame.bytes.size());
+            continue;
+        }
         mcbp::ValidationContext validation;
         validation.features = features_;
         const auto verdict = mcbp::validateRequest(parsed.frame, validation);
@@ -270,6 +279,37 @@ void Connection::executePipeline() {
         consumeInput(parsed.frame.bytes.size());
     }
     updateReadInterest();
+}
+
+bool Connection::checkAccess() {
+    if (authorize(mcbp::requiredAccess(cookie_.request().header.opcode))) {
+        return true;
+    }
+    sendError(cookie_, mcbp::ResponseStatus::Eaccess);
+    return false;
+}
+
+bool Connection::authorize(Access access) {
+    const AccessVerdict verdict = session_.check(access);
+    if (verdict.allowed()) {
+        return true;
+    }
+    if (verdict.kind == AccessVerdict::Kind::NotAuthenticated) {
+        cookie_.setErrorContext("Authentication required");
+        return false;
+    }
+    const uint8_t opcode = cookie_.request().header.opcode;
+    const auto name = mcbp::opcodeName(opcode);
+    const std::string_view privilege = privilegeName(verdict.missing);
+    cookie_.setErrorContext(fmt::format("Missing privilege: {}", privilege));
+    nlohmann::json fields = {{"opcode", name ? std::string(*name) : fmt::format("{:#04x}", opcode)},
+                             {"privilege", std::string(privilege)},
+                             {"bucket", session_.bucket()}};
+    if (cookie_.opcode() == mcbp::ClientOpcode::Stat) {
+        fields["stat"] = std::string(cookie_.request().key);
+    }
+    server().audit().record("privilege_denied", session_.user(), peer_, fields);
+    return false;
 }
 
 bool Connection::executeCookie() {
@@ -663,7 +703,7 @@ bool Connection::reportIfBlockedTooLong(std::chrono::steady_clock::time_point no
     spdlog::warn(
         "connection {} ({}{}): {} (opcode {:#04x}, opaque {:#x}) blocked for {:.1f} s (limit {} "
         "s), waiting for: {}",
-        id_, peerName(fd_), state_ == State::PendingClose ? ", closed by the client" : "",
+        id_, peer_, state_ == State::PendingClose ? ", closed by the client" : "",
         name ? *name : "unknown", opcode, cookie_.opaque(),
         static_cast<double>(blocked_ms.count()) / 1000.0, limit.count(), waits_for);
     front_end_.stats().add(front_end_.stats().cookies_blocked_too_long, 1);

@@ -41,6 +41,7 @@
 
 #include "common/owner_thread.h"
 #include "daemon/cookie.h"
+#include "daemon/session.h"
 #include "eddy/engine_iface.h"
 #include "protocol/feature.h"
 #include "protocol/frame.h"
@@ -80,7 +81,16 @@ public:
     [[nodiscard]] uint64_t id() const { return id_; }
     [[nodiscard]] State state() const { return state_; }
     [[nodiscard]] Server& server() const;
+    /// The selected bucket's engine (the no-bucket engine when none is selected).
     [[nodiscard]] EngineIface& engine() const;
+    /// Who this connection is and what it may do.
+    [[nodiscard]] Session& session() { return session_; }
+    /// Whether the session holds what `access` requires for the current command. If not, sets
+    /// the cookie's error context ("Authentication required", or "Missing privilege: X", which
+    /// is also audited) and returns false; the caller answers EACCESS (Status::NoAccess).
+    bool authorize(Access access);
+    /// "host:port" of the client.
+    [[nodiscard]] const std::string& peer() const { return peer_; }
 
     /// Applies a notifyIoComplete for `cookie`.
     void processNotification(Cookie& cookie, Status status);
@@ -158,6 +168,9 @@ private:
     /// Executes (or re-drives) the current cookie; true if the command completed.
     bool executeCookie();
     void handleFramingError(const mcbp::ParseResult& result);
+    /// The RBAC check of the current cookie's opcode (the Access column of the opcode table);
+    /// false after answering EACCESS.
+    bool checkAccess();
     /// A response frame from the client of a DCP producer: hands it to the engine.
     void handleDcpResponse(const mcbp::Header& header);
     /// Steps the DCP producer while it has messages, room and budget (see the file comment).
@@ -186,6 +199,7 @@ private:
     FrontEnd& front_end_;
     const int fd_;
     const uint64_t id_;
+    const std::string peer_;
     OwnerThread owner_;
     State state_ = State::Running;
     Cookie cookie_;
@@ -211,6 +225,7 @@ private:
     /// Activated to step again on the next loop iteration; created by setDcpProducer.
     event* dcp_step_event_ = nullptr;
 
+    Session session_;
     mcbp::FeatureSet features_;
     std::string agent_name_;
     std::chrono::steady_clock::time_point last_activity_;

@@ -60,6 +60,11 @@ Status DcpOpenContext::step() {
     const auto& request = cmd.request();
     // Extras: 4 bytes reserved (once a seqno), then the flags.
     const uint32_t flags = mcbp::readUint32(request.extras, 4);
+    const bool producer = (flags & dcp::kOpenProducer) != 0;
+    if (!cmd.connection().authorize(
+            Access::one(producer ? Privilege::DcpProducer : Privilege::DcpConsumer))) {
+        return Status::NoAccess;
+    }
     std::string message;
     const Status status = dcp->open(cmd, request.key, flags, message);
     if (status != Status::Success) {

@@ -2,11 +2,13 @@
 
 #include "common/histogram_json.h"
 #include "common/logging.h"
+#include "daemon/access_contexts.h"
 #include "daemon/connection.h"
 #include "daemon/cookie.h"
 #include "daemon/dcp_contexts.h"
 #include "daemon/kv_contexts.h"
 #include "daemon/persistence_contexts.h"
+#include "daemon/sasl_context.h"
 #include "daemon/server.h"
 #include "daemon/set_param_context.h"
 #include "daemon/stat_context.h"
@@ -59,12 +61,6 @@ Status quit(Cookie& cookie) {
 Status verbosity(Cookie& cookie) {
     const uint32_t level = mcbp::readUint32(cookie.request().extras, 0);
     logging::setVerbosity(static_cast<int>(level));
-    cookie.sendResponse(ResponseStatus::Success);
-    return Status::Success;
-}
-
-Status saslListMechs(Cookie& cookie) {
-    // No SASL mechanism is implemented yet: the honest list is empty.
     cookie.sendResponse(ResponseStatus::Success);
     return Status::Success;
 }
@@ -202,6 +198,12 @@ constexpr std::array<Executor, 256> makeTable() {
     set(ClientOpcode::Verbosity, &verbosity);
     set(ClientOpcode::Hello, &hello);
     set(ClientOpcode::SaslListMechs, &saslListMechs);
+    set(ClientOpcode::SaslAuth, &driveContext<SaslContext>);
+    set(ClientOpcode::SaslStep, &driveContext<SaslContext>);
+    set(ClientOpcode::SelectBucket, &selectBucket);
+    set(ClientOpcode::ListBuckets, &listBuckets);
+    set(ClientOpcode::IsaslRefresh, &driveContext<AccessRefreshContext>);
+    set(ClientOpcode::RbacRefresh, &driveContext<AccessRefreshContext>);
     set(ClientOpcode::GetErrorMap, &getErrorMap);
     set(ClientOpcode::GetCmdTimer, &getCmdTimer);
     return table;

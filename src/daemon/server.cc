@@ -42,13 +42,16 @@ executor::ExecutorPool::Config executorConfig(const engine::config::Values& para
 }  // namespace
 
 Server::Server(Settings settings)
-    : settings_(std::move(settings)), start_time_(std::chrono::steady_clock::now()) {
+    : settings_(std::move(settings)),
+      start_time_(std::chrono::steady_clock::now()),
+      access_(setUpAccess(settings_)) {
     engine::EpBucketConfig bucket;
     bucket.parameters = bucketParameters(settings_);
     // The bucket `default` keeps its files in its own directory under the data directory.
     bucket.data_dir = (std::filesystem::path(settings_.data_dir) / "default").string();
     executor_ = std::make_unique<executor::ExecutorPool>(executorConfig(bucket.parameters));
     bucket.executor = executor_.get();
+    executor_->registerTaskable(daemon_taskable_);
     engine_ = engine::createEpBucket(*this, bucket);
     if (settings_.fault_injection_enabled) {
         spdlog::warn("fault injection is enabled (test configuration)");
@@ -78,6 +81,14 @@ Server::~Server() {
     if (main_base_ != nullptr) {
         event_base_free(main_base_);
     }
+}
+
+EngineIface* Server::findBucket(std::string_view name) const {
+    return name == "default" ? engine_.get() : nullptr;
+}
+
+std::vector<std::string> Server::bucketNames() const {
+    return {"default"};
 }
 
 void Server::notifyIoComplete(CookieIface& cookie_iface, Status status) {
@@ -265,6 +276,7 @@ void Server::shutdown() {
     // Every notification has been applied (no connection waits any more), so the engine can go;
     // it unregisters from the executor, which waits for its running tasks.
     engine_.reset();
+    executor_->unregisterTaskable(daemon_taskable_);
     executor_->shutdown();
     std::error_code ignored;
     if (!settings_.port_file.empty()) {

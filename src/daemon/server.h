@@ -25,9 +25,12 @@
 #pragma once
 
 #include "common/histogram.h"
+#include "daemon/access_setup.h"
 #include "daemon/internal_cookie.h"
+#include "daemon/no_bucket_engine.h"
 #include "daemon/settings.h"
 #include "eddy/engine_iface.h"
+#include "executor/taskable.h"
 
 #include <atomic>
 #include <chrono>
@@ -35,6 +38,7 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
 struct event;
@@ -86,6 +90,21 @@ public:
 
     [[nodiscard]] const Settings& settings() const { return settings_; }
     [[nodiscard]] EngineIface& engine() const { return *engine_; }
+    /// The engine of connections without a bucket.
+    [[nodiscard]] EngineIface& noBucket() { return no_bucket_; }
+    /// The engine of bucket `name`, or null if there is no such bucket. Any thread.
+    [[nodiscard]] EngineIface* findBucket(std::string_view name) const;
+    /// Every bucket's name, sorted. Any thread.
+    [[nodiscard]] std::vector<std::string> bucketNames() const;
+    /// Users, passwords and privileges. Thread-safe.
+    [[nodiscard]] security::AccessControl& access() const { return *access_.access; }
+    [[nodiscard]] security::AuditLog& audit() const { return *access_.audit; }
+    [[nodiscard]] const UnauthenticatedAccess& unauthenticated() const {
+        return access_.unauthenticated;
+    }
+    /// The executor, for the daemon's own background work (SASL) under daemonTaskable().
+    [[nodiscard]] executor::ExecutorPool& executor() const { return *executor_; }
+    [[nodiscard]] executor::Taskable& daemonTaskable() { return daemon_taskable_; }
     [[nodiscard]] ServerStats& stats() { return stats_; }
     [[nodiscard]] size_t threadCount() const { return front_ends_.size(); }
     /// Sums the front-end threads' counters. Any thread while the server runs.
@@ -115,6 +134,11 @@ private:
 
     const Settings settings_;
     const std::chrono::steady_clock::time_point start_time_;
+    /// Users, privileges, audit log and unauthenticated access; set up before anything listens.
+    const AccessSetup access_;
+    NoBucketEngine no_bucket_;
+    /// Owner of the daemon's own tasks (SASL steps) on the executor.
+    executor::NamedTaskable daemon_taskable_{"daemon"};
     ServerStats stats_;
     /// The daemon's own cookie (Prometheus scrapes), owned by the main thread. Declared before
     /// executor_ and engine_ so it outlives every notification they may still deliver to it.

@@ -17,7 +17,9 @@ using nlohmann::json;
 constexpr const char* kKnownKeys =
     "host, port, threads, data_dir, verbosity, connection_idle_time, "
     "blocked_command_log_threshold, max_packet_size, max_send_queue_size, item_size_max, "
-    "reqs_per_event, prometheus_port, prometheus_port_file, fault_injection, bucket";
+    "reqs_per_event, prometheus_port, prometheus_port_file, password_file, rbac_file, "
+    "audit_log, unauthenticated_access, sasl_plain_without_tls, max_auth_failures, "
+    "fault_injection, bucket";
 
 [[noreturn]] void fail(const std::string& source, const std::string& key, const std::string& why) {
     throw SettingsError(fmt::format("{}: \"{}\": {}", source, key, why));
@@ -64,6 +66,54 @@ void applyFaultInjection(const json& value, const std::string& source, Settings&
         }
     }
     settings.fault_injection_enabled = true;
+}
+
+/// "unauthenticated_access": false, "development", or {"bucket": "<name>", "privileges": [...]}.
+void applyUnauthenticatedAccess(const json& value, const std::string& source, Settings& settings) {
+    const std::string key = "unauthenticated_access";
+    if (value.is_boolean() && !value.get<bool>()) {
+        settings.unauthenticated_mode = UnauthenticatedMode::Off;
+        return;
+    }
+    if (value.is_string() && value.get<std::string>() == "development") {
+        settings.unauthenticated_mode = UnauthenticatedMode::Development;
+        return;
+    }
+    if (!value.is_object()) {
+        fail(source, key,
+             "expected false, \"development\" or {\"bucket\": \"<name>\", \"privileges\": "
+             "[...]}");
+    }
+    std::string bucket;
+    PrivilegeSet privileges;
+    for (const auto& [member, item] : value.items()) {
+        if (member == "bucket") {
+            bucket = readString(item, source, key + ".bucket");
+        } else if (member == "privileges") {
+            if (!item.is_array()) {
+                fail(source, key + ".privileges", "expected an array of privilege names");
+            }
+            for (const json& name : item) {
+                const std::string text = readString(name, source, key + ".privileges");
+                if (text == "all") {
+                    privileges.add(PrivilegeSet::all());
+                } else if (const auto privilege = parsePrivilege(text)) {
+                    privileges.add(*privilege);
+                } else {
+                    fail(source, key + ".privileges",
+                         fmt::format("unknown privilege '{}' (see docs/security.md)", text));
+                }
+            }
+        } else {
+            fail(source, key + "." + member, "unknown key (known: bucket, privileges)");
+        }
+    }
+    if (bucket.empty()) {
+        fail(source, key + ".bucket", "required: the bucket unauthenticated connections use");
+    }
+    settings.unauthenticated_mode = UnauthenticatedMode::On;
+    settings.unauthenticated_bucket = std::move(bucket);
+    settings.unauthenticated_privileges = privileges;
 }
 
 /// True if the (already parsed, so well-formed) `key=value;...` string names max_item_size.
@@ -169,6 +219,25 @@ void applySettingsJson(const std::string& text, const std::string& source, Setti
                 static_cast<uint16_t>(readUnsigned(value, source, key, 0, 65535));
         } else if (key == "prometheus_port_file") {
             settings.prometheus_port_file = readString(value, source, key);
+        } else if (key == "password_file") {
+            settings.password_file = readString(value, source, key);
+        } else if (key == "rbac_file") {
+            settings.rbac_file = readString(value, source, key);
+        } else if (key == "audit_log") {
+            settings.audit_log = readString(value, source, key);
+        } else if (key == "unauthenticated_access") {
+            applyUnauthenticatedAccess(value, source, settings);
+        } else if (key == "sasl_plain_without_tls") {
+            if (!value.is_boolean()) {
+                fail(source, key, "expected true or false");
+            }
+            settings.sasl_plain_without_tls = value.get<bool>();
+        } else if (key == "max_auth_failures") {
+            settings.max_auth_failures = readUnsigned(value, source, key, 1, 1000);
+        } else if (key == "admin_password") {
+            fail(source, key,
+                 "a password does not belong in a config file: use --admin-password or the "
+                 "EDDY_ADMIN_PASSWORD environment variable");
         } else if (key == "fault_injection") {
             applyFaultInjection(value, source, settings);
         } else if (key == "bucket") {

@@ -7,6 +7,7 @@
 // Thread contract: built on the main thread before any other thread starts; immutable after.
 #pragma once
 
+#include "eddy/privilege.h"
 #include "engine/config/values.h"
 #include "test_engines/fault_injecting_engine.h"
 
@@ -21,6 +22,15 @@
 #include <string_view>
 
 namespace eddy::daemon {
+
+/// Whether connections that never authenticate may do anything (docs/security.md).
+enum class UnauthenticatedMode {
+    /// Decided at start-up: on (the bucket "default", every privilege) while the development
+    /// credentials are in use, which eddyd allows only on a loopback address; off otherwise.
+    Development,
+    Off,
+    On,
+};
 
 struct Settings {
     std::string host = "127.0.0.1";
@@ -51,6 +61,24 @@ struct Settings {
     size_t item_size_max = 20 * 1024 * 1024;
     /// Commands one connection executes per event before yielding to the others.
     size_t reqs_per_event = 20;
+    /// The password database; empty = <data_dir>/users.json.
+    std::string password_file;
+    /// The RBAC database; empty = <data_dir>/rbac.json.
+    std::string rbac_file;
+    /// The audit log (JSON lines); empty = <data_dir>/audit.log.
+    std::string audit_log;
+    /// The password Administrator gets (created or changed) at start-up; only from
+    /// --admin-password or EDDY_ADMIN_PASSWORD, never from the config file. Empty = keep.
+    std::string admin_password;
+    UnauthenticatedMode unauthenticated_mode = UnauthenticatedMode::Development;
+    /// With UnauthenticatedMode::On: the bucket unauthenticated connections are placed in and
+    /// what they may do there.
+    std::string unauthenticated_bucket;
+    PrivilegeSet unauthenticated_privileges;
+    /// Offer SASL PLAIN (the password in the clear) on connections without TLS.
+    bool sasl_plain_without_tls = false;
+    /// Failed authentications after which a connection is closed.
+    size_t max_auth_failures = 3;
     /// Wraps the bucket in the fault-injecting engine (tests only).
     bool fault_injection_enabled = false;
     test_engines::FaultConfig fault_injection;

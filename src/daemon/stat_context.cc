@@ -43,6 +43,9 @@ Status StatContext::step() {
         cmd.setErrorContext(args.error);
         return Status::InvalidArguments;
     }
+    if (!connection.authorize(Access::one(group->privilege))) {
+        return Status::NoAccess;
+    }
     const auto send = [&](std::string_view stat_key, std::string_view value) {
         connection.sendStat(cmd, stat_key, value);
     };

@@ -1,10 +1,12 @@
 // eddy — MCBP client opcodes (magic 0x80/0x08) and server-request opcodes (magic 0x82).
 //
 // One table, kClientOpcodes in opcode.cc, gives every opcode its name, whether it is a "quiet"
-// variant and its loud twin; opcodeName(), isKnownOpcode(), isQuiet() and loudVariant() are
-// derived from it.
+// variant, its loud twin and the privilege it requires; opcodeName(), isKnownOpcode(), isQuiet(),
+// loudVariant() and requiredAccess() are derived from it.
 // Thread contract: immutable values and tables.
 #pragma once
+
+#include "eddy/privilege.h"
 
 #include <cstdint>
 #include <optional>
@@ -115,7 +117,9 @@ enum class ClientOpcode : uint8_t {
     GetRandomKey = 0xb6,
     SeqnoPersistence = 0xb7,
     GetKeys = 0xb8,
+    IsaslRefresh = 0xf1,
     GetCmdTimer = 0xf3,
+    RbacRefresh = 0xf7,
     EwouldblockCtl = 0xfd,
     GetErrorMap = 0xfe,
 };
@@ -127,13 +131,15 @@ enum class ServerOpcode : uint8_t {
     ActiveExternalUsers = 0x03,
 };
 
-/// One row of the opcode table: the wire byte, its lower-case name and, for a quiet variant, the
-/// loud opcode whose behaviour it shares (a loud opcode is its own twin).
+/// One row of the opcode table: the wire byte, its lower-case name, for a quiet variant the
+/// loud opcode whose behaviour it shares (a loud opcode is its own twin), and what the
+/// connection must hold to run it (the RBAC column; the front end checks it before dispatch).
 struct OpcodeInfo {
     ClientOpcode opcode;
     std::string_view name;
     bool quiet;
     ClientOpcode loud;
+    Access access;
 };
 
 /// Every row of the opcode table, in opcode order.
@@ -147,6 +153,10 @@ struct OpcodeInfo {
 
 /// True for the quiet variants (GETQ, SETQ, ...), whose uninteresting responses are suppressed.
 [[nodiscard]] bool isQuiet(ClientOpcode opcode);
+
+/// What running `opcode` requires (Authenticated for a byte with no row: it is refused as
+/// unknown anyway).
+[[nodiscard]] Access requiredAccess(uint8_t opcode);
 
 /// The loud twin of a quiet opcode (Getq → Get); any other opcode maps to itself.
 [[nodiscard]] ClientOpcode loudVariant(ClientOpcode opcode);

@@ -27,7 +27,9 @@ protected:
     int tool(RunFn run, std::vector<std::string> args) {
         out_.str({});
         err_.str({});
-        args.insert(args.begin(), {"tool", "-h", "127.0.0.1:" + std::to_string(server_->port())});
+        args.insert(args.begin(),
+                    {"tool", "-h", "127.0.0.1:" + std::to_string(server_->port()), "-u",
+                     std::string(McbpClient::kUser), "-P", std::string(McbpClient::kPassword)});
         std::vector<const char*> argv;
         for (const auto& arg : args) {
             argv.push_back(arg.c_str());
@@ -95,6 +97,8 @@ TEST_P(ToolsTest, DcpDrainStreamsEveryDocument) {
     options.name = "tools-test";
     options.buffer_size = 64 * 1024;
     client::Connection connection(options.server);
+    connection.authenticate(std::string(McbpClient::kUser), std::string(McbpClient::kPassword));
+    connection.selectBucket("default");
     dcpdrain::Positions positions;
     dcpdrain::Drainer drainer(connection, options, positions);
     const std::atomic<bool> stop{false};

@@ -9,6 +9,7 @@
 #include "protocol/opcode.h"
 #include "protocol/status.h"
 #include "support/eddyd_process.h"
+#include "support/mcbp_client.h"
 #include "test_engines/fault_injecting_engine.h"
 
 #include <gtest/gtest.h>
@@ -60,6 +61,8 @@ protected:
             std::to_string(threshold) + "}";
         server_ = std::make_unique<EddydProcess>(EddydProcess::Options{.config_json = config});
         client_ = std::make_unique<Connection>("127.0.0.1", server_->port(), kTimeout);
+        client_->authenticate(std::string(McbpClient::kUser), std::string(McbpClient::kPassword));
+        client_->selectBucket("default");
     }
 
     void TearDown() override {

@@ -3,6 +3,7 @@
 #include "common/errno_string.h"
 
 #include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
 
 #include <cerrno>
 #include <cstdlib>
@@ -100,11 +101,20 @@ EddydProcess::EddydProcess(Options options) : directory_(makeTempDirectory()) {
         "--port-file", port_file,
         "--data-dir",  options.data_dir.empty() ? directory_ + "/data" : options.data_dir,
         "--threads",   std::to_string(options.threads)};
-    if (!options.config_json.empty()) {
-        const std::string config = directory_ + "/eddy.json";
-        std::ofstream(config) << options.config_json;
+    {
+        // Suites run with authentication on: unless the test's config says otherwise, a
+        // connection that does not log in may do nothing.
+        nlohmann::json config = options.config_json.empty()
+                                    ? nlohmann::json::object()
+                                    : nlohmann::json::parse(options.config_json, nullptr, false);
+        if (config.is_object() && !config.contains("unauthenticated_access")) {
+            config["unauthenticated_access"] = false;
+        }
+        const std::string path = directory_ + "/eddy.json";
+        // A config that is not a JSON object is passed on as written (tests of bad configs).
+        std::ofstream(path) << (config.is_object() ? config.dump(2) : options.config_json);
         args.push_back("--config");
-        args.push_back(config);
+        args.push_back(path);
     }
     args.insert(args.end(), options.extra_args.begin(), options.extra_args.end());
     pid_ = spawn(args, directory_ + "/eddyd.log");

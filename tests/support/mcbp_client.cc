@@ -6,7 +6,12 @@
 
 namespace eddy::test {
 
-McbpClient::McbpClient(uint16_t port) : client::Connection("127.0.0.1", port, kTimeout) {}
+McbpClient::McbpClient(uint16_t port) : client::Connection("127.0.0.1", port, kTimeout) {
+    authenticate(std::string(kUser), std::string(kPassword), "SCRAM-SHA512", kTimeout);
+    selectBucket("default", kTimeout);
+}
+
+McbpClient::McbpClient(uint16_t port, NoLogin) : client::Connection("127.0.0.1", port, kTimeout) {}
 
 std::optional<Response> McbpClient::receive(std::chrono::milliseconds timeout) {
     try {

@@ -1,9 +1,10 @@
 // eddy tests — the socket-level suites' connection to eddyd: src/client's Connection plus what
 // only a test wants.
 //
-// Owns: McbpClient, a client::Connection to 127.0.0.1:port whose calls report a missing answer
-// as a test failure instead of throwing (so one broken exchange fails the test and the test goes
-// on to its other assertions), the one-command conveniences the suites share (set, get, a STAT
+// Owns: McbpClient, a client::Connection to 127.0.0.1:port, logged in as the test
+// administrator with the bucket "default" selected unless told not to, whose calls report a missing
+// answer as a test failure instead of throwing (so one broken exchange fails the test and the test
+// goes on to its other assertions), the one-command conveniences the suites share (set, get, a STAT
 // group as a map) and the extras encoders of the KV commands. Request, Response and encode() are
 // src/client's.
 //
@@ -39,8 +40,18 @@ public:
     /// How long execute(), stats() and receive() wait unless told otherwise.
     static constexpr std::chrono::milliseconds kTimeout{10000};
 
-    /// Connects to 127.0.0.1:port; throws client::Error if nothing accepts.
+    /// The development credentials every test server has (EddydProcess).
+    static constexpr std::string_view kUser = "Administrator";
+    static constexpr std::string_view kPassword = "password";
+
+    /// Tag: connect without logging in.
+    struct NoLogin {};
+
+    /// Connects to 127.0.0.1:port, logs in as kUser (SCRAM-SHA512) and selects the bucket
+    /// "default"; throws client::Error if any of it fails.
     explicit McbpClient(uint16_t port);
+    /// Connects only: the connection is unauthenticated and has no bucket.
+    McbpClient(uint16_t port, NoLogin);
 
     /// The next frame; nullopt on timeout, on a close by the server, or on a broken frame (a
     /// test failure).

@@ -1,0 +1,119 @@
+// eddy — the access-control commands (access_contexts.h).
+#include "daemon/access_contexts.h"
+
+#include "daemon/background_job.h"
+#include "daemon/connection.h"
+#include "daemon/cookie.h"
+#include "daemon/sasl_context.h"
+#include "daemon/server.h"
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+#include <spdlog/spdlog.h>
+
+namespace eddy::daemon {
+
+namespace {
+
+using mcbp::ClientOpcode;
+using mcbp::ResponseStatus;
+
+constexpr std::string_view kNoBucket = "@no bucket@";
+
+}  // namespace
+
+Status saslListMechs(Cookie& cookie) {
+    cookie.sendResponse(ResponseStatus::Success, {.value = offeredMechanisms(cookie.connection())});
+    return Status::Success;
+}
+
+Status selectBucket(Cookie& cookie) {
+    Connection& connection = cookie.connection();
+    Session& session = connection.session();
+    if (!session.authenticated()) {
+        cookie.setErrorContext("Not authenticated");
+        return Status::NoAccess;
+    }
+    if (connection.isDcpProducer()) {
+        cookie.setErrorContext("A DCP connection cannot change its bucket");
+        return Status::NotSupported;
+    }
+    const std::string name(cookie.request().key);
+    if (name == kNoBucket) {
+        session.selectNoBucket();
+        cookie.sendResponse(ResponseStatus::Success);
+        return Status::Success;
+    }
+    Server& server = connection.server();
+    if (!server.access().rbac()->bucketPrivileges(session.user(), name)) {
+        server.audit().record("privilege_denied", session.user(), connection.peer(),
+                              {{"opcode", "select_bucket"}, {"bucket", name}});
+        cookie.setErrorContext(fmt::format("No access to bucket '{}'", name));
+        return Status::NoAccess;
+    }
+    EngineIface* engine = server.findBucket(name);
+    if (engine == nullptr) {
+        cookie.setErrorContext(fmt::format("No bucket '{}'", name));
+        return Status::KeyNotFound;
+    }
+    session.selectBucket(name, *engine);
+    cookie.sendResponse(ResponseStatus::Success);
+    return Status::Success;
+}
+
+Status listBuckets(Cookie& cookie) {
+    Connection& connection = cookie.connection();
+    Session& session = connection.session();
+    Server& server = connection.server();
+    std::string names;
+    const auto add = [&names](const std::string& name) {
+        names += names.empty() ? name : " " + name;
+    };
+    if (!session.authenticated()) {
+        // Unauthenticated access: the one bucket it is placed in.
+        if (!session.bucket().empty()) {
+            add(session.bucket());
+        }
+    } else {
+        const auto rbac = server.access().rbac();
+        for (const std::string& name : server.bucketNames()) {
+            if (rbac->bucketPrivileges(session.user(), name)) {
+                add(name);
+            }
+        }
+    }
+    cookie.sendResponse(ResponseStatus::Success, {.value = names});
+    return Status::Success;
+}
+
+Status AccessRefreshContext::step() {
+    Cookie& cmd = cookie();
+    Connection& connection = cmd.connection();
+    Server& server = connection.server();
+    const bool rbac = cmd.opcode() == ClientOpcode::RbacRefresh;
+    if (!result_) {
+        result_ = std::make_shared<Result>();
+        security::AccessControl& access = server.access();
+        runInBackground(server, cmd, executor::TaskId::AccessRefreshTask,
+                        rbac ? "RBAC_REFRESH" : "ISASL_REFRESH", [result = result_, &access, rbac] {
+                            result->error = rbac ? access.reloadRbac() : access.reloadPasswords();
+                        });
+        return Status::WouldBlock;
+    }
+    const auto error = std::move(result_->error);
+    result_.reset();
+    const char* what = rbac ? "roles" : "users";
+    if (error) {
+        spdlog::error("{} not reloaded, the previous ones stay in force: {}", what, *error);
+        cmd.setErrorContext(*error);
+        return Status::Failed;
+    }
+    spdlog::info("{} reloaded from {}", what,
+                 rbac ? server.access().files().rbac : server.access().files().passwords);
+    server.audit().record(rbac ? "roles_reloaded" : "users_reloaded", connection.session().user(),
+                          connection.peer(), {});
+    cmd.sendResponse(ResponseStatus::Success);
+    return Status::Success;
+}
+
+}  // namespace eddy::daemon

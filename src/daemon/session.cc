@@ -1,0 +1,70 @@
+// eddy — a connection's identity, bucket and privileges (session.h).
+#include "daemon/session.h"
+
+#include "daemon/server.h"
+
+namespace eddy::daemon {
+
+Session::Session(Server& server) : server_(server), engine_(&server.noBucket()) {
+    const UnauthenticatedAccess& open = server.unauthenticated();
+    if (!open.enabled) {
+        return;
+    }
+    anonymous_ = true;
+    privileges_ = open.privileges;
+    if (EngineIface* engine = server.findBucket(open.bucket)) {
+        bucket_ = open.bucket;
+        engine_ = engine;
+    }
+}
+
+AccessVerdict Session::check(Access access) {
+    if (access.kind == Access::Kind::Anyone) {
+        return {};
+    }
+    if (!authenticated_ && !anonymous_) {
+        return {AccessVerdict::Kind::NotAuthenticated};
+    }
+    if (const auto missing = access.missing(privileges())) {
+        return {AccessVerdict::Kind::MissingPrivilege, *missing};
+    }
+    return {};
+}
+
+PrivilegeSet Session::privileges() {
+    if (anonymous_) {
+        return privileges_;
+    }
+    const security::AccessControl& access = server_.access();
+    if (generation_ != access.rbacGeneration()) {
+        std::optional<std::string_view> bucket;
+        if (!bucket_.empty()) {
+            bucket = bucket_;
+        }
+        const security::PrivilegeContext context = access.context(user_, bucket);
+        privileges_ = context.privileges;
+        generation_ = context.generation;
+    }
+    return privileges_;
+}
+
+void Session::setAuthenticated(std::string user) {
+    authenticated_ = true;
+    anonymous_ = false;
+    user_ = std::move(user);
+    selectNoBucket();
+}
+
+void Session::selectBucket(std::string name, EngineIface& engine) {
+    bucket_ = std::move(name);
+    engine_ = &engine;
+    generation_ = 0;
+}
+
+void Session::selectNoBucket() {
+    bucket_.clear();
+    engine_ = &server_.noBucket();
+    generation_ = 0;
+}
+
+}  // namespace eddy::daemon
