@@ -31,7 +31,38 @@ constexpr std::array<std::pair<std::string_view, uint32_t>, 4> kVbucketStates{{
 
 constexpr std::string_view kUsage =
     "set <flush_param|checkpoint_param|dcp_param|vbucket_param> KEY VALUE | verbosity LEVEL | "
-    "vbucket get|set|delete VB [STATE] | persistence stop|start";
+    "vbucket get|set|delete VB [STATE] | persistence stop|start | user ...";
+
+/// Carries out a `user` command on the files, then asks the server to reload them.
+int runUserCommand(const Options& options, std::ostream& out, std::ostream& err) {
+    try {
+        out << applyUserCommand(*options.user_command, options.files) << '\n';
+    } catch (const std::runtime_error& error) {
+        err << kTool << ": " << error.what() << '\n';
+        return kExitFailure;
+    }
+    if (!options.user_command->changesFiles()) {
+        return kExitOk;
+    }
+    try {
+        client::Connection connection = connectTool(options.server, kTool, options.login, {});
+        for (const auto opcode :
+             {mcbp::ClientOpcode::IsaslRefresh, mcbp::ClientOpcode::RbacRefresh}) {
+            const client::Packet response = connection.execute({.opcode = opcode}, kToolTimeout);
+            if (response.status() != mcbp::ResponseStatus::Success) {
+                err << kTool << ": the files are changed, but the server did not reload them: "
+                    << describeError(response) << '\n';
+                return kExitFailure;
+            }
+        }
+        out << "the server reloaded its users\n";
+    } catch (const client::Error& error) {
+        err << kTool << ": the files are changed; the server was not told (" << error.what()
+            << "): it reads them at its next start or ISASL_REFRESH/RBAC_REFRESH\n";
+    }
+    out.flush();
+    return kExitOk;
+}
 
 /// Throws UsageError unless `words` has exactly `count` words: "<usage>".
 void expectWords(const std::vector<std::string>& words, size_t count, std::string_view usage) {
@@ -217,6 +248,14 @@ std::optional<int> parseCommandLine(int argc, const char* const* argv, Options& 
     std::string server(kDefaultServer);
     configureApp(app, server);
     addLoginOptions(app, options.login);
+    std::string data_dir = "./data";
+    app.add_option("--data-dir", data_dir,
+                   "user commands: the server's data directory, where users.json and rbac.json "
+                   "are (default ./data)");
+    app.add_option("--password-file", options.files.passwords,
+                   "user commands: the password database (default DATA_DIR/users.json)");
+    app.add_option("--rbac-file", options.files.rbac,
+                   "user commands: the RBAC database (default DATA_DIR/rbac.json)");
     // Everything from the command on is the command's (values such as -1 included).
     app.prefix_command();
     app.footer(
@@ -227,6 +266,8 @@ std::optional<int> parseCommandLine(int argc, const char* const* argv, Options& 
         "  vbucket set VB <active|replica|pending|dead>\n"
         "  vbucket delete VB\n"
         "  persistence <stop|start>\n"
+        "  user add USER [--password PW] [--bucket NAME=PRIV,...]... [--global PRIV,...]\n"
+        "  user passwd USER [--password PW] | user del USER | user list\n"
         "Exit status: 0 ok, 1 server or connection error, 2 bad usage.\n");
     if (const auto exit_code = parseApp(app, argc, argv, out, err)) {
         return exit_code;
@@ -234,7 +275,19 @@ std::optional<int> parseCommandLine(int argc, const char* const* argv, Options& 
     try {
         options.server = parseServer(server);
         resolveLogin(options.login);
-        options.command = parseCommand(app.remaining());
+        const std::vector<std::string> words = app.remaining();
+        if (!words.empty() && words.front() == "user") {
+            options.user_command =
+                parseUserCommand(std::vector<std::string>(words.begin() + 1, words.end()));
+            if (options.files.passwords.empty()) {
+                options.files.passwords = data_dir + "/users.json";
+            }
+            if (options.files.rbac.empty()) {
+                options.files.rbac = data_dir + "/rbac.json";
+            }
+        } else {
+            options.command = parseCommand(words);
+        }
     } catch (const UsageError& error) {
         err << kTool << ": " << error.what() << '\n';
         return kExitUsage;
@@ -246,6 +299,9 @@ int run(int argc, const char* const* argv, std::ostream& out, std::ostream& err)
     Options options;
     if (const auto exit_code = parseCommandLine(argc, argv, options, out, err)) {
         return *exit_code;
+    }
+    if (options.user_command) {
+        return runUserCommand(options, out, err);
     }
     try {
         client::Connection connection = connectTool(options.server, kTool, options.login);

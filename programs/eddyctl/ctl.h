@@ -15,6 +15,10 @@
 //                                 (active 1, replica 2, pending 3, dead 4)
 //   vbucket delete VB             DEL_VBUCKET (0x3f)
 //   persistence stop|start        STOP_PERSISTENCE (0x80) / START_PERSISTENCE (0x81)
+//   user add|passwd|del|list ...  edits the password and RBAC files (--data-dir, or
+//                                 --password-file / --rbac-file), then ISASL_REFRESH (0xf1) and
+//                                 RBAC_REFRESH (0xf7) so the server reloads them (user_commands.h);
+//                                 a server that cannot be reached is reported, the files stay
 // VB (0..65535) goes in the request header's vbucket field. Success prints what was done
 // ("set checkpoint_param chk_max_items = 500: ok", "vbucket 3: active") on the output stream
 // and exits 0; an error status prints the same description, the status name and the XERROR
@@ -25,6 +29,7 @@
 
 #include "client/connection.h"
 #include "tool_common.h"
+#include "user_commands.h"
 
 #include <cstdint>
 #include <optional>
@@ -88,6 +93,9 @@ struct Options {
     /// -u / -P (resolved: environment and prompt applied).
     Login login;
     Command command;
+    /// Set for `user ...` (user_commands.h), which edits `files` instead of sending `command`.
+    std::optional<UserCommand> user_command;
+    UserFiles files;
 };
 
 /// Parses `eddyctl [-h host:port] COMMAND ...` into `options` (the command with parseCommand()).

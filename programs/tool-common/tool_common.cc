@@ -17,10 +17,7 @@
 
 namespace eddy::tools {
 
-namespace {
-
-/// Reads one line from /dev/tty with echo off; "" when there is no terminal.
-std::string promptPassword(const std::string& prompt) {
+std::string promptSecret(const std::string& prompt) {
     const int fd = ::open("/dev/tty", O_RDWR | O_CLOEXEC);
     if (fd < 0) {
         return {};
@@ -45,8 +42,6 @@ std::string promptPassword(const std::string& prompt) {
     ::close(fd);
     return line;
 }
-
-}  // namespace
 
 void configureApp(CLI::App& app, std::string& server) {
     app.set_help_flag("--help", "print this help and exit");
@@ -261,7 +256,7 @@ void resolveLogin(Login& login) {
     }
     login.password = env("EDDY_PASSWORD");
     if (login.password.empty()) {
-        login.password = promptPassword(fmt::format("password for {}: ", login.user));
+        login.password = promptSecret(fmt::format("password for {}: ", login.user));
     }
     if (login.password.empty()) {
         throw UsageError(

@@ -61,6 +61,10 @@ struct Login {
     std::string password;
 };
 
+/// Reads one line from /dev/tty with echo off, after writing `prompt` there; "" when there is
+/// no terminal.
+[[nodiscard]] std::string promptSecret(const std::string& prompt);
+
 /// -u,--user and -P,--password. The user defaults to $EDDY_USER; the password to
 /// $EDDY_PASSWORD, else it is asked for on the terminal (resolveLogin()).
 void addLoginOptions(CLI::App& app, Login& login);

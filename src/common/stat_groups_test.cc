@@ -148,9 +148,11 @@ TEST(StatGroupsTest, MarkdownHasOneRowPerGroup) {
         }
     }
     EXPECT_EQ(kNumStatGroups, rows);
-    EXPECT_NE(std::string::npos, markdown.find("| `vkey` | `<key> <vb>` | reader | engine | Stats |"))
+    EXPECT_NE(std::string::npos,
+              markdown.find("| `vkey` | `<key> <vb>` | reader | engine | Stats |"))
         << markdown;
-    EXPECT_NE(std::string::npos, markdown.find("| `checkpoint` | `[vb]` | nonio | engine | Stats |"))
+    EXPECT_NE(std::string::npos,
+              markdown.find("| `checkpoint` | `[vb]` | nonio | engine | Stats |"))
         << markdown;
     EXPECT_EQ('\n', markdown.back());
 }

@@ -112,6 +112,12 @@ Status SaslContext::finish() {
     }
     session.setAuthenticated(user);
     session.auth_failures = 0;
+    if (server.settings().bucket_autoselect) {
+        EngineIface* engine = server.findBucket(user);
+        if (engine != nullptr && server.access().rbac()->bucketPrivileges(user, user)) {
+            session.selectBucket(user, *engine);
+        }
+    }
     server.audit().record("authentication_succeeded", user, connection.peer(),
                           {{"mechanism", std::string(mechanism->name())}});
     spdlog::debug("connection {} ({}): authenticated as '{}' with {}", connection.id(),

@@ -10,8 +10,9 @@
 // the step continues. Outcomes:
 //   - Continue: AUTH_CONTINUE (0x21) with the challenge; the exchange stays in the Session;
 //   - Ok: the user must also have an RBAC entry (otherwise it is a failure like a wrong
-//     password); the Session becomes that user, with no bucket selected; Success with the
-//     server's final message; audited;
+//     password); the Session becomes that user, with no bucket selected (with bucket_autoselect,
+//     the bucket named like the user if it may use it); Success with the server's final
+//     message; audited;
 //   - AuthFailed: AUTH_ERROR (0x20), the same context for every cause; logged with the real
 //     cause and audited; after max_auth_failures failures the connection is closed;
 //   - BadParam: EINVAL with the reason, counted as a failure as well.

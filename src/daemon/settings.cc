@@ -18,7 +18,8 @@ constexpr const char* kKnownKeys =
     "host, port, threads, data_dir, verbosity, connection_idle_time, "
     "blocked_command_log_threshold, max_packet_size, max_send_queue_size, item_size_max, "
     "reqs_per_event, prometheus_port, prometheus_port_file, password_file, rbac_file, "
-    "audit_log, unauthenticated_access, sasl_plain_without_tls, max_auth_failures, "
+    "audit_log, unauthenticated_access, sasl_plain_without_tls, bucket_autoselect, "
+    "max_auth_failures, "
     "fault_injection, bucket";
 
 [[noreturn]] void fail(const std::string& source, const std::string& key, const std::string& why) {
@@ -232,6 +233,11 @@ void applySettingsJson(const std::string& text, const std::string& source, Setti
                 fail(source, key, "expected true or false");
             }
             settings.sasl_plain_without_tls = value.get<bool>();
+        } else if (key == "bucket_autoselect") {
+            if (!value.is_boolean()) {
+                fail(source, key, "expected true or false");
+            }
+            settings.bucket_autoselect = value.get<bool>();
         } else if (key == "max_auth_failures") {
             settings.max_auth_failures = readUnsigned(value, source, key, 1, 1000);
         } else if (key == "admin_password") {

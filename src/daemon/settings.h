@@ -77,6 +77,9 @@ struct Settings {
     PrivilegeSet unauthenticated_privileges;
     /// Offer SASL PLAIN (the password in the clear) on connections without TLS.
     bool sasl_plain_without_tls = false;
+    /// After a successful SASL exchange, select the bucket named like the user if the user may
+    /// (for clients that know no SELECT_BUCKET, such as memjs).
+    bool bucket_autoselect = false;
     /// Failed authentications after which a connection is closed.
     size_t max_auth_failures = 3;
     /// Wraps the bucket in the fault-injecting engine (tests only).

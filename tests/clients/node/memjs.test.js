@@ -1,8 +1,9 @@
 // memjs (npm, memcached binary protocol) against a real eddyd.
 //
-// Starts the eddyd named by $EDDYD on 127.0.0.1, port 0, and learns the port from --port-file.
-// Every test talks to that one server through one memjs client; the last step stops eddyd with
-// SIGTERM and requires exit code 0 (a sanitizer report makes eddyd exit non-zero).
+// Starts the eddyd named by $EDDYD (eddyd.js) with its development defaults, under which a client
+// that does not authenticate uses the bucket "default". Every test talks to that one server
+// through one memjs client; the last step stops eddyd with SIGTERM and requires exit code 0 (a
+// sanitizer report makes eddyd exit non-zero). memjs_sasl.test.js covers memjs with SASL.
 //
 // memjs 1.3.2 quirks this file works around, so a failure here is about the server:
 //  - Client#prepend sends opcode 0x0e (APPEND); PREPEND (0x0f) is sent through Client#perform,
@@ -13,10 +14,7 @@
 
 const { test, before, after } = require('node:test');
 const assert = require('node:assert/strict');
-const { spawn } = require('node:child_process');
-const fs = require('node:fs');
-const os = require('node:os');
-const path = require('node:path');
+const { startEddyd, stopEddyd, cleanUpEddyd, STOP_TIMEOUT_MS } = require('./eddyd');
 
 let memjs;
 try {
@@ -27,61 +25,8 @@ try {
         'run scripts/install-deps.sh (it runs npm ci there)');
 }
 
-const EDDYD = process.env.EDDYD;
-const START_TIMEOUT_MS = 30000;
-const STOP_TIMEOUT_MS = 30000;
-
-let server;      // { child, port, exited: Promise<{code, signal}>, stderr: () => string }
+let server;      // see eddyd.js
 let client;
-let workDir;
-
-// A timer that does not keep the process alive on its own.
-function sleep(ms) {
-    return new Promise((resolve) => setTimeout(resolve, ms).unref());
-}
-
-async function startEddyd() {
-    assert.ok(EDDYD, 'set EDDYD to the eddyd binary (ctest does this)');
-    assert.ok(fs.existsSync(EDDYD), `EDDYD=${EDDYD} does not exist`);
-    workDir = fs.mkdtempSync(path.join(os.tmpdir(), 'eddy-memjs-'));
-    const portFile = path.join(workDir, 'port');
-    const dataDir = path.join(workDir, 'data');
-    fs.mkdirSync(dataDir);
-    const args = ['--host', '127.0.0.1', '--port', '0', '--port-file', portFile,
-                  '--threads', '2', '--data-dir', dataDir];
-    const child = spawn(EDDYD, args, { stdio: ['ignore', 'pipe', 'pipe'] });
-    let stderr = '';
-    child.stdout.on('data', (chunk) => { stderr += chunk; });
-    child.stderr.on('data', (chunk) => { stderr += chunk; });
-    const exited = new Promise((resolve) => {
-        child.on('exit', (code, signal) => resolve({ code, signal }));
-    });
-    let gone = null;
-    exited.then((status) => { gone = status; });
-
-    const deadline = Date.now() + START_TIMEOUT_MS;
-    for (;;) {
-        if (gone) {
-            throw new Error(`eddyd exited before listening (${JSON.stringify(gone)}):\n${stderr}`);
-        }
-        let text = '';
-        try {
-            text = fs.readFileSync(portFile, 'utf8');
-        } catch (err) {
-            if (err.code !== 'ENOENT') throw err;
-        }
-        if (text.endsWith('\n')) {
-            const port = Number.parseInt(text, 10);
-            assert.ok(port > 0 && port < 65536, `bad port file contents: ${JSON.stringify(text)}`);
-            return { child, port, exited, stderr: () => stderr };
-        }
-        if (Date.now() > deadline) {
-            child.kill('SIGKILL');
-            throw new Error(`eddyd did not write ${portFile} within ${START_TIMEOUT_MS} ms:\n${stderr}`);
-        }
-        await sleep(25);
-    }
-}
 
 // Builds a request with memjs's own encoder and sends it over the client's connection.
 function rawRequest(opcode, key, extras, value) {
@@ -112,17 +57,7 @@ before(async () => {
 
 after(async () => {
     if (client) client.close();
-    if (!server) return;
-    const output = server.stderr();
-    if (output.length > 0) {
-        // Shown by ctest only when the test fails (--output-on-failure).
-        process.stderr.write(`--- eddyd output ---\n${output.split('\n').slice(-200).join('\n')}\n`);
-    }
-    if (server.child.exitCode === null && server.child.signalCode === null) {
-        server.child.kill('SIGKILL');
-        await server.exited;
-    }
-    fs.rmSync(workDir, { recursive: true, force: true });
+    await cleanUpEddyd(server);
 });
 
 test('set then get returns the value', async () => {
@@ -228,9 +163,7 @@ test('flush empties the bucket', async () => {
 test('eddyd stops on SIGTERM with exit code 0', async () => {
     client.close();
     client = null;
-    server.child.kill('SIGTERM');
-    const timer = sleep(STOP_TIMEOUT_MS).then(() => 'timeout');
-    const status = await Promise.race([server.exited, timer]);
+    const status = await stopEddyd(server);
     assert.notEqual(status, 'timeout', `eddyd did not exit within ${STOP_TIMEOUT_MS} ms after SIGTERM`);
     assert.deepEqual(status, { code: 0, signal: null },
                      `eddyd exit status ${JSON.stringify(status)}; its output:\n${server.stderr()}`);
