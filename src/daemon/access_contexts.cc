@@ -51,12 +51,12 @@ Status selectBucket(Cookie& cookie) {
         cookie.setErrorContext(fmt::format("No access to bucket '{}'", name));
         return Status::NoAccess;
     }
-    EngineIface* engine = server.findBucket(name);
-    if (engine == nullptr) {
+    auto bucket = server.buckets().find(name);
+    if (!bucket) {
         cookie.setErrorContext(fmt::format("No bucket '{}'", name));
         return Status::KeyNotFound;
     }
-    session.selectBucket(name, *engine);
+    session.selectBucket(std::move(bucket));
     cookie.sendResponse(ResponseStatus::Success);
     return Status::Success;
 }
@@ -71,12 +71,12 @@ Status listBuckets(Cookie& cookie) {
     };
     if (!session.authenticated()) {
         // Unauthenticated access: the one bucket it is placed in.
-        if (!session.bucket().empty()) {
-            add(session.bucket());
+        if (session.bucket() != nullptr) {
+            add(session.bucketName());
         }
     } else {
         const auto rbac = server.access().rbac();
-        for (const std::string& name : server.bucketNames()) {
+        for (const std::string& name : server.buckets().names()) {
             if (rbac->bucketPrivileges(session.user(), name)) {
                 add(name);
             }

@@ -83,9 +83,9 @@ Connection::Connection(FrontEnd& front_end, int fd, uint64_t id)
       fd_(fd),
       id_(id),
       peer_(peerName(fd)),
+      session_(front_end.server()),
       cookie_(this, id),
       input_(kReadChunk),
-      session_(front_end.server()),
       last_activity_(std::chrono::steady_clock::now()) {
     output_ = evbuffer_new();
     read_event_ =
@@ -304,7 +304,7 @@ bool Connection::authorize(Access access) {
     cookie_.setErrorContext(fmt::format("Missing privilege: {}", privilege));
     nlohmann::json fields = {{"opcode", name ? std::string(*name) : fmt::format("{:#04x}", opcode)},
                              {"privilege", std::string(privilege)},
-                             {"bucket", session_.bucket()}};
+                             {"bucket", session_.bucketName()}};
     if (cookie_.opcode() == mcbp::ClientOpcode::Stat) {
         fields["stat"] = std::string(cookie_.request().key);
     }

@@ -202,6 +202,9 @@ private:
     const std::string peer_;
     OwnerThread owner_;
     State state_ = State::Running;
+    /// Declared before the cookie so that the bucket it holds outlives whatever the cookie
+    /// still keeps of that bucket's engine (its engine storage).
+    Session session_;
     Cookie cookie_;
 
     std::vector<char> input_;
@@ -225,7 +228,6 @@ private:
     /// Activated to step again on the next loop iteration; created by setDcpProducer.
     event* dcp_step_event_ = nullptr;
 
-    Session session_;
     mcbp::FeatureSet features_;
     std::string agent_name_;
     std::chrono::steady_clock::time_point last_activity_;

@@ -3,6 +3,7 @@
 #include "common/histogram_json.h"
 #include "common/logging.h"
 #include "daemon/access_contexts.h"
+#include "daemon/bucket_contexts.h"
 #include "daemon/connection.h"
 #include "daemon/cookie.h"
 #include "daemon/dcp_contexts.h"
@@ -201,6 +202,8 @@ constexpr std::array<Executor, 256> makeTable() {
     set(ClientOpcode::SaslAuth, &driveContext<SaslContext>);
     set(ClientOpcode::SaslStep, &driveContext<SaslContext>);
     set(ClientOpcode::SelectBucket, &selectBucket);
+    set(ClientOpcode::CreateBucket, &driveContext<CreateBucketContext>);
+    set(ClientOpcode::DeleteBucket, &driveContext<DeleteBucketContext>);
     set(ClientOpcode::ListBuckets, &listBuckets);
     set(ClientOpcode::IsaslRefresh, &driveContext<AccessRefreshContext>);
     set(ClientOpcode::RbacRefresh, &driveContext<AccessRefreshContext>);

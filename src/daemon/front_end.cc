@@ -100,6 +100,21 @@ void FrontEnd::describeConnections(
     }
 }
 
+void FrontEnd::closeConnectionsOf(const Bucket* bucket) {
+    std::vector<Connection*> doomed;
+    for (const auto& [id, connection] : by_id_) {
+        if (connection->session().bucket() == bucket) {
+            doomed.push_back(connection);
+        }
+    }
+    // A connection with a blocked command only becomes PendingClose; it goes (and releases the
+    // bucket) when its notification arrives.
+    for (Connection* connection : doomed) {
+        connection->close();
+        reapIfDead(*connection);
+    }
+}
+
 void FrontEnd::stopIfDone() {
     if (shutting_down_ && connections_.empty()) {
         loop_.stop();

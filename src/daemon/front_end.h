@@ -39,6 +39,7 @@ struct event_base;
 
 namespace eddy::daemon {
 
+class Bucket;
 class Connection;
 class Server;
 
@@ -93,6 +94,10 @@ public:
     void describeConnections(
         std::optional<uint64_t> only,
         const std::function<void(uint64_t id, std::string key, std::string value)>& add) const;
+
+    /// Closes every connection of this thread that has `bucket` selected (the bucket is being
+    /// deleted). Loop thread.
+    void closeConnectionsOf(const Bucket* bucket);
 
     /// Number of connections on this thread. Loop thread.
     [[nodiscard]] size_t connectionCount() const { return connections_.size(); }

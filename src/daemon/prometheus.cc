@@ -204,19 +204,29 @@ ScrapeResult collectMetrics(Server& server, InternalCookie& cookie) {
     // status ended that call (its scrape was answered 503 already); a fresh call follows.
     static_cast<void>(cookie.takeNotification());
 
-    std::vector<std::pair<std::string, std::string>> bucket_stats;
-    const Status status =
-        server.engine().getStats(cookie, statGroupInfo(StatGroupId::Default), StatArgs{},
-                                 [&bucket_stats](std::string_view key, std::string_view value) {
-                                     bucket_stats.emplace_back(key, value);
-                                 });
-    if (status == Status::WouldBlock) {
-        cookie.setBlocked();
-        return {503, "the bucket is collecting its statistics in the background; retry\n"};
+    // The bucket "default" is reported. It is held only while this scrape needs it, or until
+    // the next scrape if its engine collects in the background (the blocked call goes to the
+    // same engine again); a bucket being deleted waits for that.
+    Bucket::Use& bucket = server.metricsBucket();
+    if (!bucket) {
+        bucket = Bucket::Use(server.buckets().find("default"));
     }
-    if (status != Status::Success) {
-        return {503, fmt::format("the bucket answered '{}' for its statistics\n",
-                                 eddy::toString(status))};
+    std::vector<std::pair<std::string, std::string>> bucket_stats;
+    if (bucket) {
+        const Status status = bucket->engine().getStats(
+            cookie, statGroupInfo(StatGroupId::Default), StatArgs{},
+            [&bucket_stats](std::string_view key, std::string_view value) {
+                bucket_stats.emplace_back(key, value);
+            });
+        if (status == Status::WouldBlock) {
+            cookie.setBlocked();
+            return {503, "the bucket is collecting its statistics in the background; retry\n"};
+        }
+        bucket.reset();
+        if (status != Status::Success) {
+            return {503, fmt::format("the bucket answered '{}' for its statistics\n",
+                                     eddy::toString(status))};
+        }
     }
 
     Exposition out;

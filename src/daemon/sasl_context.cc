@@ -113,9 +113,9 @@ Status SaslContext::finish() {
     session.setAuthenticated(user);
     session.auth_failures = 0;
     if (server.settings().bucket_autoselect) {
-        EngineIface* engine = server.findBucket(user);
-        if (engine != nullptr && server.access().rbac()->bucketPrivileges(user, user)) {
-            session.selectBucket(user, *engine);
+        auto bucket = server.buckets().find(user);
+        if (bucket && server.access().rbac()->bucketPrivileges(user, user)) {
+            session.selectBucket(std::move(bucket));
         }
     }
     server.audit().record("authentication_succeeded", user, connection.peer(),

@@ -4,10 +4,8 @@
 #include "daemon/cookie.h"
 #include "daemon/front_end.h"
 #include "daemon/prometheus.h"
-#include "engine/ep_bucket.h"
 #include "executor/executor_pool.h"
 #include "net/listener.h"
-#include "test_engines/fault_injecting_engine.h"
 
 #include <event2/event.h>
 #include <fmt/format.h>
@@ -45,25 +43,22 @@ Server::Server(Settings settings)
     : settings_(std::move(settings)),
       start_time_(std::chrono::steady_clock::now()),
       access_(setUpAccess(settings_)) {
-    engine::EpBucketConfig bucket;
-    bucket.parameters = bucketParameters(settings_);
-    // The bucket `default` keeps its files in its own directory under the data directory.
-    bucket.data_dir = (std::filesystem::path(settings_.data_dir) / "default").string();
-    executor_ = std::make_unique<executor::ExecutorPool>(executorConfig(bucket.parameters));
-    bucket.executor = executor_.get();
+    // One executor for every bucket, sized by the daemon's bucket parameters.
+    executor_ =
+        std::make_unique<executor::ExecutorPool>(executorConfig(bucketParameters(settings_)));
     executor_->registerTaskable(daemon_taskable_);
-    engine_ = engine::createEpBucket(*this, bucket);
     if (settings_.fault_injection_enabled) {
         spdlog::warn("fault injection is enabled (test configuration)");
-        engine_ = test_engines::createFaultInjectingEngine(std::move(engine_), *this,
-                                                           settings_.fault_injection);
     }
+    buckets_ = std::make_unique<BucketManager>(settings_, *this, *executor_);
+    buckets_->loadAtStartup();
 }
 
 Server::~Server() {
     prometheus_.reset();
     front_ends_.clear();
-    engine_.reset();
+    metrics_bucket_.reset();
+    buckets_.reset();
     executor_.reset();
     listener_.reset();
     for (event* signal_event : signal_events_) {
@@ -81,14 +76,6 @@ Server::~Server() {
     if (main_base_ != nullptr) {
         event_base_free(main_base_);
     }
-}
-
-EngineIface* Server::findBucket(std::string_view name) const {
-    return name == "default" ? engine_.get() : nullptr;
-}
-
-std::vector<std::string> Server::bucketNames() const {
-    return {"default"};
 }
 
 void Server::notifyIoComplete(CookieIface& cookie_iface, Status status) {
@@ -170,13 +157,20 @@ void Server::onShutdownRequest(int fd, short /*events*/, void* self) {
 
 void Server::onReadyCheck(int /*fd*/, short /*events*/, void* self) {
     auto* server = static_cast<Server*>(self);
-    if (server->ready_timer_ == nullptr || !server->engine_->isReady()) {
+    if (server->ready_timer_ == nullptr) {
         return;
+    }
+    // Every bucket loaded at start-up has finished warming up.
+    for (const std::string& name : server->buckets_->names()) {
+        const Bucket::Use bucket(server->buckets_->find(name));
+        if (bucket && !bucket->engine().isReady()) {
+            return;
+        }
     }
     event_free(server->ready_timer_);
     server->ready_timer_ = nullptr;
     writePortFile(server->settings_.port_file, server->listener_->port());
-    spdlog::info("bucket ready");
+    spdlog::info("buckets ready");
 }
 
 void Server::accept(int fd) {
@@ -269,14 +263,18 @@ void Server::shutdown() {
     // The internal cookie says goodbye like a connection. What the engine parked in it goes
     // now, while the engine exists, unless a notification is still owed (then the call's task
     // may still hold on to it): the cookie outlives the engine and takes that notification.
-    engine_->disconnect(internal_cookie_);
+    if (metrics_bucket_) {
+        metrics_bucket_->engine().disconnect(internal_cookie_);
+    }
     if (!internal_cookie_.awaitingNotification()) {
         internal_cookie_.releaseEngineState();
     }
-    // Every notification has been applied (no connection waits any more), so the engine can go;
-    // it unregisters from the executor, which waits for its running tasks.
-    engine_.reset();
+    // Every notification has been applied (no connection waits any more). A bucket creation or
+    // deletion still running finishes first (it is a daemon task), then the engines go; each
+    // unregisters from the executor, which waits for its running tasks.
+    metrics_bucket_.reset();
     executor_->unregisterTaskable(daemon_taskable_);
+    buckets_->destroyAll();
     executor_->shutdown();
     std::error_code ignored;
     if (!settings_.port_file.empty()) {

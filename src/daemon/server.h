@@ -26,6 +26,7 @@
 
 #include "common/histogram.h"
 #include "daemon/access_setup.h"
+#include "daemon/bucket_manager.h"
 #include "daemon/internal_cookie.h"
 #include "daemon/no_bucket_engine.h"
 #include "daemon/settings.h"
@@ -89,13 +90,13 @@ public:
     void requestShutdown();
 
     [[nodiscard]] const Settings& settings() const { return settings_; }
-    [[nodiscard]] EngineIface& engine() const { return *engine_; }
     /// The engine of connections without a bucket.
     [[nodiscard]] EngineIface& noBucket() { return no_bucket_; }
-    /// The engine of bucket `name`, or null if there is no such bucket. Any thread.
-    [[nodiscard]] EngineIface* findBucket(std::string_view name) const;
-    /// Every bucket's name, sorted. Any thread.
-    [[nodiscard]] std::vector<std::string> bucketNames() const;
+    /// The buckets. Thread-safe.
+    [[nodiscard]] BucketManager& buckets() const { return *buckets_; }
+    /// The bucket whose statistics the Prometheus endpoint reports while a scrape of it is
+    /// blocked in its engine (main thread only; see prometheus.h).
+    [[nodiscard]] Bucket::Use& metricsBucket() { return metrics_bucket_; }
     /// Users, passwords and privileges. Thread-safe.
     [[nodiscard]] security::AccessControl& access() const { return *access_.access; }
     [[nodiscard]] security::AuditLog& audit() const { return *access_.audit; }
@@ -143,9 +144,10 @@ private:
     /// The daemon's own cookie (Prometheus scrapes), owned by the main thread. Declared before
     /// executor_ and engine_ so it outlives every notification they may still deliver to it.
     InternalCookie internal_cookie_;
-    /// Background tasks of the bucket; declared before engine_ so it outlives it.
+    /// Background tasks of the buckets; declared before buckets_ so it outlives them.
     std::unique_ptr<executor::ExecutorPool> executor_;
-    std::unique_ptr<EngineIface> engine_;
+    std::unique_ptr<BucketManager> buckets_;
+    Bucket::Use metrics_bucket_;
     event_base* main_base_ = nullptr;
     std::vector<event*> signal_events_;
     event* shutdown_event_ = nullptr;

@@ -12,10 +12,14 @@ Session::Session(Server& server) : server_(server), engine_(&server.noBucket()) 
     }
     anonymous_ = true;
     privileges_ = open.privileges;
-    if (EngineIface* engine = server.findBucket(open.bucket)) {
-        bucket_ = open.bucket;
-        engine_ = engine;
+    if (auto bucket = server.buckets().find(open.bucket)) {
+        selectBucket(std::move(bucket));
     }
+}
+
+const std::string& Session::bucketName() const {
+    static const std::string none;
+    return bucket_ ? bucket_->name() : none;
 }
 
 AccessVerdict Session::check(Access access) {
@@ -38,8 +42,8 @@ PrivilegeSet Session::privileges() {
     const security::AccessControl& access = server_.access();
     if (generation_ != access.rbacGeneration()) {
         std::optional<std::string_view> bucket;
-        if (!bucket_.empty()) {
-            bucket = bucket_;
+        if (bucket_) {
+            bucket = bucket_->name();
         }
         const security::PrivilegeContext context = access.context(user_, bucket);
         privileges_ = context.privileges;
@@ -55,14 +59,14 @@ void Session::setAuthenticated(std::string user) {
     selectNoBucket();
 }
 
-void Session::selectBucket(std::string name, EngineIface& engine) {
-    bucket_ = std::move(name);
-    engine_ = &engine;
+void Session::selectBucket(std::shared_ptr<Bucket> bucket) {
+    engine_ = &bucket->engine();
+    bucket_ = Bucket::Use(std::move(bucket));
     generation_ = 0;
 }
 
 void Session::selectNoBucket() {
-    bucket_.clear();
+    bucket_.reset();
     engine_ = &server_.noBucket();
     generation_ = 0;
 }

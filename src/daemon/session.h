@@ -14,6 +14,7 @@
 // Thread contract: owned by its Connection; used on that connection's front-end thread only.
 #pragma once
 
+#include "daemon/bucket_manager.h"
 #include "eddy/engine_iface.h"
 #include "eddy/privilege.h"
 #include "security/sasl_server.h"
@@ -49,7 +50,9 @@ public:
     /// The authenticated user; empty before.
     [[nodiscard]] const std::string& user() const { return user_; }
     /// The selected bucket's name; empty when none is selected.
-    [[nodiscard]] const std::string& bucket() const { return bucket_; }
+    [[nodiscard]] const std::string& bucketName() const;
+    /// The selected bucket, or null.
+    [[nodiscard]] const Bucket* bucket() const { return bucket_.get(); }
     /// The selected bucket's engine, or the no-bucket engine.
     [[nodiscard]] EngineIface& engine() const { return *engine_; }
 
@@ -58,8 +61,8 @@ public:
 
     /// A SASL exchange succeeded for `user`: see the file comment.
     void setAuthenticated(std::string user);
-    /// SELECT_BUCKET: `engine` is the bucket `name`'s.
-    void selectBucket(std::string name, EngineIface& engine);
+    /// SELECT_BUCKET (or unauthenticated access): holds `bucket` until another is selected.
+    void selectBucket(std::shared_ptr<Bucket> bucket);
     /// SELECT_BUCKET of "@no bucket@", or the bucket went away.
     void selectNoBucket();
 
@@ -77,7 +80,7 @@ private:
     /// Unauthenticated access: fixed privileges, never recomputed.
     bool anonymous_ = false;
     std::string user_;
-    std::string bucket_;
+    Bucket::Use bucket_;
     EngineIface* engine_;
     PrivilegeSet privileges_;
     /// The RBAC generation privileges_ was computed from; 0 = never.

@@ -22,8 +22,11 @@ TASK(WarmupTask, Reader, 0)
 TASK(VKeyStatBGFetchTask, Reader, 3)
 TASK(StatPrevVBucketTask, Reader, 3)
 
-// AuxIO: background disk reads that no command waits for.
+// AuxIO: background disk work no key command waits for (backfills; creating and deleting a
+// bucket, which only its CREATE_BUCKET / DELETE_BUCKET waits for).
 TASK(BackfillManagerTask, AuxIO, 4)
+TASK(BucketCreateTask, AuxIO, 2)
+TASK(BucketDeleteTask, AuxIO, 2)
 
 // NonIO: in-memory housekeeping and off-front-end stats.
 TASK(ItemPager, NonIO, 1)

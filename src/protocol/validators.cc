@@ -118,6 +118,8 @@ constexpr std::array kRules{
     Rule{Op::StartPersistence, extras(0),    K::Forbidden, V::Forbidden,  D::Raw,      C::Zero},
     Rule{Op::SetParam,         extras(4),    K::Required,  V::Optional,   D::Raw,      C::Zero},
     Rule{Op::GetReplica,       extras(0),    K::Required,  V::Forbidden,  D::Raw,      C::Zero},
+    Rule{Op::CreateBucket,     extras(0),    K::Required,  V::Optional,   D::Raw,      C::Zero},
+    Rule{Op::DeleteBucket,     extras(0),    K::Required,  V::Optional,   D::Json,     C::Zero},
     Rule{Op::ListBuckets,      extras(0),    K::Forbidden, V::Forbidden,  D::Raw,      C::Zero},
     Rule{Op::SelectBucket,     extras(0),    K::Optional,  V::Forbidden,  D::Raw,      C::Zero},
     Rule{Op::ObserveSeqno,     extras(0),    K::Forbidden, V::EightBytes, D::Raw,      C::Zero},

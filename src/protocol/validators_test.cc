@@ -131,6 +131,8 @@ const std::vector<Expected> kExpected = {
     {Op::SaslListMechs, {0}, Key::Forbidden, Value::Forbidden, Dt::Raw, false},
     {Op::SaslAuth, {0}, Key::Required, Value::Optional, Dt::Raw, false},
     {Op::SaslStep, {0}, Key::Required, Value::Optional, Dt::Raw, false},
+    {Op::CreateBucket, {0}, Key::Required, Value::Optional, Dt::Raw, false},
+    {Op::DeleteBucket, {0}, Key::Required, Value::Optional, Dt::Json, false},
     {Op::ListBuckets, {0}, Key::Forbidden, Value::Forbidden, Dt::Raw, false},
     {Op::SelectBucket, {0}, Key::Optional, Value::Forbidden, Dt::Raw, false},
     {Op::IsaslRefresh, {0}, Key::Forbidden, Value::Forbidden, Dt::Raw, false},

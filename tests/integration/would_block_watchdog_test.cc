@@ -153,6 +153,8 @@ TEST_F(WouldBlockWatchdogTest, ACommandWhoseClientLeftIsStillReported) {
     setFault(FaultMode::AlwaysAsync, 2500);
     {
         Connection leaving("127.0.0.1", server_->port(), kTimeout);
+        leaving.authenticate(std::string(McbpClient::kUser), std::string(McbpClient::kPassword));
+        leaving.selectBucket("default");
         leaving.send({.opcode = ClientOpcode::Get, .key = "k"});
         std::this_thread::sleep_for(200ms);  // let the GET reach the engine and block
     }
