@@ -41,6 +41,9 @@ constexpr size_t kCoalesceLimit = 512;
 constexpr size_t kStatBatchSize = 64 * 1024;
 /// An idle input buffer larger than this is given back.
 constexpr size_t kInputShrinkSize = 256 * 1024;
+/// The largest request body of a connection that has not authenticated: a frame beyond it closes
+/// the connection, so an anonymous peer cannot make the server buffer large requests.
+constexpr size_t kMaxHandshakeBody = 16 * 1024;
 /// A DCP producer is stepped while its output queue is below this (or max_send_queue_size).
 constexpr size_t kDcpSendLimit = 1024 * 1024;
 
@@ -161,7 +164,7 @@ bool Connection::readFromSocket() {
     while (total < kMaxReadPerEvent) {
         // Make room: at least a chunk, or the rest of a frame we know is larger.
         size_t want = kReadChunk;
-        const auto parsed = mcbp::parseFrame(pendingInput(), server().settings().max_packet_size);
+        const auto parsed = mcbp::parseFrame(pendingInput(), maxBodyLength());
         if (parsed.status == mcbp::ParseStatus::NeedMoreData &&
             parsed.needed > pendingInput().size()) {
             want = std::max(want, parsed.needed - pendingInput().size());
@@ -238,7 +241,7 @@ void Connection::executePipeline() {
             }
             break;
         }
-        const auto parsed = mcbp::parseFrame(pendingInput(), settings.max_packet_size);
+        const auto parsed = mcbp::parseFrame(pendingInput(), maxBodyLength());
         if (parsed.status == mcbp::ParseStatus::NeedMoreData) {
             break;
         }
@@ -458,6 +461,10 @@ void Connection::handleDcpResponse(const mcbp::Header& header) {
     }
 }
 
+size_t Connection::maxBodyLength() const {
+    return session_.hasIdentity() ? server().settings().max_packet_size : kMaxHandshakeBody;
+}
+
 void Connection::handleFramingError(const mcbp::ParseResult& result) {
     const char* reason = "Invalid packet header";
     switch (result.status) {
@@ -465,7 +472,10 @@ void Connection::handleFramingError(const mcbp::ParseResult& result) {
     case mcbp::ParseStatus::BadLengths:
         reason = "Body length is smaller than framing extras + extras + key";
         break;
-    case mcbp::ParseStatus::TooLarge: reason = "Body length exceeds max_packet_size"; break;
+    case mcbp::ParseStatus::TooLarge:
+        reason = session_.hasIdentity() ? "Body length exceeds max_packet_size"
+                                        : "Body length exceeds 16 KiB before authentication";
+        break;
     default: break;
     }
     spdlog::info("connection {}: {}; closing", id_, reason);
@@ -758,7 +768,9 @@ void Connection::describe(const std::function<void(std::string, std::string)>& a
             features += mcbp::featureName(code);
         }
     }
-    put("peer", peerName(fd_));
+    put("peer", peer_);
+    put("user", session_.authenticated() ? session_.user() : std::string());
+    put("bucket", session_.bucketName());
     put("agent_name", agent_name_);
     put("thread", front_end_.index());
     put("state", state);

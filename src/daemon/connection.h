@@ -177,6 +177,9 @@ private:
     void stepDcp();
     /// Queues one DCP message (DcpSink::send).
     void queueDcpFrame(DcpFrame frame);
+    /// The largest request body accepted now: max_packet_size, or kMaxHandshakeBody before the
+    /// connection has an identity (nothing of the handshake is that large).
+    [[nodiscard]] size_t maxBodyLength() const;
     /// Output-queue size up to which a producer is stepped.
     [[nodiscard]] size_t dcpSendLimit() const;
     /// Writes queued output; arms the write event if the socket is full.

@@ -47,6 +47,9 @@ public:
 
     /// True after a successful SASL exchange (not for unauthenticated access).
     [[nodiscard]] bool authenticated() const { return authenticated_; }
+    /// True once the connection may run more than the handshake: authenticated, or placed by
+    /// unauthenticated access.
+    [[nodiscard]] bool hasIdentity() const { return authenticated_ || anonymous_; }
     /// The authenticated user; empty before.
     [[nodiscard]] const std::string& user() const { return user_; }
     /// The selected bucket's name; empty when none is selected.

@@ -120,6 +120,29 @@ TEST_F(SecurityTest, BeforeAuthenticationOnlyTheHandshakeIsServed) {
               client->execute({.opcode = ClientOpcode::ListBuckets}).status());
 }
 
+TEST_F(SecurityTest, LargeFramesBeforeAuthenticationCloseTheConnection) {
+    auto client = anonymous();
+    client->send({.opcode = ClientOpcode::Set,
+                  .key = "k",
+                  .value = std::string(20000, 'x'),
+                  .extras = storeExtras(0, 0)});
+    EXPECT_TRUE(client->closedByServer());
+    // Once logged in, the same frame is an ordinary command.
+    McbpClient admin(server_->port());
+    EXPECT_EQ(ResponseStatus::Success, admin.set("k", std::string(20000, 'x')).status());
+}
+
+TEST_F(SecurityTest, StatConnectionsNamesUserAndBucket) {
+    McbpClient admin(server_->port());
+    bool found = false;
+    for (const auto& [key, value] : admin.stats("connections")) {
+        if (key.ends_with(":user") && value == McbpClient::kUser) {
+            found = true;
+        }
+    }
+    EXPECT_TRUE(found);
+}
+
 TEST_F(SecurityTest, ListMechsOffersScramOnlyWithoutTls) {
     auto client = anonymous();
     EXPECT_EQ("SCRAM-SHA512 SCRAM-SHA256 SCRAM-SHA1",
