@@ -25,19 +25,9 @@ PrivilegeSet parsePrivileges(std::string_view text, bool per_bucket, std::string
         const auto comma = text.find(',');
         const std::string_view name = text.substr(0, comma);
         text = comma == std::string_view::npos ? std::string_view{} : text.substr(comma + 1);
-        if (name == "all") {
-            set.add(PrivilegeSet::allOfLevel(per_bucket));
-            continue;
+        if (auto problem = security::addPrivilegeByName(set, name, per_bucket)) {
+            throw UsageError(fmt::format("{}: {}", what, *problem));
         }
-        const auto privilege = parsePrivilege(name);
-        if (!privilege) {
-            throw UsageError(fmt::format("{}: unknown privilege '{}'", what, name));
-        }
-        if (privilegeInfo(*privilege).per_bucket != per_bucket) {
-            throw UsageError(fmt::format("{}: '{}' is a {} privilege", what, name,
-                                         per_bucket ? "global" : "bucket"));
-        }
-        set.add(*privilege);
     }
     return set;
 }

@@ -24,20 +24,9 @@ PrivilegeSet parseList(const json& list, bool per_bucket, const std::string& whe
         if (!entry.is_string()) {
             throw RbacError(fmt::format("{} holds a non-string entry", where));
         }
-        const auto name = entry.get<std::string>();
-        if (name == "all") {
-            set.add(PrivilegeSet::allOfLevel(per_bucket));
-            continue;
+        if (auto problem = addPrivilegeByName(set, entry.get<std::string>(), per_bucket)) {
+            throw RbacError(fmt::format("{}: {}", where, *problem));
         }
-        const auto privilege = parsePrivilege(name);
-        if (!privilege) {
-            throw RbacError(fmt::format("{}: unknown privilege '{}'", where, name));
-        }
-        if (privilegeInfo(*privilege).per_bucket != per_bucket) {
-            throw RbacError(fmt::format("{}: '{}' is a {} privilege", where, name,
-                                        per_bucket ? "global" : "bucket"));
-        }
-        set.add(*privilege);
     }
     return set;
 }
@@ -208,6 +197,23 @@ PrivilegeSet RbacDatabase::privileges(std::string_view user,
         set.add(*granted);
     }
     return set;
+}
+
+std::optional<std::string> addPrivilegeByName(PrivilegeSet& set, std::string_view name,
+                                              bool per_bucket) {
+    if (name == "all") {
+        set.add(PrivilegeSet::allOfLevel(per_bucket));
+        return std::nullopt;
+    }
+    const auto privilege = parsePrivilege(name);
+    if (!privilege) {
+        return fmt::format("unknown privilege '{}'", name);
+    }
+    if (privilegeInfo(*privilege).per_bucket != per_bucket) {
+        return fmt::format("'{}' is a {} privilege", name, per_bucket ? "global" : "bucket");
+    }
+    set.add(*privilege);
+    return std::nullopt;
 }
 
 std::string describe(PrivilegeSet set) {

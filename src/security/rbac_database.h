@@ -86,6 +86,11 @@ private:
     std::map<std::string, RbacUser, std::less<>> users_;
 };
 
+/// Adds the privilege called `name` to `set` ("all": every privilege of the level). Nullopt,
+/// or why it cannot: "unknown privilege 'X'", "'X' is a global privilege" (or "bucket").
+[[nodiscard]] std::optional<std::string> addPrivilegeByName(PrivilegeSet& set,
+                                                            std::string_view name, bool per_bucket);
+
 /// "Read,Upsert" style list of the set's names, in table order (for logs and error contexts).
 [[nodiscard]] std::string describe(PrivilegeSet set);
 

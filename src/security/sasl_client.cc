@@ -1,6 +1,8 @@
 // eddy — the client side of SCRAM-SHA* (RFC 5802, RFC 7677) and the PLAIN payload.
 #include "security/sasl_client.h"
 
+#include "security/scram_text.h"
+
 #include <charconv>
 #include <climits>
 #include <utility>
@@ -8,6 +10,9 @@
 namespace eddy::security {
 
 namespace {
+
+using scram::exclusiveOr;
+using scram::takeAttribute;
 
 constexpr size_t kNonceBytes = 24;
 /// No channel binding, no authzid.
@@ -31,22 +36,6 @@ std::string escapeUsername(std::string_view name) {
     return out;
 }
 
-/// Consumes "<key>=<value>" and the ',' after it from the front of `text`; the value, or
-/// nullopt if the next attribute is not `key` or a ',' ends the text.
-std::optional<std::string_view> takeAttribute(std::string_view& text, char key) {
-    if (text.size() < 2 || text[0] != key || text[1] != '=') {
-        return std::nullopt;
-    }
-    const size_t comma = text.find(',');
-    if (comma == text.size() - 1) {
-        return std::nullopt;
-    }
-    const std::string_view value =
-        text.substr(2, comma == std::string_view::npos ? text.npos : comma - 2);
-    text.remove_prefix(comma == std::string_view::npos ? text.size() : comma + 1);
-    return value;
-}
-
 /// A decimal iteration count in 1..INT_MAX (what PBKDF2 accepts), or nullopt.
 std::optional<unsigned> parseIterations(std::string_view text) {
     unsigned value = 0;
@@ -60,13 +49,6 @@ std::optional<unsigned> parseIterations(std::string_view text) {
 
 std::string clientFirstBare(std::string_view username, std::string_view nonce) {
     return "n=" + escapeUsername(username) + ",r=" + std::string(nonce);
-}
-
-std::string exclusiveOr(std::string a, std::string_view b) {
-    for (size_t i = 0; i < a.size() && i < b.size(); ++i) {
-        a[i] = static_cast<char>(a[i] ^ b[i]);
-    }
-    return a;
 }
 
 }  // namespace

@@ -3,6 +3,7 @@
 
 #include "common/clock.h"
 #include "security/sasl_client.h"
+#include "security/scram_text.h"
 
 #include <array>
 #include <utility>
@@ -10,6 +11,9 @@
 namespace eddy::security {
 
 namespace {
+
+using scram::exclusiveOr;
+using scram::takeAttribute;
 
 using Kind = SaslOutcome::Kind;
 
@@ -33,22 +37,6 @@ bool isExpired(const UserEntry& user) {
 }
 
 // --- SCRAM message parsing -------------------------------------------------------------------
-
-/// Consumes "<key>=<value>" and the ',' after it from the front of `text`; the value, or
-/// nullopt if the next attribute is not `key` or a ',' ends the text.
-std::optional<std::string_view> takeAttribute(std::string_view& text, char key) {
-    if (text.size() < 2 || text[0] != key || text[1] != '=') {
-        return std::nullopt;
-    }
-    const size_t comma = text.find(',');
-    if (comma == text.size() - 1) {
-        return std::nullopt;
-    }
-    const std::string_view value =
-        text.substr(2, comma == std::string_view::npos ? text.npos : comma - 2);
-    text.remove_prefix(comma == std::string_view::npos ? text.size() : comma + 1);
-    return value;
-}
 
 /// Undoes "=2C" and "=3D"; nullopt for any other '=', a NUL or an empty name.
 std::optional<std::string> unescapeUsername(std::string_view text) {
@@ -178,13 +166,6 @@ ClientFinal parseClientFinal(std::string_view message, size_t proof_size) {
     result.nonce = *nonce;
     result.proof = std::move(*proof);
     return result;
-}
-
-std::string exclusiveOr(std::string a, std::string_view b) {
-    for (size_t i = 0; i < a.size() && i < b.size(); ++i) {
-        a[i] = static_cast<char>(a[i] ^ b[i]);
-    }
-    return a;
 }
 
 /// The stored key pair the proof matches, or null. ClientKey = proof XOR HMAC(StoredKey, A),
