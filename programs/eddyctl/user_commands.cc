@@ -41,7 +41,7 @@ std::string newPassword(const std::string& given, const std::string& user) {
             return from_environment;
         }
     }
-    const std::string first = promptSecret(fmt::format("new password for {}: ", user));
+    std::string first = promptSecret(fmt::format("new password for {}: ", user));
     if (first.empty()) {
         throw UsageError(
             "no password: give --password, set EDDY_NEW_PASSWORD, or run on a "

@@ -78,13 +78,17 @@ Status SaslContext::begin() {
         exchange->continuing = true;
     }
     exchange_ = exchange;
+    const auto work = [exchange] {
+        auto& mech = *exchange->mechanism;
+        exchange->outcome =
+            exchange->continuing ? mech.step(exchange->payload) : mech.start(exchange->payload);
+    };
+    if (!exchange->mechanism->slow()) {
+        work();
+        return finish();
+    }
     runInBackground(connection.server(), cmd, executor::TaskId::SaslAuthTask,
-                    fmt::format("SASL {} step of connection {}", mechanism, connection.id()),
-                    [exchange] {
-                        auto& mech = *exchange->mechanism;
-                        exchange->outcome = exchange->continuing ? mech.step(exchange->payload)
-                                                                 : mech.start(exchange->payload);
-                    });
+                    fmt::format("SASL {} step of connection {}", mechanism, connection.id()), work);
     return Status::WouldBlock;
 }
 

@@ -18,8 +18,8 @@ Session::Session(Server& server) : server_(server), engine_(&server.noBucket()) 
 }
 
 const std::string& Session::bucketName() const {
-    static const std::string none;
-    return bucket_ ? bucket_->name() : none;
+    static const std::string kNone;
+    return bucket_ ? bucket_->name() : kNone;
 }
 
 AccessVerdict Session::check(Access access) {

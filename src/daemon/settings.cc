@@ -106,7 +106,8 @@ void applyUnauthenticatedAccess(const json& value, const std::string& source, Se
                 }
             }
         } else {
-            fail(source, key + "." + member, "unknown key (known: bucket, privileges)");
+            fail(source, fmt::format("{}.{}", key, member),
+                 "unknown key (known: bucket, privileges)");
         }
     }
     if (bucket.empty()) {

@@ -32,7 +32,8 @@ enum class UnauthenticatedMode {
     On,
 };
 
-struct Settings {
+// Fields are grouped by meaning, not packed by size: there is one instance per process.
+struct Settings {  // NOLINT(clang-analyzer-optin.performance.Padding)
     std::string host = "127.0.0.1";
     uint16_t port = 11210;
     /// Front-end threads; 0 = one per core.

@@ -99,7 +99,7 @@ struct Expected {
 };
 
 /// gtest prints a parameter when a test starts; the opcode says which row it is.
-void PrintTo(const Expected& row, std::ostream* out) {
+void PrintTo(const Expected& row, std::ostream* out) {  // NOLINT(readability-identifier-naming)
     *out << opcodeName(static_cast<uint8_t>(row.opcode)).value_or("?");
 }
 

@@ -20,6 +20,7 @@ TEST(AuditLogTest, WritesOneJsonObjectPerLine) {
     {
         AuditLog log(path.string());
         std::vector<std::thread> threads;
+        threads.reserve(4);
         for (int t = 0; t < 4; ++t) {
             threads.emplace_back([&log, t] {
                 for (int i = 0; i < 50; ++i) {

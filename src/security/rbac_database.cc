@@ -61,7 +61,7 @@ RbacUser parseUser(const json& value, const std::string& where) {
     }
     RbacUser user;
     for (const auto& [key, member] : value.items()) {
-        const std::string field = where + "." + key;
+        const std::string field = fmt::format("{}.{}", where, key);
         if (key == "domain") {
             if (!member.is_string() || member.get<std::string>() != "local") {
                 throw RbacError(fmt::format("{} must be \"local\"", field));

@@ -31,6 +31,7 @@ protected:
                     {"tool", "-h", "127.0.0.1:" + std::to_string(server_->port()), "-u",
                      std::string(McbpClient::kUser), "-P", std::string(McbpClient::kPassword)});
         std::vector<const char*> argv;
+        argv.reserve(args.size());
         for (const auto& arg : args) {
             argv.push_back(arg.c_str());
         }
