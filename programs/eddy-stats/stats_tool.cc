@@ -21,11 +21,11 @@ std::optional<int> parseCommandLine(int argc, const char* const* argv, Options& 
         "eddy-stats: prints a stat group of an eddy server (STAT), as an aligned table or as "
         "JSON"};
     std::string server(kDefaultServer);
-    std::string bucket(kBucketName);
     std::vector<std::string> words;
     configureApp(app, server);
     addLoginOptions(app, options.login);
-    app.add_option("-b,--bucket", bucket, "bucket name (the server has one: default)");
+    app.add_option("-b,--bucket", options.bucket,
+                   "bucket to read, selected after logging in with -u (default: default)");
     app.add_flag("-j,--json", options.json, "print one JSON object (integers as numbers)");
     app.add_option("group", words,
                    "GROUP [ARG...]: the stat group and its arguments, e.g. 'vbucket-details 0'; "
@@ -45,9 +45,11 @@ std::optional<int> parseCommandLine(int argc, const char* const* argv, Options& 
     try {
         options.server = parseServer(server);
         resolveLogin(options.login);
-        if (bucket != kBucketName) {
-            throw UsageError(fmt::format("-b: no bucket '{}' (the server has one bucket, '{}')",
-                                         bucket, kBucketName));
+        if (options.login.user.empty() && options.bucket != kBucketName) {
+            throw UsageError(fmt::format(
+                "-b {} needs -u: a connection that does not log in uses the bucket the server "
+                "gives unauthenticated connections",
+                options.bucket));
         }
         if (!words.empty()) {
             options.group = words.front();
@@ -125,7 +127,7 @@ int run(int argc, const char* const* argv, std::ostream& out, std::ostream& err)
     }
     try {
         client::Connection connection =
-            connectTool(options.server, kTool, options.login, kBucketName);
+            connectTool(options.server, kTool, options.login, options.bucket);
         return runStats(connection, options, out, err);
     } catch (const client::Error& error) {
         err << kTool << ": " << error.what() << '\n';

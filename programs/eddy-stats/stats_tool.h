@@ -7,8 +7,10 @@
 // Semantics. `eddy-stats [-h host:port] [-b bucket] [-j] [GROUP [ARG...]]` sends STAT with the
 // key "GROUP ARG..." (joined by single spaces). No GROUP, or "all", is the default group (key
 // ""). The pairs are printed in the order the server sent them: an aligned two-column table,
-// or with -j one JSON object (keys in the same order) whose integer values are JSON numbers. The
-// server has one bucket, "default"; -b accepts only that name. Exit codes: 0 printed; 1 unknown
+// or with -j one JSON object (keys in the same order) whose integer values are JSON numbers. With
+// -u the tool logs in and selects the bucket -b (default "default"); without -u it does not log in
+// and uses the bucket the server gives unauthenticated connections, so another -b is a usage
+// error there. Exit codes: 0 printed; 1 unknown
 // stat group (KEY_ENOENT), another error status, or a connection failure; 2 bad command line.
 //
 // Thread contract: pure functions, except runStats() and run(), which block on the network.
@@ -26,13 +28,15 @@
 
 namespace eddy::tools::stats {
 
-/// The only bucket an eddy server has.
+/// The bucket -b names unless told otherwise.
 inline constexpr std::string_view kBucketName = "default";
 
 struct Options {
     client::Endpoint server{"127.0.0.1", 11210};
     /// -u / -P (resolved: environment and prompt applied).
     Login login;
+    /// -b: the bucket selected after logging in.
+    std::string bucket{kBucketName};
     /// GROUP as typed ("" when none was given).
     std::string group;
     std::vector<std::string> args;

@@ -94,7 +94,10 @@ TEST(StatsCommandLineTest, GroupArgsAndOptions) {
 TEST(StatsCommandLineTest, Errors) {
     const auto bucket = parse({"-b", "travel-sample"});
     EXPECT_EQ(bucket.exit_code, kExitUsage);
-    EXPECT_NE(bucket.err.find("no bucket 'travel-sample'"), std::string::npos) << bucket.err;
+    EXPECT_NE(bucket.err.find("-b travel-sample needs -u"), std::string::npos) << bucket.err;
+    const auto logged_in = parse({"-u", "alice", "-P", "pw", "-b", "travel-sample"});
+    ASSERT_FALSE(logged_in.exit_code) << logged_in.err;
+    EXPECT_EQ(logged_in.options.bucket, "travel-sample");
 
     EXPECT_EQ(parse({"--bogus"}).exit_code, kExitUsage);
     EXPECT_EQ(parse({"-h", "host:port"}).exit_code, kExitUsage);

@@ -3,6 +3,7 @@
 
 #include "engine/ep_bucket.h"
 #include "executor/executor_pool.h"
+#include "security/secure_file.h"
 #include "test_engines/fault_injecting_engine.h"
 
 #include <fmt/format.h>
@@ -11,8 +12,6 @@
 
 #include <chrono>
 #include <filesystem>
-#include <fstream>
-#include <sstream>
 
 namespace eddy::daemon {
 
@@ -123,13 +122,16 @@ std::unique_ptr<EngineIface> BucketManager::makeEngine(const std::string& name,
 
 void BucketManager::loadAtStartup() {
     std::vector<std::pair<std::string, std::string>> list;
-    std::ifstream file(listPath());
-    if (!file) {
+    std::string unread;
+    const auto text = fs::exists(listPath()) ? security::readSecureFile(listPath(), unread)
+                                             : std::optional<std::string>();
+    if (!unread.empty()) {
+        throw std::runtime_error(fmt::format("{}: cannot read: {}", listPath(), unread));
+    }
+    if (!text) {
         list.emplace_back(kDefaultBucket, "");
     } else {
-        std::ostringstream text;
-        text << file.rdbuf();
-        const auto document = nlohmann::json::parse(text.str(), nullptr, false);
+        const auto document = nlohmann::json::parse(*text, nullptr, false);
         if (!document.is_object() || document.value("version", 0) != 1 ||
             !document.contains("buckets") || !document["buckets"].is_array()) {
             throw std::runtime_error(fmt::format(
@@ -276,20 +278,10 @@ void BucketManager::saveList() {
     }
     const nlohmann::json document = {{"version", 1}, {"buckets", std::move(list)}};
     MutexLock lock(save_mutex_);
-    const std::string path = listPath();
-    const std::string temporary = path + ".tmp";
-    {
-        std::ofstream out(temporary, std::ios::trunc);
-        out << document.dump(2) << '\n';
-        if (!out) {
-            spdlog::error("{}: the bucket list could not be written", temporary);
-            return;
-        }
-    }
-    std::error_code error;
-    fs::rename(temporary, path, error);
-    if (error) {
-        spdlog::error("{}: the bucket list could not be saved: {}", path, error.message());
+    std::string error;
+    if (!security::writeSecureFile(listPath(), document.dump(2) + "\n", error)) {
+        spdlog::error("the bucket list could not be saved (the buckets stay as they are): {}",
+                      error);
     }
 }
 

@@ -66,11 +66,12 @@ Status verbosity(Cookie& cookie) {
     return Status::Success;
 }
 
-/// GET_CMD_TIMER: the latency histogram of one opcode (extras: the opcode byte; key: the bucket,
-/// empty or "default").
+/// GET_CMD_TIMER: the latency histogram of one opcode (extras: the opcode byte; key: empty or an
+/// existing bucket; the histogram is the server's, over every bucket).
 Status getCmdTimer(Cookie& cookie) {
     const auto& request = cookie.request();
-    if (!request.key.empty() && request.key != "default") {
+    // The latencies are the server's, over every bucket; a bucket name must still exist.
+    if (!request.key.empty() && !cookie.connection().server().buckets().find(request.key)) {
         cookie.setErrorContext(fmt::format("No bucket '{}'", request.key));
         return Status::KeyNotFound;
     }

@@ -48,6 +48,45 @@ TEST(SettingsTest, BlockedCommandLogThreshold) {
     EXPECT_NE(std::string::npos, error.find("expected an integer")) << error;
 }
 
+TEST(SettingsTest, AccessControlKeys) {
+    Settings settings;
+    EXPECT_EQ(eddy::daemon::UnauthenticatedMode::Development, settings.unauthenticated_mode);
+    applySettingsJson(
+        R"({"password_file": "/etc/eddy/users.json", "rbac_file": "/etc/eddy/rbac.json",
+                          "audit_log": "/var/log/eddy/audit.log", "sasl_plain_without_tls": true,
+                          "bucket_autoselect": true, "max_auth_failures": 5,
+                          "unauthenticated_access": {"bucket": "cache",
+                                                     "privileges": ["Read", "SimpleStats"]}})",
+        "eddy.json", settings);
+    EXPECT_EQ("/etc/eddy/users.json", settings.password_file);
+    EXPECT_EQ("/etc/eddy/rbac.json", settings.rbac_file);
+    EXPECT_EQ("/var/log/eddy/audit.log", settings.audit_log);
+    EXPECT_TRUE(settings.sasl_plain_without_tls);
+    EXPECT_TRUE(settings.bucket_autoselect);
+    EXPECT_EQ(5u, settings.max_auth_failures);
+    EXPECT_EQ(eddy::daemon::UnauthenticatedMode::On, settings.unauthenticated_mode);
+    EXPECT_EQ("cache", settings.unauthenticated_bucket);
+    EXPECT_EQ(eddy::PrivilegeSet({eddy::Privilege::Read, eddy::Privilege::SimpleStats}),
+              settings.unauthenticated_privileges);
+    applySettingsJson(R"({"unauthenticated_access": false})", "eddy.json", settings);
+    EXPECT_EQ(eddy::daemon::UnauthenticatedMode::Off, settings.unauthenticated_mode);
+}
+
+TEST(SettingsTest, BadAccessControlValuesAreNamed) {
+    EXPECT_NE(
+        std::string::npos,
+        errorOf(R"({"unauthenticated_access": true})").find("expected false, \"development\""));
+    EXPECT_NE(std::string::npos, errorOf(R"({"unauthenticated_access": {"privileges": ["Read"]}})")
+                                     .find("unauthenticated_access.bucket"));
+    EXPECT_NE(std::string::npos,
+              errorOf(R"({"unauthenticated_access": {"bucket": "b", "privileges": ["Fly"]}})")
+                  .find("unknown privilege 'Fly'"));
+    EXPECT_NE(std::string::npos, errorOf(R"({"max_auth_failures": 0})").find("max_auth_failures"));
+    const auto secret = errorOf(R"({"admin_password": "hunter2"})");
+    EXPECT_NE(std::string::npos, secret.find("--admin-password")) << secret;
+    EXPECT_EQ(std::string::npos, secret.find("hunter2")) << secret;
+}
+
 TEST(SettingsTest, UnknownKeyIsNamed) {
     const auto error = errorOf(R"({"prot": 11210})");
     EXPECT_NE(std::string::npos, error.find("eddy.json")) << error;

@@ -1,6 +1,7 @@
 // eddy — reading and atomically replacing the small files that hold secrets.
 //
-// Owns: readSecureFile() and writeSecureFile(), used for the password and RBAC databases.
+// Owns: readSecureFile() and writeSecureFile(), used for the password and RBAC databases and
+// the bucket list.
 // writeSecureFile writes a uniquely named temporary file in the same directory with mode 0600,
 // fsyncs it,
 // renames it over the target and fsyncs the directory, so a reader sees either the old file or

@@ -21,6 +21,7 @@
 #include <fstream>
 #include <memory>
 #include <string>
+#include <tuple>
 
 namespace eddy::test {
 namespace {
@@ -387,6 +388,35 @@ TEST(SecurityStartTest, DevelopmentCredentialsRefusedBeyondLoopback) {
         std::chrono::seconds(60));
     EXPECT_EQ(1, code) << log;
     EXPECT_NE(std::string::npos, log.find("--admin-password")) << log;
+    std::filesystem::remove_all(directory);
+}
+
+/// A start-up error naming the file (and the field) for a broken or half-present pair of files.
+TEST(SecurityStartTest, BrokenAccessFilesStopStartUpWithTheirName) {
+    const auto directory =
+        std::filesystem::temp_directory_path() / ("eddy-sec-files-" + std::to_string(::getpid()));
+    const auto data = directory / "data";
+    const auto run = [&] {
+        return EddydProcess::runToExit({"--port", "0", "--data-dir", data.string()},
+                                       std::chrono::seconds(60));
+    };
+    std::filesystem::remove_all(directory);
+    std::filesystem::create_directories(data);
+    std::ofstream(data / "users.json") << R"({"@@version@@": 2, "bob": {"colour": 1}})";
+    auto [code, log] = run();
+    EXPECT_EQ(1, code) << log;
+    EXPECT_NE(std::string::npos, log.find("rbac.json")) << log;  // the missing half is named
+    std::ofstream(data / "rbac.json") << "{}";
+    std::tie(code, log) = run();
+    EXPECT_EQ(1, code) << log;
+    EXPECT_NE(std::string::npos, log.find("users.json")) << log;
+    EXPECT_NE(std::string::npos, log.find("bob")) << log;
+    std::ofstream(data / "buckets.json") << "[]";
+    std::filesystem::remove(data / "users.json");
+    std::filesystem::remove(data / "rbac.json");
+    std::tie(code, log) = run();
+    EXPECT_EQ(1, code) << log;
+    EXPECT_NE(std::string::npos, log.find("buckets.json")) << log;
     std::filesystem::remove_all(directory);
 }
 
