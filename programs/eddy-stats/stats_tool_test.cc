@@ -24,6 +24,7 @@ struct Parsed {
 Parsed parse(std::vector<std::string> args) {
     args.insert(args.begin(), "eddy-stats");
     std::vector<const char*> argv;
+    argv.reserve(args.size());
     for (const auto& arg : args) {
         argv.push_back(arg.c_str());
     }
