@@ -3,9 +3,10 @@
 // Reads the keys benchmarks/load-items.py stores ("key:%012d", key i in vbucket i % V) with
 // pipelined GETQ requests, a NOOP closing every batch, over one connection with the same client
 // library eddy-dcpdrain uses, and prints one JSON line: items, bytes (whole response frames),
-// seconds, items/s, MB/s. A miss is an error (exit 1).
+// seconds, items/s, MB/s. A miss is an error (exit 1). With --cacert the connection is TLS,
+// trusting the certificates in FILE (benchmarks/tls-throughput.sh compares the two).
 //
-//   eddy_get_drain --port P [--host H] [--items N] [--vbuckets V] [--batch K]
+//   eddy_get_drain --port P [--host H] [--items N] [--vbuckets V] [--batch K] [--cacert FILE]
 #include "client/connection.h"
 
 #include <CLI/CLI.hpp>
@@ -13,6 +14,7 @@
 
 #include <chrono>
 #include <cstdio>
+#include <optional>
 #include <string>
 
 int main(int argc, char** argv) {
@@ -23,7 +25,10 @@ int main(int argc, char** argv) {
     uint64_t items = 1'000'000;
     uint16_t vbuckets = 1024;
     uint64_t batch = 1000;
+    std::string ca_file;
     app.add_option("--host", host);
+    app.add_option("--cacert", ca_file, "connect with TLS, trusting the certificates in this file")
+        ->check(CLI::ExistingFile);
     app.add_option("--port", port)->required();
     app.add_option("--items", items);
     app.add_option("--vbuckets", vbuckets)->check(CLI::Range(1, 1024));
@@ -31,7 +36,11 @@ int main(int argc, char** argv) {
     CLI11_PARSE(app, argc, argv);
 
     try {
-        client::Connection connection(host, port);
+        std::optional<client::TlsOptions> tls;
+        if (!ca_file.empty()) {
+            tls = client::TlsOptions{.ca_file = ca_file};
+        }
+        client::Connection connection(host, port, client::Connection::kDefaultTimeout, tls);
         uint64_t bytes = 0;
         uint64_t hits = 0;
         const auto started = std::chrono::steady_clock::now();

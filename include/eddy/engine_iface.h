@@ -266,6 +266,11 @@ public:
     /// The connection of `cookie` is going away; release anything held for it. The cookie itself
     /// stays valid until every pending notifyIoComplete for it has arrived.
     virtual void disconnect(CookieIface& cookie) = 0;
+
+    /// The engine is destroyed next, by the calling thread, and what it has not persisted yet may
+    /// be dropped instead of written first (DELETE_BUCKET with `force`, or a deletion that removes
+    /// the bucket's files anyway). The default does nothing.
+    virtual void abandonUnpersisted() {}
 };
 
 }  // namespace eddy

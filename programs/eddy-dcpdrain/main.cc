@@ -113,7 +113,7 @@ int main(int argc, char** argv) {
     Summary summary;
     try {
         eddy::client::Connection connection =
-            eddy::tools::connectTool(options.server, "eddy-dcpdrain", options.login);
+            eddy::tools::connectTool(options.server, options.tls, "eddy-dcpdrain", options.login);
         Drainer drainer(connection, options, positions);
         summary =
             drainer.run(g_stop, [&](const Progress& now) { progress.show(formatProgress(now)); });

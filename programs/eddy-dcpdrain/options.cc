@@ -86,6 +86,8 @@ std::optional<int> parseCommandLine(int argc, const char* const* argv, Options& 
     int64_t noop_interval = -1;
     app.add_option("-h,--host", server, "server as host:port (default 127.0.0.1:11210)");
     tools::addLoginOptions(app, options.login);
+    tools::TlsFlags tls;
+    tools::addTlsOptions(app, tls);
     app.add_option("--name", options.name, "DCP connection name (default eddy-dcpdrain:<pid>)");
     const CLI::Option* vbuckets_option = app.add_option(
         "--vbuckets", vbuckets, "vbuckets to drain, e.g. 0,1,5-9 (default: every active vbucket)");
@@ -116,6 +118,7 @@ std::optional<int> parseCommandLine(int argc, const char* const* argv, Options& 
         return 2;
     }
     try {
+        options.tls = tools::resolveTls(tls);
         tools::resolveLogin(options.login);
     } catch (const tools::UsageError& error) {
         std::fprintf(stderr, "eddy-dcpdrain: %s\n", error.what());

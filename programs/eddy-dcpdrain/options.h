@@ -25,6 +25,8 @@ struct Options {
     client::Endpoint server{"127.0.0.1", 11210};
     /// -u / -P (resolved: environment and prompt applied).
     tools::Login login;
+    /// --tls / --cacert; nullopt = plain.
+    std::optional<client::TlsOptions> tls;
     /// DCP connection name; empty = "eddy-dcpdrain:<pid>" (filled in by main).
     std::string name;
     /// Sorted, without duplicates; nullopt = every active vbucket.

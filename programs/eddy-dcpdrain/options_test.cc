@@ -38,6 +38,7 @@ TEST(VbucketListTest, MessageNamesTheItem) {
 std::optional<int> parse(std::vector<std::string> args, Options& options) {
     args.insert(args.begin(), "eddy-dcpdrain");
     std::vector<const char*> argv;
+    argv.reserve(args.size());
     for (const auto& arg : args) {
         argv.push_back(arg.c_str());
     }
@@ -57,6 +58,24 @@ TEST(DcpDrainCommandLineTest, Defaults) {
     EXPECT_FALSE(options.json);
     EXPECT_TRUE(options.positions_file.empty());
     EXPECT_TRUE(options.name.empty());
+    EXPECT_FALSE(options.tls);
+}
+
+TEST(DcpDrainCommandLineTest, Tls) {
+    Options with_tls;
+    EXPECT_FALSE(parse({"-h", "db1:11207", "--tls"}, with_tls));
+    ASSERT_TRUE(with_tls.tls);
+    EXPECT_EQ(with_tls.tls->ca_file, "");
+    EXPECT_EQ(with_tls.server.port, 11207);
+    Options with_ca;
+    EXPECT_FALSE(parse({"--cacert", "/dev/null"}, with_ca));
+    ASSERT_TRUE(with_ca.tls);
+    EXPECT_EQ(with_ca.tls->ca_file, "/dev/null");
+    Options missing;
+    testing::internal::CaptureStderr();
+    EXPECT_EQ(parse({"--cacert", "/nonexistent/ca.pem"}, missing), 2);
+    EXPECT_NE(testing::internal::GetCapturedStderr().find("--cacert /nonexistent/ca.pem"),
+              std::string::npos);
 }
 
 TEST(DcpDrainCommandLineTest, Everything) {

@@ -22,8 +22,10 @@ std::optional<int> parseCommandLine(int argc, const char* const* argv, Options& 
         "JSON"};
     std::string server(kDefaultServer);
     std::vector<std::string> words;
+    TlsFlags tls;
     configureApp(app, server);
     addLoginOptions(app, options.login);
+    addTlsOptions(app, tls);
     app.add_option("-b,--bucket", options.bucket,
                    "bucket to read, selected after logging in with -u (default: default)");
     app.add_flag("-j,--json", options.json, "print one JSON object (integers as numbers)");
@@ -44,6 +46,7 @@ std::optional<int> parseCommandLine(int argc, const char* const* argv, Options& 
     }
     try {
         options.server = parseServer(server);
+        options.tls = resolveTls(tls);
         resolveLogin(options.login);
         if (options.login.user.empty() && options.bucket != kBucketName) {
             throw UsageError(fmt::format(
@@ -127,7 +130,7 @@ int run(int argc, const char* const* argv, std::ostream& out, std::ostream& err)
     }
     try {
         client::Connection connection =
-            connectTool(options.server, kTool, options.login, options.bucket);
+            connectTool(options.server, options.tls, kTool, options.login, options.bucket);
         return runStats(connection, options, out, err);
     } catch (const client::Error& error) {
         err << kTool << ": " << error.what() << '\n';

@@ -35,6 +35,8 @@ struct Options {
     client::Endpoint server{"127.0.0.1", 11210};
     /// -u / -P (resolved: environment and prompt applied).
     Login login;
+    /// --tls / --cacert; nullopt = plain.
+    std::optional<client::TlsOptions> tls;
     /// -b: the bucket selected after logging in.
     std::string bucket{kBucketName};
     /// GROUP as typed ("" when none was given).

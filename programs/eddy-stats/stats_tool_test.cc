@@ -70,6 +70,23 @@ TEST(StatsCommandLineTest, Defaults) {
     EXPECT_EQ(parsed.options.group, "");
     EXPECT_TRUE(parsed.options.args.empty());
     EXPECT_FALSE(parsed.options.json);
+    EXPECT_FALSE(parsed.options.tls);
+}
+
+TEST(StatsCommandLineTest, Tls) {
+    const auto tls = parse({"-h", "db1:11207", "--tls", "dcp"});
+    ASSERT_FALSE(tls.exit_code) << tls.err;
+    ASSERT_TRUE(tls.options.tls);
+    EXPECT_EQ(tls.options.tls->ca_file, "");
+    EXPECT_EQ(tls.options.group, "dcp");
+    const auto ca = parse({"--cacert", "/dev/null"});
+    ASSERT_FALSE(ca.exit_code) << ca.err;
+    ASSERT_TRUE(ca.options.tls);
+    EXPECT_EQ(ca.options.tls->ca_file, "/dev/null");
+    const auto missing = parse({"--cacert", "/nonexistent/ca.pem"});
+    EXPECT_EQ(missing.exit_code, kExitUsage);
+    EXPECT_EQ(missing.err.rfind("eddy-stats: --cacert /nonexistent/ca.pem: ", 0), 0u)
+        << missing.err;
 }
 
 TEST(StatsCommandLineTest, GroupArgsAndOptions) {

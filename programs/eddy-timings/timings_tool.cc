@@ -121,8 +121,10 @@ std::optional<int> parseCommandLine(int argc, const char* const* argv, Options& 
     std::string server(kDefaultServer);
     std::vector<std::string> words;
     std::vector<std::string> opcodes;
+    TlsFlags tls;
     configureApp(app, server);
     addLoginOptions(app, options.login);
+    addTlsOptions(app, tls);
     app.add_flag("-j,--json", options.json,
                  "print one JSON object: the histograms with their mean and percentiles");
     app.add_option("--opcode", opcodes,
@@ -137,6 +139,7 @@ std::optional<int> parseCommandLine(int argc, const char* const* argv, Options& 
     }
     try {
         options.server = parseServer(server);
+        options.tls = resolveTls(tls);
         resolveLogin(options.login);
         auto word = words.begin();
         if (word != words.end() && isGroup(*word)) {
@@ -246,7 +249,8 @@ int run(int argc, const char* const* argv, std::ostream& out, std::ostream& err)
         return *exit_code;
     }
     try {
-        client::Connection connection = connectTool(options.server, kTool, options.login);
+        client::Connection connection =
+            connectTool(options.server, options.tls, kTool, options.login);
         return runTimings(connection, options, out, err);
     } catch (const client::Error& error) {
         err << kTool << ": " << error.what() << '\n';

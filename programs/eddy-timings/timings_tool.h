@@ -39,6 +39,8 @@ struct Options {
     client::Endpoint server{"127.0.0.1", 11210};
     /// -u / -P (resolved: environment and prompt applied).
     Login login;
+    /// --tls / --cacert; nullopt = plain.
+    std::optional<client::TlsOptions> tls;
     std::string group{"timings"};
     /// Histogram names to keep (empty = all).
     std::vector<std::string> names;

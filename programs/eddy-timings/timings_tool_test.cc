@@ -29,6 +29,7 @@ struct Parsed {
 Parsed parse(std::vector<std::string> args) {
     args.insert(args.begin(), "eddy-timings");
     std::vector<const char*> argv;
+    argv.reserve(args.size());
     for (const auto& arg : args) {
         argv.push_back(arg.c_str());
     }
@@ -91,6 +92,14 @@ TEST(TimingsCommandLineTest, GroupsAndNames) {
     EXPECT_TRUE(defaults.options.names.empty());
     EXPECT_TRUE(defaults.options.opcodes.empty());
     EXPECT_FALSE(defaults.options.json);
+    EXPECT_FALSE(defaults.options.tls);
+
+    const auto tls = parse({"--cacert", "/dev/null", "-h", "db1:11207"});
+    ASSERT_FALSE(tls.exit_code) << tls.err;
+    ASSERT_TRUE(tls.options.tls);
+    EXPECT_EQ(tls.options.tls->ca_file, "/dev/null");
+    EXPECT_TRUE(parse({"--tls"}).options.tls);
+    EXPECT_EQ(parse({"--cacert", "/nonexistent/ca.pem"}).exit_code, kExitUsage);
 
     const auto runtimes = parse({"-j", "runtimes", "FlusherTask", "ItemPager"});
     ASSERT_FALSE(runtimes.exit_code) << runtimes.err;

@@ -5,6 +5,7 @@
 #include "tool_common.h"
 
 #include <fmt/format.h>
+#include <nlohmann/json.hpp>
 
 #include <array>
 #include <utility>
@@ -31,7 +32,9 @@ constexpr std::array<std::pair<std::string_view, uint32_t>, 4> kVbucketStates{{
 
 constexpr std::string_view kUsage =
     "set <flush_param|checkpoint_param|dcp_param|vbucket_param> KEY VALUE | verbosity LEVEL | "
-    "vbucket get|set|delete VB [STATE] | persistence stop|start | user ...";
+    "vbucket get|set|delete VB [STATE] | persistence stop|start | tls reload | "
+    "tls create-dev-certificate [--dir DIR] [--force] | bucket create NAME [CONFIG] | "
+    "bucket delete NAME [--keep-data] [--force] | bucket list | user ...";
 
 /// Carries out a `user` command on the files, then asks the server to reload them.
 int runUserCommand(const Options& options, std::ostream& out, std::ostream& err) {
@@ -45,7 +48,8 @@ int runUserCommand(const Options& options, std::ostream& out, std::ostream& err)
         return kExitOk;
     }
     try {
-        client::Connection connection = connectTool(options.server, kTool, options.login, {});
+        client::Connection connection =
+            connectTool(options.server, options.tls, kTool, options.login, {});
         for (const auto opcode :
              {mcbp::ClientOpcode::IsaslRefresh, mcbp::ClientOpcode::RbacRefresh}) {
             const client::Packet response = connection.execute({.opcode = opcode}, kToolTimeout);
@@ -129,6 +133,109 @@ Command parseVbucketCommand(const std::vector<std::string>& words) {
     throw UsageError(fmt::format("vbucket: unknown action '{}' (get, set or delete)", action));
 }
 
+constexpr std::string_view kBucketUsage =
+    "bucket create NAME [CONFIG] | bucket delete NAME [--keep-data] [--force] | bucket list";
+
+/// Throws UsageError if `word` looks like an option ("--..."), which `action` does not take.
+void rejectOption(std::string_view action, const std::string& word) {
+    if (word.starts_with("--")) {
+        throw UsageError(fmt::format("bucket {}: unknown option '{}'", action, word));
+    }
+}
+
+/// `word` as a bucket name: throws UsageError if it is empty or an option. The server checks
+/// the characters and the length.
+const std::string& bucketName(std::string_view action, const std::string& word) {
+    rejectOption(action, word);
+    if (word.empty()) {
+        throw UsageError(fmt::format("bucket {}: empty bucket name", action));
+    }
+    return word;
+}
+
+Command parseBucketCommand(const std::vector<std::string>& words) {
+    if (words.size() < 2) {
+        throw UsageError(fmt::format("missing arguments; usage: {}", kBucketUsage));
+    }
+    const std::string& action = words[1];
+    if (action == "create") {
+        if (words.size() < 3 || words.size() > 4) {
+            throw UsageError(fmt::format("{} arguments; usage: bucket create NAME [CONFIG]",
+                                         words.size() < 3 ? "missing" : "too many"));
+        }
+        const std::string& name = bucketName(action, words[2]);
+        const std::string config = words.size() == 4 ? words[3] : std::string();
+        rejectOption(action, config);
+        Command command = makeCommand(CommandKind::CreateBucket, mcbp::ClientOpcode::CreateBucket,
+                                      fmt::format("bucket create {}", name));
+        command.select_bucket = false;
+        command.request.key = name;
+        // The engine type, a NUL, then the bucket parameters.
+        command.request.value = std::string("ep") + '\0' + config;
+        return command;
+    }
+    if (action == "delete") {
+        std::vector<std::string> names;
+        nlohmann::json options = nlohmann::json::object();
+        for (size_t i = 2; i < words.size(); ++i) {
+            const std::string& word = words[i];
+            if (word == "--keep-data") {
+                options["keep_data"] = true;
+            } else if (word == "--force") {
+                options["force"] = true;
+            } else if (word.starts_with("--")) {
+                throw UsageError(fmt::format(
+                    "bucket delete: unknown option '{}' (--keep-data or --force)", word));
+            } else {
+                names.push_back(word);
+            }
+        }
+        if (names.size() != 1) {
+            throw UsageError(
+                fmt::format("{} arguments; usage: bucket delete NAME [--keep-data] [--force]",
+                            names.empty() ? "missing" : "too many"));
+        }
+        const std::string& name = bucketName(action, names.front());
+        Command command = makeCommand(CommandKind::DeleteBucket, mcbp::ClientOpcode::DeleteBucket,
+                                      fmt::format("bucket delete {}", name));
+        command.select_bucket = false;
+        command.request.key = name;
+        // Sent as plain bytes: the server reads the JSON without the JSON datatype.
+        if (!options.empty()) {
+            command.request.value = options.dump();
+        }
+        return command;
+    }
+    if (action == "list") {
+        expectWords(words, 2, "bucket list");
+        Command command =
+            makeCommand(CommandKind::ListBuckets, mcbp::ClientOpcode::ListBuckets, "bucket list");
+        command.select_bucket = false;
+        return command;
+    }
+    throw UsageError(fmt::format("bucket: unknown action '{}' (create, delete or list)", action));
+}
+
+/// The space-separated names of a LIST_BUCKETS answer, one per line.
+std::string bucketLines(std::string_view names) {
+    std::string lines;
+    size_t start = 0;
+    while (start < names.size()) {
+        size_t end = names.find(' ', start);
+        if (end == std::string_view::npos) {
+            end = names.size();
+        }
+        if (end > start) {
+            if (!lines.empty()) {
+                lines += '\n';
+            }
+            lines += names.substr(start, end - start);
+        }
+        start = end + 1;
+    }
+    return lines;
+}
+
 }  // namespace
 
 std::optional<uint32_t> paramType(std::string_view name) {
@@ -206,6 +313,21 @@ Command parseCommand(const std::vector<std::string>& words) {
         }
         throw UsageError(fmt::format("persistence: '{}' is neither stop nor start", words[1]));
     }
+    if (name == "bucket") {
+        return parseBucketCommand(words);
+    }
+    if (name == "tls") {
+        if (words.size() >= 2 && words[1] == "create-dev-certificate") {
+            throw UsageError("tls create-dev-certificate writes files and is not a server command");
+        }
+        expectWords(words, 2, "tls reload | tls create-dev-certificate [--dir DIR] [--force]");
+        if (words[1] == "reload") {
+            return makeCommand(CommandKind::TlsReload, mcbp::ClientOpcode::SslCertsRefresh,
+                               "tls reload");
+        }
+        throw UsageError(
+            fmt::format("tls: unknown action '{}' (reload or create-dev-certificate)", words[1]));
+    }
     throw UsageError(fmt::format("unknown command '{}'; usage: {}", name, kUsage));
 }
 
@@ -221,6 +343,13 @@ Outcome formatOutcome(const Command& command, const client::Packet& response) {
         return {true, fmt::format("vbucket {}: {}", command.request.vbucket,
                                   vbucketStateName(mcbp::readUint32(response.value, 0)))};
     }
+    if (command.kind == CommandKind::ListBuckets) {
+        return {true, bucketLines(response.value)};
+    }
+    if (command.kind == CommandKind::TlsReload) {
+        return {true, fmt::format("{}: ok (new TLS connections get the reloaded certificate)",
+                                  command.description)};
+    }
     return {true, fmt::format("{}: ok", command.description)};
 }
 
@@ -233,7 +362,9 @@ int runCommand(client::Connection& connection, const Command& command, std::ostr
             err << kTool << ": " << outcome.text << '\n';
             return kExitFailure;
         }
-        out << outcome.text << '\n';
+        if (!outcome.text.empty()) {
+            out << outcome.text << '\n';
+        }
         out.flush();
         return kExitOk;
     } catch (const client::Error& error) {
@@ -244,10 +375,12 @@ int runCommand(client::Connection& connection, const Command& command, std::ostr
 
 std::optional<int> parseCommandLine(int argc, const char* const* argv, Options& options,
                                     std::ostream& out, std::ostream& err) {
-    CLI::App app{"eddyctl: changes settings and vbucket states of an eddy server"};
+    CLI::App app{"eddyctl: changes settings, vbucket states and buckets of an eddy server"};
     std::string server(kDefaultServer);
+    TlsFlags tls;
     configureApp(app, server);
     addLoginOptions(app, options.login);
+    addTlsOptions(app, tls);
     std::string data_dir = "./data";
     app.add_option("--data-dir", data_dir,
                    "user commands: the server's data directory, where users.json and rbac.json "
@@ -266,6 +399,11 @@ std::optional<int> parseCommandLine(int argc, const char* const* argv, Options& 
         "  vbucket set VB <active|replica|pending|dead>\n"
         "  vbucket delete VB\n"
         "  persistence <stop|start>\n"
+        "  tls reload\n"
+        "  tls create-dev-certificate [--dir DIR] [--force]   (default DIR ./data/tls)\n"
+        "  bucket create NAME [CONFIG]   (CONFIG: key=value;key=value)\n"
+        "  bucket delete NAME [--keep-data] [--force]\n"
+        "  bucket list\n"
         "  user add USER [--password PW] [--bucket NAME=PRIV,...]... [--global PRIV,...]\n"
         "  user passwd USER [--password PW] | user del USER | user list\n"
         "Exit status: 0 ok, 1 server or connection error, 2 bad usage.\n");
@@ -274,8 +412,15 @@ std::optional<int> parseCommandLine(int argc, const char* const* argv, Options& 
     }
     try {
         options.server = parseServer(server);
-        resolveLogin(options.login);
+        options.tls = resolveTls(tls);
         const std::vector<std::string> words = app.remaining();
+        if (words.size() >= 2 && words[0] == "tls" && words[1] == "create-dev-certificate") {
+            // Writes files only: no login, no password prompt.
+            options.dev_certificate = parseDevCertificateCommand(
+                std::vector<std::string>(words.begin() + 2, words.end()));
+            return std::nullopt;
+        }
+        resolveLogin(options.login);
         if (!words.empty() && words.front() == "user") {
             options.user_command =
                 parseUserCommand(std::vector<std::string>(words.begin() + 1, words.end()));
@@ -303,8 +448,20 @@ int run(int argc, const char* const* argv, std::ostream& out, std::ostream& err)
     if (options.user_command) {
         return runUserCommand(options, out, err);
     }
+    if (options.dev_certificate) {
+        try {
+            out << createDevCertificate(*options.dev_certificate) << '\n';
+            out.flush();
+            return kExitOk;
+        } catch (const std::runtime_error& error) {
+            err << kTool << ": " << error.what() << '\n';
+            return kExitFailure;
+        }
+    }
     try {
-        client::Connection connection = connectTool(options.server, kTool, options.login);
+        client::Connection connection =
+            connectTool(options.server, options.tls, kTool, options.login,
+                        options.command.select_bucket ? "default" : "");
         return runCommand(connection, options.command, out, err);
     } catch (const client::Error& error) {
         err << kTool << ": " << error.what() << '\n';

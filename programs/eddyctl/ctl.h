@@ -15,19 +15,37 @@
 //                                 (active 1, replica 2, pending 3, dead 4)
 //   vbucket delete VB             DEL_VBUCKET (0x3f)
 //   persistence stop|start        STOP_PERSISTENCE (0x80) / START_PERSISTENCE (0x81)
+//   tls reload                    SSL_CERTS_REFRESH (0xf2): the server reads its TLS
+//                                 certificate and key files again
+//   bucket create NAME [CONFIG]   CREATE_BUCKET (0x85): key = NAME, value = "ep" NUL CONFIG
+//                                 (the bucket parameters as "key=value;key=value", may be empty)
+//   bucket delete NAME [--keep-data] [--force]
+//                                 DELETE_BUCKET (0x86): key = NAME, value = nothing without
+//                                 flags, else a JSON object with the flags given as booleans:
+//                                 {"keep_data":true} (the files stay), {"force":true} (with
+//                                 keep_data: what is queued is not persisted first)
+//   bucket list                   LIST_BUCKETS (0x87); the answer is the names the user may see,
+//                                 space-separated, printed one per line (nothing for none)
 //   user add|passwd|del|list ...  edits the password and RBAC files (--data-dir, or
 //                                 --password-file / --rbac-file), then ISASL_REFRESH (0xf1) and
 //                                 RBAC_REFRESH (0xf7) so the server reloads them (user_commands.h);
 //                                 a server that cannot be reached is reported, the files stay
+//   tls create-dev-certificate [--dir DIR] [--force]
+//                                 writes a self-signed certificate and its key; no server
+//                                 (tls_commands.h)
 // VB (0..65535) goes in the request header's vbucket field. Success prints what was done
 // ("set checkpoint_param chk_max_items = 500: ok", "vbucket 3: active") on the output stream
 // and exits 0; an error status prints the same description, the status name and the XERROR
 // context on the error stream and exits 1. A bad command line exits 2 without connecting.
+// After logging in (-u) the tool selects the bucket "default", except for the bucket commands,
+// which work on the node.
+// --tls / --cacert FILE connect with TLS (tool_common.h).
 //
 // Thread contract: pure functions, except runCommand() and run(), which block on the network.
 #pragma once
 
 #include "client/connection.h"
+#include "tls_commands.h"
 #include "tool_common.h"
 #include "user_commands.h"
 
@@ -48,6 +66,10 @@ enum class CommandKind {
     DeleteVbucket,
     StopPersistence,
     StartPersistence,
+    TlsReload,
+    CreateBucket,
+    DeleteBucket,
+    ListBuckets,
 };
 
 /// One command, ready to send.
@@ -56,6 +78,9 @@ struct Command {
     client::Request request;
     /// What the command does, for the report: "set checkpoint_param chk_max_items = 500".
     std::string description;
+    /// Whether to select the bucket "default" after logging in. False for the bucket commands,
+    /// which need no bucket (and whose bucket may not exist).
+    bool select_bucket = true;
 };
 
 /// The SET_PARAM type of "flush_param" (1), "checkpoint_param" (3), "dcp_param" (4),
@@ -79,12 +104,14 @@ struct Outcome {
 };
 
 /// The report of `command` answered by `response`: "<description>: ok" (for vbucket get,
-/// "vbucket N: <state>") when it succeeded, else "<description>: <STATUS> (<context>)". A
-/// GET_VBUCKET answer whose value is not 4 bytes is not ok either.
+/// "vbucket N: <state>"; for bucket list, the names one per line, empty for none) when it
+/// succeeded, else "<description>: <STATUS> (<context>)". A GET_VBUCKET answer whose value is
+/// not 4 bytes is not ok either.
 [[nodiscard]] Outcome formatOutcome(const Command& command, const client::Packet& response);
 
-/// Sends `command`, prints its outcome (to `out` on success, else to `err`) and returns the
-/// exit code. Connection failures are printed and give kExitFailure too.
+/// Sends `command`, prints its outcome (to `out` on success, else to `err`; an empty text
+/// prints nothing) and returns the exit code. Connection failures are printed and give kExitFailure
+/// too.
 [[nodiscard]] int runCommand(client::Connection& connection, const Command& command,
                              std::ostream& out, std::ostream& err);
 
@@ -92,10 +119,14 @@ struct Options {
     client::Endpoint server{"127.0.0.1", 11210};
     /// -u / -P (resolved: environment and prompt applied).
     Login login;
+    /// --tls / --cacert; nullopt = plain.
+    std::optional<client::TlsOptions> tls;
     Command command;
     /// Set for `user ...` (user_commands.h), which edits `files` instead of sending `command`.
     std::optional<UserCommand> user_command;
     UserFiles files;
+    /// Set for `tls create-dev-certificate`, which writes files and sends nothing.
+    std::optional<DevCertificateCommand> dev_certificate;
 };
 
 /// Parses `eddyctl [-h host:port] COMMAND ...` into `options` (the command with parseCommand()).

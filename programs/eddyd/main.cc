@@ -48,6 +48,10 @@ int main(int argc, char** argv) {
     std::string port_file;
     int prometheus_port = -1;
     std::string prometheus_port_file;
+    int tls_port = -1;
+    std::string tls_port_file;
+    std::string tls_certificate_chain;
+    std::string tls_private_key;
     std::string bucket_config;
     std::string admin_password;
     int verbose = 0;
@@ -65,6 +69,16 @@ int main(int argc, char** argv) {
         ->check(CLI::Range(0, 65535));
     app.add_option("--prometheus-port-file", prometheus_port_file,
                    "write the Prometheus endpoint's bound port to this file once listening");
+    app.add_option("--tls-port", tls_port,
+                   "port of the TLS listener, 0 = any free port (default 11207 when a "
+                   "certificate is given, else no TLS listener)")
+        ->check(CLI::Range(0, 65535));
+    app.add_option("--tls-port-file", tls_port_file,
+                   "write the TLS listener's bound port to this file once ready");
+    app.add_option("--tls-certificate-chain", tls_certificate_chain,
+                   "PEM file: the TLS certificate, then its intermediates");
+    app.add_option("--tls-private-key", tls_private_key,
+                   "PEM file: the private key of the TLS certificate");
     const CLI::Option* bucket_config_option =
         app.add_option("--bucket-config", bucket_config,
                        "bucket parameters as 'key=value;key=value' (replaces the config file's "
@@ -100,6 +114,18 @@ int main(int argc, char** argv) {
         }
         if (!prometheus_port_file.empty()) {
             settings.prometheus_port_file = prometheus_port_file;
+        }
+        if (tls_port >= 0) {
+            settings.tls_port = static_cast<uint16_t>(tls_port);
+        }
+        if (!tls_port_file.empty()) {
+            settings.tls_port_file = tls_port_file;
+        }
+        if (!tls_certificate_chain.empty()) {
+            settings.tls_certificate_chain = tls_certificate_chain;
+        }
+        if (!tls_private_key.empty()) {
+            settings.tls_private_key = tls_private_key;
         }
         if (bucket_config_option->count() > 0) {
             eddy::daemon::applyBucketConfigString(bucket_config, "--bucket-config", settings);

@@ -1,12 +1,14 @@
 // eddy — code the command-line tools share (see tool_common.h).
 #include "tool_common.h"
 
+#include "common/errno_string.h"
 #include "protocol/status.h"
 
 #include <fmt/format.h>
 #include <termios.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <charconv>
 #include <chrono>
 #include <cstdlib>
@@ -266,9 +268,34 @@ void resolveLogin(Login& login) {
     }
 }
 
-client::Connection connectTool(const client::Endpoint& server, std::string_view agent,
+void addTlsOptions(CLI::App& app, TlsFlags& flags) {
+    app.add_flag("--tls", flags.tls,
+                 "connect with TLS, verifying the server's certificate against the system's "
+                 "trusted CAs (the server's TLS port is usually 11207: -h host:11207)");
+    app.add_option("--cacert", flags.ca_file,
+                   "with TLS, verify the server's certificate against the CA certificates in "
+                   "this PEM file (implies --tls)")
+        ->type_name("FILE");
+}
+
+std::optional<client::TlsOptions> resolveTls(const TlsFlags& flags) {
+    if (!flags.tls && flags.ca_file.empty()) {
+        return std::nullopt;
+    }
+    if (!flags.ca_file.empty()) {
+        const int fd = ::open(flags.ca_file.c_str(), O_RDONLY | O_CLOEXEC);
+        if (fd < 0) {
+            throw UsageError(fmt::format("--cacert {}: {}", flags.ca_file, errnoString(errno)));
+        }
+        ::close(fd);
+    }
+    return client::TlsOptions{.ca_file = flags.ca_file};
+}
+
+client::Connection connectTool(const client::Endpoint& server,
+                               const std::optional<client::TlsOptions>& tls, std::string_view agent,
                                const Login& login, std::string_view bucket) {
-    client::Connection connection(server, kToolTimeout);
+    client::Connection connection(server, kToolTimeout, tls);
     try {
         (void)connection.hello({mcbp::Feature::Xerror}, std::string(agent), kToolTimeout);
     } catch (const client::StatusError&) {

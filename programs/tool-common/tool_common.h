@@ -2,10 +2,11 @@
 //
 // Owns: the exit-code convention (kExitOk/kExitFailure/kExitUsage), UsageError, the CLI11 set-up
 // every tool uses (-h is the server, help is --help only) and the parse step that turns --help
-// and bad options into exit codes, whole-number parsing for command arguments, the aligned
-// key/value table, the stat-value → JSON conversion, fetchStats(), the description of a failed
-// response (status name plus the XERROR error context) and connectTool(), which opens a client
-// Connection and negotiates HELLO under the tool's name.
+// and bad options into exit codes, the login (-u/-P) and TLS (--tls/--cacert) options,
+// whole-number parsing for command arguments, the aligned key/value table, the stat-value → JSON
+// conversion, fetchStats(), the description of a failed response (status name plus the XERROR
+// error context) and connectTool(), which opens a client Connection (plain or TLS) and
+// negotiates HELLO under the tool's name.
 //
 // Semantics. Every tool exits 0 when it did what was asked, 1 when the connection or the server
 // failed it, 2 for a bad command line. Messages on the error stream start with "<tool>: ". Each
@@ -74,6 +75,21 @@ void addLoginOptions(CLI::App& app, Login& login);
 /// given and no password can be had.
 void resolveLogin(Login& login);
 
+/// --tls and --cacert as given on the command line.
+struct TlsFlags {
+    bool tls = false;
+    std::string ca_file;
+};
+
+/// --tls (connect with TLS, verifying the server's certificate against the system's trust
+/// store) and --cacert FILE (verify against the PEM certificates in FILE instead; implies --tls).
+/// The port stays the -h port: a server's TLS port is usually 11207.
+void addTlsOptions(CLI::App& app, TlsFlags& flags);
+
+/// The TLS options the flags ask for: nullopt for neither --tls nor --cacert. Throws UsageError
+/// when the --cacert file cannot be opened.
+[[nodiscard]] std::optional<client::TlsOptions> resolveTls(const TlsFlags& flags);
+
 /// The settings every tool shares: --help only (-h is the server, as in the memcached tools),
 /// and the -h,--host option writing into `server`.
 void configureApp(CLI::App& app, std::string& server);
@@ -134,12 +150,14 @@ struct StatsReply {
 /// does not complete within kToolTimeout.
 [[nodiscard]] StatsReply fetchStats(client::Connection& connection, std::string_view key);
 
-/// Connects to `server` (kToolTimeout) and sends HELLO with `agent` as the name, asking for
-/// XERROR (error bodies with a JSON context); a server that refuses HELLO is still used. With a
-/// user in `login`, authenticates (SCRAM-SHA512) and selects `bucket` (if not empty). Throws
-/// client::Error when the connection, the authentication or the selection fails.
-[[nodiscard]] client::Connection connectTool(const client::Endpoint& server, std::string_view agent,
-                                             const Login& login,
+/// Connects to `server` (kToolTimeout), with TLS when `tls` is set (resolveTls()), and sends
+/// HELLO with `agent` as the name, asking for XERROR (error bodies with a JSON context); a
+/// server that refuses HELLO is still used. With a user in `login`, authenticates
+/// (SCRAM-SHA512) and selects `bucket` (if not empty). Throws client::Error when the connection,
+/// the TLS handshake, the authentication or the selection fails.
+[[nodiscard]] client::Connection connectTool(const client::Endpoint& server,
+                                             const std::optional<client::TlsOptions>& tls,
+                                             std::string_view agent, const Login& login,
                                              std::string_view bucket = "default");
 
 }  // namespace eddy::tools

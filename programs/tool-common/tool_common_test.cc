@@ -148,6 +148,41 @@ TEST(ToolCommonTest, ParseAppExitCodes) {
     }
 }
 
+/// What --tls / --cacert in `args` resolve to (args without the program name).
+std::optional<client::TlsOptions> tlsOf(std::vector<const char*> args) {
+    args.insert(args.begin(), "tool");
+    CLI::App app{"test tool"};
+    std::string server(kDefaultServer);
+    TlsFlags flags;
+    configureApp(app, server);
+    addTlsOptions(app, flags);
+    std::ostringstream out;
+    std::ostringstream err;
+    EXPECT_EQ(parseApp(app, static_cast<int>(args.size()), args.data(), out, err), std::nullopt)
+        << err.str();
+    return resolveTls(flags);
+}
+
+TEST(ToolCommonTest, TlsOptions) {
+    EXPECT_FALSE(tlsOf({}).has_value());
+    EXPECT_FALSE(tlsOf({"-h", "db1:11210"}).has_value());
+    const auto system_trust = tlsOf({"--tls", "-h", "db1:11207"});
+    ASSERT_TRUE(system_trust.has_value());
+    EXPECT_EQ(system_trust->ca_file, "");
+    // --cacert implies --tls; the file must be readable (any readable file will do here).
+    const auto own_ca = tlsOf({"--cacert", "/dev/null"});
+    ASSERT_TRUE(own_ca.has_value());
+    EXPECT_EQ(own_ca->ca_file, "/dev/null");
+    EXPECT_EQ(tlsOf({"--tls", "--cacert", "/dev/null"})->ca_file, "/dev/null");
+    try {
+        (void)tlsOf({"--cacert", "/nonexistent/ca.pem"});
+        FAIL() << "no exception";
+    } catch (const UsageError& error) {
+        EXPECT_EQ(std::string(error.what()).rfind("--cacert /nonexistent/ca.pem: ", 0), 0u)
+            << error.what();
+    }
+}
+
 TEST(FakeServerTest, AnswersAndRecords) {
     FakeServer server([](FakeServer& self, const client::Packet& request) {
         self.respond(request, mcbp::ResponseStatus::Success, {}, "pong");

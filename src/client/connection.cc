@@ -4,12 +4,15 @@
 #include "common/errno_string.h"
 #include "protocol/encode.h"
 #include "protocol/magic.h"
+#include "security/tls.h"
 
 #include <fmt/format.h>
 
 #include <algorithm>
 #include <cerrno>
 #include <charconv>
+#include <csignal>
+#include <mutex>
 
 #include <fcntl.h>
 #include <netdb.h>
@@ -89,6 +92,24 @@ int connectOne(const addrinfo& address, Clock::time_point deadline, std::string&
         }
     }
     return fd;
+}
+
+/// OpenSSL writes with write(2): without this a peer that went away kills the process.
+void ignoreSigpipeOnce() {
+    static std::once_flag once;
+    std::call_once(once, [] { std::signal(SIGPIPE, SIG_IGN); });
+}
+
+/// Whether a failed TLS read means only that the peer is gone: a reset (a close, as without
+/// TLS), or the end of the stream without close_notify, which OpenSSL 3 reports as an error.
+bool peerWentAway(const std::string& error) {
+    return error.ends_with(errnoString(ECONNRESET)) ||
+           error.find("unexpected eof") != std::string::npos;
+}
+
+/// The poll() events a TLS call that wants to be retried waits for.
+short tlsEvents(security::TlsSession::Io io) {
+    return io == security::TlsSession::Io::WantWrite ? POLLOUT : POLLIN;
 }
 
 std::string hostPort(const std::string& host, uint16_t port) {
@@ -190,7 +211,8 @@ std::string describeFailure(mcbp::ClientOpcode opcode, const Packet& response) {
     return text;
 }
 
-Connection::Connection(const std::string& host, uint16_t port, Milliseconds timeout)
+Connection::Connection(const std::string& host, uint16_t port, Milliseconds timeout,
+                       const std::optional<TlsOptions>& tls)
     : peer_(hostPort(host, port)) {
     addrinfo hints{};
     hints.ai_family = AF_UNSPEC;
@@ -216,6 +238,77 @@ Connection::Connection(const std::string& host, uint16_t port, Milliseconds time
     }
     const int one = 1;
     setsockopt(fd_, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+    if (tls) {
+        try {
+            startTls(host, *tls, deadline);
+        } catch (...) {
+            // The destructor does not run for a constructor that throws.
+            close();
+            throw;
+        }
+    }
+}
+
+void Connection::startTls(const std::string& host, const TlsOptions& options,
+                          Clock::time_point deadline) {
+    ignoreSigpipeOnce();
+    try {
+        const security::TlsClientContext context(options.ca_file);
+        tls_ = security::TlsSession::connect(context, fd_, host);
+    } catch (const std::runtime_error& error) {
+        throw Error(fmt::format("TLS with {}: {}", peer_, error.what()));
+    }
+    while (true) {
+        const auto result = tls_->handshake();
+        switch (result.io) {
+        case security::TlsSession::Io::Done: return;
+        case security::TlsSession::Io::WantRead:
+        case security::TlsSession::Io::WantWrite:
+            if (!waitFor(fd_, tlsEvents(result.io), deadline)) {
+                throw Error(fmt::format("TLS handshake with {}: timed out", peer_));
+            }
+            break;
+        case security::TlsSession::Io::Closed: closedDuringHandshake();
+        case security::TlsSession::Io::Failed: {
+            if (peerWentAway(tls_->error())) {
+                closedDuringHandshake();
+            }
+            // The session says "TLS handshake: <reason>"; the peer goes in between.
+            std::string_view reason = tls_->error();
+            constexpr std::string_view kPrefix = "TLS handshake: ";
+            if (reason.starts_with(kPrefix)) {
+                reason.remove_prefix(kPrefix.size());
+            }
+            throw Error(fmt::format("TLS handshake with {}: {}", peer_, reason));
+        }
+        }
+    }
+}
+
+void Connection::closedDuringHandshake() const {
+    // What a server without TLS on this port does with a ClientHello.
+    throw Error(
+        fmt::format("TLS handshake with {}: the server closed the connection (is {} a "
+                    "TLS port?)",
+                    peer_, peer_));
+}
+
+void Connection::endTls() {
+    if (tls_) {
+        // No close_notify after a failure: OpenSSL forbids SSL_shutdown() then.
+        if (tls_->error().empty()) {
+            tls_->shutdown();
+        }
+        tls_.reset();
+    }
+}
+
+std::string Connection::tlsVersion() const {
+    return tls_ ? tls_->version() : std::string();
+}
+
+std::string Connection::tlsCipher() const {
+    return tls_ ? tls_->cipher() : std::string();
 }
 
 Connection::Connection(int fd, std::string peer) : fd_(fd), peer_(std::move(peer)) {
@@ -233,6 +326,7 @@ Connection::~Connection() {
 Connection::Connection(Connection&& other) noexcept
     : fd_(std::exchange(other.fd_, -1)),
       peer_(std::move(other.peer_)),
+      tls_(std::move(other.tls_)),
       buffer_(std::move(other.buffer_)),
       read_offset_(std::exchange(other.read_offset_, 0)),
       kept_(std::move(other.kept_)),
@@ -244,6 +338,7 @@ Connection& Connection::operator=(Connection&& other) noexcept {
         close();
         fd_ = std::exchange(other.fd_, -1);
         peer_ = std::move(other.peer_);
+        tls_ = std::move(other.tls_);
         buffer_ = std::move(other.buffer_);
         read_offset_ = std::exchange(other.read_offset_, 0);
         kept_ = std::move(other.kept_);
@@ -254,6 +349,7 @@ Connection& Connection::operator=(Connection&& other) noexcept {
 }
 
 void Connection::close() {
+    endTls();
     if (fd_ >= 0) {
         ::close(fd_);
         fd_ = -1;
@@ -269,7 +365,26 @@ void Connection::sendRaw(std::string_view bytes) {
         fail("connection is closed");
     }
     const auto deadline = Clock::now() + send_timeout_;
+    const auto no_room = [&] {
+        fail(fmt::format("send: no room in the socket for {} ms", send_timeout_.count()));
+    };
     while (!bytes.empty()) {
+        if (tls_) {
+            // After WantRead/WantWrite the same bytes are offered again, as OpenSSL requires.
+            const auto result = tls_->write(bytes.data(), bytes.size());
+            switch (result.io) {
+            case security::TlsSession::Io::Done: bytes.remove_prefix(result.bytes); break;
+            case security::TlsSession::Io::WantRead:
+            case security::TlsSession::Io::WantWrite:
+                if (!waitFor(fd_, tlsEvents(result.io), deadline)) {
+                    no_room();
+                }
+                break;
+            case security::TlsSession::Io::Closed: fail("send: the server closed the connection");
+            case security::TlsSession::Io::Failed: fail("send: " + tls_->error());
+            }
+            continue;
+        }
         const ssize_t sent = ::send(fd_, bytes.data(), bytes.size(), MSG_NOSIGNAL);
         if (sent >= 0) {
             bytes.remove_prefix(static_cast<size_t>(sent));
@@ -282,7 +397,7 @@ void Connection::sendRaw(std::string_view bytes) {
             fail("send: " + errnoString(errno));
         }
         if (!waitFor(fd_, POLLOUT, deadline)) {
-            fail(fmt::format("send: no room in the socket for {} ms", send_timeout_.count()));
+            no_room();
         }
     }
 }
@@ -325,8 +440,11 @@ Connection::ReadResult Connection::readMore(Clock::time_point deadline) {
         buffer_.erase(0, read_offset_);
         read_offset_ = 0;
     }
+    char chunk[65536];
+    if (tls_) {
+        return readTls(chunk, sizeof(chunk), deadline);
+    }
     while (true) {
-        char chunk[65536];
         const ssize_t got = ::recv(fd_, chunk, sizeof(chunk), 0);
         if (got > 0) {
             buffer_.append(chunk, static_cast<size_t>(got));
@@ -343,6 +461,40 @@ Connection::ReadResult Connection::readMore(Clock::time_point deadline) {
         }
         if (!waitFor(fd_, POLLIN, deadline)) {
             return ReadResult::Timeout;
+        }
+    }
+}
+
+Connection::ReadResult Connection::readTls(char* chunk, size_t size, Clock::time_point deadline) {
+    while (true) {
+        // The session is read before the socket is polled: it may hold decrypted bytes (or a
+        // whole record) that the socket will not announce again.
+        const auto result = tls_->read(chunk, size);
+        switch (result.io) {
+        case security::TlsSession::Io::Done:
+            buffer_.append(chunk, result.bytes);
+            // Take what is already decrypted too, so that one call brings a whole large frame
+            // closer without a poll per record.
+            while (tls_->hasBufferedInput()) {
+                const auto more = tls_->read(chunk, size);
+                if (more.io != security::TlsSession::Io::Done) {
+                    break;
+                }
+                buffer_.append(chunk, more.bytes);
+            }
+            return ReadResult::Data;
+        case security::TlsSession::Io::WantRead:
+        case security::TlsSession::Io::WantWrite:
+            if (!waitFor(fd_, tlsEvents(result.io), deadline)) {
+                return ReadResult::Timeout;
+            }
+            break;
+        case security::TlsSession::Io::Closed: return ReadResult::Closed;
+        case security::TlsSession::Io::Failed:
+            if (peerWentAway(tls_->error())) {
+                return ReadResult::Closed;
+            }
+            fail("receive: " + tls_->error());
         }
     }
 }

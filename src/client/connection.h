@@ -1,9 +1,10 @@
 // eddy — a small blocking MCBP client connection, for tools and tests.
 //
-// Owns: Connection (one TCP socket to a server, or an adopted socket such as one end of a
-// socketpair), Request (what a client sends, always magic 0x80), Packet (an owned copy of one
-// whole frame received: a response, or a request the server sends on its own, such as a DCP
-// message), Error and StatusError, and parseEndpoint() for "host:port" arguments.
+// Owns: Connection (one TCP socket to a server, plain or with TLS, or an adopted socket such as
+// one end of a socketpair), TlsOptions, Request (what a client sends, always magic 0x80), Packet
+// (an owned copy of one whole frame received: a response, or a request the server sends on its
+// own, such as a DCP message), Error and StatusError, and parseEndpoint() for "host:port"
+// arguments.
 //
 // Semantics. Every call blocks its thread until it is done or its timeout runs out; poll()
 // waits on the non-blocking socket in both directions. receive() hands out frames in arrival
@@ -12,6 +13,16 @@
 // so nothing the server sends is ever dropped. A connection the peer closed, a socket error and
 // a frame that cannot be parsed all throw Error, after which the connection is unusable; a
 // timeout is not an error for receive() (nullopt) but is for execute(), stats() and hello().
+//
+// TLS. With TlsOptions the constructor runs the TLS handshake right after connecting (within
+// the same timeout), checking that the server's certificate names the host as given (a DNS
+// name or an IP address) and was signed by a certificate of TlsOptions::ca_file or of the
+// system's trust store; a failure is Error("TLS handshake with host:port: <reason>"). Every
+// byte then goes through the TLS session (security::TlsSession, kept out of this header), with
+// the same blocking semantics as above; close() sends close_notify first. OpenSSL writes to the
+// socket with write(2), which raises SIGPIPE when the peer has gone: the first TLS connection
+// of the process sets SIGPIPE to SIG_IGN, once, for the whole process (a closed peer is then an
+// Error, as it is without TLS, whose send() uses MSG_NOSIGNAL).
 //
 // Thread contract: one thread at a time; a Connection is not thread-safe. Movable, not
 // copyable; the socket is closed by the destructor.
@@ -26,12 +37,17 @@
 #include <cstddef>
 #include <cstdint>
 #include <deque>
+#include <memory>
 #include <optional>
 #include <stdexcept>
 #include <string>
 #include <string_view>
 #include <utility>
 #include <vector>
+
+namespace eddy::security {
+class TlsSession;
+}  // namespace eddy::security
 
 namespace eddy::client {
 
@@ -99,6 +115,13 @@ struct Endpoint {
 /// A text for an error message: "dcp_open failed: ROLLBACK (body)" and the like.
 [[nodiscard]] std::string describeFailure(mcbp::ClientOpcode opcode, const Packet& response);
 
+/// TLS for a client connection.
+struct TlsOptions {
+    /// PEM file of the certificates that may have signed the server's; empty = the system's
+    /// trust store.
+    std::string ca_file;
+};
+
 class Connection {
 public:
     using Milliseconds = std::chrono::milliseconds;
@@ -107,13 +130,23 @@ public:
     static constexpr size_t kMaxBodyLength = size_t{256} << 20;
 
     /// Resolves `host` with getaddrinfo (IPv4 or IPv6, names allowed) and connects to the first
-    /// address that accepts within `timeout`. Throws Error ("connect to host:port: reason").
-    Connection(const std::string& host, uint16_t port, Milliseconds timeout = kDefaultTimeout);
+    /// address that accepts within `timeout`, without TLS. Throws Error ("connect to host:port:
+    /// reason").
+    Connection(const std::string& host, uint16_t port, Milliseconds timeout = kDefaultTimeout)
+        : Connection(host, port, timeout, std::nullopt) {}
+    /// As above, then with `tls` the TLS handshake, verifying the server's certificate against
+    /// `host` and tls->ca_file; connecting and handshaking together take at most `timeout`.
+    /// Throws Error: "connect to host:port: reason", "TLS handshake with host:port: reason", or
+    /// "TLS with host:port: reason" when the CA file cannot be loaded.
+    Connection(const std::string& host, uint16_t port, Milliseconds timeout,
+               const std::optional<TlsOptions>& tls);
     explicit Connection(const Endpoint& endpoint, Milliseconds timeout = kDefaultTimeout)
-        : Connection(endpoint.host, endpoint.port, timeout) {}
+        : Connection(endpoint.host, endpoint.port, timeout, std::nullopt) {}
+    Connection(const Endpoint& endpoint, Milliseconds timeout, const std::optional<TlsOptions>& tls)
+        : Connection(endpoint.host, endpoint.port, timeout, tls) {}
 
     /// Takes ownership of a connected stream socket (for example one end of a socketpair);
-    /// `peer` names it in error messages.
+    /// `peer` names it in error messages. No TLS.
     static Connection adopt(int fd, std::string peer);
 
     ~Connection();
@@ -167,11 +200,17 @@ public:
     /// How long sendRaw() may wait for socket room before it throws.
     void setSendTimeout(Milliseconds timeout) { send_timeout_ = timeout; }
 
-    /// Closes the socket now; later calls throw Error.
+    /// Sends close_notify (with TLS, best effort, without waiting) and closes the socket now;
+    /// later calls throw Error.
     void close();
 
     [[nodiscard]] int fd() const { return fd_; }
     [[nodiscard]] const std::string& peer() const { return peer_; }
+    /// Whether the connection was made with TLS.
+    [[nodiscard]] bool usesTls() const { return tls_ != nullptr; }
+    /// The negotiated protocol ("TLSv1.3") and cipher; empty without TLS.
+    [[nodiscard]] std::string tlsVersion() const;
+    [[nodiscard]] std::string tlsCipher() const;
 
 private:
     Connection(int fd, std::string peer);
@@ -186,12 +225,23 @@ private:
     /// Waits until `deadline` for more bytes and appends them: Data, Closed (the peer closed
     /// or reset the connection) or Timeout. Throws Error on any other socket error.
     ReadResult readMore(std::chrono::steady_clock::time_point deadline);
+    /// readMore() through the TLS session, with `chunk` (of `size` bytes) as scratch space.
+    ReadResult readTls(char* chunk, size_t size, std::chrono::steady_clock::time_point deadline);
     /// readMore(), with a close thrown as Error; false on timeout.
     bool fill(std::chrono::steady_clock::time_point deadline);
     [[noreturn]] void fail(const std::string& what) const;
+    /// Sets up the TLS session on the connected socket and runs the handshake until `deadline`.
+    void startTls(const std::string& host, const TlsOptions& options,
+                  std::chrono::steady_clock::time_point deadline);
+    /// Throws the Error of a server that closed the connection in the TLS handshake.
+    [[noreturn]] void closedDuringHandshake() const;
+    /// Sends close_notify if TLS is on (never waits), then drops the session.
+    void endTls();
 
     int fd_ = -1;
     std::string peer_;
+    /// The TLS session over fd_, if the connection uses TLS.
+    std::unique_ptr<security::TlsSession> tls_;
     /// Received bytes; those before read_offset_ have been parsed already.
     std::string buffer_;
     size_t read_offset_ = 0;

@@ -1,15 +1,23 @@
-// eddy — tests of the blocking client connection, over a socketpair (no server needed).
+// eddy — tests of the blocking client connection, over a socketpair (no server needed), and
+// over TLS to a loopback listener served by a thread.
 #include "client/connection.h"
 
 #include "protocol/encode.h"
+#include "protocol/frame.h"
+#include "security/self_signed_certificate.h"
+#include "security/tls.h"
 
 #include <gtest/gtest.h>
 
 #include <chrono>
+#include <filesystem>
+#include <random>
 #include <string>
 #include <thread>
 
+#include <fcntl.h>
 #include <netinet/in.h>
+#include <poll.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -285,6 +293,345 @@ TEST(ClientConnectionTest, ConnectsToListeningSocket) {
     EXPECT_EQ(static_cast<uint8_t>(bytes[1]), 0x0a);
     ::close(accepted);
     ::close(listener);
+}
+
+// --- TLS ------------------------------------------------------------------------------------
+
+namespace fs = std::filesystem;
+using Io = security::TlsSession::Io;
+
+/// A loopback listener (127.0.0.1, port 0) whose thread accepts one connection, runs the server
+/// side of TLS over it and answers every request with a Success response echoing its key and
+/// value. With close_after_first the thread closes the socket (without close_notify) right after
+/// the first response. Thread contract: the constructor, port() and join() belong to the test's
+/// thread; handshakeError() and requests() only after join().
+class TlsEchoServer {
+public:
+    TlsEchoServer(const std::string& certificate, const std::string& key,
+                  bool close_after_first = false)
+        : context_(security::TlsServerConfig{certificate, key}),
+          close_after_first_(close_after_first) {
+        listener_ = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+        sockaddr_in address{};
+        address.sin_family = AF_INET;
+        address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+        if (listener_ < 0 ||
+            ::bind(listener_, reinterpret_cast<sockaddr*>(&address), sizeof(address)) != 0 ||
+            ::listen(listener_, 1) != 0) {
+            throw std::runtime_error("cannot listen on 127.0.0.1");
+        }
+        socklen_t length = sizeof(address);
+        ::getsockname(listener_, reinterpret_cast<sockaddr*>(&address), &length);
+        port_ = ntohs(address.sin_port);
+        thread_ = std::thread([this] { serve(); });
+    }
+    ~TlsEchoServer() {
+        join();
+        ::close(listener_);
+    }
+    TlsEchoServer(const TlsEchoServer&) = delete;
+    TlsEchoServer& operator=(const TlsEchoServer&) = delete;
+
+    [[nodiscard]] uint16_t port() const { return port_; }
+    void join() {
+        if (thread_.joinable()) {
+            thread_.join();
+        }
+    }
+    /// Why the server's side of the handshake or a later read failed ("" if nothing did).
+    [[nodiscard]] const std::string& failure() const { return failure_; }
+    [[nodiscard]] size_t requests() const { return requests_; }
+
+private:
+    static constexpr int kPollMs = 10000;
+
+    /// Waits for the socket in the direction `io` asks; false on timeout.
+    static bool await(int fd, Io io) {
+        pollfd waiter{fd, static_cast<short>(io == Io::WantWrite ? POLLOUT : POLLIN), 0};
+        return ::poll(&waiter, 1, kPollMs) > 0;
+    }
+
+    bool writeAll(security::TlsSession& session, int fd, std::string_view bytes) {
+        while (!bytes.empty()) {
+            const auto result = session.write(bytes.data(), bytes.size());
+            if (result.io == Io::Done) {
+                bytes.remove_prefix(result.bytes);
+            } else if (result.io == Io::WantRead || result.io == Io::WantWrite) {
+                if (!await(fd, result.io)) {
+                    return false;
+                }
+            } else {
+                failure_ = session.error();
+                return false;
+            }
+        }
+        return true;
+    }
+
+    void serve() {
+        pollfd waiter{listener_, POLLIN, 0};
+        if (::poll(&waiter, 1, kPollMs) <= 0) {
+            failure_ = "nobody connected";
+            return;
+        }
+        const int fd = ::accept4(listener_, nullptr, nullptr, SOCK_CLOEXEC | SOCK_NONBLOCK);
+        if (fd < 0) {
+            failure_ = "accept failed";
+            return;
+        }
+        auto session = security::TlsSession::accept(context_.current(), fd);
+        std::string buffer;
+        std::vector<char> chunk(65536);
+        bool open = true;
+        while (open) {
+            const auto result = session->read(chunk.data(), chunk.size());
+            if (result.io == Io::WantRead || result.io == Io::WantWrite) {
+                open = await(fd, result.io);
+                continue;
+            }
+            if (result.io == Io::Closed) {
+                break;
+            }
+            if (result.io == Io::Failed) {
+                failure_ = session->error();
+                break;
+            }
+            buffer.append(chunk.data(), result.bytes);
+            while (open) {
+                const auto parsed = mcbp::parseFrame(buffer, Connection::kMaxBodyLength);
+                if (parsed.status != mcbp::ParseStatus::Ok) {
+                    break;
+                }
+                ++requests_;
+                std::string answer;
+                mcbp::ResponseHeaderFields fields;
+                fields.opcode = parsed.frame.header.opcode;
+                fields.opaque = parsed.frame.header.opaque;
+                fields.status = mcbp::ResponseStatus::Success;
+                mcbp::appendResponse(answer, fields, {}, parsed.frame.key, parsed.frame.value);
+                buffer.erase(0, parsed.frame.bytes.size());
+                open = writeAll(*session, fd, answer) && !close_after_first_;
+            }
+        }
+        if (!close_after_first_ && failure_.empty()) {
+            session->shutdown();
+        }
+        session.reset();
+        ::close(fd);
+    }
+
+    security::TlsServerContext context_;
+    const bool close_after_first_;
+    int listener_ = -1;
+    uint16_t port_ = 0;
+    std::string failure_;
+    size_t requests_ = 0;
+    std::thread thread_;
+};
+
+class ClientTlsTest : public ::testing::Test {
+protected:
+    void SetUp() override {
+        dir_ = fs::temp_directory_path() /
+               ("eddy-client-tls-" + std::to_string(::getpid()) + "-" +
+                ::testing::UnitTest::GetInstance()->current_test_info()->name());
+        fs::remove_all(dir_);
+        fs::create_directories(dir_);
+        security::writeSelfSignedCertificate(
+            security::makeSelfSignedCertificate({}, std::chrono::hours(24)), path("chain.pem"),
+            path("pkey.pem"));
+    }
+    void TearDown() override { fs::remove_all(dir_); }
+
+    [[nodiscard]] std::string path(const std::string& name) const { return (dir_ / name).string(); }
+    [[nodiscard]] TlsOptions trusting() const { return TlsOptions{.ca_file = path("chain.pem")}; }
+
+    fs::path dir_;
+};
+
+TEST_F(ClientTlsTest, ExecuteRoundTrip) {
+    TlsEchoServer server(path("chain.pem"), path("pkey.pem"));
+    Connection connection("127.0.0.1", server.port(), 5s, trusting());
+    EXPECT_TRUE(connection.usesTls());
+    EXPECT_TRUE(connection.tlsVersion() == "TLSv1.3" || connection.tlsVersion() == "TLSv1.2")
+        << connection.tlsVersion();
+    EXPECT_FALSE(connection.tlsCipher().empty());
+    for (int round = 0; round < 3; ++round) {
+        const Packet answer = connection.execute(
+            {.opcode = mcbp::ClientOpcode::Get, .key = "key", .value = "value"}, 5s);
+        EXPECT_EQ(answer.status(), mcbp::ResponseStatus::Success);
+        EXPECT_EQ(answer.key, "key");
+        EXPECT_EQ(answer.value, "value");
+    }
+    connection.close();
+    server.join();
+    EXPECT_EQ(server.failure(), "");
+    EXPECT_EQ(server.requests(), 3U);
+}
+
+TEST_F(ClientTlsTest, ByHostName) {
+    TlsEchoServer server(path("chain.pem"), path("pkey.pem"));
+    Connection connection(Endpoint{"localhost", server.port()}, 5s, trusting());
+    EXPECT_EQ(connection.execute({.opcode = mcbp::ClientOpcode::Noop}, 5s).status(),
+              mcbp::ResponseStatus::Success);
+}
+
+TEST_F(ClientTlsTest, LargeValuesBothWays) {
+    TlsEchoServer server(path("chain.pem"), path("pkey.pem"));
+    Connection connection("127.0.0.1", server.port(), 5s, trusting());
+    std::string value((size_t{3} << 20) / 2 + 7, '\0');
+    std::mt19937 random(42);
+    for (char& c : value) {
+        c = static_cast<char>(random());
+    }
+    // Two requests back to back, then the two answers: frames keep their order and bounds.
+    connection.send({.opcode = mcbp::ClientOpcode::Set, .key = "a", .value = value, .opaque = 1});
+    connection.send({.opcode = mcbp::ClientOpcode::Set, .key = "b", .value = "x", .opaque = 2});
+    const auto first = connection.receive(10s);
+    ASSERT_TRUE(first.has_value());
+    EXPECT_EQ(first->header.opaque, 1U);
+    EXPECT_EQ(first->value.size(), value.size());
+    EXPECT_TRUE(first->value == value);
+    const auto second = connection.receive(10s);
+    ASSERT_TRUE(second.has_value());
+    EXPECT_EQ(second->key, "b");
+    const Packet third =
+        connection.execute({.opcode = mcbp::ClientOpcode::Set, .key = "c", .value = value}, 10s);
+    EXPECT_TRUE(third.value == value);
+}
+
+TEST_F(ClientTlsTest, WrongCertificateAuthorityFails) {
+    security::writeSelfSignedCertificate(
+        security::makeSelfSignedCertificate({}, std::chrono::hours(24)), path("other.pem"),
+        path("other-key.pem"));
+    TlsEchoServer server(path("chain.pem"), path("pkey.pem"));
+    const std::string peer = "127.0.0.1:" + std::to_string(server.port());
+    try {
+        Connection connection("127.0.0.1", server.port(), 5s,
+                              TlsOptions{.ca_file = path("other.pem")});
+        ADD_FAILURE() << "connected";
+    } catch (const Error& error) {
+        const std::string what = error.what();
+        EXPECT_NE(what.find("TLS handshake with " + peer + ": "), std::string::npos) << what;
+        EXPECT_NE(what.find("certificate verify failed"), std::string::npos) << what;
+    }
+    server.join();
+    EXPECT_NE(server.failure(), "");
+    EXPECT_EQ(server.requests(), 0U);
+}
+
+TEST_F(ClientTlsTest, HostNotNamedByTheCertificateFails) {
+    // The certificate names localhost only, not 127.0.0.1.
+    security::CertificateNames names;
+    names.ip_addresses.clear();
+    security::writeSelfSignedCertificate(
+        security::makeSelfSignedCertificate(names, std::chrono::hours(24)), path("named.pem"),
+        path("named-key.pem"));
+    TlsEchoServer server(path("named.pem"), path("named-key.pem"));
+    try {
+        Connection connection("127.0.0.1", server.port(), 5s,
+                              TlsOptions{.ca_file = path("named.pem")});
+        ADD_FAILURE() << "connected";
+    } catch (const Error& error) {
+        const std::string what = error.what();
+        EXPECT_NE(what.find("TLS handshake with 127.0.0.1:"), std::string::npos) << what;
+        EXPECT_NE(what.find("IP address mismatch"), std::string::npos) << what;
+    }
+}
+
+TEST_F(ClientTlsTest, MissingCaFileNamesIt) {
+    TlsEchoServer server(path("chain.pem"), path("pkey.pem"));
+    try {
+        Connection connection("127.0.0.1", server.port(), 5s,
+                              TlsOptions{.ca_file = path("missing.pem")});
+        ADD_FAILURE() << "connected";
+    } catch (const Error& error) {
+        const std::string what = error.what();
+        EXPECT_NE(what.find("TLS with 127.0.0.1:"), std::string::npos) << what;
+        EXPECT_NE(what.find("missing.pem"), std::string::npos) << what;
+    }
+}
+
+TEST_F(ClientTlsTest, PlainServerFailsTheHandshake) {
+    // A listener that accepts and closes at once, as a server without TLS on that port would
+    // after reading a ClientHello it cannot parse.
+    const int listener = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    ASSERT_GE(listener, 0);
+    sockaddr_in address{};
+    address.sin_family = AF_INET;
+    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    ASSERT_EQ(::bind(listener, reinterpret_cast<sockaddr*>(&address), sizeof(address)), 0);
+    ASSERT_EQ(::listen(listener, 1), 0);
+    socklen_t length = sizeof(address);
+    ASSERT_EQ(::getsockname(listener, reinterpret_cast<sockaddr*>(&address), &length), 0);
+    std::thread closer([listener] {
+        const int fd = ::accept(listener, nullptr, nullptr);
+        char bytes[512];
+        (void)::recv(fd, bytes, sizeof(bytes), 0);
+        ::close(fd);
+    });
+    try {
+        Connection connection("127.0.0.1", ntohs(address.sin_port), 5s, trusting());
+        ADD_FAILURE() << "connected";
+    } catch (const Error& error) {
+        const std::string what = error.what();
+        const std::string peer = "127.0.0.1:" + std::to_string(ntohs(address.sin_port));
+        EXPECT_EQ(what, "TLS handshake with " + peer + ": the server closed the connection (is " +
+                            peer + " a TLS port?)");
+    }
+    closer.join();
+    ::close(listener);
+}
+
+TEST_F(ClientTlsTest, ServerCloseIsSeenAsClose) {
+    // The server closes without close_notify after its first answer.
+    TlsEchoServer server(path("chain.pem"), path("pkey.pem"), /*close_after_first=*/true);
+    Connection connection("127.0.0.1", server.port(), 5s, trusting());
+    EXPECT_EQ(connection.execute({.opcode = mcbp::ClientOpcode::Noop}, 5s).status(),
+              mcbp::ResponseStatus::Success);
+    EXPECT_TRUE(connection.waitForClose(5s));
+    try {
+        (void)connection.receive(1s);
+        ADD_FAILURE() << "no exception";
+    } catch (const Error& error) {
+        EXPECT_NE(std::string(error.what()).find("closed"), std::string::npos) << error.what();
+    }
+}
+
+TEST_F(ClientTlsTest, ReceiveThrowsWhenTheServerCloses) {
+    TlsEchoServer server(path("chain.pem"), path("pkey.pem"), /*close_after_first=*/true);
+    Connection connection("127.0.0.1", server.port(), 5s, trusting());
+    connection.send({.opcode = mcbp::ClientOpcode::Noop, .opaque = 9});
+    ASSERT_TRUE(connection.receive(5s).has_value());
+    try {
+        (void)connection.receive(5s);
+        ADD_FAILURE() << "no exception";
+    } catch (const Error& error) {
+        EXPECT_NE(std::string(error.what()).find("connection closed by the server"),
+                  std::string::npos)
+            << error.what();
+    }
+}
+
+TEST_F(ClientTlsTest, MovedConnectionKeepsItsSession) {
+    TlsEchoServer server(path("chain.pem"), path("pkey.pem"));
+    Connection first("127.0.0.1", server.port(), 5s, trusting());
+    EXPECT_EQ(first.execute({.opcode = mcbp::ClientOpcode::Noop}, 5s).status(),
+              mcbp::ResponseStatus::Success);
+    Connection second(std::move(first));
+    EXPECT_TRUE(second.usesTls());
+    EXPECT_FALSE(first.usesTls());  // NOLINT(bugprone-use-after-move): moved-from state
+    // Assigned over a plain connection, which is closed.
+    Pair pair;
+    Connection& assigned = *pair.client;
+    assigned = std::move(second);
+    EXPECT_TRUE(assigned.usesTls());
+    EXPECT_TRUE(pair.peer->waitForClose(5s));
+    EXPECT_EQ(assigned.execute({.opcode = mcbp::ClientOpcode::Get, .key = "k"}, 5s).key, "k");
+    assigned.close();
+    server.join();
+    EXPECT_EQ(server.failure(), "");
+    EXPECT_EQ(server.requests(), 2U);
 }
 
 }  // namespace

@@ -6,6 +6,7 @@
 #include "daemon/cookie.h"
 #include "daemon/sasl_context.h"
 #include "daemon/server.h"
+#include "security/tls.h"
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
@@ -90,28 +91,48 @@ Status AccessRefreshContext::step() {
     Cookie& cmd = cookie();
     Connection& connection = cmd.connection();
     Server& server = connection.server();
-    const bool rbac = cmd.opcode() == ClientOpcode::RbacRefresh;
+    const ClientOpcode opcode = cmd.opcode();
+    security::TlsServerContext* tls = server.tls();
+    if (opcode == ClientOpcode::SslCertsRefresh && tls == nullptr) {
+        cmd.setErrorContext("TLS is not configured (tls_certificate_chain, tls_private_key)");
+        return Status::NotSupported;
+    }
     if (!result_) {
         result_ = std::make_shared<Result>();
         security::AccessControl& access = server.access();
-        runInBackground(server, cmd, executor::TaskId::AccessRefreshTask,
-                        rbac ? "RBAC_REFRESH" : "ISASL_REFRESH", [result = result_, &access, rbac] {
-                            result->error = rbac ? access.reloadRbac() : access.reloadPasswords();
-                        });
+        runInBackground(
+            server, cmd, executor::TaskId::AccessRefreshTask,
+            std::string(mcbp::opcodeName(static_cast<uint8_t>(opcode)).value_or("refresh")),
+            [result = result_, &access, tls, opcode] {
+                switch (opcode) {
+                case ClientOpcode::RbacRefresh: result->error = access.reloadRbac(); break;
+                case ClientOpcode::SslCertsRefresh: result->error = tls->reload(); break;
+                default: result->error = access.reloadPasswords(); break;
+                }
+            });
         return Status::WouldBlock;
     }
     const auto error = std::move(result_->error);
     result_.reset();
-    const char* what = rbac ? "roles" : "users";
+    const char* what = opcode == ClientOpcode::RbacRefresh       ? "roles"
+                       : opcode == ClientOpcode::SslCertsRefresh ? "TLS certificate"
+                                                                 : "users";
     if (error) {
-        spdlog::error("{} not reloaded, the previous ones stay in force: {}", what, *error);
+        spdlog::error("{} not reloaded, the previous one stays in force: {}", what, *error);
         cmd.setErrorContext(*error);
         return Status::Failed;
     }
-    spdlog::info("{} reloaded from {}", what,
-                 rbac ? server.access().files().rbac : server.access().files().passwords);
-    server.audit().record(rbac ? "roles_reloaded" : "users_reloaded", connection.session().user(),
-                          connection.peer(), {});
+    const char* event = "users_reloaded";
+    if (opcode == ClientOpcode::RbacRefresh) {
+        spdlog::info("roles reloaded from {}", server.access().files().rbac);
+        event = "roles_reloaded";
+    } else if (opcode == ClientOpcode::SslCertsRefresh) {
+        spdlog::info("TLS certificate reloaded: {}", tls->describe());
+        event = "tls_certificate_reloaded";
+    } else {
+        spdlog::info("users reloaded from {}", server.access().files().passwords);
+    }
+    server.audit().record(event, connection.session().user(), connection.peer(), {});
     cmd.sendResponse(ResponseStatus::Success);
     return Status::Success;
 }

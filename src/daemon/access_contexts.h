@@ -1,5 +1,5 @@
 // eddy — the access-control commands: SASL_LIST_MECHS, SELECT_BUCKET, LIST_BUCKETS,
-// ISASL_REFRESH and RBAC_REFRESH (SASL_AUTH/STEP are in sasl_context.h).
+// ISASL_REFRESH, RBAC_REFRESH and SSL_CERTS_REFRESH (SASL_AUTH/STEP are in sasl_context.h).
 //
 // Semantics.
 //   - SASL_LIST_MECHS: the mechanisms offered on this connection, space-separated.
@@ -13,6 +13,10 @@
 //     that fails to load leaves the old database in force and answers EINTERNAL naming the
 //     file and the field. An RBAC refresh makes every connection recompute its privileges
 //     before its next command.
+//   - SSL_CERTS_REFRESH: re-reads the TLS certificate chain and key on the executor; new TLS
+//     connections get the new certificate, open ones keep theirs. Files that fail to load
+//     leave the old certificate in use and answer EINTERNAL with the reason; without TLS
+//     configured it is NOT_SUPPORTED.
 //
 // Thread contract: front-end thread of the cookie.
 #pragma once
@@ -29,7 +33,7 @@ Status saslListMechs(Cookie& cookie);
 Status selectBucket(Cookie& cookie);
 Status listBuckets(Cookie& cookie);
 
-/// ISASL_REFRESH and RBAC_REFRESH.
+/// ISASL_REFRESH, RBAC_REFRESH and SSL_CERTS_REFRESH.
 class AccessRefreshContext final : public SteppableCommandContext {
 public:
     using SteppableCommandContext::SteppableCommandContext;

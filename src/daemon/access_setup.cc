@@ -92,8 +92,10 @@ UnauthenticatedAccess resolveUnauthenticated(const Settings& settings, bool deve
         }
         break;
     }
-    spdlog::warn("connections that do not authenticate use bucket '{}' with privileges {}",
-                 access.bucket, security::describe(access.privileges));
+    spdlog::warn("connections that do not authenticate use bucket '{}' with {}", access.bucket,
+                 access.privileges == PrivilegeSet::all()
+                     ? std::string("every privilege")
+                     : "privileges " + security::describe(access.privileges));
     return access;
 }
 

@@ -78,6 +78,7 @@ Status DeleteBucketContext::step() {
         return Status::Success;
     }
     bool keep_data = false;
+    bool force = false;
     const std::string_view value = cmd.request().value;
     if (!value.empty()) {
         const auto options = nlohmann::json::parse(value, nullptr, false);
@@ -86,12 +87,12 @@ Status DeleteBucketContext::step() {
             return Status::InvalidArguments;
         }
         for (const auto& [key, option] : options.items()) {
-            if (key != "keep_data" || !option.is_boolean()) {
+            if ((key != "keep_data" && key != "force") || !option.is_boolean()) {
                 cmd.setErrorContext(
-                    fmt::format("Unknown option '{}' (known: keep_data, a boolean)", key));
+                    fmt::format("Unknown option '{}' (known: keep_data and force, booleans)", key));
                 return Status::InvalidArguments;
             }
-            keep_data = option.get<bool>();
+            (key == "force" ? force : keep_data) = option.get<bool>();
         }
     }
     std::shared_ptr<Bucket> bucket = server.buckets().detach(name);
@@ -109,9 +110,8 @@ Status DeleteBucketContext::step() {
     started_ = true;
     runInBackground(server, cmd, executor::TaskId::BucketDeleteTask,
                     fmt::format("delete bucket '{}'", name),
-                    [bucket = std::move(bucket), &buckets = server.buckets(), keep_data]() mutable {
-                        buckets.destroy(std::move(bucket), keep_data);
-                    });
+                    [bucket = std::move(bucket), &buckets = server.buckets(), keep_data,
+                     force]() mutable { buckets.destroy(std::move(bucket), keep_data, force); });
     return Status::WouldBlock;
 }
 

@@ -7,12 +7,14 @@
 //     name or configuration is EINVAL with the reason, an existing name KEY_EEXISTS. The name
 //     is reserved at once; the engine is built on the executor (it opens the store), then the
 //     bucket is Ready and the bucket list saved.
-//   - DELETE_BUCKET (0x86): key = the name; value empty or a JSON object {"keep_data": bool}.
+//   - DELETE_BUCKET (0x86): key = the name; value empty or a JSON object of booleans
+//     {"keep_data": ..., "force": ...}.
 //     The bucket leaves the map at once (SELECT_BUCKET answers KEY_ENOENT from then on), the
 //     requesting connection leaves it if it had it selected, every other connection that has
 //     it selected is closed (one with a blocked command once that command is notified), and on
 //     the executor the deletion waits for the last of them to go, destroys the engine (its
-//     tasks stop, what is left is flushed), removes <data_dir>/<name> unless keep_data, and
+//     tasks stop; what is left is flushed if the files are kept and force is not set),
+//     removes <data_dir>/<name> unless keep_data, and
 //     saves the list. KEY_ENOENT for a bucket that does not exist or is still being created.
 // Both are audited ("bucket_created", "bucket_deleted").
 //

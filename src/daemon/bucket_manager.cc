@@ -236,12 +236,16 @@ std::shared_ptr<Bucket> BucketManager::detach(std::string_view name) {
     return bucket;
 }
 
-void BucketManager::destroy(std::shared_ptr<Bucket> bucket, bool keep_data) {
+void BucketManager::destroy(std::shared_ptr<Bucket> bucket, bool keep_data, bool force) {
     // The Uses left are those of connections told to close; each goes once its last blocked
     // command has been notified.
     bucket->waitForNoUsers();
     const std::string name = bucket->name();
-    bucket->engine_.reset();  // unregisters its tasks, flushes, closes the store
+    if (force || !keep_data) {
+        // Files about to be removed need no final flush; `force` drops it even for kept files.
+        bucket->engine_->abandonUnpersisted();
+    }
+    bucket->engine_.reset();  // unregisters its tasks, flushes (unless abandoned), closes
     bucket.reset();
     if (!keep_data) {
         std::error_code error;

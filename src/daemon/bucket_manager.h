@@ -120,9 +120,10 @@ public:
     /// DELETE_BUCKET, step 1 (any thread): removes the Ready bucket from the map and returns it
     /// (null if there is none: KEY_ENOENT). The caller makes its connections close.
     [[nodiscard]] std::shared_ptr<Bucket> detach(std::string_view name) EXCLUDES(mutex_);
-    /// Step 2 (an executor thread): waits until no Use of `bucket` is left, destroys its engine,
+    /// Step 2 (an executor thread): waits until no Use of `bucket` is left, destroys its engine
+    /// (which first persists what it has queued, unless `force` or the files go anyway),
     /// removes its files unless `keep_data`, saves the list.
-    void destroy(std::shared_ptr<Bucket> bucket, bool keep_data) EXCLUDES(mutex_);
+    void destroy(std::shared_ptr<Bucket> bucket, bool keep_data, bool force) EXCLUDES(mutex_);
 
     /// Shutdown (main thread, after the front ends have stopped): destroys every engine.
     void destroyAll() EXCLUDES(mutex_);

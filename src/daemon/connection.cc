@@ -1,6 +1,5 @@
 #include "daemon/connection.h"
 
-#include "common/errno_string.h"
 #include "daemon/executors.h"
 #include "daemon/front_end.h"
 #include "daemon/server.h"
@@ -17,7 +16,6 @@
 
 #include <algorithm>
 #include <array>
-#include <cerrno>
 #include <cstring>
 
 #include <netdb.h>
@@ -81,11 +79,13 @@ private:
     Connection& connection_;
 };
 
-Connection::Connection(FrontEnd& front_end, int fd, uint64_t id)
+Connection::Connection(FrontEnd& front_end, int fd, uint64_t id,
+                       std::unique_ptr<security::TlsSession> tls)
     : front_end_(front_end),
       fd_(fd),
       id_(id),
       peer_(peerName(fd)),
+      transport_(fd, std::move(tls)),
       session_(front_end.server()),
       cookie_(this, id),
       input_(kReadChunk),
@@ -105,6 +105,7 @@ Connection::~Connection() {
         event_free(dcp_step_event_);
     }
     evbuffer_free(output_);
+    transport_.shutdown();
     ::close(fd_);
 }
 
@@ -140,6 +141,13 @@ void Connection::onDcpStep(int /*fd*/, short /*events*/, void* self) {
 
 void Connection::handleReadable() {
     EDDY_ASSERT_OWNER(owner_, "Connection::handleReadable");
+    if (write_wants_read_) {
+        write_wants_read_ = false;
+        flushOutput();
+        if (state_ != State::Running) {
+            return;
+        }
+    }
     if (!readFromSocket()) {
         close();
         return;
@@ -151,6 +159,11 @@ void Connection::handleReadable() {
 
 void Connection::handleWritable() {
     EDDY_ASSERT_OWNER(owner_, "Connection::handleWritable");
+    if (read_wants_write_) {
+        read_wants_write_ = false;
+        handleReadable();
+        return;
+    }
     flushOutput();
     if (state_ == State::Running && !cookie_.isBlocked()) {
         executePipeline();
@@ -180,12 +193,13 @@ bool Connection::readFromSocket() {
                 input_.resize(input_end_ + want);
             }
         }
-        const ssize_t got = ::read(fd_, input_.data() + input_end_, input_.size() - input_end_);
-        if (got > 0) {
-            const bool filled = static_cast<size_t>(got) == input_.size() - input_end_;
-            input_end_ += static_cast<size_t>(got);
-            total += static_cast<size_t>(got);
-            front_end_.stats().add(front_end_.stats().bytes_read, static_cast<uint64_t>(got));
+        const auto [io, got] =
+            transport_.read(input_.data() + input_end_, input_.size() - input_end_);
+        if (io == Transport::Io::Done) {
+            const bool filled = got == input_.size() - input_end_;
+            input_end_ += got;
+            total += got;
+            front_end_.stats().add(front_end_.stats().bytes_read, got);
             last_activity_ = std::chrono::steady_clock::now();
             if (cookie_.isBlocked() && pendingInput().size() >= kBlockedReadAhead) {
                 break;
@@ -196,19 +210,31 @@ bool Connection::readFromSocket() {
             }
             continue;
         }
-        if (got == 0) {
-            return false;  // orderly shutdown by the peer
-        }
-        if (errno == EINTR) {
-            continue;
-        }
-        if (errno == EAGAIN || errno == EWOULDBLOCK) {
+        if (io == Transport::Io::WantRead) {
             break;
         }
-        spdlog::debug("connection {}: read failed: {}", id_, errnoString(errno));
-        return false;
+        if (io == Transport::Io::WantWrite) {
+            read_wants_write_ = true;  // handleWritable reads again
+            event_add(write_event_, nullptr);
+            break;
+        }
+        if (io == Transport::Io::Failed) {
+            reportReadFailure();
+        }
+        return false;  // Closed: orderly shutdown by the peer
     }
     return true;
+}
+
+void Connection::reportReadFailure() {
+    if (transport_.inHandshake()) {
+        // The handshake failed (a plain client on the TLS port,
+        // an old protocol version, a scanner).
+        front_end_.stats().add(front_end_.stats().tls_handshake_failures, 1);
+        spdlog::info("connection {} from {}: {}", id_, peer_, transport_.error());
+        return;
+    }
+    spdlog::debug("connection {}: {}", id_, transport_.error());
 }
 
 std::string_view Connection::pendingInput() const {
@@ -630,17 +656,21 @@ void Connection::setTcpNoDelay(bool enable) {
 void Connection::flushOutput() {
     while (evbuffer_get_length(output_) > 0 &&
            (state_ == State::Running || state_ == State::Draining)) {
-        const int written = evbuffer_write(output_, fd_);
-        if (written > 0) {
-            front_end_.stats().add(front_end_.stats().bytes_written,
-                                   static_cast<uint64_t>(written));
+        const auto [io, written] = transport_.write(output_);
+        if (io == Transport::Io::Done) {
+            front_end_.stats().add(front_end_.stats().bytes_written, written);
             continue;
         }
-        if (written < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)) {
+        if (io == Transport::Io::WantWrite) {
             event_add(write_event_, nullptr);
             return;
         }
-        spdlog::debug("connection {}: write failed: {}", id_, errnoString(errno));
+        if (io == Transport::Io::WantRead) {
+            write_wants_read_ = true;  // handleReadable writes again
+            updateReadInterest();
+            return;
+        }
+        spdlog::debug("connection {}: {}", id_, transport_.error());
         close();
         return;
     }
@@ -669,12 +699,17 @@ void Connection::updateReadInterest() {
     if (want && cookie_.isBlocked()) {
         want = pendingInput().size() < kBlockedReadAhead;
     }
+    want = want || (write_wants_read_ && (state_ == State::Running || state_ == State::Draining));
     if (want && !reading_) {
         event_add(read_event_, nullptr);
     } else if (!want && reading_) {
         event_del(read_event_);
     }
     reading_ = want;
+    if (reading_ && transport_.hasBufferedInput()) {
+        // TLS holds decrypted bytes: the socket will not say so, so read them next iteration.
+        event_active(read_event_, EV_READ, 0);
+    }
 }
 
 void Connection::closeAfterFlush() {
@@ -769,6 +804,7 @@ void Connection::describe(const std::function<void(std::string, std::string)>& a
         }
     }
     put("peer", peer_);
+    transport_.describe([&](std::string key, std::string value) { put(key, value); });
     put("user", session_.authenticated() ? session_.user() : std::string());
     put("bucket", session_.bucketName());
     put("agent_name", agent_name_);

@@ -34,6 +34,13 @@
 // Framing errors (bad magic, body length smaller than its parts, body over max_packet_size)
 // are answered EINVAL and the socket is closed once that response is written.
 //
+// Transport. A connection accepted on the TLS port carries a TLS session (transport.h); the
+// handshake runs inside its first reads, and a failed one closes the connection (logged, counted
+// in tls_handshake_failures). While TLS asks a read to wait for the socket to be writable, or a
+// write to wait for it to be readable, the other event is armed for it. Decrypted bytes that TLS
+// holds do not make the socket readable again, so whenever reading is wanted and the transport
+// still has some, the read event is activated by hand.
+//
 // Thread contract: owned by the front-end thread of `front_end`; every method asserts it in
 // debug and sanitizer builds. frontEnd() and id() are immutable and may be read anywhere (this
 // is all ServerApi::notifyIoComplete and scheduleDcpStep read on a foreign thread).
@@ -42,6 +49,7 @@
 #include "common/owner_thread.h"
 #include "daemon/cookie.h"
 #include "daemon/session.h"
+#include "daemon/transport.h"
 #include "eddy/engine_iface.h"
 #include "protocol/feature.h"
 #include "protocol/frame.h"
@@ -72,7 +80,9 @@ public:
         Dead,          ///< to be destroyed by the FrontEnd after the current callback
     };
 
-    Connection(FrontEnd& front_end, int fd, uint64_t id);
+    /// A connection over `fd`; TLS when `tls` is set (accepted on the TLS port).
+    Connection(FrontEnd& front_end, int fd, uint64_t id,
+               std::unique_ptr<security::TlsSession> tls = nullptr);
     ~Connection();
     Connection(const Connection&) = delete;
     Connection& operator=(const Connection&) = delete;
@@ -91,6 +101,8 @@ public:
     bool authorize(Access access);
     /// "host:port" of the client.
     [[nodiscard]] const std::string& peer() const { return peer_; }
+    /// Whether the connection came in on the TLS port.
+    [[nodiscard]] bool isTls() const { return transport_.isTls(); }
 
     /// Applies a notifyIoComplete for `cookie`.
     void processNotification(Cookie& cookie, Status status);
@@ -163,6 +175,8 @@ private:
     void handleWritable();
     /// Reads what the socket has (bounded); false if the connection closed or failed.
     bool readFromSocket();
+    /// Logs (and for a TLS handshake counts) why the transport failed a read.
+    void reportReadFailure();
     /// Executes buffered commands until one blocks, the input runs out or a limit is hit.
     void executePipeline();
     /// Executes (or re-drives) the current cookie; true if the command completed.
@@ -204,6 +218,11 @@ private:
     const uint64_t id_;
     const std::string peer_;
     OwnerThread owner_;
+    Transport transport_;
+    /// A TLS read waits for the socket to be writable (the write event is armed for it).
+    bool read_wants_write_ = false;
+    /// A TLS write waits for the socket to be readable (the read event is armed for it).
+    bool write_wants_read_ = false;
     State state_ = State::Running;
     /// Declared before the cookie so that the bucket it holds outlives whatever the cookie
     /// still keeps of that bucket's engine (its engine storage).

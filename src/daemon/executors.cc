@@ -208,6 +208,7 @@ constexpr std::array<Executor, 256> makeTable() {
     set(ClientOpcode::ListBuckets, &listBuckets);
     set(ClientOpcode::IsaslRefresh, &driveContext<AccessRefreshContext>);
     set(ClientOpcode::RbacRefresh, &driveContext<AccessRefreshContext>);
+    set(ClientOpcode::SslCertsRefresh, &driveContext<AccessRefreshContext>);
     set(ClientOpcode::GetErrorMap, &getErrorMap);
     set(ClientOpcode::GetCmdTimer, &getCmdTimer);
     return table;

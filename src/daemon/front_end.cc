@@ -3,6 +3,7 @@
 #include "daemon/connection.h"
 #include "daemon/server.h"
 #include "net/listener.h"
+#include "security/tls.h"
 
 #include <event2/event.h>
 #include <spdlog/spdlog.h>
@@ -34,14 +35,25 @@ void FrontEnd::start() {
     loop_.start();
 }
 
-void FrontEnd::adopt(int fd, uint64_t connection_id) {
-    post([this, fd, connection_id] {
+void FrontEnd::adopt(int fd, uint64_t connection_id, std::shared_ptr<SSL_CTX> tls) {
+    post([this, fd, connection_id, tls = std::move(tls)]() mutable {
         if (shutting_down_) {
             ::close(fd);
             return;
         }
         net::setNoDelay(fd, true);
-        auto connection = std::make_unique<Connection>(*this, fd, connection_id);
+        std::unique_ptr<security::TlsSession> session;
+        if (tls) {
+            try {
+                session = security::TlsSession::accept(std::move(tls), fd);
+            } catch (const std::exception& error) {
+                spdlog::warn("connection {}: {}", connection_id, error.what());
+                ::close(fd);
+                return;
+            }
+        }
+        auto connection =
+            std::make_unique<Connection>(*this, fd, connection_id, std::move(session));
         Connection* key = connection.get();
         by_id_.emplace(connection_id, key);
         connections_.emplace(key, std::move(connection));

@@ -36,6 +36,7 @@
 
 struct event;
 struct event_base;
+using SSL_CTX = struct ssl_ctx_st;  // NOLINT(readability-identifier-naming): OpenSSL's name
 
 namespace eddy::daemon {
 
@@ -53,6 +54,8 @@ struct alignas(64) FrontEndStats {
     /// Commands the blocked-command watchdog reported (blocked for at least
     /// blocked_command_log_threshold; each block counted once).
     std::atomic<uint64_t> cookies_blocked_too_long{0};
+    /// Connections on the TLS port whose handshake failed.
+    std::atomic<uint64_t> tls_handshake_failures{0};
 
     /// Adds `amount` to a counter of this thread (owner thread only).
     static void add(std::atomic<uint64_t>& counter, uint64_t amount) {
@@ -68,8 +71,9 @@ public:
     FrontEnd& operator=(const FrontEnd&) = delete;
 
     void start();
-    /// Hands a freshly accepted socket to this thread. Any thread.
-    void adopt(int fd, uint64_t connection_id);
+    /// Hands a freshly accepted socket to this thread; with `tls` (the TLS listener's current
+    /// context) the connection speaks TLS. Any thread.
+    void adopt(int fd, uint64_t connection_id, std::shared_ptr<SSL_CTX> tls);
     /// Runs `job` on this thread. Any thread.
     void post(std::function<void()> job) { loop_.post(std::move(job)); }
     /// Closes every connection and stops the loop once none is left. Any thread.

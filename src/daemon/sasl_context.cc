@@ -35,7 +35,7 @@ bool isOffered(const Connection& connection, std::string_view mechanism) {
 
 std::string offeredMechanisms(const Connection& connection) {
     std::string list = "SCRAM-SHA512 SCRAM-SHA256 SCRAM-SHA1";
-    if (connection.server().settings().sasl_plain_without_tls) {
+    if (connection.isTls() || connection.server().settings().sasl_plain_without_tls) {
         list += " PLAIN";
     }
     return list;

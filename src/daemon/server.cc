@@ -6,6 +6,7 @@
 #include "daemon/prometheus.h"
 #include "executor/executor_pool.h"
 #include "net/listener.h"
+#include "security/tls.h"
 
 #include <event2/event.h>
 #include <fmt/format.h>
@@ -43,6 +44,11 @@ Server::Server(Settings settings)
     : settings_(std::move(settings)),
       start_time_(std::chrono::steady_clock::now()),
       access_(setUpAccess(settings_)) {
+    if (const auto tls = tlsServerConfig(settings_)) {
+        tls_ = std::make_unique<security::TlsServerContext>(*tls);
+        spdlog::info("TLS certificate: {} (minimum {})", tls_->describe(),
+                     security::tlsVersionName(tls->minimum_version));
+    }
     // One executor for every bucket, sized by the daemon's bucket parameters.
     executor_ =
         std::make_unique<executor::ExecutorPool>(executorConfig(bucketParameters(settings_)));
@@ -135,6 +141,8 @@ FrontEndTotals Server::frontEndTotals() const {
         totals.would_block += stats.would_block.load(std::memory_order_relaxed);
         totals.cookies_blocked_too_long +=
             stats.cookies_blocked_too_long.load(std::memory_order_relaxed);
+        totals.tls_handshake_failures +=
+            stats.tls_handshake_failures.load(std::memory_order_relaxed);
     }
     return totals;
 }
@@ -169,13 +177,16 @@ void Server::onReadyCheck(int /*fd*/, short /*events*/, void* self) {
     }
     event_free(server->ready_timer_);
     server->ready_timer_ = nullptr;
+    if (server->tls_listener_) {
+        writePortFile(server->settings_.tls_port_file, server->tls_listener_->port());
+    }
     writePortFile(server->settings_.port_file, server->listener_->port());
     spdlog::info("buckets ready");
 }
 
-void Server::accept(int fd) {
+void Server::accept(int fd, bool tls) {
     const uint64_t id = next_connection_id_.fetch_add(1, std::memory_order_relaxed);
-    front_ends_[next_front_end_]->adopt(fd, id);
+    front_ends_[next_front_end_]->adopt(fd, id, tls ? tls_->current() : nullptr);
     next_front_end_ = (next_front_end_ + 1) % front_ends_.size();
 }
 
@@ -206,6 +217,16 @@ void Server::startPrometheus() {
     writePortFile(settings_.prometheus_port_file, prometheus_->port());
 }
 
+void Server::startTlsListener() {
+    if (!tls_) {
+        return;
+    }
+    tls_listener_ = std::make_unique<net::Listener>(main_base_, settings_.host,
+                                                    settings_.tls_port.value_or(kDefaultTlsPort),
+                                                    [this](int fd) { accept(fd, true); });
+    spdlog::info("listening for TLS on {}:{}", settings_.host, tls_listener_->port());
+}
+
 int Server::run() {
     main_base_ = event_base_new();
     shutdown_fd_ = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
@@ -231,9 +252,10 @@ int Server::run() {
     }
 
     listener_ = std::make_unique<net::Listener>(main_base_, settings_.host, settings_.port,
-                                                [this](int fd) { accept(fd); });
+                                                [this](int fd) { accept(fd, false); });
     spdlog::info("eddyd {} listening on {}:{} with {} front-end threads", EDDY_VERSION,
                  settings_.host, listener_->port(), threads);
+    startTlsListener();
     startPrometheus();
     // The port file says "ready": it is written once the bucket has warmed up (until then key
     // operations get ETMPFAIL, as in kv_engine).
@@ -251,6 +273,9 @@ int Server::run() {
 
 void Server::shutdown() {
     listener_->close();
+    if (tls_listener_) {
+        tls_listener_->close();
+    }
     // No scrape reaches the engine or the front ends' counters after this.
     prometheus_.reset();
     for (auto& front_end : front_ends_) {
@@ -279,6 +304,9 @@ void Server::shutdown() {
     std::error_code ignored;
     if (!settings_.port_file.empty()) {
         std::filesystem::remove(settings_.port_file, ignored);
+    }
+    if (tls_ && !settings_.tls_port_file.empty()) {
+        std::filesystem::remove(settings_.tls_port_file, ignored);
     }
     if (settings_.prometheus_port.has_value() && !settings_.prometheus_port_file.empty()) {
         std::filesystem::remove(settings_.prometheus_port_file, ignored);

@@ -14,6 +14,10 @@
 // Connection::close calls disconnect before the connection can be destroyed, so the pointer
 // read is always to a live connection.
 //
+// With a TLS certificate configured, a second listener (tls_port, default 11207) accepts TLS
+// connections; they are handed to the same front ends and run the same Connection code over a
+// TLS transport. SSL_CERTS_REFRESH reloads the certificate and key for new connections.
+//
 // With prometheus_port set, the main thread also serves `GET /metrics` (prometheus.h) on its own
 // event_base, reading the engine with the server's InternalCookie; a notification for that
 // cookie is handed to it rather than to a front end. The HTTP server goes first at shutdown,
@@ -49,6 +53,10 @@ namespace eddy::net {
 class Listener;
 }
 
+namespace eddy::security {
+class TlsServerContext;
+}
+
 namespace eddy::executor {
 class ExecutorPool;
 }
@@ -74,6 +82,7 @@ struct FrontEndTotals {
     uint64_t bytes_written = 0;
     uint64_t would_block = 0;
     uint64_t cookies_blocked_too_long = 0;
+    uint64_t tls_handshake_failures = 0;
 };
 
 class Server final : public ServerApi {
@@ -103,6 +112,8 @@ public:
     [[nodiscard]] const UnauthenticatedAccess& unauthenticated() const {
         return access_.unauthenticated;
     }
+    /// The TLS listener's certificate and key; null when TLS is not configured. Thread-safe.
+    [[nodiscard]] security::TlsServerContext* tls() const { return tls_.get(); }
     /// The executor, for the daemon's own background work (SASL) under daemonTaskable().
     [[nodiscard]] executor::ExecutorPool& executor() const { return *executor_; }
     [[nodiscard]] executor::Taskable& daemonTaskable() { return daemon_taskable_; }
@@ -126,17 +137,22 @@ private:
     static void onSignal(int signal, short events, void* self);
     static void onShutdownRequest(int fd, short events, void* self);
     static void onReadyCheck(int fd, short events, void* self);
-    void accept(int fd);
+    /// Hands an accepted socket to the next front end; `tls` for the TLS listener's.
+    void accept(int fd, bool tls);
     /// Writes `port` to `path` (nothing if `path` is empty).
     static void writePortFile(const std::string& path, uint16_t port);
     /// Starts the Prometheus endpoint if prometheus_port is set.
     void startPrometheus();
+    /// Starts the TLS listener if a certificate is configured.
+    void startTlsListener();
     void shutdown();
 
     const Settings settings_;
     const std::chrono::steady_clock::time_point start_time_;
     /// Users, privileges, audit log and unauthenticated access; set up before anything listens.
     const AccessSetup access_;
+    /// Loaded before anything listens, so a bad certificate stops the start.
+    std::unique_ptr<security::TlsServerContext> tls_;
     NoBucketEngine no_bucket_;
     /// Owner of the daemon's own tasks (SASL steps) on the executor.
     executor::NamedTaskable daemon_taskable_{"daemon"};
@@ -155,6 +171,8 @@ private:
     event* ready_timer_ = nullptr;
     int shutdown_fd_ = -1;
     std::unique_ptr<net::Listener> listener_;
+    /// Null when TLS is not configured.
+    std::unique_ptr<net::Listener> tls_listener_;
     /// The Prometheus endpoint on main_base_; null when prometheus_port is not set.
     std::unique_ptr<prometheus::HttpServer> prometheus_;
     std::vector<std::unique_ptr<FrontEnd>> front_ends_;

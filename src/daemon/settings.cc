@@ -17,7 +17,8 @@ using nlohmann::json;
 constexpr const char* kKnownKeys =
     "host, port, threads, data_dir, verbosity, connection_idle_time, "
     "blocked_command_log_threshold, max_packet_size, max_send_queue_size, item_size_max, "
-    "reqs_per_event, prometheus_port, prometheus_port_file, password_file, rbac_file, "
+    "reqs_per_event, prometheus_port, prometheus_port_file, tls_port, tls_port_file, "
+    "tls_certificate_chain, tls_private_key, tls_minimum_version, password_file, rbac_file, "
     "audit_log, unauthenticated_access, sasl_plain_without_tls, bucket_autoselect, "
     "max_auth_failures, "
     "fault_injection, bucket";
@@ -221,6 +222,20 @@ void applySettingsJson(const std::string& text, const std::string& source, Setti
                 static_cast<uint16_t>(readUnsigned(value, source, key, 0, 65535));
         } else if (key == "prometheus_port_file") {
             settings.prometheus_port_file = readString(value, source, key);
+        } else if (key == "tls_port") {
+            settings.tls_port = static_cast<uint16_t>(readUnsigned(value, source, key, 0, 65535));
+        } else if (key == "tls_port_file") {
+            settings.tls_port_file = readString(value, source, key);
+        } else if (key == "tls_certificate_chain") {
+            settings.tls_certificate_chain = readString(value, source, key);
+        } else if (key == "tls_private_key") {
+            settings.tls_private_key = readString(value, source, key);
+        } else if (key == "tls_minimum_version") {
+            const auto version = security::parseTlsVersion(readString(value, source, key));
+            if (!version) {
+                fail(source, key, "expected \"TLSv1.2\" or \"TLSv1.3\"");
+            }
+            settings.tls_minimum_version = *version;
         } else if (key == "password_file") {
             settings.password_file = readString(value, source, key);
         } else if (key == "rbac_file") {
@@ -268,6 +283,26 @@ void loadSettingsFile(const std::string& path, Settings& settings) {
     std::ostringstream text;
     text << file.rdbuf();
     applySettingsJson(text.str(), path, settings);
+}
+
+std::optional<security::TlsServerConfig> tlsServerConfig(const Settings& settings) {
+    const bool certificate = !settings.tls_certificate_chain.empty();
+    const bool key = !settings.tls_private_key.empty();
+    if (certificate != key) {
+        throw SettingsError(
+            fmt::format("TLS needs both tls_certificate_chain and tls_private_key; only {} is set",
+                        certificate ? "tls_certificate_chain" : "tls_private_key"));
+    }
+    if (!certificate) {
+        if (settings.tls_port.has_value()) {
+            throw SettingsError(
+                "tls_port is set but no certificate: set tls_certificate_chain and "
+                "tls_private_key (for development: eddyctl tls create-dev-certificate)");
+        }
+        return std::nullopt;
+    }
+    return security::TlsServerConfig{settings.tls_certificate_chain, settings.tls_private_key,
+                                     settings.tls_minimum_version};
 }
 
 }  // namespace eddy::daemon

@@ -9,6 +9,7 @@
 
 #include "eddy/privilege.h"
 #include "engine/config/values.h"
+#include "security/tls.h"
 #include "test_engines/fault_injecting_engine.h"
 
 #include <nlohmann/json_fwd.hpp>
@@ -46,6 +47,15 @@ struct Settings {  // NOLINT(clang-analyzer-optin.performance.Padding)
     std::optional<uint16_t> prometheus_port;
     /// Where to write the Prometheus endpoint's bound port once listening; empty = nowhere.
     std::string prometheus_port_file;
+    /// Port of the TLS listener on `host`; absent = kDefaultTlsPort when a certificate is
+    /// configured, no TLS listener otherwise; 0 = any free port.
+    std::optional<uint16_t> tls_port;
+    /// Where to write the TLS listener's bound port once ready; empty = nowhere.
+    std::string tls_port_file;
+    /// PEM files of the TLS listener: the certificate chain and its private key (both or none).
+    std::string tls_certificate_chain;
+    std::string tls_private_key;
+    security::TlsVersion tls_minimum_version = security::TlsVersion::Tls12;
     int verbosity = 0;
     /// Idle connections are closed after this long; 0 disables the check.
     std::chrono::seconds connection_idle_time{300};
@@ -94,6 +104,14 @@ struct Settings {  // NOLINT(clang-analyzer-optin.performance.Padding)
     /// item_size_max.
     bool bucket_sets_max_item_size = false;
 };
+
+/// The Couchbase data port over TLS.
+inline constexpr uint16_t kDefaultTlsPort = 11207;
+
+/// The TLS listener's configuration if there is one (a certificate and key are named), after
+/// checking that the TLS settings agree with each other. Throws SettingsError otherwise (a
+/// port without a certificate, a certificate without a key or the other way round).
+[[nodiscard]] std::optional<security::TlsServerConfig> tlsServerConfig(const Settings& settings);
 
 class SettingsError : public std::runtime_error {
 public:

@@ -121,8 +121,8 @@ void StatContext::connectionClosed() {
 
 void StatContext::resetDaemonStats() {
     // curr_connections is a gauge and stays. The per-thread I/O counters (bytes_read,
-    // bytes_written, cmd_would_block, cookies_blocked_too_long) belong to their front-end threads
-    // and are not reset.
+    // bytes_written, cmd_would_block, cookies_blocked_too_long, tls_handshake_failures) belong to
+    // their front-end threads and are not reset.
     Server& server = cookie().connection().server();
     server.stats().total_connections.store(0, std::memory_order_relaxed);
     server.resetCommandTimings();
@@ -156,6 +156,7 @@ void StatContext::addDaemonStats() {
     add("bytes_written", totals.bytes_written);
     add("cmd_would_block", totals.would_block);
     add("cookies_blocked_too_long", totals.cookies_blocked_too_long);
+    add("tls_handshake_failures", totals.tls_handshake_failures);
     add("max_packet_size", server.settings().max_packet_size);
 }
 

@@ -370,4 +370,11 @@ void BucketPersistence::flushAndClose() {
     writeCleanShutdownMarker(env_.directory);
 }
 
+void BucketPersistence::closeWithoutFlush() {
+    if (!enabled()) {
+        return;
+    }
+    spdlog::info("{}: closed without persisting what was queued (forced deletion)", store_->path());
+}
+
 }  // namespace eddy::engine

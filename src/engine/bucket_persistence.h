@@ -138,6 +138,9 @@ public:
     [[nodiscard]] Status setPersistence(bool enabled);
     /// Shutdown: flushes everything left, then records a clean shutdown.
     void flushAndClose();
+    /// Shutdown that drops what is not persisted (the bucket is deleted with `force`): logs it,
+    /// writes nothing, and leaves no clean-shutdown marker.
+    void closeWithoutFlush();
 
     // Stats.
     /// The persistence keys of the default group.

@@ -117,7 +117,11 @@ EpBucket::~EpBucket() {
         config_.executor->unregisterTaskable(*this);
     }
     stats_.abandonUnrun();
-    persistence_.flushAndClose();
+    if (abandon_unpersisted_) {
+        persistence_.closeWithoutFlush();
+    } else {
+        persistence_.flushAndClose();
+    }
 }
 
 void EpBucket::startTasks(executor::ExecutorPoolIface& executor) {

@@ -25,7 +25,8 @@
 // from the store, or all active), then the tasks. Destruction (~EpBucket), in this order and
 // written out there: configuration listeners removed; unregistered from the executor (waits for
 // a running task of this bucket, drops the rest); the commands of stat tasks that never ran
-// completed; everything left flushed and the clean-shutdown marker written; then members go in
+// completed; everything left flushed and the clean-shutdown marker written (unless
+// abandonUnpersisted() said to drop it); then members go in
 // reverse order: the vbuckets before the parts they call back (persistence, DCP) and before the
 // BucketMemory they charge.
 //
@@ -96,6 +97,9 @@ public:
     /// What ParkedCommands (or a background fetcher) holds the cookie for.
     [[nodiscard]] std::string describeWait(const CookieIface& cookie) override;
     [[nodiscard]] DcpIface* dcp() override;
+    /// The destructor closes the store without flushing what is queued and without the
+    /// clean-shutdown marker (a restart over the files warms up as after a crash).
+    void abandonUnpersisted() override { abandon_unpersisted_ = true; }
 
 private:
     void startTasks(executor::ExecutorPoolIface& executor);
@@ -139,6 +143,9 @@ private:
     /// Made from the configuration once memory_manager_ gives the checkpoint limits.
     const VBucketConfig vbucket_config_;
     BucketStats stats_;
+    /// Set by abandonUnpersisted() on the thread that destroys the bucket, read by the
+    /// destructor on that thread.
+    bool abandon_unpersisted_ = false;
 };
 
 }  // namespace eddy::engine

@@ -127,6 +127,7 @@ constexpr std::array kClientOpcodes{
     loud(Op::SeqnoPersistence, "seqno_persistence", Access::one(Privilege::NodeSupervisor)),
     loud(Op::GetKeys, "get_keys", Access::one(Privilege::Read)),
     loud(Op::IsaslRefresh, "isasl_refresh", Access::one(Privilege::NodeSupervisor)),
+    loud(Op::SslCertsRefresh, "ssl_certs_refresh", Access::one(Privilege::NodeSupervisor)),
     loud(Op::GetCmdTimer, "get_cmd_timer", Access::authenticated()),
     loud(Op::RbacRefresh, "rbac_refresh", Access::one(Privilege::NodeSupervisor)),
     loud(Op::EwouldblockCtl, "ewouldblock_ctl", Access::one(Privilege::Administrator)),

@@ -118,6 +118,7 @@ enum class ClientOpcode : uint8_t {
     SeqnoPersistence = 0xb7,
     GetKeys = 0xb8,
     IsaslRefresh = 0xf1,
+    SslCertsRefresh = 0xf2,
     GetCmdTimer = 0xf3,
     RbacRefresh = 0xf7,
     EwouldblockCtl = 0xfd,

@@ -128,6 +128,7 @@ constexpr std::array kRules{
     Rule{Op::CompactDb,        extras(24),   K::Forbidden, V::Forbidden,  D::Raw,      C::Zero},
     Rule{Op::SeqnoPersistence, extras(8),    K::Forbidden, V::Forbidden,  D::Raw,      C::Zero},
     Rule{Op::IsaslRefresh,     extras(0),    K::Forbidden, V::Forbidden,  D::Raw,      C::Zero},
+    Rule{Op::SslCertsRefresh,  extras(0),    K::Forbidden, V::Forbidden,  D::Raw,      C::Zero},
     Rule{Op::GetCmdTimer,      extras(1),    K::Optional,  V::Forbidden,  D::Raw,      C::Zero},
     Rule{Op::RbacRefresh,      extras(0),    K::Forbidden, V::Forbidden,  D::Raw,      C::Zero},
     Rule{Op::EwouldblockCtl,   extras(12),   K::Optional,  V::Forbidden,  D::Raw,      C::Zero},

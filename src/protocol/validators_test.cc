@@ -136,6 +136,7 @@ const std::vector<Expected> kExpected = {
     {Op::ListBuckets, {0}, Key::Forbidden, Value::Forbidden, Dt::Raw, false},
     {Op::SelectBucket, {0}, Key::Optional, Value::Forbidden, Dt::Raw, false},
     {Op::IsaslRefresh, {0}, Key::Forbidden, Value::Forbidden, Dt::Raw, false},
+    {Op::SslCertsRefresh, {0}, Key::Forbidden, Value::Forbidden, Dt::Raw, false},
     {Op::RbacRefresh, {0}, Key::Forbidden, Value::Forbidden, Dt::Raw, false},
     {Op::Flush, {0, 4}, Key::Forbidden, Value::Forbidden, Dt::Raw, false},
     {Op::Flushq, {0, 4}, Key::Forbidden, Value::Forbidden, Dt::Raw, false},

@@ -177,6 +177,8 @@ public:
     /// would_block contract does not cover.
     [[nodiscard]] DcpIface* dcp() override { return inner_->dcp(); }
 
+    void abandonUnpersisted() override { inner_->abandonUnpersisted(); }
+
     void disconnect(CookieIface& cookie) override {
         {
             MutexLock lock(mutex_);

@@ -143,6 +143,30 @@ TEST_F(BucketManagementTest, KeepDataLeavesTheFiles) {
     EXPECT_TRUE(std::filesystem::exists(data_dir_ / "kept"));
 }
 
+/// keep_data persists what the bucket still has queued before the files are left; force drops
+/// it (the kept files warm up as after a crash).
+TEST_F(BucketManagementTest, KeepDataPersistsWhatIsQueuedUnlessForced) {
+    for (const bool force : {false, true}) {
+        const std::string name = force ? "forced" : "kept";
+        ASSERT_EQ(ResponseStatus::Success, create(name, "").status());
+        {
+            auto client = clientOf(name);
+            ASSERT_EQ(ResponseStatus::Success,
+                      client->execute({.opcode = ClientOpcode::StopPersistence}).status());
+            ASSERT_EQ(ResponseStatus::Success, client->set("queued", "not on disk yet").status());
+        }
+        const std::string options =
+            force ? R"({"keep_data": true, "force": true})" : R"({"keep_data": true})";
+        ASSERT_EQ(ResponseStatus::Success, remove(name, options).status());
+        // The kept files become the bucket again.
+        ASSERT_EQ(ResponseStatus::Success, create(name, "").status());
+        auto client = clientOf(name);
+        EXPECT_EQ(force ? ResponseStatus::KeyEnoent : ResponseStatus::Success,
+                  client->get("queued").status())
+            << name;
+    }
+}
+
 TEST_F(BucketManagementTest, TheBucketListSurvivesARestart) {
     ASSERT_EQ(ResponseStatus::Success, create("durable", "max_size=67108864").status());
     {

@@ -17,10 +17,12 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
+#include <chrono>
 #include <filesystem>
 #include <fstream>
 #include <memory>
 #include <string>
+#include <thread>
 #include <tuple>
 
 namespace eddy::test {
@@ -181,18 +183,26 @@ TEST_F(SecurityTest, WrongPasswordAndUnknownUserLookAlike) {
     // Still unauthenticated, and still open after two failures.
     EXPECT_EQ(ResponseStatus::Eaccess,
               client->execute({.opcode = ClientOpcode::Get, .key = "k"}).status());
-    // The audit log has both failures, naming the users they claimed to be.
-    std::ifstream audit(dataDir() + "/audit.log");
-    std::string line;
+    // The audit log has both failures, naming the users they claimed to be. Its writer thread
+    // appends them shortly after the answers: poll a bounded time.
     int failures = 0;
-    while (std::getline(audit, line)) {
-        const auto event = nlohmann::json::parse(line);
-        if (event["event"] == "authentication_failed") {
-            ++failures;
-            EXPECT_TRUE(event["user"] == McbpClient::kUser ||
-                        event["user"] == "nobody-by-this-name")
-                << line;
-            EXPECT_EQ(std::string::npos, line.find("not-the-password")) << line;
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+    while (failures < 2 && std::chrono::steady_clock::now() < deadline) {
+        failures = 0;
+        std::ifstream audit(dataDir() + "/audit.log");
+        std::string line;
+        while (std::getline(audit, line)) {
+            const auto event = nlohmann::json::parse(line);
+            if (event["event"] == "authentication_failed") {
+                ++failures;
+                EXPECT_TRUE(event["user"] == McbpClient::kUser ||
+                            event["user"] == "nobody-by-this-name")
+                    << line;
+                EXPECT_EQ(std::string::npos, line.find("not-the-password")) << line;
+            }
+        }
+        if (failures < 2) {
+            std::this_thread::sleep_for(std::chrono::milliseconds(10));
         }
     }
     EXPECT_EQ(2, failures);

@@ -13,6 +13,14 @@ McbpClient::McbpClient(uint16_t port) : client::Connection("127.0.0.1", port, kT
 
 McbpClient::McbpClient(uint16_t port, NoLogin) : client::Connection("127.0.0.1", port, kTimeout) {}
 
+McbpClient::McbpClient(uint16_t port, const client::TlsOptions& tls, bool login)
+    : client::Connection("127.0.0.1", port, kTimeout, tls) {
+    if (login) {
+        authenticate(std::string(kUser), std::string(kPassword), "SCRAM-SHA512", kTimeout);
+        selectBucket("default", kTimeout);
+    }
+}
+
 std::optional<Response> McbpClient::receive(std::chrono::milliseconds timeout) {
     try {
         return client::Connection::receive(timeout);

@@ -1,12 +1,12 @@
 // eddy tests — the socket-level suites' connection to eddyd: src/client's Connection plus what
 // only a test wants.
 //
-// Owns: McbpClient, a client::Connection to 127.0.0.1:port, logged in as the test
-// administrator with the bucket "default" selected unless told not to, whose calls report a missing
-// answer as a test failure instead of throwing (so one broken exchange fails the test and the test
-// goes on to its other assertions), the one-command conveniences the suites share (set, get, a STAT
-// group as a map) and the extras encoders of the KV commands. Request, Response and encode() are
-// src/client's.
+// Owns: McbpClient, a client::Connection to 127.0.0.1:port (plain, or TLS when given
+// client::TlsOptions), logged in as the test administrator with the bucket "default" selected
+// unless told not to, whose calls report a missing answer as a test failure instead of throwing
+// (so one broken exchange fails the test and the test goes on to its other assertions), the
+// one-command conveniences the suites share (set, get, a STAT group as a map) and the extras
+// encoders of the KV commands. Request, Response and encode() are src/client's.
 //
 // Semantics. receive() is the Connection's, except that a connection the server closed gives
 // nullopt (as a timeout does), which is what the tests of server-side closes look for; a frame
@@ -52,6 +52,10 @@ public:
     explicit McbpClient(uint16_t port);
     /// Connects only: the connection is unauthenticated and has no bucket.
     McbpClient(uint16_t port, NoLogin);
+    /// Connects to 127.0.0.1:port over TLS (the certificate must name 127.0.0.1 and be signed
+    /// by one in tls.ca_file) and, if `login`, logs in and selects "default" as
+    /// McbpClient(port) does; throws client::Error if any of it fails.
+    McbpClient(uint16_t port, const client::TlsOptions& tls, bool login = true);
 
     /// The next frame; nullopt on timeout, on a close by the server, or on a broken frame (a
     /// test failure).
