@@ -72,7 +72,12 @@ fi
 
 # npm packages of the client tests, pinned by package-lock.json.
 node_dir=$repo/tests/clients/node
-if [[ -d $node_dir/node_modules ]]; then
+# Every dependency of package.json present = installed (a checkout that gained one installs).
+missing=$(cd "$node_dir" && node -e '
+    const fs = require("fs");
+    const deps = Object.keys(require("./package.json").dependencies || {});
+    console.log(deps.filter((name) => !fs.existsSync(`node_modules/${name}/package.json`)).join(" "));')
+if [[ -z $missing ]]; then
     echo "install-deps: $node_dir/node_modules present (node $(node --version))"
 else
     echo "install-deps: npm ci in $node_dir (node $(node --version), npm $(npm --version))"

@@ -187,6 +187,10 @@ public:
     virtual Status getAllVbSeqnos(CookieIface& cookie, uint32_t state,
                                   std::vector<VBucketSeqno>& out) = 0;
 
+    /// The state (wire value 1..4; 0 = no vbucket) of every vbucket id of the bucket, for the
+    /// cluster map; empty for an engine without vbuckets. Any thread; a snapshot.
+    [[nodiscard]] virtual std::vector<uint8_t> vbucketStates() const { return {}; }
+
     /// One STAT group of the stat-group table (eddy/stat_groups.def.h), parsed once by the
     /// caller: `group` is its row (the default group, whose bucket part this is; "reset" resets
     /// the bucket's counters), `args` its arguments as parseStatArgs read them (already checked

@@ -26,6 +26,7 @@
 #pragma once
 
 #include "common/mutex.h"
+#include "daemon/cluster_config.h"
 #include "daemon/settings.h"
 #include "eddy/engine_iface.h"
 #include "engine/config/values.h"
@@ -47,13 +48,15 @@ namespace eddy::daemon {
 class Bucket {
 public:
     Bucket(std::string name, std::string config)
-        : name_(std::move(name)), config_(std::move(config)) {}
+        : name_(std::move(name)), config_(std::move(config)), cluster_config_(name_) {}
 
     [[nodiscard]] const std::string& name() const { return name_; }
     /// The configuration string it was created with ("" for "default": the daemon's).
     [[nodiscard]] const std::string& config() const { return config_; }
     /// Only for holders of a Use (or the manager).
     [[nodiscard]] EngineIface& engine() const { return *engine_; }
+    /// The cluster map clients of this bucket are served. Thread-safe.
+    [[nodiscard]] ClusterConfig& clusterConfig() const { return cluster_config_; }
 
     /// A user's hold on the bucket (a connection that has it selected, a metrics scrape): the
     /// engine stays until every Use is gone. Move-only.
@@ -83,6 +86,7 @@ private:
 
     const std::string name_;
     const std::string config_;
+    mutable ClusterConfig cluster_config_;
     /// Set once Ready (under the manager's mutex, before anyone can find it); reset by the
     /// deletion once waitForNoUsers() returned.
     std::unique_ptr<EngineIface> engine_;

@@ -1,5 +1,6 @@
 #include "daemon/connection.h"
 
+#include "daemon/cluster_config_contexts.h"
 #include "daemon/executors.h"
 #include "daemon/front_end.h"
 #include "daemon/server.h"
@@ -279,6 +280,12 @@ void Connection::executePipeline() {
         if (dcp_producer_ && mcbp::isResponse(parsed.frame.header.magic)) {
             // The client answering one of the producer's messages (DCP_NOOP).
             handleDcpResponse(parsed.frame.header);
+            consumeInput(parsed.frame.bytes.size());
+            continue;
+        }
+        if (features_.has(mcbp::Feature::Duplex) &&
+            parsed.frame.header.magic == mcbp::Magic::ServerResponse) {
+            // An answer to a server request: none of those this server sends expects one.
             consumeInput(parsed.frame.bytes.size());
             continue;
         }
@@ -606,6 +613,10 @@ void Connection::sendItem(const Cookie& cookie, const ItemPtr& item, bool includ
 }
 
 void Connection::sendError(const Cookie& cookie, mcbp::ResponseStatus status) {
+    if (status == mcbp::ResponseStatus::NotMyVbucket && session_.bucket() != nullptr) {
+        sendNotMyVbucket(cookie);
+        return;
+    }
     std::string body;
     uint8_t datatype = datatype::kRaw;
     if (features_.has(mcbp::Feature::Xerror) && !cookie.errorContext().empty()) {
@@ -613,6 +624,45 @@ void Connection::sendError(const Cookie& cookie, mcbp::ResponseStatus status) {
         datatype = datatype::kJson;
     }
     sendResponse(cookie, status, {}, {}, body, datatype, 0);
+}
+
+void Connection::sendNotMyVbucket(const Cookie& cookie) {
+    // The client's map is out of date: the answer carries the bucket's, unless this connection
+    // asked not to get the same one twice and already has it.
+    const auto config = currentClusterConfig(server(), session_.bucket());
+    if (features_.has(mcbp::Feature::DedupeNotMyVbucketClustermap) &&
+        session_.configSent() >= config.version) {
+        sendResponse(cookie, mcbp::ResponseStatus::NotMyVbucket, {}, {}, {}, datatype::kRaw, 0);
+        return;
+    }
+    session_.setConfigSent(config.version);
+    const uint8_t type = features_.has(mcbp::Feature::Json) ? datatype::kJson : datatype::kRaw;
+    sendResponse(cookie, mcbp::ResponseStatus::NotMyVbucket, {}, {}, *config.json, type, 0);
+}
+
+bool Connection::subscribedToClusterConfig() const {
+    return state_ == State::Running && !dcp_producer_ &&
+           features_.has(mcbp::Feature::ClustermapChangeNotification);
+}
+
+void Connection::pushClusterConfig(const ClusterConfig::Snapshot& config) {
+    EDDY_ASSERT_OWNER(owner_, "Connection::pushClusterConfig");
+    if (!subscribedToClusterConfig() || config.version <= session_.configSent()) {
+        return;
+    }
+    session_.setConfigSent(config.version);
+    std::string extras;
+    mcbp::appendUint64(extras, static_cast<uint64_t>(config.version.epoch));
+    mcbp::appendUint64(extras, static_cast<uint64_t>(config.version.revision));
+    std::string frame;
+    mcbp::appendRequest(
+        frame,
+        {.magic = mcbp::Magic::ServerRequest,
+         .opcode = static_cast<uint8_t>(mcbp::ServerOpcode::ClustermapChangeNotification),
+         .datatype = datatype::kJson},
+        extras, session_.bucketName(), *config.json);
+    evbuffer_add(output_, frame.data(), frame.size());
+    flushOutput();
 }
 
 void Connection::sendStat(const Cookie& cookie, std::string_view key, std::string_view value) {

@@ -47,6 +47,7 @@
 #pragma once
 
 #include "common/owner_thread.h"
+#include "daemon/cluster_config.h"
 #include "daemon/cookie.h"
 #include "daemon/session.h"
 #include "daemon/transport.h"
@@ -140,8 +141,16 @@ public:
     /// copy when it is large (the item stays alive until written).
     void sendItem(const Cookie& cookie, const ItemPtr& item, bool include_key);
 
+    /// Clustermap change notification: if this connection subscribed (HELLO Duplex and
+    /// ClustermapChangeNotification) and `config` (its bucket's, or the global one without a
+    /// bucket) is newer than what it was sent, sends it as a server request (magic 0x82,
+    /// opcode 0x01; extras: epoch, revision; key: the bucket). Owner thread.
+    void pushClusterConfig(const ClusterConfig::Snapshot& config);
+    /// Whether pushClusterConfig() may send anything to this connection.
+    [[nodiscard]] bool subscribedToClusterConfig() const;
+
     /// Queues an error response for `status` with the cookie's error context (XERROR), unless a
-    /// quiet opcode suppresses it.
+    /// quiet opcode suppresses it. NOT_MY_VBUCKET in a bucket carries its cluster map instead.
     void sendError(const Cookie& cookie, mcbp::ResponseStatus status);
 
     /// Queues one STAT pair (an empty key terminates the group).
@@ -159,6 +168,8 @@ public:
     [[nodiscard]] size_t outputQueueSize() const;
 
 private:
+    /// NOT_MY_VBUCKET with the bucket's cluster map (see cluster_config_contexts.h).
+    void sendNotMyVbucket(const Cookie& cookie);
     class DcpSink;
     /// Cookie::sendResponse is the one public way to the plain response writer below.
     friend class Cookie;

@@ -4,6 +4,7 @@
 #include "common/logging.h"
 #include "daemon/access_contexts.h"
 #include "daemon/bucket_contexts.h"
+#include "daemon/cluster_config_contexts.h"
 #include "daemon/connection.h"
 #include "daemon/cookie.h"
 #include "daemon/dcp_contexts.h"
@@ -103,6 +104,10 @@ bool isGrantable(mcbp::Feature feature) {
     case mcbp::Feature::Json:
     case mcbp::Feature::AltRequestSupport:
     case mcbp::Feature::MutationSeqno:
+    case mcbp::Feature::DedupeNotMyVbucketClustermap:
+    // Server requests: clustermap change notifications (which need Duplex).
+    case mcbp::Feature::Duplex:
+    case mcbp::Feature::ClustermapChangeNotification:
     // Inbound values may arrive compressed (they are inflated before the engine sees them);
     // responses are never compressed.
     case mcbp::Feature::Snappy: return true;
@@ -121,6 +126,16 @@ Status hello(Cookie& cookie) {
         }
     }
     connection.setAgentName(agent);
+
+    mcbp::FeatureSet requested;
+    for (size_t offset = 0; offset + 1 < request.value.size(); offset += 2) {
+        requested.enable(static_cast<mcbp::Feature>(mcbp::readUint16(request.value, offset)));
+    }
+    if (requested.has(mcbp::Feature::ClustermapChangeNotification) &&
+        !requested.has(mcbp::Feature::Duplex)) {
+        cookie.setErrorContext("Clustermap change notification needs Duplex");
+        return Status::InvalidArguments;
+    }
 
     mcbp::FeatureSet granted;
     std::string reply;
@@ -210,6 +225,8 @@ constexpr std::array<Executor, 256> makeTable() {
     set(ClientOpcode::RbacRefresh, &driveContext<AccessRefreshContext>);
     set(ClientOpcode::SslCertsRefresh, &driveContext<AccessRefreshContext>);
     set(ClientOpcode::GetErrorMap, &getErrorMap);
+    set(ClientOpcode::GetClusterConfig, &getClusterConfig);
+    set(ClientOpcode::SetClusterConfig, &setClusterConfig);
     set(ClientOpcode::GetCmdTimer, &getCmdTimer);
     return table;
 }

@@ -1,5 +1,6 @@
 #include "daemon/front_end.h"
 
+#include "daemon/cluster_config_contexts.h"
 #include "daemon/connection.h"
 #include "daemon/server.h"
 #include "net/listener.h"
@@ -123,6 +124,26 @@ void FrontEnd::closeConnectionsOf(const Bucket* bucket) {
     // bucket) when its notification arrives.
     for (Connection* connection : doomed) {
         connection->close();
+        reapIfDead(*connection);
+    }
+}
+
+void FrontEnd::pushClusterConfigs(const std::string& bucket) {
+    std::vector<Connection*> subscribed;
+    for (const auto& [id, connection] : by_id_) {
+        if (connection->subscribedToClusterConfig() &&
+            connection->session().bucketName() == bucket) {
+            subscribed.push_back(connection);
+        }
+    }
+    if (subscribed.empty()) {
+        return;
+    }
+    // Read once for the whole pass (the vbucket states are scanned once), from a connection
+    // that holds the bucket.
+    const auto config = currentClusterConfig(server_, subscribed.front()->session().bucket());
+    for (Connection* connection : subscribed) {
+        connection->pushClusterConfig(config);
         reapIfDead(*connection);
     }
 }

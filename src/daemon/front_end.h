@@ -102,6 +102,10 @@ public:
     /// Closes every connection of this thread that has `bucket` selected (the bucket is being
     /// deleted). Loop thread.
     void closeConnectionsOf(const Bucket* bucket);
+    /// Sends every subscribed connection of this thread in `bucket` (without a bucket if empty)
+    /// that bucket's (or the global) cluster map if it is newer than the one the connection has
+    /// (Connection::pushClusterConfig). Loop thread.
+    void pushClusterConfigs(const std::string& bucket);
 
     /// Number of connections on this thread. Loop thread.
     [[nodiscard]] size_t connectionCount() const { return connections_.size(); }

@@ -126,6 +126,12 @@ void Server::forEachFrontEnd(const std::function<void(FrontEnd&)>& visit) {
     }
 }
 
+void Server::announceClusterConfig(const std::string& bucket) {
+    forEachFrontEnd([&bucket](FrontEnd& front_end) {
+        front_end.post([&front_end, bucket] { front_end.pushClusterConfigs(bucket); });
+    });
+}
+
 void Server::resetCommandTimings() {
     for (const auto& front_end : front_ends_) {
         front_end->timings().reset();
@@ -256,6 +262,10 @@ int Server::run() {
     spdlog::info("eddyd {} listening on {}:{} with {} front-end threads", EDDY_VERSION,
                  settings_.host, listener_->port(), threads);
     startTlsListener();
+    node_ = NodeServices{
+        .hostname = announcedHostname(settings_.host),
+        .kv = listener_->port(),
+        .kv_tls = tls_listener_ ? std::optional<uint16_t>(tls_listener_->port()) : std::nullopt};
     startPrometheus();
     // The port file says "ready": it is written once the bucket has warmed up (until then key
     // operations get ETMPFAIL, as in kv_engine).

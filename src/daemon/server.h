@@ -31,6 +31,7 @@
 #include "common/histogram.h"
 #include "daemon/access_setup.h"
 #include "daemon/bucket_manager.h"
+#include "daemon/cluster_config.h"
 #include "daemon/internal_cookie.h"
 #include "daemon/no_bucket_engine.h"
 #include "daemon/settings.h"
@@ -114,6 +115,15 @@ public:
     }
     /// The TLS listener's certificate and key; null when TLS is not configured. Thread-safe.
     [[nodiscard]] security::TlsServerContext* tls() const { return tls_.get(); }
+    /// How clients reach this node; set once the listeners are bound, before the first
+    /// connection is accepted (so every front-end thread reads it after it was written).
+    [[nodiscard]] const NodeServices& node() const { return node_; }
+    /// The global cluster map (bucket-less connections). Thread-safe.
+    [[nodiscard]] ClusterConfig& globalConfig() { return global_config_; }
+    /// The cluster map of `bucket` (the global one if empty) may have changed (a vbucket state,
+    /// an installed configuration): every front-end thread pushes the new one to its
+    /// subscribed connections in that bucket (or without one). Any thread.
+    void announceClusterConfig(const std::string& bucket);
     /// The executor, for the daemon's own background work (SASL) under daemonTaskable().
     [[nodiscard]] executor::ExecutorPool& executor() const { return *executor_; }
     [[nodiscard]] executor::Taskable& daemonTaskable() { return daemon_taskable_; }
@@ -154,6 +164,8 @@ private:
     /// Loaded before anything listens, so a bad certificate stops the start.
     std::unique_ptr<security::TlsServerContext> tls_;
     NoBucketEngine no_bucket_;
+    NodeServices node_;
+    ClusterConfig global_config_{""};
     /// Owner of the daemon's own tasks (SASL steps) on the executor.
     executor::NamedTaskable daemon_taskable_{"daemon"};
     ServerStats stats_;

@@ -63,12 +63,14 @@ void Session::selectBucket(std::shared_ptr<Bucket> bucket) {
     engine_ = &bucket->engine();
     bucket_ = Bucket::Use(std::move(bucket));
     generation_ = 0;
+    config_sent_ = kNoConfigSent;
 }
 
 void Session::selectNoBucket() {
     bucket_.reset();
     engine_ = &server_.noBucket();
     generation_ = 0;
+    config_sent_ = kNoConfigSent;
 }
 
 }  // namespace eddy::daemon

@@ -15,6 +15,7 @@
 #pragma once
 
 #include "daemon/bucket_manager.h"
+#include "daemon/cluster_config.h"
 #include "eddy/engine_iface.h"
 #include "eddy/privilege.h"
 #include "security/sasl_server.h"
@@ -69,6 +70,11 @@ public:
     /// SELECT_BUCKET of "@no bucket@", or the bucket went away.
     void selectNoBucket();
 
+    /// The newest cluster configuration this connection was sent for its bucket (or the
+    /// global one); kNoConfigSent after every change of bucket. NOT_MY_VBUCKET dedupe.
+    [[nodiscard]] ConfigVersion configSent() const { return config_sent_; }
+    void setConfigSent(ConfigVersion version) { config_sent_ = version; }
+
     /// The SASL exchange between SASL_AUTH and its last SASL_STEP; null otherwise.
     std::unique_ptr<security::ServerMechanism> sasl;
     /// Failed SASL exchanges on this connection.
@@ -88,6 +94,7 @@ private:
     PrivilegeSet privileges_;
     /// The RBAC generation privileges_ was computed from; 0 = never.
     uint64_t generation_ = 0;
+    ConfigVersion config_sent_ = kNoConfigSent;
 };
 
 }  // namespace eddy::daemon

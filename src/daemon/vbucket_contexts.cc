@@ -2,6 +2,7 @@
 
 #include "daemon/connection.h"
 #include "daemon/cookie.h"
+#include "daemon/server.h"
 #include "protocol/encode.h"
 
 #include <vector>
@@ -56,6 +57,7 @@ Status SetVBucketContext::step() {
     }
     if (status == Status::Success) {
         cmd.sendResponse(ResponseStatus::Success);
+        cmd.connection().server().announceClusterConfig(cmd.connection().session().bucketName());
     }
     return status;
 }
@@ -77,6 +79,7 @@ Status DelVBucketContext::step() {
     const Status status = cmd.connection().engine().deleteVBucket(cmd, cmd.vbucket());
     if (status == Status::Success) {
         cmd.sendResponse(ResponseStatus::Success);
+        cmd.connection().server().announceClusterConfig(cmd.connection().session().bucketName());
     }
     return status;
 }

@@ -265,6 +265,14 @@ Status EpBucket::getAllVbSeqnos(CookieIface&, uint32_t state, std::vector<VBucke
     return Status::Success;
 }
 
+std::vector<uint8_t> EpBucket::vbucketStates() const {
+    std::vector<uint8_t> states(vbuckets_.capacity(), 0);
+    vbuckets_.forEach([&states](VBucket& vbucket) {
+        states[vbucket.id().get()] = static_cast<uint8_t>(vbucket.state());
+    });
+    return states;
+}
+
 Status EpBucket::getStats(CookieIface& cookie, const StatGroupInfo& group, const StatArgs& args,
                           const AddStatFn& add_stat) {
     return stats_.getStats(cookie, group, args, add_stat);

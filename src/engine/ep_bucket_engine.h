@@ -81,6 +81,7 @@ public:
     Status deleteVBucket(CookieIface& cookie, Vbid id) override;
     Status getAllVbSeqnos(CookieIface& cookie, uint32_t state,
                           std::vector<VBucketSeqno>& out) override;
+    [[nodiscard]] std::vector<uint8_t> vbucketStates() const override;
     using EngineIface::getStats;
     Status getStats(CookieIface& cookie, const StatGroupInfo& group, const StatArgs& args,
                     const AddStatFn& add_stat) override;

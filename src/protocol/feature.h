@@ -26,6 +26,7 @@ enum class Feature : uint16_t {
     SyncReplication = 0x11,
     Collections = 0x12,
     PreserveTtl = 0x14,
+    DedupeNotMyVbucketClustermap = 0x1e,
 };
 
 /// The features one connection has negotiated with HELLO.

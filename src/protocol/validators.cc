@@ -126,6 +126,8 @@ constexpr std::array kRules{
     Rule{Op::GetLocked,        extras(0, 4), K::Required,  V::Forbidden,  D::Raw,      C::Zero},
     Rule{Op::UnlockKey,        extras(0),    K::Required,  V::Forbidden,  D::Raw,      C::Allowed},
     Rule{Op::CompactDb,        extras(24),   K::Forbidden, V::Forbidden,  D::Raw,      C::Zero},
+    Rule{Op::SetClusterConfig, extras(16),   K::Optional,  V::NonEmpty,   D::Json,     C::Allowed},
+    Rule{Op::GetClusterConfig, extras(0, 16), K::Forbidden, V::Forbidden, D::Raw,      C::Zero},
     Rule{Op::SeqnoPersistence, extras(8),    K::Forbidden, V::Forbidden,  D::Raw,      C::Zero},
     Rule{Op::IsaslRefresh,     extras(0),    K::Forbidden, V::Forbidden,  D::Raw,      C::Zero},
     Rule{Op::SslCertsRefresh,  extras(0),    K::Forbidden, V::Forbidden,  D::Raw,      C::Zero},

@@ -159,6 +159,8 @@ const std::vector<Expected> kExpected = {
     {Op::UnlockKey, {0}, Key::Required, Value::Forbidden, Dt::Raw, true},
     {Op::ObserveSeqno, {0}, Key::Forbidden, Value::EightBytes, Dt::Raw, false},
     {Op::CompactDb, {24}, Key::Forbidden, Value::Forbidden, Dt::Raw, false},
+    {Op::SetClusterConfig, {16}, Key::Optional, Value::NonEmpty, Dt::Json, true},
+    {Op::GetClusterConfig, {0, 16}, Key::Forbidden, Value::Forbidden, Dt::Raw, false},
     {Op::SeqnoPersistence, {8}, Key::Forbidden, Value::Forbidden, Dt::Raw, false},
     {Op::DcpOpen, {8}, Key::DcpName, Value::Optional, Dt::Json, false},
     {Op::DcpControl, {0}, Key::Required, Value::NonEmpty, Dt::Raw, false},

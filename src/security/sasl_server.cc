@@ -62,13 +62,14 @@ std::optional<std::string> unescapeUsername(std::string_view text) {
     return name;
 }
 
-/// RFC 5802 `printable`: 0x21-0x7e except ','.
+/// RFC 5802 `printable` (0x21-0x7e except ','), and the space: the Couchbase C++ SDK (inside
+/// the Node.js SDK 4.x) sends nonces such as "0xffffffbc 0x1d ...", which kv_engine accepts.
 bool isValidNonce(std::string_view nonce) {
     if (nonce.empty()) {
         return false;
     }
     for (char c : nonce) {
-        if (c < 0x21 || c > 0x7e || c == ',') {
+        if (c < 0x20 || c > 0x7e || c == ',') {
             return false;
         }
     }

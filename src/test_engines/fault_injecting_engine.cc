@@ -135,6 +135,10 @@ public:
         return forward(cookie, [&] { return inner_->getAllVbSeqnos(cookie, state, out); });
     }
 
+    [[nodiscard]] std::vector<uint8_t> vbucketStates() const override {
+        return inner_->vbucketStates();
+    }
+
     using EngineIface::getStats;
     Status getStats(CookieIface& cookie, const StatGroupInfo& group, const StatArgs& value,
                     const AddStatFn& add_stat) override {

@@ -100,6 +100,16 @@ TEST_F(TlsServerTest, KvOverTlsNextToPlainTcp) {
     EXPECT_EQ(large, fetched.value);
 }
 
+TEST_F(TlsServerTest, TheClusterMapNamesBothDataPorts) {
+    auto secure = tlsClient();
+    const auto response = secure->execute({.opcode = ClientOpcode::GetClusterConfig});
+    ASSERT_EQ(ResponseStatus::Success, response.status());
+    const auto config = nlohmann::json::parse(response.value);
+    const auto& services = config["nodesExt"][0]["services"];
+    EXPECT_EQ(server_->port(), services["kv"]);
+    EXPECT_EQ(tls_port_, services["kvSSL"]);
+}
+
 TEST_F(TlsServerTest, LongPipelineInOneWrite) {
     auto secure = tlsClient();
     ASSERT_EQ(ResponseStatus::Success, secure->set("key", std::string(100, 'x')).status());

@@ -1,13 +1,15 @@
 // Starting and stopping a real eddyd for the Node client tests.
 //
-// startEddyd({config}) starts the eddyd named by $EDDYD on 127.0.0.1, port 0, in a fresh
+// startEddyd({config, tls}) starts the eddyd named by $EDDYD on 127.0.0.1, port 0, in a fresh
 // temporary directory (data under <dir>/data, an optional JSON config file), and resolves once
-// it has written its --port-file. stopEddyd(server) sends SIGTERM and resolves to the exit
+// it has written its --port-file. With `tls`, $EDDYCTL first makes a development certificate in
+// <dir>/tls and eddyd also listens for TLS on a free port: the result then has `tlsPort` and
+// `caFile` (the certificate clients must trust). stopEddyd(server) sends SIGTERM and resolves to the exit
 // status; killEddyd(server) is the cleanup for a test that failed half-way.
 'use strict';
 
 const assert = require('node:assert/strict');
-const { spawn } = require('node:child_process');
+const { execFileSync, spawn } = require('node:child_process');
 const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
@@ -20,7 +22,7 @@ function sleep(ms) {
     return new Promise((resolve) => setTimeout(resolve, ms).unref());
 }
 
-async function startEddyd({ config } = {}) {
+async function startEddyd({ config, tls } = {}) {
     const eddyd = process.env.EDDYD;
     assert.ok(eddyd, 'set EDDYD to the eddyd binary (ctest does this)');
     assert.ok(fs.existsSync(eddyd), `EDDYD=${eddyd} does not exist`);
@@ -30,6 +32,16 @@ async function startEddyd({ config } = {}) {
     fs.mkdirSync(dataDir);
     const args = ['--host', '127.0.0.1', '--port', '0', '--port-file', portFile,
                   '--threads', '2', '--data-dir', dataDir];
+    const tlsPortFile = path.join(workDir, 'tls-port');
+    const tlsDir = path.join(workDir, 'tls');
+    if (tls) {
+        const eddyctl = process.env.EDDYCTL;
+        assert.ok(eddyctl, 'set EDDYCTL to the eddyctl binary (ctest does this)');
+        execFileSync(eddyctl, ['tls', 'create-dev-certificate', '--dir', tlsDir]);
+        args.push('--tls-port', '0', '--tls-port-file', tlsPortFile,
+                  '--tls-certificate-chain', path.join(tlsDir, 'chain.pem'),
+                  '--tls-private-key', path.join(tlsDir, 'pkey.pem'));
+    }
     if (config) {
         const configFile = path.join(workDir, 'eddy.json');
         fs.writeFileSync(configFile, JSON.stringify(config));
@@ -59,7 +71,13 @@ async function startEddyd({ config } = {}) {
         if (text.endsWith('\n')) {
             const port = Number.parseInt(text, 10);
             assert.ok(port > 0 && port < 65536, `bad port file contents: ${JSON.stringify(text)}`);
-            return { child, port, exited, workDir, dataDir, stderr: () => stderr };
+            const server = { child, port, exited, workDir, dataDir, stderr: () => stderr };
+            if (tls) {
+                // Written before the plain port file, so it is complete by now.
+                server.tlsPort = Number.parseInt(fs.readFileSync(tlsPortFile, 'utf8'), 10);
+                server.caFile = path.join(tlsDir, 'chain.pem');
+            }
+            return server;
         }
         if (Date.now() > deadline) {
             child.kill('SIGKILL');

@@ -1,0 +1,84 @@
+// The unmodified Couchbase Node.js SDK (npm couchbase 4.7.1, its C++ core inside) against a real
+// eddyd, over plain TCP and over TLS.
+//
+// The SDK bootstraps over MCBP alone: HELLO, SASL SCRAM-SHA512 (PLAIN under TLS), the error map,
+// GET_CLUSTER_CONFIG on a bucket-less connection (the node list), then a bucket connection to
+// the node the map names (SELECT_BUCKET, GET_CLUSTER_CONFIG again: the vbucket map). Its key
+// operations then go to the vbucket the map gives each key. So a passing upsert/get/remove
+// shows every step of that chain, with the development credentials of a new data directory.
+'use strict';
+
+const { test, before, after } = require('node:test');
+const assert = require('node:assert/strict');
+const { startEddyd, stopEddyd, cleanUpEddyd } = require('./eddyd');
+
+const couchbase = require('couchbase');
+
+const TIMEOUTS = { bootstrapTimeout: 15000, connectTimeout: 15000, kvTimeout: 10000 };
+let server;
+
+before(async () => {
+    server = await startEddyd({ tls: true });
+});
+
+after(async () => {
+    await cleanUpEddyd(server);
+});
+
+// upsert, get, replace with CAS, remove and a get of the removed document.
+async function roundTrip(cluster, key) {
+    const collection = cluster.bucket('default').defaultCollection();
+    const document = { name: 'eddy', tags: ['kv', 'persistent'], count: 1 };
+    const stored = await collection.upsert(key, document);
+    assert.ok(stored.cas, 'upsert returns a CAS');
+    const fetched = await collection.get(key);
+    assert.deepEqual(fetched.content, document);
+    assert.equal(fetched.cas.toString(), stored.cas.toString());
+
+    const replaced = await collection.replace(key, { ...document, count: 2 }, { cas: fetched.cas });
+    await assert.rejects(collection.replace(key, document, { cas: fetched.cas }),
+                         couchbase.CasMismatchError);
+    await collection.remove(key, { cas: replaced.cas });
+    await assert.rejects(collection.get(key), couchbase.DocumentNotFoundError);
+}
+
+test('upsert, get, replace and remove over plain TCP', async () => {
+    const cluster = await couchbase.connect(`couchbase://127.0.0.1:${server.port}`, {
+        username: 'Administrator', password: 'password', timeouts: TIMEOUTS,
+    });
+    try {
+        await roundTrip(cluster, 'sdk:plain');
+        // A large value the SDK sends snappy-compressed (eddyd grants Snappy and inflates it).
+        const collection = cluster.bucket('default').defaultCollection();
+        const text = 'eddy '.repeat(20000);
+        await collection.upsert('sdk:large', { text });
+        assert.equal((await collection.get('sdk:large')).content.text, text);
+    } finally {
+        await cluster.close();
+    }
+});
+
+test('upsert, get, replace and remove over TLS', async () => {
+    const cluster = await couchbase.connect(`couchbases://127.0.0.1:${server.tlsPort}`, {
+        username: 'Administrator', password: 'password', timeouts: TIMEOUTS,
+        security: { trustStorePath: server.caFile },
+    });
+    try {
+        await roundTrip(cluster, 'sdk:tls');
+    } finally {
+        await cluster.close();
+    }
+});
+
+test('a wrong password is an authentication failure', async () => {
+    await assert.rejects(
+        couchbase.connect(`couchbase://127.0.0.1:${server.port}`, {
+            username: 'Administrator', password: 'wrong', timeouts: TIMEOUTS,
+        }),
+        couchbase.AuthenticationFailureError);
+});
+
+test('eddyd stops on SIGTERM with exit code 0', async () => {
+    const status = await stopEddyd(server);
+    assert.deepEqual(status, { code: 0, signal: null }, server.stderr());
+});
