@@ -70,7 +70,7 @@ if ((node_major < 18)); then
     exit 1
 fi
 
-# npm packages of the client tests, pinned by package-lock.json.
+# npm packages of the client tests, pinned by package.json and package-lock.json.
 node_dir=$repo/tests/clients/node
 # Every dependency of package.json present = installed (a checkout that gained one installs).
 missing=$(cd "$node_dir" && node -e '
@@ -80,11 +80,10 @@ missing=$(cd "$node_dir" && node -e '
 if [[ -z $missing ]]; then
     echo "install-deps: $node_dir/node_modules present (node $(node --version))"
 else
-    echo "install-deps: npm ci in $node_dir (node $(node --version), npm $(npm --version))"
-    if [[ -f $node_dir/package-lock.json ]]; then
-        (cd "$node_dir" && npm ci --no-audit --no-fund)
-    else
-        (cd "$node_dir" && npm install --no-audit --no-fund)
-    fi
+    # `npm install`, not `npm ci`: the lock cannot list the Couchbase SDK's Windows binary
+    # (an optional dependency that npm mirrors may not serve), and `npm ci` refuses a lock
+    # without it. The versions are exact in package.json; the lock pins everything else.
+    echo "install-deps: npm install in $node_dir (node $(node --version), npm $(npm --version))"
+    (cd "$node_dir" && npm install --no-audit --no-fund)
 fi
 echo "install-deps: done"

@@ -25,7 +25,7 @@ if ! command -v node >/dev/null; then
 fi
 if [[ ! -d $here/node/node_modules/$package ]]; then
     echo "FAIL: $here/node/node_modules/$package is missing; run scripts/install-deps.sh" \
-        "(it runs 'npm ci' in tests/clients/node)" >&2
+        "(it runs 'npm install' in tests/clients/node)" >&2
     exit 1
 fi
 
