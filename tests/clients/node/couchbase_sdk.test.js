@@ -70,6 +70,46 @@ test('upsert, get, replace and remove over TLS', async () => {
     }
 });
 
+test('insert, touch, getAndTouch, getAndLock/unlock and the binary operations', async () => {
+    const cluster = await couchbase.connect(`couchbase://127.0.0.1:${server.port}`, {
+        username: 'Administrator', password: 'password', timeouts: TIMEOUTS,
+    });
+    try {
+        const collection = cluster.bucket('default').defaultCollection();
+        await collection.insert('sdk:insert', { n: 1 });
+        await assert.rejects(collection.insert('sdk:insert', { n: 2 }),
+                             couchbase.DocumentExistsError);
+        await assert.rejects(collection.replace('sdk:absent', { n: 1 }),
+                             couchbase.DocumentNotFoundError);
+
+        await collection.touch('sdk:insert', 3600);
+        const touched = await collection.getAndTouch('sdk:insert', 7200);
+        assert.deepEqual(touched.content, { n: 1 });
+
+        const locked = await collection.getAndLock('sdk:insert', 15);
+        assert.deepEqual(locked.content, { n: 1 });
+        // A write to a locked document answers LOCKED, which the SDK retries until its timeout.
+        await assert.rejects(collection.upsert('sdk:insert', { n: 3 }, { timeout: 1000 }),
+                             (err) => err instanceof couchbase.AmbiguousTimeoutError &&
+                                 err.context.retry_reasons.includes('key_value_locked'));
+        await collection.unlock('sdk:insert', locked.cas);
+        await collection.upsert('sdk:insert', { n: 4 });
+        assert.deepEqual((await collection.get('sdk:insert')).content, { n: 4 });
+
+        const binary = collection.binary();
+        const first = await binary.increment('sdk:counter', 5, { initial: 10 });
+        assert.equal(first.value, 10);
+        assert.equal((await binary.increment('sdk:counter', 5)).value, 15);
+        assert.equal((await binary.decrement('sdk:counter', 3)).value, 12);
+        await collection.upsert('sdk:bytes', Buffer.from('middle'));
+        await binary.append('sdk:bytes', Buffer.from('-end'));
+        await binary.prepend('sdk:bytes', Buffer.from('start-'));
+        assert.equal((await collection.get('sdk:bytes')).content.toString(), 'start-middle-end');
+    } finally {
+        await cluster.close();
+    }
+});
+
 test('a wrong password is an authentication failure', async () => {
     await assert.rejects(
         couchbase.connect(`couchbase://127.0.0.1:${server.port}`, {
