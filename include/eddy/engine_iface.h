@@ -103,6 +103,18 @@ struct CompactRequest {
     bool drop_deletes = false;
 };
 
+/// GET_META's answer: a document's metadata, live or deleted.
+struct ItemMeta {
+    bool deleted = false;
+    uint32_t flags = 0;
+    /// A live document's expiry (0 = never); a deleted one's deletion time.
+    uint32_t expiry = 0;
+    Cas cas = 0;
+    /// The revision: how many times the key has been written.
+    uint64_t rev_seqno = 0;
+    uint8_t datatype = 0;
+};
+
 /// Writes one STAT key/value pair. Only callable on the front-end thread of the STAT command's
 /// connection: it appends to that connection's output.
 using AddStatFn = std::function<void(std::string_view key, std::string_view value)>;
@@ -168,6 +180,10 @@ public:
 
     /// UNLOCK_KEY: Locked if `cas` is not the lock's, LockedTmpfail if not locked.
     virtual Status unlock(CookieIface& cookie, DocKey key, Vbid vbucket, Cas cas) = 0;
+
+    /// GET_META: the metadata of the document or of its tombstone (`deleted`); KeyNotFound if
+    /// the key has neither. A locked document shows the locked CAS (all bits set).
+    virtual Status getMeta(CookieIface& cookie, DocKey key, Vbid vbucket, ItemMeta& out) = 0;
 
     /// GET_REPLICA: reads from a replica vbucket (NotMyVbucket unless it is one).
     virtual Status getReplica(CookieIface& cookie, DocKey key, Vbid vbucket, ItemPtr& out) = 0;

@@ -6,6 +6,7 @@
 #include "daemon/server.h"
 #include "net/listener.h"
 #include "protocol/encode.h"
+#include "protocol/error_map.h"
 #include "protocol/opcode.h"
 #include "protocol/validators.h"
 
@@ -540,7 +541,8 @@ bool Connection::suppressedByQuiet(const Cookie& cookie, mcbp::ResponseStatus st
     switch (opcode) {
     case ClientOpcode::Getq:
     case ClientOpcode::Getkq:
-    case ClientOpcode::Gatq: return status == mcbp::ResponseStatus::KeyEnoent;
+    case ClientOpcode::Gatq:
+    case ClientOpcode::GetqMeta: return status == mcbp::ResponseStatus::KeyEnoent;
     default: return status == mcbp::ResponseStatus::Success;
     }
 }
@@ -619,7 +621,9 @@ void Connection::sendError(const Cookie& cookie, mcbp::ResponseStatus status) {
     }
     std::string body;
     uint8_t datatype = datatype::kRaw;
-    if (features_.has(mcbp::Feature::Xerror) && !cookie.errorContext().empty()) {
+    if (!features_.has(mcbp::Feature::Xerror)) {
+        body = mcbp::errorMessage(status);
+    } else if (!cookie.errorContext().empty()) {
         body = nlohmann::json{{"error", {{"context", cookie.errorContext()}}}}.dump();
         datatype = datatype::kJson;
     }

@@ -183,6 +183,8 @@ constexpr std::array<Executor, 256> makeTable() {
     for (auto opcode : {ClientOpcode::Touch, ClientOpcode::Gat, ClientOpcode::Gatq}) {
         set(opcode, &driveContext<GatContext>);
     }
+    set(ClientOpcode::GetMeta, &driveContext<GetMetaContext>);
+    set(ClientOpcode::GetqMeta, &driveContext<GetMetaContext>);
     set(ClientOpcode::Flush, &driveContext<FlushContext>);
     set(ClientOpcode::Flushq, &driveContext<FlushContext>);
     set(ClientOpcode::Stat, &driveContext<StatContext>);

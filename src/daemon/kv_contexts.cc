@@ -20,6 +20,9 @@ namespace {
 using mcbp::ClientOpcode;
 using mcbp::ResponseStatus;
 
+/// GET_META's request extras: the format version that adds the datatype to the answer.
+constexpr uint8_t kGetMetaWithDatatype = 2;
+
 /// Extras of a mutation response: vbucket uuid and seqno when the client negotiated
 /// MutationSeqno and the engine numbers its changes; nothing otherwise.
 std::string mutationExtras(const Cookie& cookie, const MutationResult& result) {
@@ -173,6 +176,27 @@ Status GatContext::step() {
     } else {
         cmd.connection().sendItem(cmd, item, false);
     }
+    return Status::Success;
+}
+
+Status GetMetaContext::step() {
+    Cookie& cmd = cookie();
+    ItemMeta meta;
+    const Status status = cmd.connection().engine().getMeta(cmd, cmd.key(), cmd.vbucket(), meta);
+    if (status != Status::Success) {
+        return status;
+    }
+    std::string extras;
+    mcbp::appendUint32(extras, meta.deleted ? 1 : 0);
+    mcbp::appendUint32(extras, meta.flags);
+    mcbp::appendUint32(extras, meta.expiry);
+    mcbp::appendUint64(extras, meta.rev_seqno);
+    const auto& request_extras = cmd.request().extras;
+    if (request_extras.size() == 1 &&
+        static_cast<uint8_t>(request_extras[0]) == kGetMetaWithDatatype) {
+        extras.push_back(static_cast<char>(meta.datatype));
+    }
+    cmd.sendResponse(ResponseStatus::Success, {.extras = extras, .cas = meta.cas});
     return Status::Success;
 }
 

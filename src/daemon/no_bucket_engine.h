@@ -34,6 +34,7 @@ public:
         return Status::NoBucket;
     }
     Status unlock(CookieIface&, DocKey, Vbid, Cas) override { return Status::NoBucket; }
+    Status getMeta(CookieIface&, DocKey, Vbid, ItemMeta&) override { return Status::NoBucket; }
     Status getReplica(CookieIface&, DocKey, Vbid, ItemPtr&) override { return Status::NoBucket; }
     Status setVBucketState(CookieIface&, Vbid, uint32_t) override { return Status::NoBucket; }
     Status getVBucketState(CookieIface&, Vbid, uint32_t&) override { return Status::NoBucket; }

@@ -73,6 +73,7 @@ public:
     Status getLocked(CookieIface& cookie, DocKey key, Vbid id, uint32_t lock_seconds,
                      ItemPtr& out) override;
     Status unlock(CookieIface& cookie, DocKey key, Vbid id, Cas cas) override;
+    Status getMeta(CookieIface& cookie, DocKey key, Vbid id, ItemMeta& out) override;
 
     // The rest (ep_bucket.cc).
     Status flush(CookieIface& cookie) override;

@@ -221,4 +221,23 @@ Status EpBucket::unlock(CookieIface& cookie, DocKey key, Vbid id, Cas cas) {
     return toStatus(cookie, id, key.bytes(), vbucket->unlock(key.bytes(), cas));
 }
 
+Status EpBucket::getMeta(CookieIface& cookie, DocKey key, Vbid id, ItemMeta& out) {
+    Status refusal = Status::Success;
+    auto vbucket = active(cookie, id, refusal);
+    if (!vbucket) {
+        return refusal;
+    }
+    DocumentMeta meta;
+    const Status status = toStatus(cookie, id, key.bytes(), vbucket->getMeta(key.bytes(), meta));
+    if (status == Status::Success) {
+        out = ItemMeta{.deleted = meta.deleted,
+                       .flags = meta.flags,
+                       .expiry = meta.expiry,
+                       .cas = meta.cas,
+                       .rev_seqno = meta.rev_seqno,
+                       .datatype = meta.datatype};
+    }
+    return status;
+}
+
 }  // namespace eddy::engine

@@ -58,6 +58,23 @@ ErrorInfo describe(ResponseStatus status) {
     return {"Unknown status", {"internal"}};
 }
 
+/// The memcached binary protocol's own messages, where it defines one.
+std::optional<std::string_view> classicMessage(ResponseStatus status) {
+    using R = ResponseStatus;
+    switch (status) {
+    case R::KeyEnoent: return "Not found";
+    case R::KeyEexists: return "Data exists for key.";
+    case R::E2big: return "Too large.";
+    case R::Einval: return "Invalid arguments";
+    case R::NotStored: return "Not stored.";
+    case R::DeltaBadval: return "Non-numeric server-side value for incr or decr";
+    case R::AuthError: return "Auth failure.";
+    case R::UnknownCommand: return "Unknown command";
+    case R::Enomem: return "Out of memory";
+    default: return std::nullopt;
+    }
+}
+
 bool hasAttr(const ErrorInfo& info, std::string_view attr) {
     return std::find(info.attrs.begin(), info.attrs.end(), attr) != info.attrs.end();
 }
@@ -118,6 +135,10 @@ std::string errorMapJson(uint16_t requested_version) {
     static const std::string kVersion2 = build(2);
     static_assert(kErrorMapMaxVersion == 2, "add the new version here");
     return requested_version == 1 ? kVersion1 : kVersion2;
+}
+
+std::string_view errorMessage(ResponseStatus status) {
+    return classicMessage(status).value_or(describe(status).desc);
 }
 
 }  // namespace eddy::mcbp

@@ -35,6 +35,29 @@ bool hasAttr(const json& entry, const std::string& attr) {
     return false;
 }
 
+TEST(ErrorMessageTest, ClassicStatusesCarryTheMemcachedText) {
+    EXPECT_EQ("Not found", errorMessage(ResponseStatus::KeyEnoent));
+    EXPECT_EQ("Data exists for key.", errorMessage(ResponseStatus::KeyEexists));
+    EXPECT_EQ("Too large.", errorMessage(ResponseStatus::E2big));
+    EXPECT_EQ("Invalid arguments", errorMessage(ResponseStatus::Einval));
+    EXPECT_EQ("Not stored.", errorMessage(ResponseStatus::NotStored));
+    EXPECT_EQ("Non-numeric server-side value for incr or decr",
+              errorMessage(ResponseStatus::DeltaBadval));
+    EXPECT_EQ("Auth failure.", errorMessage(ResponseStatus::AuthError));
+    EXPECT_EQ("Unknown command", errorMessage(ResponseStatus::UnknownCommand));
+}
+
+TEST(ErrorMessageTest, OtherStatusesCarryTheirErrorMapDescription) {
+    const json errors = json::parse(errorMapJson(kErrorMapMaxVersion)).at("errors");
+    for (const auto status :
+         {ResponseStatus::Locked, ResponseStatus::Etmpfail, ResponseStatus::Eaccess,
+          ResponseStatus::NoBucket, ResponseStatus::NotSupported}) {
+        const std::string key = hexKey(static_cast<uint16_t>(status));
+        EXPECT_EQ(errors.at(key).at("desc"), errorMessage(status)) << key;
+        EXPECT_FALSE(errorMessage(status).empty());
+    }
+}
+
 TEST(ErrorMapTest, VersionZeroIsRejected) {
     EXPECT_TRUE(errorMapJson(0).empty());
 }

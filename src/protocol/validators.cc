@@ -125,6 +125,8 @@ constexpr std::array kRules{
     Rule{Op::ObserveSeqno,     extras(0),    K::Forbidden, V::EightBytes, D::Raw,      C::Zero},
     Rule{Op::GetLocked,        extras(0, 4), K::Required,  V::Forbidden,  D::Raw,      C::Zero},
     Rule{Op::UnlockKey,        extras(0),    K::Required,  V::Forbidden,  D::Raw,      C::Allowed},
+    Rule{Op::GetMeta,          extras(0, 1), K::Required,  V::Forbidden,  D::Raw,      C::Zero},
+    Rule{Op::GetqMeta,         extras(0, 1), K::Required,  V::Forbidden,  D::Raw,      C::Zero},
     Rule{Op::CompactDb,        extras(24),   K::Forbidden, V::Forbidden,  D::Raw,      C::Zero},
     Rule{Op::SetClusterConfig, extras(16),   K::Optional,  V::NonEmpty,   D::Json,     C::Allowed},
     Rule{Op::GetClusterConfig, extras(0, 16), K::Forbidden, V::Forbidden, D::Raw,      C::Zero},

@@ -154,6 +154,8 @@ const std::vector<Expected> kExpected = {
     {Op::DelVbucket, {0}, Key::Forbidden, Value::Forbidden, Dt::Raw, false},
     {Op::GetAllVbSeqnos, {0, 4}, Key::Forbidden, Value::Forbidden, Dt::Raw, false},
     {Op::SetParam, {4}, Key::Required, Value::Optional, Dt::Raw, false},
+    {Op::GetMeta, {0, 1}, Key::Required, Value::Forbidden, Dt::Raw, false},
+    {Op::GetqMeta, {0, 1}, Key::Required, Value::Forbidden, Dt::Raw, false},
     {Op::GetReplica, {0}, Key::Required, Value::Forbidden, Dt::Raw, false},
     {Op::GetLocked, {0, 4}, Key::Required, Value::Forbidden, Dt::Raw, false},
     {Op::UnlockKey, {0}, Key::Required, Value::Forbidden, Dt::Raw, true},
@@ -424,7 +426,13 @@ TEST_P(ValidatorRowTest, AltMagicStillAppliesTheRow) {
     Request request = good();
     request.magic = Magic::AltClientRequest;
     request.framing_extras = bytesOf({0x00});
-    request.extras.assign(request.extras.size() + 1, '\0');
+    // The next extras length the row refuses.
+    const auto& allowed = GetParam().extras;
+    size_t refused = request.extras.size() + 1;
+    while (std::find(allowed.begin(), allowed.end(), refused) != allowed.end()) {
+        ++refused;
+    }
+    request.extras.assign(refused, '\0');
     EXPECT_EQ(R::Einval, validate(request, withFeatures({Feature::AltRequestSupport})).status);
 }
 

@@ -114,6 +114,10 @@ public:
         return forward(cookie, [&] { return inner_->unlock(cookie, key, vbucket, cas); });
     }
 
+    Status getMeta(CookieIface& cookie, DocKey key, Vbid vbucket, ItemMeta& out) override {
+        return forward(cookie, [&] { return inner_->getMeta(cookie, key, vbucket, out); });
+    }
+
     Status getReplica(CookieIface& cookie, DocKey key, Vbid vbucket, ItemPtr& out) override {
         return forward(cookie, [&] { return inner_->getReplica(cookie, key, vbucket, out); });
     }

@@ -66,6 +66,10 @@ public:
         ++calls;
         return inner_->unlock(cookie, key, vbucket, cas);
     }
+    Status getMeta(CookieIface& cookie, DocKey key, Vbid vbucket, ItemMeta& out) override {
+        ++calls;
+        return inner_->getMeta(cookie, key, vbucket, out);
+    }
     Status getReplica(CookieIface& cookie, DocKey key, Vbid vbucket, ItemPtr& out) override {
         ++calls;
         return inner_->getReplica(cookie, key, vbucket, out);

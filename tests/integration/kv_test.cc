@@ -29,6 +29,27 @@ TEST_P(KvTest, GetMissIsKeyEnoent) {
     EXPECT_EQ(ResponseStatus::KeyEnoent, client_->get("missing").status());
 }
 
+TEST_P(KvTest, ErrorsCarryTheClassicTextWithoutXerror) {
+    // This client negotiated nothing: an error's body is the memcached protocol's message.
+    const auto miss = client_->get("missing");
+    EXPECT_EQ(ResponseStatus::KeyEnoent, miss.status());
+    EXPECT_EQ("Not found", miss.value);
+    ASSERT_EQ(ResponseStatus::Success, client_->set("there", "v").status());
+    const auto exists = client_->execute(
+        {.opcode = ClientOpcode::Add, .key = "there", .value = "x", .extras = storeExtras(0, 0)});
+    EXPECT_EQ(ResponseStatus::KeyEexists, exists.status());
+    EXPECT_EQ("Data exists for key.", exists.value);
+
+    // With XERROR the body is the JSON context, or nothing when there is none.
+    McbpClient xerror(server_->port(), McbpClient::NoLogin{});
+    xerror.hello({mcbp::Feature::Xerror});
+    xerror.authenticate(std::string(McbpClient::kUser), std::string(McbpClient::kPassword));
+    xerror.selectBucket("default");
+    const auto quiet_miss = xerror.get("missing");
+    EXPECT_EQ(ResponseStatus::KeyEnoent, quiet_miss.status());
+    EXPECT_TRUE(quiet_miss.value.empty());
+}
+
 TEST_P(KvTest, GetkReturnsKeyOnHitAndMiss) {
     ASSERT_EQ(ResponseStatus::Success, client_->set("k1", "v1").status());
     auto hit = client_->execute({.opcode = ClientOpcode::Getk, .key = "k1"});
@@ -286,6 +307,44 @@ TEST_P(KvTest, ConcurrentClientsSeeTheirOwnWrites) {
     }
     EXPECT_EQ(0, failures.load());
     EXPECT_EQ(std::to_string(kClients), client_->get("shared").value);
+}
+
+TEST_P(KvTest, GetMetaOfLiveDeletedAndAbsentDocuments) {
+    const auto stored = client_->set("meta", "value", 0xbeef);
+    ASSERT_EQ(ResponseStatus::Success, stored.status());
+    // Format 2: the datatype follows the revision.
+    const Request v2{
+        .opcode = ClientOpcode::GetMeta, .key = "meta", .extras = std::string(1, '\x02')};
+    auto live = client_->execute(v2);
+    ASSERT_EQ(ResponseStatus::Success, live.status());
+    ASSERT_EQ(21U, live.extras.size());
+    EXPECT_EQ(0U, mcbp::readUint32(live.extras, 0));  // not deleted
+    EXPECT_EQ(0xbeefU, mcbp::readUint32(live.extras, 4));
+    EXPECT_EQ(0U, mcbp::readUint32(live.extras, 8));  // no expiry
+    EXPECT_EQ(1U, mcbp::readUint64(live.extras, 12));
+    EXPECT_EQ(stored.header.cas, live.header.cas);
+    EXPECT_TRUE(live.value.empty());
+    // Format 1 (no extras): 20 bytes.
+    EXPECT_EQ(20U,
+              client_->execute({.opcode = ClientOpcode::GetMeta, .key = "meta"}).extras.size());
+
+    const auto removed = client_->execute({.opcode = ClientOpcode::Delete, .key = "meta"});
+    ASSERT_EQ(ResponseStatus::Success, removed.status());
+    auto deleted = client_->execute(v2);
+    ASSERT_EQ(ResponseStatus::Success, deleted.status());
+    EXPECT_EQ(1U, mcbp::readUint32(deleted.extras, 0));
+    EXPECT_EQ(2U, mcbp::readUint64(deleted.extras, 12));
+
+    EXPECT_EQ(ResponseStatus::KeyEnoent,
+              client_->execute({.opcode = ClientOpcode::GetMeta, .key = "never"}).status());
+    // GETQ_META says nothing about a key that never existed.
+    std::string batch;
+    batch += client::encode({.opcode = ClientOpcode::GetqMeta, .key = "never", .opaque = 1});
+    batch += client::encode({.opcode = ClientOpcode::Noop, .opaque = 2});
+    client_->sendRaw(batch);
+    const auto next = client_->receive();
+    ASSERT_TRUE(next);
+    EXPECT_EQ(2U, next->header.opaque);
 }
 
 INSTANTIATE_TEST_SUITE_P(Engines, KvTest,

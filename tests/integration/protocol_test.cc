@@ -99,16 +99,21 @@ TEST_P(ProtocolTest, BodyOverMaxPacketSizeIsEinvalAndClose) {
 }
 
 TEST_P(ProtocolTest, HelloGrantsOnlyImplementedFeatures) {
-    const auto granted =
-        client_->hello({Feature::TcpNoDelay, Feature::Xerror, Feature::Json,
-                        Feature::AltRequestSupport, Feature::Snappy, Feature::Duplex,
-                        Feature::UnorderedExecution, Feature::Collections, Feature::MutationSeqno});
-    const std::vector<uint16_t> expected = {static_cast<uint16_t>(Feature::TcpNoDelay),
-                                            static_cast<uint16_t>(Feature::Xerror),
-                                            static_cast<uint16_t>(Feature::Json),
-                                            static_cast<uint16_t>(Feature::AltRequestSupport),
-                                            static_cast<uint16_t>(Feature::Snappy),
-                                            static_cast<uint16_t>(Feature::MutationSeqno)};
+    const auto granted = client_->hello(
+        {Feature::TcpNoDelay, Feature::Xerror, Feature::Json, Feature::AltRequestSupport,
+         Feature::Snappy, Feature::Duplex, Feature::UnorderedExecution, Feature::Collections,
+         Feature::MutationSeqno, Feature::ClustermapChangeNotification,
+         Feature::DedupeNotMyVbucketClustermap, Feature::Xattr, Feature::PreserveTtl});
+    const std::vector<uint16_t> expected = {
+        static_cast<uint16_t>(Feature::TcpNoDelay),
+        static_cast<uint16_t>(Feature::Xerror),
+        static_cast<uint16_t>(Feature::Json),
+        static_cast<uint16_t>(Feature::AltRequestSupport),
+        static_cast<uint16_t>(Feature::Snappy),
+        static_cast<uint16_t>(Feature::Duplex),
+        static_cast<uint16_t>(Feature::MutationSeqno),
+        static_cast<uint16_t>(Feature::ClustermapChangeNotification),
+        static_cast<uint16_t>(Feature::DedupeNotMyVbucketClustermap)};
     EXPECT_EQ(expected, granted);
 }
 
@@ -118,9 +123,9 @@ TEST_P(ProtocolTest, XerrorAddsErrorContext) {
     ASSERT_EQ(ResponseStatus::Einval, response.status());
     const auto body = nlohmann::json::parse(response.value);
     EXPECT_TRUE(body["error"]["context"].is_string());
-    // Without XERROR the body is empty.
+    // Without XERROR the body is the memcached protocol's short message.
     McbpClient plain(server_->port());
-    EXPECT_TRUE(plain.execute({.opcode = ClientOpcode::Get}).value.empty());
+    EXPECT_EQ("Invalid arguments", plain.execute({.opcode = ClientOpcode::Get}).value);
 }
 
 TEST_P(ProtocolTest, JsonDatatypeNeedsHello) {

@@ -461,6 +461,30 @@ VBucketResult VBucket::get(std::string_view key, Document& out, bool expire) {
     return Status::Success;
 }
 
+VBucketResult VBucket::getMeta(std::string_view key, DocumentMeta& out) {
+    const uint32_t now = now_();
+    auto lock = table_.lockBucket(key);
+    // findLive() turns an expired document into a tombstone, which is then what is reported.
+    StoredValue* record = findLive(lock, key, now);
+    if (record == nullptr) {
+        record = table_.findLocked(lock, key);
+    }
+    if (record == nullptr) {
+        return absent(lock, key);
+    }
+    // A tombstone without a seqno is a remembered miss (restoreFetched), not a deletion.
+    if (record->isDeleted() && record->bySeqno() == 0) {
+        return Status::KeyNotFound;
+    }
+    out.deleted = record->isDeleted();
+    out.flags = record->flags();
+    out.expiry = record->expiry();
+    out.cas = !out.deleted && record->isLocked(now) ? kLockedCas : record->cas();
+    out.rev_seqno = record->revSeqno();
+    out.datatype = record->datatype();
+    return Status::Success;
+}
+
 VBucketResult VBucket::getAndTouch(std::string_view key, uint32_t exptime, Document& out,
                                    MutationInfo& info) {
     const uint32_t now = now_();

@@ -199,6 +199,42 @@ TEST_F(VBucketTest, DeletedDocumentsComeBackWithAHigherRevision) {
     EXPECT_EQ(0u, vbucket_.hashTable().numDeleted());
 }
 
+TEST_F(VBucketTest, GetMetaReportsLiveAndDeletedDocuments) {
+    DocumentMeta meta;
+    EXPECT_EQ(Status::KeyNotFound, vbucket_.getMeta("m", meta));
+
+    ASSERT_EQ(Status::Success, set("m", "value", 0, StoreSemantics::Set, 100));
+    const Cas stored = last_.cas;
+    ASSERT_EQ(Status::Success, vbucket_.getMeta("m", meta));
+    EXPECT_FALSE(meta.deleted);
+    EXPECT_EQ(7u, meta.flags);
+    EXPECT_EQ(kStart + 100, meta.expiry);
+    EXPECT_EQ(stored, meta.cas);
+    EXPECT_EQ(1u, meta.rev_seqno);
+
+    Document locked;
+    ASSERT_EQ(Status::Success, vbucket_.getLocked("m", 5, locked));
+    ASSERT_EQ(Status::Success, vbucket_.getMeta("m", meta));
+    EXPECT_EQ(kLockedCas, meta.cas) << "the lock's CAS would unlock it";
+    ASSERT_EQ(Status::Success, vbucket_.unlock("m", locked.cas));
+
+    MutationInfo info;
+    ASSERT_EQ(Status::Success, vbucket_.remove("m", 0, info));
+    ASSERT_EQ(Status::Success, vbucket_.getMeta("m", meta));
+    EXPECT_TRUE(meta.deleted);
+    EXPECT_EQ(info.cas, meta.cas);
+    EXPECT_EQ(2u, meta.rev_seqno);
+}
+
+TEST_F(VBucketTest, GetMetaOfAnExpiredDocumentReportsItsTombstone) {
+    ASSERT_EQ(Status::Success, set("x", "v", 0, StoreSemantics::Set, 10));
+    now_ += 10;
+    DocumentMeta meta;
+    ASSERT_EQ(Status::Success, vbucket_.getMeta("x", meta));
+    EXPECT_TRUE(meta.deleted);
+    EXPECT_EQ(1u, vbucket_.numExpired());
+}
+
 TEST_F(VBucketTest, ExpiryTurnsDocumentsIntoTombstonesOnAccess) {
     ASSERT_EQ(Status::Success, set("e", "v", 0, StoreSemantics::Set, 10));
     now_ += 9;

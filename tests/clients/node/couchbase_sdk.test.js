@@ -70,7 +70,7 @@ test('upsert, get, replace and remove over TLS', async () => {
     }
 });
 
-test('insert, touch, getAndTouch, getAndLock/unlock and the binary operations', async () => {
+test('insert, exists, touch, getAndTouch, getAndLock/unlock and the binary operations', async () => {
     const cluster = await couchbase.connect(`couchbase://127.0.0.1:${server.port}`, {
         username: 'Administrator', password: 'password', timeouts: TIMEOUTS,
     });
@@ -81,6 +81,12 @@ test('insert, touch, getAndTouch, getAndLock/unlock and the binary operations', 
                              couchbase.DocumentExistsError);
         await assert.rejects(collection.replace('sdk:absent', { n: 1 }),
                              couchbase.DocumentNotFoundError);
+
+        assert.equal((await collection.exists('sdk:insert')).exists, true);
+        assert.equal((await collection.exists('sdk:never')).exists, false);
+        await collection.upsert('sdk:gone', { n: 0 });
+        await collection.remove('sdk:gone');
+        assert.equal((await collection.exists('sdk:gone')).exists, false);
 
         await collection.touch('sdk:insert', 3600);
         const touched = await collection.getAndTouch('sdk:insert', 7200);
