@@ -227,17 +227,7 @@ Status EpBucket::getMeta(CookieIface& cookie, DocKey key, Vbid id, ItemMeta& out
     if (!vbucket) {
         return refusal;
     }
-    DocumentMeta meta;
-    const Status status = toStatus(cookie, id, key.bytes(), vbucket->getMeta(key.bytes(), meta));
-    if (status == Status::Success) {
-        out = ItemMeta{.deleted = meta.deleted,
-                       .flags = meta.flags,
-                       .expiry = meta.expiry,
-                       .cas = meta.cas,
-                       .rev_seqno = meta.rev_seqno,
-                       .datatype = meta.datatype};
-    }
-    return status;
+    return toStatus(cookie, id, key.bytes(), vbucket->getMeta(key.bytes(), out));
 }
 
 }  // namespace eddy::engine

@@ -461,7 +461,7 @@ VBucketResult VBucket::get(std::string_view key, Document& out, bool expire) {
     return Status::Success;
 }
 
-VBucketResult VBucket::getMeta(std::string_view key, DocumentMeta& out) {
+VBucketResult VBucket::getMeta(std::string_view key, ItemMeta& out) {
     const uint32_t now = now_();
     auto lock = table_.lockBucket(key);
     // findLive() turns an expired document into a tombstone, which is then what is reported.

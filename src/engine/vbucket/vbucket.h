@@ -128,17 +128,6 @@ struct Document {
     uint64_t rev_seqno = 0;
 };
 
-/// What GET_META reports of a document, live or deleted.
-struct DocumentMeta {
-    bool deleted = false;
-    uint32_t flags = 0;
-    /// A live document's expiry; a tombstone's deletion time.
-    uint32_t expiry = 0;
-    Cas cas = 0;
-    uint64_t rev_seqno = 0;
-    uint8_t datatype = 0;
-};
-
 /// What a mutation reports (for MutationSeqno extras and DCP).
 struct MutationInfo {
     Cas cas = 0;
@@ -187,7 +176,7 @@ public:
     /// expired document becomes a tombstone first. KeyNotFound if it never existed (or its
     /// tombstone was purged); a background fetch if only the disk can tell. A locked document
     /// shows kLockedCas.
-    VBucketResult getMeta(std::string_view key, DocumentMeta& out);
+    VBucketResult getMeta(std::string_view key, ItemMeta& out);
     /// Sets a new expiry (TOUCH, GAT): a mutation, with a new CAS and seqno.
     VBucketResult getAndTouch(std::string_view key, uint32_t exptime, Document& out,
                               MutationInfo& info);

@@ -200,7 +200,7 @@ TEST_F(VBucketTest, DeletedDocumentsComeBackWithAHigherRevision) {
 }
 
 TEST_F(VBucketTest, GetMetaReportsLiveAndDeletedDocuments) {
-    DocumentMeta meta;
+    ItemMeta meta;
     EXPECT_EQ(Status::KeyNotFound, vbucket_.getMeta("m", meta));
 
     ASSERT_EQ(Status::Success, set("m", "value", 0, StoreSemantics::Set, 100));
@@ -229,7 +229,7 @@ TEST_F(VBucketTest, GetMetaReportsLiveAndDeletedDocuments) {
 TEST_F(VBucketTest, GetMetaOfAnExpiredDocumentReportsItsTombstone) {
     ASSERT_EQ(Status::Success, set("x", "v", 0, StoreSemantics::Set, 10));
     now_ += 10;
-    DocumentMeta meta;
+    ItemMeta meta;
     ASSERT_EQ(Status::Success, vbucket_.getMeta("x", meta));
     EXPECT_TRUE(meta.deleted);
     EXPECT_EQ(1u, vbucket_.numExpired());
