@@ -105,6 +105,8 @@ bool isGrantable(mcbp::Feature feature) {
     case mcbp::Feature::AltRequestSupport:
     case mcbp::Feature::MutationSeqno:
     case mcbp::Feature::DedupeNotMyVbucketClustermap:
+    // SELECT_BUCKET exists; the feature only says so.
+    case mcbp::Feature::SelectBucket:
     // Server requests: clustermap change notifications (which need Duplex).
     case mcbp::Feature::Duplex:
     case mcbp::Feature::ClustermapChangeNotification:

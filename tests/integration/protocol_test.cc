@@ -103,7 +103,8 @@ TEST_P(ProtocolTest, HelloGrantsOnlyImplementedFeatures) {
         {Feature::TcpNoDelay, Feature::Xerror, Feature::Json, Feature::AltRequestSupport,
          Feature::Snappy, Feature::Duplex, Feature::UnorderedExecution, Feature::Collections,
          Feature::MutationSeqno, Feature::ClustermapChangeNotification,
-         Feature::DedupeNotMyVbucketClustermap, Feature::Xattr, Feature::PreserveTtl});
+         Feature::DedupeNotMyVbucketClustermap, Feature::Xattr, Feature::PreserveTtl,
+         Feature::SelectBucket});
     const std::vector<uint16_t> expected = {
         static_cast<uint16_t>(Feature::TcpNoDelay),
         static_cast<uint16_t>(Feature::Xerror),
@@ -113,7 +114,8 @@ TEST_P(ProtocolTest, HelloGrantsOnlyImplementedFeatures) {
         static_cast<uint16_t>(Feature::Duplex),
         static_cast<uint16_t>(Feature::MutationSeqno),
         static_cast<uint16_t>(Feature::ClustermapChangeNotification),
-        static_cast<uint16_t>(Feature::DedupeNotMyVbucketClustermap)};
+        static_cast<uint16_t>(Feature::DedupeNotMyVbucketClustermap),
+        static_cast<uint16_t>(Feature::SelectBucket)};
     EXPECT_EQ(expected, granted);
 }
 
