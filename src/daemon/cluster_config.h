@@ -43,7 +43,8 @@ struct ConfigVersion {
     int64_t epoch = 0;
     int64_t revision = 0;
 
-    auto operator<=>(const ConfigVersion&) const = default;
+    // clang-tidy 14 mistakes the defaulted <=> for a comparison with 0.
+    auto operator<=>(const ConfigVersion&) const = default;  // NOLINT(modernize-use-nullptr)
 };
 
 /// Older than every configuration: what a connection has been sent before its first one.

@@ -858,7 +858,7 @@ void Connection::describe(const std::function<void(std::string, std::string)>& a
         }
     }
     put("peer", peer_);
-    transport_.describe([&](std::string key, std::string value) { put(key, value); });
+    transport_.describe([&](const std::string& key, const std::string& value) { put(key, value); });
     put("user", session_.authenticated() ? session_.user() : std::string());
     put("bucket", session_.bucketName());
     put("agent_name", agent_name_);

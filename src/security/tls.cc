@@ -1,5 +1,7 @@
 #include "security/tls.h"
 
+#include "common/errno_string.h"
+
 #include <fmt/format.h>
 #include <openssl/err.h>
 #include <openssl/ssl.h>
@@ -211,7 +213,7 @@ TlsSession::Result TlsSession::outcome(int ok, size_t bytes, std::string_view wh
             if (saved_errno == 0) {
                 return {Io::Closed, 0};  // the socket ended without close_notify
             }
-            error_ = fmt::format("TLS {}: {}", what, std::strerror(saved_errno));
+            error_ = fmt::format("TLS {}: {}", what, errnoString(saved_errno));
             failed_ = true;
             return {Io::Failed, 0};
         }

@@ -282,6 +282,7 @@ TEST_P(KvTest, ConcurrentClientsSeeTheirOwnWrites) {
     constexpr int kClients = 8;
     constexpr int kOps = 200;
     std::vector<std::thread> threads;
+    threads.reserve(kClients);
     std::atomic<int> failures{0};
     for (int c = 0; c < kClients; ++c) {
         threads.emplace_back([&, c] {

@@ -44,7 +44,7 @@ class TlsServerTest : public ::testing::Test {
 protected:
     void SetUp() override {
         directory_ = fs::temp_directory_path() / ("eddy-tls-it-" + std::to_string(::getpid()) +
-                                                  "-" + std::to_string(++instance_));
+                                                  "-" + std::to_string(++instance_count));
         fs::remove_all(directory_);
         fs::create_directories(directory_);
         writeCertificate(directory_, "");
@@ -81,7 +81,7 @@ protected:
         return std::stoull(admin.stats()["tls_handshake_failures"]);
     }
 
-    static inline int instance_ = 0;
+    static inline int instance_count = 0;
     fs::path directory_;
     std::unique_ptr<EddydProcess> server_;
     uint16_t tls_port_ = 0;

@@ -29,8 +29,8 @@ std::optional<uint64_t> parseCounter(std::string_view text) {
 
 /// What a vbucket made without the bucket's parameters reads: every parameter at its default.
 const config::Configuration& defaultParameters() {
-    static const config::Configuration defaults;
-    return defaults;
+    static const config::Configuration kDefaults;
+    return kDefaults;
 }
 
 HashTable::Config tableConfig(HashTable::Config config, BucketMemory* memory) {
