@@ -39,8 +39,11 @@ std::shared_ptr<SSL_CTX> newContext(const SSL_METHOD* method, TlsVersion minimum
     }
     const int version = minimum == TlsVersion::Tls13 ? TLS1_3_VERSION : TLS1_2_VERSION;
     SSL_CTX_set_min_proto_version(context.get(), version);
-    SSL_CTX_set_options(context.get(),
-                        SSL_OP_NO_RENEGOTIATION | SSL_OP_NO_COMPRESSION | SSL_OP_NO_TICKET);
+    // A peer that hangs up without close_notify has closed, not failed: clients (the Couchbase
+    // SDK among them) drop connections they no longer need, even during the handshake. MCBP
+    // frames carry their lengths, so a cut-off stream is still seen as one.
+    SSL_CTX_set_options(context.get(), SSL_OP_NO_RENEGOTIATION | SSL_OP_NO_COMPRESSION |
+                                           SSL_OP_NO_TICKET | SSL_OP_IGNORE_UNEXPECTED_EOF);
     SSL_CTX_set_mode(context.get(),
                      SSL_MODE_ENABLE_PARTIAL_WRITE | SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
     // No session resumption: no tickets to send after a TLS 1.3 handshake, no cache to bound.

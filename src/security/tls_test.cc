@@ -176,6 +176,18 @@ TEST_F(TlsTest, GarbageInsteadOfAHandshakeFails) {
     EXPECT_FALSE(server->error().empty());
 }
 
+TEST_F(TlsTest, APeerThatHangsUpDuringTheHandshakeHasClosedNotFailed) {
+    TlsServerContext server_context({path("cert.pem"), path("key.pem")});
+    auto server = TlsSession::accept(server_context.current(), server_fd_);
+    // The start of a handshake record announcing 80 bytes, then the end of the stream.
+    const std::string partial("\x16\x03\x01\x00\x50", 5);
+    ASSERT_EQ(static_cast<ssize_t>(partial.size()),
+              ::write(client_fd_, partial.data(), partial.size()));
+    ASSERT_EQ(0, ::shutdown(client_fd_, SHUT_WR));
+    char byte = 0;
+    EXPECT_EQ(Io::Closed, server->read(&byte, 1).io) << server->error();
+}
+
 TEST_F(TlsTest, BadFilesNameTheFileAndReloadKeepsTheOldContext) {
     EXPECT_THROW(
         {
