@@ -153,12 +153,4 @@ std::optional<std::string> ClusterConfig::install(ConfigVersion version, std::st
     return std::nullopt;
 }
 
-ConfigVersion ClusterConfig::version() const {
-    const MutexLock lock(mutex_);
-    if (installed_) {
-        return installed_->version;
-    }
-    return generated_ ? generated_->version : ConfigVersion{};
-}
-
 }  // namespace eddy::daemon

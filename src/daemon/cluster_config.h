@@ -102,12 +102,9 @@ public:
     [[nodiscard]] std::optional<std::string> install(ConfigVersion version, std::string json)
         EXCLUDES(mutex_);
 
-    /// The version current() would serve if nothing changed (installed, else last generated).
-    [[nodiscard]] ConfigVersion version() const EXCLUDES(mutex_);
-
 private:
     const std::string bucket_;
-    mutable Mutex mutex_;
+    Mutex mutex_;
     /// The revision the next generated text gets.
     int64_t next_revision_ GUARDED_BY(mutex_);
     std::optional<Snapshot> installed_ GUARDED_BY(mutex_);

@@ -157,6 +157,8 @@ void StatContext::addDaemonStats() {
     add("cmd_would_block", totals.would_block);
     add("cookies_blocked_too_long", totals.cookies_blocked_too_long);
     add("tls_handshake_failures", totals.tls_handshake_failures);
+    add("audit_events_dropped", server.audit().dropped());
+    add("audit_write_failures", server.audit().writeFailures());
     add("max_packet_size", server.settings().max_packet_size);
 }
 

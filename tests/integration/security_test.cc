@@ -206,6 +206,11 @@ TEST_F(SecurityTest, WrongPasswordAndUnknownUserLookAlike) {
         }
     }
     EXPECT_EQ(2, failures);
+    // Nothing was lost on the way, and the default STAT group says so.
+    McbpClient admin(server_->port());
+    auto stats = admin.stats();
+    EXPECT_EQ("0", stats["audit_events_dropped"]);
+    EXPECT_EQ("0", stats["audit_write_failures"]);
 }
 
 TEST_F(SecurityTest, RepeatedFailuresCloseTheConnection) {
