@@ -7,6 +7,12 @@ pkg_check_modules(LIBEVENT_EXTRA REQUIRED IMPORTED_TARGET libevent_extra)
 find_package(fmt REQUIRED)
 find_package(spdlog REQUIRED)
 find_package(nlohmann_json 3 REQUIRED)
+# RapidJSON (rapidjson-dev, header-only): the sub-document engine's JSON (ADR 0010). An interface
+# target so its headers are SYSTEM includes and its options are set in one place.
+find_package(RapidJSON CONFIG REQUIRED)
+add_library(eddy_rapidjson INTERFACE)
+target_include_directories(eddy_rapidjson SYSTEM INTERFACE ${RAPIDJSON_INCLUDE_DIRS})
+target_compile_definitions(eddy_rapidjson INTERFACE RAPIDJSON_HAS_STDSTRING=1)
 find_package(CLI11 REQUIRED)
 find_package(RocksDB CONFIG REQUIRED)
 # Snappy::snappy (libsnappy-dev ships a CMake package): MCBP datatype Snappy, DCP compression.

@@ -3,7 +3,7 @@
 # upper ones. Each rule names a folder and the folders its files must not include from:
 #
 #   src/protocol, src/net, src/common,  nothing from src/engine or src/daemon
-#   src/executor
+#   src/executor, src/subdoc, src/xattr
 #   src/engine                          nothing from src/daemon
 #
 # An include is `#include "engine/..."` or `<engine/...>` (also through "../" or "src/"); every
@@ -21,6 +21,8 @@ readonly rules=(
     "src/common:engine daemon"
     "src/security:engine daemon"
     "src/executor:engine daemon"
+    "src/subdoc:engine daemon"
+    "src/xattr:engine daemon"
     "src/engine:daemon"
 )
 

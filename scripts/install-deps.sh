@@ -14,7 +14,7 @@ packages=(
     # sanitizer runtimes (libclang-rt-14-dev), ccache so the three CI builds reuse objects
     cmake ninja-build g++ clang libclang-rt-14-dev ccache pkg-config
     # libraries (cmake/dependencies.cmake)
-    libevent-dev libspdlog-dev libfmt-dev nlohmann-json3-dev libcli11-dev libsnappy-dev
+    libevent-dev libspdlog-dev libfmt-dev nlohmann-json3-dev rapidjson-dev libcli11-dev libsnappy-dev
     librocksdb-dev libssl-dev
     # the development TLS certificate of `make run` (openssl req)
     openssl

@@ -51,6 +51,13 @@ struct StoreRequest {
     /// 0 = unconditional; otherwise the stored CAS must match (KeyExists if not).
     Cas cas = 0;
     StoreSemantics semantics = StoreSemantics::Set;
+    /// A value without the XATTR datatype bit keeps the xattrs the document has (a client's
+    /// full-document write, as kv_engine does); false when `value` is the whole new document,
+    /// xattrs included (sub-document mutations).
+    bool preserve_xattrs = true;
+    /// Keep the document's current expiry instead of `exptime` (the PreserveTtl frame info);
+    /// a document that does not exist yet gets `exptime`.
+    bool preserve_ttl = false;
 };
 
 struct ArithmeticRequest {

@@ -195,7 +195,11 @@ std::string encode(const Request& request) {
     fields.opaque = request.opaque;
     fields.cas = request.cas;
     fields.datatype = request.datatype;
-    mcbp::appendRequest(out, fields, request.extras, request.key, request.value);
+    if (!request.framing_extras.empty()) {
+        fields.magic = mcbp::Magic::AltClientRequest;
+    }
+    mcbp::appendRequest(out, fields, request.extras, request.key, request.value,
+                        request.framing_extras);
     return out;
 }
 

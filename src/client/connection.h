@@ -80,6 +80,9 @@ struct Request {
     uint32_t opaque = 0;
     uint8_t datatype = 0;
     uint16_t vbucket = 0;
+    /// Frame infos; when present the request goes out with the alt magic (0x08), which needs
+    /// HELLO AltRequestSupport.
+    std::string framing_extras;
 };
 
 /// One whole frame as received, with its parts copied out of the read buffer.

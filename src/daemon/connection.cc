@@ -9,6 +9,7 @@
 #include "protocol/error_map.h"
 #include "protocol/opcode.h"
 #include "protocol/validators.h"
+#include "xattr/blob.h"
 
 #include <event2/buffer.h>
 #include <event2/event.h>
@@ -600,9 +601,15 @@ void Connection::sendItem(const Cookie& cookie, const ItemPtr& item, bool includ
     std::string extras;
     mcbp::appendUint32(extras, item->flags());
     const std::string_view key = include_key ? item->key() : std::string_view{};
-    const std::string_view value = item->value();
+    std::string_view value = item->value();
+    uint8_t datatype = item->datatype();
+    if ((datatype & datatype::kXattr) != 0) {
+        // A document's xattrs are read through sub-document paths only: GET answers the body.
+        value = xattr::bodyOf(value);
+        datatype &= static_cast<uint8_t>(~datatype::kXattr);
+    }
     if (!queueResponseHeader(cookie, mcbp::ResponseStatus::Success, extras, key, value.size(),
-                             item->datatype(), item->cas())) {
+                             datatype, item->cas())) {
         return;
     }
     if (value.size() < kReferenceThreshold) {

@@ -14,6 +14,7 @@
 #include "daemon/server.h"
 #include "daemon/set_param_context.h"
 #include "daemon/stat_context.h"
+#include "daemon/subdoc_context.h"
 #include "daemon/vbucket_contexts.h"
 #include "protocol/encode.h"
 #include "protocol/error_map.h"
@@ -110,6 +111,10 @@ bool isGrantable(mcbp::Feature feature) {
     // Server requests: clustermap change notifications (which need Duplex).
     case mcbp::Feature::Duplex:
     case mcbp::Feature::ClustermapChangeNotification:
+    // Documents carry extended attributes (sub-document xattr paths, the XATTR datatype).
+    case mcbp::Feature::Xattr:
+    // The PreserveTtl frame info keeps a document's expiry through a mutation.
+    case mcbp::Feature::PreserveTtl:
     // Inbound values may arrive compressed (they are inflated before the engine sees them);
     // responses are never compressed.
     case mcbp::Feature::Snappy: return true;
@@ -184,6 +189,10 @@ constexpr std::array<Executor, 256> makeTable() {
     }
     for (auto opcode : {ClientOpcode::Touch, ClientOpcode::Gat, ClientOpcode::Gatq}) {
         set(opcode, &driveContext<GatContext>);
+    }
+    for (uint8_t opcode = static_cast<uint8_t>(ClientOpcode::SubdocGet);
+         opcode <= static_cast<uint8_t>(ClientOpcode::SubdocGetCount); ++opcode) {
+        set(static_cast<ClientOpcode>(opcode), &driveContext<SubdocContext>);
     }
     set(ClientOpcode::GetMeta, &driveContext<GetMetaContext>);
     set(ClientOpcode::GetqMeta, &driveContext<GetMetaContext>);

@@ -7,6 +7,8 @@
 #include "protocol/encode.h"
 #include "protocol/feature.h"
 #include "protocol/opcode.h"
+#include "protocol/validators.h"
+#include "xattr/blob.h"
 
 #include <snappy.h>
 
@@ -22,18 +24,6 @@ using mcbp::ResponseStatus;
 
 /// GET_META's request extras: the format version that adds the datatype to the answer.
 constexpr uint8_t kGetMetaWithDatatype = 2;
-
-/// Extras of a mutation response: vbucket uuid and seqno when the client negotiated
-/// MutationSeqno and the engine numbers its changes; nothing otherwise.
-std::string mutationExtras(const Cookie& cookie, const MutationResult& result) {
-    std::string extras;
-    if (cookie.connection().features().has(mcbp::Feature::MutationSeqno) &&
-        result.vbucket_uuid != 0) {
-        mcbp::appendUint64(extras, result.vbucket_uuid);
-        mcbp::appendUint64(extras, result.seqno);
-    }
-    return extras;
-}
 
 /// A mutation's response: CAS in the header, MutationSeqno extras, no value.
 void sendMutationDone(Cookie& cookie, const MutationResult& result, Cas cas) {
@@ -70,7 +60,35 @@ Status inflateSnappy(Cookie& cookie, std::string_view compressed, std::string& o
     return Status::Success;
 }
 
+/// A value the client sends with the XATTR datatype: its section must be well formed (else
+/// XATTR_EINVAL), and it replaces the document's whole value, so it cannot be appended (EINVAL).
+/// False when the refusal has been sent.
+bool xattrsAccepted(Cookie& cookie, const StoreRequest& store) {
+    std::string why;
+    if (store.semantics == StoreSemantics::Append || store.semantics == StoreSemantics::Prepend) {
+        cookie.setErrorContext("Xattrs cannot be appended or prepended");
+        cookie.connection().sendError(cookie, ResponseStatus::Einval);
+        return false;
+    }
+    if (!xattr::validate(store.value, &why)) {
+        cookie.setErrorContext("Invalid xattr section: " + why);
+        cookie.connection().sendError(cookie, ResponseStatus::XattrEinval);
+        return false;
+    }
+    return true;
+}
+
 }  // namespace
+
+std::string mutationExtras(const Cookie& cookie, const MutationResult& result) {
+    std::string extras;
+    if (cookie.connection().features().has(mcbp::Feature::MutationSeqno) &&
+        result.vbucket_uuid != 0) {
+        mcbp::appendUint64(extras, result.vbucket_uuid);
+        mcbp::appendUint64(extras, result.seqno);
+    }
+    return extras;
+}
 
 Status GetContext::step() {
     Cookie& cmd = cookie();
@@ -110,6 +128,7 @@ Status MutationContext::step() {
         store.flags = mcbp::readUint32(request.extras, 0);
         store.exptime = mcbp::readUint32(request.extras, 4);
     }
+    store.preserve_ttl = mcbp::hasFrameInfo(request.framing_extras, mcbp::FrameInfoId::PreserveTtl);
     std::string inflated;
     if ((store.datatype & datatype::kSnappy) != 0) {
         if (const Status status = inflateSnappy(cmd, request.value, inflated);
@@ -118,6 +137,9 @@ Status MutationContext::step() {
         }
         store.value = inflated;
         store.datatype &= static_cast<uint8_t>(~datatype::kSnappy);
+    }
+    if ((store.datatype & datatype::kXattr) != 0 && !xattrsAccepted(cmd, store)) {
+        return Status::Success;  // the refusal has been sent
     }
     MutationResult result;
     const Status status = cmd.connection().engine().store(cmd, store, result);

@@ -17,6 +17,9 @@
 #pragma once
 
 #include "daemon/command_context.h"
+#include "eddy/engine_iface.h"
+
+#include <string>
 
 namespace eddy::daemon {
 
@@ -28,5 +31,9 @@ EDDY_DECLARE_STEPPABLE_CONTEXT(GatContext);
 EDDY_DECLARE_STEPPABLE_CONTEXT(GetMetaContext);
 EDDY_DECLARE_STEPPABLE_CONTEXT(FlushContext);
 EDDY_DECLARE_STEPPABLE_CONTEXT(EngineCommandContext);
+
+/// Extras of a mutation response: vbucket uuid and seqno when the client negotiated
+/// MutationSeqno and the engine numbers its changes; nothing otherwise.
+[[nodiscard]] std::string mutationExtras(const Cookie& cookie, const MutationResult& result);
 
 }  // namespace eddy::daemon

@@ -52,6 +52,42 @@ ErrorInfo describe(ResponseStatus status) {
     case R::Etmpfail: return {"Temporary failure", {"temp", "retry-later"}};
     case R::XattrEinval: return {"Invalid extended attribute", {"invalid-input", "subdoc"}};
     case R::UnknownCollection: return {"Unknown collection", {"invalid-input", "fetch-config"}};
+    case R::SubdocPathEnoent: return {"Subdoc: path not found", {"item-only", "subdoc"}};
+    case R::SubdocPathMismatch:
+        return {"Subdoc: path does not match the document's shape",
+                {"invalid-input", "item-only", "subdoc"}};
+    case R::SubdocPathEinval: return {"Subdoc: invalid path", {"invalid-input", "subdoc"}};
+    case R::SubdocPathE2big:
+        return {"Subdoc: path too long or too many components", {"invalid-input", "subdoc"}};
+    case R::SubdocDocE2deep: return {"Subdoc: document too deep to parse", {"item-only", "subdoc"}};
+    case R::SubdocValueCantinsert:
+        return {"Subdoc: value cannot be inserted", {"invalid-input", "subdoc"}};
+    case R::SubdocDocNotJson: return {"Subdoc: document is not JSON", {"item-only", "subdoc"}};
+    case R::SubdocNumErange:
+        return {"Subdoc: existing number out of range", {"item-only", "subdoc"}};
+    case R::SubdocDeltaEinval: return {"Subdoc: invalid delta", {"invalid-input", "subdoc"}};
+    case R::SubdocPathEexists: return {"Subdoc: path already exists", {"item-only", "subdoc"}};
+    case R::SubdocValueEtoodeep:
+        return {"Subdoc: value would make the document too deep", {"invalid-input", "subdoc"}};
+    case R::SubdocInvalidCombo:
+        return {"Subdoc: invalid combination of commands", {"invalid-input", "subdoc"}};
+    case R::SubdocMultiPathFailure: return {"Subdoc: one or more paths failed", {"subdoc"}};
+    case R::SubdocSuccessDeleted:
+        return {"Subdoc: success on a deleted document", {"success", "subdoc"}};
+    case R::SubdocXattrInvalidFlagCombo:
+        return {"Subdoc: invalid xattr flag combination", {"invalid-input", "subdoc"}};
+    case R::SubdocXattrInvalidKeyCombo:
+        return {"Subdoc: invalid xattr key combination", {"invalid-input", "subdoc"}};
+    case R::SubdocXattrUnknownMacro:
+        return {"Subdoc: unknown xattr macro", {"invalid-input", "subdoc"}};
+    case R::SubdocXattrUnknownVattr:
+        return {"Subdoc: unknown virtual attribute", {"invalid-input", "subdoc"}};
+    case R::SubdocXattrCantModifyVattr:
+        return {"Subdoc: virtual attributes cannot be changed", {"invalid-input", "subdoc"}};
+    case R::SubdocMultiPathFailureDeleted:
+        return {"Subdoc: one or more paths failed on a deleted document", {"subdoc"}};
+    case R::SubdocInvalidXattrOrder:
+        return {"Subdoc: xattr paths must come first", {"invalid-input", "subdoc"}};
     case R::DurabilityInvalidLevel: return {"Invalid durability level", {"invalid-input"}};
     case R::DurabilityImpossible: return {"Durability cannot be met", {"temp", "retry-later"}};
     }

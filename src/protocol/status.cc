@@ -66,6 +66,27 @@ std::optional<std::string_view> statusName(ResponseStatus status) {
     case R::Etmpfail: return "ETMPFAIL";
     case R::XattrEinval: return "XATTR_EINVAL";
     case R::UnknownCollection: return "UNKNOWN_COLLECTION";
+    case R::SubdocPathEnoent: return "SUBDOC_PATH_ENOENT";
+    case R::SubdocPathMismatch: return "SUBDOC_PATH_MISMATCH";
+    case R::SubdocPathEinval: return "SUBDOC_PATH_EINVAL";
+    case R::SubdocPathE2big: return "SUBDOC_PATH_E2BIG";
+    case R::SubdocDocE2deep: return "SUBDOC_DOC_E2DEEP";
+    case R::SubdocValueCantinsert: return "SUBDOC_VALUE_CANTINSERT";
+    case R::SubdocDocNotJson: return "SUBDOC_DOC_NOT_JSON";
+    case R::SubdocNumErange: return "SUBDOC_NUM_ERANGE";
+    case R::SubdocDeltaEinval: return "SUBDOC_DELTA_EINVAL";
+    case R::SubdocPathEexists: return "SUBDOC_PATH_EEXISTS";
+    case R::SubdocValueEtoodeep: return "SUBDOC_VALUE_ETOODEEP";
+    case R::SubdocInvalidCombo: return "SUBDOC_INVALID_COMBO";
+    case R::SubdocMultiPathFailure: return "SUBDOC_MULTI_PATH_FAILURE";
+    case R::SubdocSuccessDeleted: return "SUBDOC_SUCCESS_DELETED";
+    case R::SubdocXattrInvalidFlagCombo: return "SUBDOC_XATTR_INVALID_FLAG_COMBO";
+    case R::SubdocXattrInvalidKeyCombo: return "SUBDOC_XATTR_INVALID_KEY_COMBO";
+    case R::SubdocXattrUnknownMacro: return "SUBDOC_XATTR_UNKNOWN_MACRO";
+    case R::SubdocXattrUnknownVattr: return "SUBDOC_XATTR_UNKNOWN_VATTR";
+    case R::SubdocXattrCantModifyVattr: return "SUBDOC_XATTR_CANT_MODIFY_VATTR";
+    case R::SubdocMultiPathFailureDeleted: return "SUBDOC_MULTI_PATH_FAILURE_DELETED";
+    case R::SubdocInvalidXattrOrder: return "SUBDOC_INVALID_XATTR_ORDER";
     case R::DurabilityInvalidLevel: return "DURABILITY_INVALID_LEVEL";
     case R::DurabilityImpossible: return "DURABILITY_IMPOSSIBLE";
     }

@@ -2,6 +2,7 @@
 
 #include "eddy/types.h"
 #include "protocol/opcode.h"
+#include "protocol/subdoc_request.h"
 
 #include <array>
 
@@ -29,7 +30,7 @@ enum class ValueRule : uint8_t {
 enum class DatatypeRule : uint8_t {
     Raw,       ///< the datatype byte must be 0
     Json,      ///< JSON allowed once negotiated (a JSON argument, never compressed)
-    Document,  ///< JSON and Snappy allowed once negotiated; XATTR not accepted yet
+    Document,  ///< JSON, Snappy and XATTR allowed once negotiated
 };
 
 enum class CasRule : uint8_t {
@@ -131,6 +132,36 @@ constexpr std::array kRules{
     Rule{Op::SetClusterConfig, extras(16),   K::Optional,  V::NonEmpty,   D::Json,     C::Allowed},
     Rule{Op::GetClusterConfig, extras(0, 16), K::Forbidden, V::Forbidden, D::Raw,      C::Zero},
     Rule{Op::SeqnoPersistence, extras(8),    K::Forbidden, V::Forbidden,  D::Raw,      C::Zero},
+    Rule{Op::SubdocGet,        extras(3, 4), K::Required, V::Optional, D::Json,      C::Allowed},
+    Rule{Op::SubdocExists,     extras(3, 4), K::Required, V::Optional, D::Json,      C::Allowed},
+    Rule{Op::SubdocDictAdd,    extras(3, 4, 7, 8),
+                                             K::Required, V::Optional, D::Json,      C::Allowed},
+    Rule{Op::SubdocDictUpsert, extras(3, 4, 7, 8),
+                                             K::Required, V::Optional, D::Json,      C::Allowed},
+    Rule{Op::SubdocDelete,     extras(3, 4, 7, 8),
+                                             K::Required, V::Optional, D::Json,      C::Allowed},
+    Rule{Op::SubdocReplace,    extras(3, 4, 7, 8),
+                                             K::Required, V::Optional, D::Json,      C::Allowed},
+    Rule{Op::SubdocArrayPushLast,
+                               extras(3, 4, 7, 8),
+                                             K::Required, V::Optional, D::Json,      C::Allowed},
+    Rule{Op::SubdocArrayPushFirst,
+                               extras(3, 4, 7, 8),
+                                             K::Required, V::Optional, D::Json,      C::Allowed},
+    Rule{Op::SubdocArrayInsert,
+                               extras(3, 4, 7, 8),
+                                             K::Required, V::Optional, D::Json,      C::Allowed},
+    Rule{Op::SubdocArrayAddUnique,
+                               extras(3, 4, 7, 8),
+                                             K::Required, V::Optional, D::Json,      C::Allowed},
+    Rule{Op::SubdocCounter,    extras(3, 4, 7, 8),
+                                             K::Required, V::Optional, D::Json,      C::Allowed},
+    Rule{Op::SubdocMultiLookup,
+                               extras(0, 1), K::Required, V::Optional, D::Json,      C::Allowed},
+    Rule{Op::SubdocMultiMutation,
+                               extras(0, 1, 4, 5),
+                                             K::Required, V::Optional, D::Json,      C::Allowed},
+    Rule{Op::SubdocGetCount,   extras(3, 4), K::Required, V::Optional, D::Json,      C::Allowed},
     Rule{Op::IsaslRefresh,     extras(0),    K::Forbidden, V::Forbidden,  D::Raw,      C::Zero},
     Rule{Op::SslCertsRefresh,  extras(0),    K::Forbidden, V::Forbidden,  D::Raw,      C::Zero},
     Rule{Op::GetCmdTimer,      extras(1),    K::Optional,  V::Forbidden,  D::Raw,      C::Zero},
@@ -244,7 +275,12 @@ ValidationResult checkDatatype(DatatypeRule rule, uint8_t bits, const FeatureSet
         return fail(ResponseStatus::Einval, "Datatype must be raw");
     }
     if ((bits & datatype::kXattr) != 0) {
-        return fail(ResponseStatus::Einval, "Xattr datatype not supported");
+        if (rule != DatatypeRule::Document) {
+            return fail(ResponseStatus::Einval, "Xattr datatype not supported");
+        }
+        if (!features.has(Feature::Xattr)) {
+            return fail(ResponseStatus::Einval, "Xattr datatype not negotiated");
+        }
     }
     if ((bits & datatype::kSnappy) != 0) {
         if (rule != DatatypeRule::Document) {
@@ -275,14 +311,15 @@ struct FrameInfoRule {
     bool supported;
 };
 
-// Indexed by id. Only Barrier is honoured: commands on a connection already run in order.
+// Indexed by id. Barrier is honoured (commands on a connection already run in order) and
+// PreserveTtl (the mutation keeps the document's expiry); the others are refused.
 constexpr std::array kFrameInfoRules{
     FrameInfoRule{FrameInfoId::Barrier, FrameInfoLength::Empty, true},
     FrameInfoRule{FrameInfoId::DurabilityRequirement, FrameInfoLength::Durability, false},
     FrameInfoRule{FrameInfoId::DcpStreamId, FrameInfoLength::TwoBytes, false},
     FrameInfoRule{FrameInfoId::OpenTracingContext, FrameInfoLength::NonEmpty, false},
     FrameInfoRule{FrameInfoId::Impersonate, FrameInfoLength::NonEmpty, false},
-    FrameInfoRule{FrameInfoId::PreserveTtl, FrameInfoLength::Empty, false},
+    FrameInfoRule{FrameInfoId::PreserveTtl, FrameInfoLength::Empty, true},
 };
 
 constexpr bool frameInfoRulesAreIndexedById() {
@@ -311,48 +348,82 @@ bool hasValidator(uint8_t opcode) {
     return findRule(opcode) != nullptr;
 }
 
-ValidationResult validateFrameInfos(std::string_view framing_extras) {
+namespace {
+
+/// One frame info as walkFrameInfos finds it.
+struct FrameInfo {
+    size_t id = 0;
+    size_t length = 0;
+};
+
+/// Walks the encoding of the framing extras, calling `visit` for each object until it returns
+/// false. Einval for a truncated encoding, Success otherwise.
+template <typename Visit>
+ValidationResult walkFrameInfos(std::string_view framing_extras, Visit visit) {
     constexpr uint8_t kEscape = 0x0f;
     const auto* bytes = reinterpret_cast<const uint8_t*>(framing_extras.data());
     const size_t size = framing_extras.size();
     size_t offset = 0;
     while (offset < size) {
         const uint8_t first = bytes[offset++];
-        size_t id = first >> 4;
-        size_t length = first & 0x0f;
+        FrameInfo info{.id = static_cast<size_t>(first >> 4),
+                       .length = static_cast<size_t>(first & 0x0f)};
         // Escaped id byte first, then escaped length byte, as the encoding lays them out.
-        if (id == kEscape) {
+        if (info.id == kEscape) {
             if (offset == size) {
                 return fail(ResponseStatus::Einval, "Truncated frame info");
             }
-            id += bytes[offset++];
+            info.id += bytes[offset++];
         }
-        if (length == kEscape) {
+        if (info.length == kEscape) {
             if (offset == size) {
                 return fail(ResponseStatus::Einval, "Truncated frame info");
             }
-            length += bytes[offset++];
+            info.length += bytes[offset++];
         }
-        if (length > size - offset) {
+        if (info.length > size - offset) {
             return fail(ResponseStatus::Einval, "Truncated frame info");
         }
-        offset += length;
-
-        if (id >= kFrameInfoRules.size()) {
-            return fail(ResponseStatus::UnknownFrameInfo, "Unknown frame info");
-        }
-        const FrameInfoRule& rule = kFrameInfoRules[id];
-        if (!lengthFits(rule.length, length)) {
-            if (rule.id == FrameInfoId::Barrier) {
-                return fail(ResponseStatus::Einval, "Barrier frame info must be empty");
-            }
-            return fail(ResponseStatus::Einval, "Invalid frame info length");
-        }
-        if (!rule.supported) {
-            return fail(ResponseStatus::NotSupported, "Frame info not supported");
+        offset += info.length;
+        if (!visit(info)) {
+            break;
         }
     }
     return kOk;
+}
+
+}  // namespace
+
+ValidationResult validateFrameInfos(std::string_view framing_extras) {
+    ValidationResult problem = kOk;
+    const ValidationResult walked = walkFrameInfos(framing_extras, [&](const FrameInfo& info) {
+        if (info.id >= kFrameInfoRules.size()) {
+            problem = fail(ResponseStatus::UnknownFrameInfo, "Unknown frame info");
+            return false;
+        }
+        const FrameInfoRule& rule = kFrameInfoRules[info.id];
+        if (!lengthFits(rule.length, info.length)) {
+            problem = rule.id == FrameInfoId::Barrier
+                          ? fail(ResponseStatus::Einval, "Barrier frame info must be empty")
+                          : fail(ResponseStatus::Einval, "Invalid frame info length");
+            return false;
+        }
+        if (!rule.supported) {
+            problem = fail(ResponseStatus::NotSupported, "Frame info not supported");
+            return false;
+        }
+        return true;
+    });
+    return walked.ok() ? problem : walked;
+}
+
+bool hasFrameInfo(std::string_view framing_extras, FrameInfoId id) {
+    bool found = false;
+    (void)walkFrameInfos(framing_extras, [&](const FrameInfo& info) {
+        found = info.id == static_cast<size_t>(id);
+        return !found;
+    });
+    return found;
 }
 
 ValidationResult validateRequest(const Frame& frame, const ValidationContext& context) {
@@ -388,6 +459,10 @@ ValidationResult validateRequest(const Frame& frame, const ValidationContext& co
     }
     if (rule->cas == CasRule::Zero && header.cas != 0) {
         return fail(ResponseStatus::Einval, "Request must not include CAS");
+    }
+    if (subdoc::isSubdocOpcode(header.opcode)) {
+        subdoc::SubdocRequest request;
+        return subdoc::parseSubdocRequest(frame, request);
     }
     return kOk;
 }

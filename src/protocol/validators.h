@@ -65,7 +65,10 @@ enum class FrameInfoId : uint8_t {
 /// Walks the framing extras of an alt request: each object is id(4 bits) | length(4 bits), a
 /// nibble of 15 escaping to the next byte. Returns Einval for a truncated or malformed encoding,
 /// UnknownFrameInfo for an unknown id, NotSupported for a known id this server cannot honour
-/// (everything but Barrier today), Success otherwise.
+/// (everything but Barrier and PreserveTtl), Success otherwise.
 [[nodiscard]] ValidationResult validateFrameInfos(std::string_view framing_extras);
+
+/// Whether the (validated) framing extras carry a frame info `id`.
+[[nodiscard]] bool hasFrameInfo(std::string_view framing_extras, FrameInfoId id);
 
 }  // namespace eddy::mcbp

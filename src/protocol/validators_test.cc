@@ -85,7 +85,7 @@ enum class Value {
 enum class Datatype {
     Raw,      ///< only 0
     Json,     ///< JSON accepted once negotiated
-    Document  ///< JSON and Snappy accepted once negotiated
+    Document  ///< JSON, Snappy and XATTR accepted once negotiated
 };
 using Dt = Datatype;
 
@@ -372,11 +372,26 @@ TEST_P(ValidatorRowTest, SnappyDatatype) {
     EXPECT_TRUE(validate(request, withFeatures({Feature::Json, Feature::Snappy})).ok());
 }
 
-TEST_P(ValidatorRowTest, XattrAndUnknownDatatypesAreEinval) {
+TEST_P(ValidatorRowTest, XattrDatatypeOnlyOnDocumentsOnceNegotiated) {
     const ValidationContext all = withFeatures({Feature::Json, Feature::Snappy, Feature::Xattr});
+    const ValidationContext no_xattr = withFeatures({Feature::Json, Feature::Snappy});
     for (uint8_t bits : {datatype::kXattr, uint8_t(datatype::kJson | datatype::kXattr),
-                         uint8_t(datatype::kSnappy | datatype::kXattr), uint8_t{0x08},
-                         uint8_t{0x80}, uint8_t{0xff}}) {
+                         uint8_t(datatype::kSnappy | datatype::kXattr)}) {
+        SCOPED_TRACE(static_cast<int>(bits));
+        Request request = good();
+        request.datatype = bits;
+        if (GetParam().datatype == Dt::Document) {
+            EXPECT_TRUE(validate(request, all).ok()) << validate(request, all).message;
+            EXPECT_EQ("Xattr datatype not negotiated", validate(request, no_xattr).message);
+        } else {
+            EXPECT_EQ(R::Einval, validate(request, all).status);
+        }
+    }
+}
+
+TEST_P(ValidatorRowTest, UnknownDatatypesAreEinval) {
+    const ValidationContext all = withFeatures({Feature::Json, Feature::Snappy, Feature::Xattr});
+    for (uint8_t bits : {uint8_t{0x08}, uint8_t{0x80}, uint8_t{0xff}}) {
         SCOPED_TRACE(static_cast<int>(bits));
         Request request = good();
         request.datatype = bits;
@@ -448,6 +463,12 @@ TEST(ValidatorTest, ExpectedRowsMatchTheTableExactly) {
     std::set<uint8_t> expected;
     for (const Expected& row : kExpected) {
         EXPECT_TRUE(expected.insert(static_cast<uint8_t>(row.opcode)).second);
+    }
+    // The sub-document commands: their bodies have a layout of their own, whose rules
+    // subdoc_request_test.cc checks.
+    for (int byte = static_cast<int>(Op::SubdocGet); byte <= static_cast<int>(Op::SubdocGetCount);
+         ++byte) {
+        EXPECT_TRUE(expected.insert(static_cast<uint8_t>(byte)).second);
     }
     for (int byte = 0; byte < 256; ++byte) {
         EXPECT_EQ(expected.count(static_cast<uint8_t>(byte)) == 1,
@@ -589,12 +610,19 @@ TEST(FrameInfoTest, DcpStreamIdIsKnownButNotSupported) {
     EXPECT_EQ(R::Einval, validateFrameInfos(bytesOf({0x21, 0x01})).status);
 }
 
-TEST(FrameInfoTest, OpenTracingImpersonateAndPreserveTtlAreNotSupported) {
+TEST(FrameInfoTest, OpenTracingAndImpersonateAreNotSupported) {
     EXPECT_EQ(R::NotSupported, validateFrameInfos(bytesOf({0x31, 0x7b})).status);
     EXPECT_EQ(R::Einval, validateFrameInfos(bytesOf({0x30})).status);
     EXPECT_EQ(R::NotSupported, validateFrameInfos(bytesOf({0x43, 'b', 'o', 'b'})).status);
     EXPECT_EQ(R::Einval, validateFrameInfos(bytesOf({0x40})).status);
-    EXPECT_EQ(R::NotSupported, validateFrameInfos(bytesOf({0x50})).status);
+}
+
+TEST(FrameInfoTest, PreserveTtlIsEmptyAndFound) {
+    EXPECT_TRUE(validateFrameInfos(bytesOf({0x50})).ok());
+    EXPECT_TRUE(hasFrameInfo(bytesOf({0x50}), FrameInfoId::PreserveTtl));
+    EXPECT_TRUE(hasFrameInfo(bytesOf({0x00, 0x50}), FrameInfoId::PreserveTtl));
+    EXPECT_FALSE(hasFrameInfo(bytesOf({0x00}), FrameInfoId::PreserveTtl));
+    EXPECT_FALSE(hasFrameInfo({}, FrameInfoId::PreserveTtl));
     const ValidationResult ttl_payload = validateFrameInfos(bytesOf({0x51, 0x00}));
     EXPECT_EQ(R::Einval, ttl_payload.status);
     EXPECT_EQ("Invalid frame info length", ttl_payload.message);
@@ -636,8 +664,8 @@ TEST(FrameInfoTest, TruncatedEncodingsAreEinval) {
 }
 
 TEST(FrameInfoTest, TheFirstProblemWins) {
-    EXPECT_EQ(R::NotSupported, validateFrameInfos(bytesOf({0x00, 0x50, 0x60})).status);
-    EXPECT_EQ(R::UnknownFrameInfo, validateFrameInfos(bytesOf({0x00, 0x60, 0x50})).status);
+    EXPECT_EQ(R::NotSupported, validateFrameInfos(bytesOf({0x00, 0x31, 0x7b, 0x60})).status);
+    EXPECT_EQ(R::UnknownFrameInfo, validateFrameInfos(bytesOf({0x00, 0x60, 0x31, 0x7b})).status);
     EXPECT_EQ(R::Einval, validateFrameInfos(bytesOf({0x01, 0x00, 0x60})).status);
 }
 

@@ -53,6 +53,18 @@ SEEDS = {
     "dcp_buffer_ack": request(0x5d, extras=struct.pack(">I", 4096)),
     "dcp_noop_response": request(0x5c, magic=0x81),
     "persistence_stop_start": request(0x80) + request(0x81),
+    "subdoc_dict_upsert": request(0xc8, b"doc", struct.pack(">HBIB", 5, 0x01, 60, 0x01),
+                                  b'a.b.c"v"'),
+    "subdoc_multi_lookup": request(0xd0, b"doc", b"\x04",
+                                   struct.pack(">BBH", 0xc5, 0x04, 9) + b"$document"
+                                   + struct.pack(">BBH", 0x00, 0x00, 0)
+                                   + struct.pack(">BBH", 0xd2, 0x00, 4) + b"list"),
+    "subdoc_multi_mutation": request(0xd1, b"doc", struct.pack(">IB", 100, 0x01),
+                                     struct.pack(">BBHI", 0xc8, 0x05, 3, 1) + b"m.a1"
+                                     + struct.pack(">BBHI", 0xcf, 0x00, 1, 1) + b"n5"),
+    "set_xattr": request(0x01, b"doc", struct.pack(">II", 0, 0),
+                         struct.pack(">II", 12, 8) + b"meta\x00{}\x00" + b'{"a":1}',
+                         datatype=0x05),
 }
 
 

@@ -3,6 +3,7 @@
 #include "protocol/encode.h"
 #include "protocol/magic.h"
 #include "protocol/opcode.h"
+#include "xattr/blob.h"
 
 #include <snappy.h>
 
@@ -97,6 +98,10 @@ DcpFrame encode(const DcpMessage& message, uint32_t opaque, Vbid vbucket,
     }
     std::string_view value = options.no_value ? std::string_view() : item.value();
     uint8_t datatype = options.no_value ? datatype::kRaw : item.datatype();
+    if ((datatype & datatype::kXattr) != 0 && !options.include_xattrs) {
+        value = xattr::bodyOf(value);
+        datatype &= static_cast<uint8_t>(~datatype::kXattr);
+    }
     std::shared_ptr<const void> owner;
     if (options.compress && !value.empty() && (datatype & datatype::kSnappy) == 0) {
         auto compressed = std::make_shared<CompressedValue>();

@@ -39,6 +39,8 @@ struct EncodeOptions {
     bool include_delete_times = false;
     bool expiry_opcode = false;
     bool no_value = false;
+    /// DCP_OPEN asked for xattrs: values keep their xattr section (else only the body is sent).
+    bool include_xattrs = false;
     bool compress = false;
     double min_compression_ratio = 0.85;
 };

@@ -403,6 +403,7 @@ EncodeOptions DcpProducer::encodeOptions() const {
             .expiry_opcode = expiry_opcode_.load(std::memory_order_relaxed),
             .no_value = (flags_ & (eddy::dcp::kOpenNoValue |
                                    eddy::dcp::kOpenNoValueWithUnderlyingDatatype)) != 0,
+            .include_xattrs = (flags_ & eddy::dcp::kOpenIncludeXattrs) != 0,
             .compress = force_compression_.load(std::memory_order_relaxed),
             .min_compression_ratio = env_.configuration.getDcpMinCompressionRatio()};
 }
@@ -778,6 +779,7 @@ void DcpProducer::addStats(const AddStatFn& add_stat) const {
     add("force_value_compression", yes_no(force_compression_.load(std::memory_order_relaxed)));
     add("include_delete_times", yes_no((flags_ & eddy::dcp::kOpenIncludeDeleteTimes) != 0));
     add("no_value", yes_no((flags_ & eddy::dcp::kOpenNoValue) != 0));
+    add("include_xattrs", yes_no((flags_ & eddy::dcp::kOpenIncludeXattrs) != 0));
     add("v7_dcp_status_codes", yes_no(v7));
     add("synchronous_replication", "false");
     for (const auto& stream : streams) {

@@ -1,6 +1,7 @@
 #include "engine/vbucket/vbucket.h"
 
 #include "common/clock.h"
+#include "xattr/blob.h"
 
 #include <algorithm>
 #include <charconv>
@@ -553,19 +554,45 @@ VBucketResult VBucket::store(const StoreRequest& request, MutationInfo& info) {
         if (old.size() + request.value.size() > max_value_size) {
             return Status::TooBig;
         }
+        // The bytes go around the body; the xattr section stays in front.
+        const size_t body_offset =
+            (record->datatype() & datatype::kXattr) != 0 ? xattr::bodyOffset(old) : 0;
         std::string joined;
         joined.reserve(old.size() + request.value.size());
+        joined.append(old.substr(0, body_offset));
         if (request.semantics == StoreSemantics::Append) {
-            joined.append(old).append(request.value);
+            joined.append(old.substr(body_offset)).append(request.value);
         } else {
-            joined.append(request.value).append(old);
+            joined.append(request.value).append(old.substr(body_offset));
         }
         install(lock, record, key, makeBlob(joined), record->flags(), record->expiry(),
                 record->datatype(), info);
         return Status::Success;
     }
-    install(lock, record, key, makeBlob(request.value), request.flags,
-            clock::expiryFromProtocol(request.exptime, now), request.datatype, info);
+    const uint32_t expiry = request.preserve_ttl && record != nullptr
+                                ? record->expiry()
+                                : clock::expiryFromProtocol(request.exptime, now);
+    if (request.preserve_xattrs && record != nullptr &&
+        (record->datatype() & datatype::kXattr) != 0 &&
+        (request.datatype & datatype::kXattr) == 0) {
+        // A new body from a client that does not speak xattrs keeps the document's xattrs.
+        if (!record->isResident()) {
+            return VBucketResult::bgFetch();
+        }
+        const std::string_view old = record->value()->view();
+        const std::string_view section = old.substr(0, xattr::bodyOffset(old));
+        if (section.size() + request.value.size() > max_value_size) {
+            return Status::TooBig;
+        }
+        std::string joined;
+        joined.reserve(section.size() + request.value.size());
+        joined.append(section).append(request.value);
+        install(lock, record, key, makeBlob(joined), request.flags, expiry,
+                request.datatype | datatype::kXattr, info);
+        return Status::Success;
+    }
+    install(lock, record, key, makeBlob(request.value), request.flags, expiry, request.datatype,
+            info);
     return Status::Success;
 }
 
@@ -612,7 +639,11 @@ VBucketResult VBucket::arithmetic(const ArithmeticRequest& request, uint64_t& va
     if (!record->isResident()) {
         return VBucketResult::bgFetch();
     }
-    const auto current = parseCounter(record->value() ? record->value()->view() : "");
+    // The counter is the body; an xattr section in front of it stays as it is.
+    const std::string_view old = record->value() ? record->value()->view() : std::string_view{};
+    const size_t body_offset =
+        (record->datatype() & datatype::kXattr) != 0 ? xattr::bodyOffset(old) : 0;
+    const auto current = parseCounter(old.substr(body_offset));
     if (!current) {
         return Status::DeltaBadValue;
     }
@@ -621,7 +652,9 @@ VBucketResult VBucket::arithmetic(const ArithmeticRequest& request, uint64_t& va
     } else {
         value = request.delta > *current ? 0 : *current - request.delta;
     }
-    install(lock, record, key, makeBlob(std::to_string(value)), record->flags(), record->expiry(),
+    std::string updated(old.substr(0, body_offset));
+    updated += std::to_string(value);
+    install(lock, record, key, makeBlob(updated), record->flags(), record->expiry(),
             record->datatype(), info);
     return Status::Success;
 }

@@ -116,6 +116,68 @@ test('insert, exists, touch, getAndTouch, getAndLock/unlock and the binary opera
     }
 });
 
+test('lookupIn and mutateIn with several paths and xattrs', async () => {
+    const cluster = await couchbase.connect(`couchbase://127.0.0.1:${server.port}`, {
+        username: 'Administrator', password: 'password', timeouts: TIMEOUTS,
+    });
+    try {
+        const { LookupInSpec, MutateInSpec } = couchbase;
+        const collection = cluster.bucket('default').defaultCollection();
+        await collection.upsert('sdk:sub', { name: 'eddy', tags: ['kv'], n: 1 });
+
+        const mutated = await collection.mutateIn('sdk:sub', [
+            MutateInSpec.upsert('meta.rev', 1, { xattr: true, createPath: true }),
+            MutateInSpec.insert('address', { city: 'Oslo' }),
+            MutateInSpec.arrayAppend('tags', 'json'),
+            MutateInSpec.increment('n', 4),
+            MutateInSpec.remove('name'),
+        ]);
+        assert.ok(mutated.cas, 'mutateIn returns a CAS');
+        assert.equal(mutated.content[3].value, 5);
+
+        const looked = await collection.lookupIn('sdk:sub', [
+            LookupInSpec.get('meta', { xattr: true }),
+            LookupInSpec.get('$document.CAS', { xattr: true }),
+            LookupInSpec.get('address.city'),
+            LookupInSpec.exists('name'),
+            LookupInSpec.count('tags'),
+        ]);
+        assert.deepEqual(looked.content[0].value, { rev: 1 });
+        assert.equal(BigInt(looked.content[1].value), BigInt(looked.cas.toString()));
+        assert.equal(looked.content[2].value, 'Oslo');
+        assert.equal(looked.content[3].value, false);
+        assert.equal(looked.content[4].value, 2);
+        // The body never shows the xattrs.
+        assert.deepEqual((await collection.get('sdk:sub')).content,
+                         { tags: ['kv', 'json'], n: 5, address: { city: 'Oslo' } });
+        // get with expiry reads $document.exptime through a lookup.
+        await collection.touch('sdk:sub', 3600);
+        const withExpiry = await collection.get('sdk:sub', { withExpiry: true });
+        assert.ok(withExpiry.expiryTime instanceof Date, 'an expiry time comes back');
+
+        await assert.rejects(collection.mutateIn('sdk:sub', [MutateInSpec.insert('address', 1)]),
+                             couchbase.PathExistsError);
+        await assert.rejects(collection.lookupIn('sdk:sub', [LookupInSpec.get('n[0]')]),
+                             couchbase.PathMismatchError);
+        await assert.rejects(
+            collection.mutateIn('sdk:sub', [MutateInSpec.upsert('a', 1)], { cas: mutated.cas }),
+            couchbase.CasMismatchError);
+        await assert.rejects(collection.lookupIn('sdk:none', [LookupInSpec.get('a')]),
+                             couchbase.DocumentNotFoundError);
+
+        // Upsert semantics create the document; insert semantics refuse an existing one.
+        await collection.mutateIn('sdk:made', [MutateInSpec.upsert('a.b', 1, { createPath: true })],
+                                  { storeSemantics: couchbase.StoreSemantics.Upsert });
+        assert.deepEqual((await collection.get('sdk:made')).content, { a: { b: 1 } });
+        await assert.rejects(
+            collection.mutateIn('sdk:made', [MutateInSpec.upsert('c', 1)],
+                                { storeSemantics: couchbase.StoreSemantics.Insert }),
+            couchbase.DocumentExistsError);
+    } finally {
+        await cluster.close();
+    }
+});
+
 test('a wrong password is an authentication failure', async () => {
     await assert.rejects(
         couchbase.connect(`couchbase://127.0.0.1:${server.port}`, {
