@@ -27,8 +27,8 @@ constexpr uint8_t kXattrFlags =
 
 SpecTraits traitsOf(uint8_t opcode) {
     using Op = ClientOpcode;
-    constexpr uint8_t lookup_flags = path_flag::kXattr | path_flag::kBinaryValue;
-    constexpr uint8_t mkdir_flags = path_flag::kMkdirP | kXattrFlags;
+    constexpr uint8_t kLookupFlags = path_flag::kXattr | path_flag::kBinaryValue;
+    constexpr uint8_t kMkdirFlags = path_flag::kMkdirP | kXattrFlags;
     switch (opcode) {
     case whole_doc::kGet: return {true, false, false, true, true, 0};
     case whole_doc::kSet: return {true, true, false, true, true, 0};
@@ -37,16 +37,16 @@ SpecTraits traitsOf(uint8_t opcode) {
     }
     switch (static_cast<Op>(opcode)) {
     case Op::SubdocGet:
-    case Op::SubdocExists: return {true, false, false, false, false, lookup_flags};
-    case Op::SubdocGetCount: return {true, false, false, true, false, lookup_flags};
+    case Op::SubdocExists: return {true, false, false, false, false, kLookupFlags};
+    case Op::SubdocGetCount: return {true, false, false, true, false, kLookupFlags};
     case Op::SubdocDictAdd:
-    case Op::SubdocDictUpsert: return {true, true, true, false, false, mkdir_flags};
+    case Op::SubdocDictUpsert: return {true, true, true, false, false, kMkdirFlags};
     case Op::SubdocDelete: return {true, true, false, false, false, path_flag::kXattr};
     case Op::SubdocReplace:
     case Op::SubdocArrayInsert: return {true, true, true, false, false, kXattrFlags};
     case Op::SubdocArrayPushLast:
     case Op::SubdocArrayPushFirst:
-    case Op::SubdocArrayAddUnique: return {true, true, true, true, false, mkdir_flags};
+    case Op::SubdocArrayAddUnique: return {true, true, true, true, false, kMkdirFlags};
     case Op::SubdocCounter:
         return {true, true, true, false, false, path_flag::kMkdirP | path_flag::kXattr};
     default: return {};

@@ -74,9 +74,13 @@ void checkValidation(const Frame& frame, const ValidationContext& context) {
     check(frame.header.magic == Magic::ClientRequest ||
           (frame.header.magic == Magic::AltClientRequest &&
            context.features.has(Feature::AltRequestSupport)));
-    check((frame.header.datatype & ~0x03) == 0);  // JSON, and Snappy only once negotiated
+    // JSON, and Snappy and XATTR only once negotiated.
+    check((frame.header.datatype & ~0x07) == 0);
     if ((frame.header.datatype & 0x02) != 0) {
         check(context.features.has(Feature::Snappy));
+    }
+    if ((frame.header.datatype & 0x04) != 0) {
+        check(context.features.has(Feature::Xattr));
     }
     if (opcode != ClientOpcode::Hello && opcode != ClientOpcode::Stat) {
         check(frame.key.size() <= kMaxKeyLength);

@@ -480,6 +480,38 @@ TEST_P(DcpStreamTest, NoValueOpenFlagLeavesValuesOut) {
     }
 }
 
+TEST_P(DcpStreamTest, XattrsOnlyForConnectionsThatAskForThem) {
+    start();
+    client_->hello({mcbp::Feature::MutationSeqno, mcbp::Feature::Xattr, mcbp::Feature::Json});
+    // An xattr section holding meta = {}, then the body.
+    const std::string section("\0\0\0\x0c\0\0\0\x08meta\0{}\0", 16);
+    const std::string body = R"({"a":1})";
+    const auto stored = client_->execute({.opcode = ClientOpcode::Set,
+                                          .key = "doc",
+                                          .value = section + body,
+                                          .extras = storeExtras(0, 0),
+                                          .datatype = datatype::kXattr | datatype::kJson});
+    ASSERT_EQ(ResponseStatus::Success, stored.status());
+
+    const auto first_change = [&](const std::string& name, uint32_t flags) {
+        auto consumer = openProducer(name, flags);
+        EXPECT_EQ(ResponseStatus::Success,
+                  consumer->streamRequest({.vbucket = 0, .end = 1}).status);
+        const auto got = consumer->collectUntilStreamEnd({0});
+        EXPECT_TRUE(got.complete);
+        const auto changes = got.changes(0);
+        EXPECT_EQ(1u, changes.size());
+        return changes.empty() ? DcpMessage{} : changes.front();
+    };
+    const DcpMessage plain = first_change("without-xattrs", dcp::kOpenProducer);
+    EXPECT_EQ(body, plain.value);
+    EXPECT_EQ(datatype::kJson, plain.datatype);
+    const DcpMessage with_xattrs =
+        first_change("with-xattrs", dcp::kOpenProducer | dcp::kOpenIncludeXattrs);
+    EXPECT_EQ(section + body, with_xattrs.value);
+    EXPECT_EQ(datatype::kXattr | datatype::kJson, with_xattrs.datatype);
+}
+
 INSTANTIATE_TEST_SUITE_P(Buckets, DcpStreamTest,
                          ::testing::Values(BucketKind::Persistent, BucketKind::Ephemeral),
                          bucketKindName);
