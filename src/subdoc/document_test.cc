@@ -48,11 +48,13 @@ std::string keyPath(size_t count) {
 
 class SubdocDocumentTest : public ::testing::Test {
 protected:
-    void load(std::string_view json) { ASSERT_EQ(Result::Success, doc_.parse(json)) << json; }
+    void load(std::string_view json) { ASSERT_TRUE(doc_.parse(json) == Result::Success) << json; }
 
     static Path path(std::string_view text) {
         Path parsed;
-        EXPECT_EQ(Result::Success, parsePath(text, parsed)) << text;
+        if (parsePath(text, parsed) != Result::Success) {
+            ADD_FAILURE() << "bad path " << text;
+        }
         return parsed;
     }
 
@@ -76,8 +78,10 @@ protected:
     Result mutate(Op op, std::string_view at, std::string_view value, bool mkdir_p = false) {
         std::string result;
         const Result r = doc_.mutate(op, path(at), value, mkdir_p, result);
-        if (op != Op::Counter || r != Result::Success) {
-            EXPECT_EQ("", result);
+        // Only a successful Counter returns something. (Plain checks in the helpers keep
+        // clang-tidy's analysis of this file short; gtest's comparison macros are costly there.)
+        if ((op != Op::Counter || r != Result::Success) && !result.empty()) {
+            ADD_FAILURE() << "unexpected result " << result;
         }
         return r;
     }
