@@ -19,8 +19,11 @@ namespace detail {
 
 namespace {
 
-// Numbers reach the handler as text (RawNumber), converted by ExactNumbers below.
-constexpr unsigned kParseFlags = rapidjson::kParseNumbersAsStringsFlag;
+// Numbers reach the handler as text (RawNumber), converted by ExactNumbers below. Strings must
+// be valid UTF-8, as JSON requires: a value that is not cannot be inserted, so nothing this
+// engine writes (an xattr above all, which the xattr codec checks again) can hold bad UTF-8.
+constexpr unsigned kParseFlags =
+    rapidjson::kParseNumbersAsStringsFlag | rapidjson::kParseValidateEncodingFlag;
 
 // The offset of the first '[' or '{' that opens a container deeper than `max_depth`, or npos.
 // Strings are skipped as RapidJSON reads them (a backslash takes the next byte along), so up to

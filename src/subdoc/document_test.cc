@@ -146,6 +146,13 @@ TEST_F(SubdocDocumentTest, NumbersAreConvertedExactly) {
     expectFails(Result::ValueCantinsert, Op::DictUpsert, "n", "1.8e308");
 }
 
+TEST_F(SubdocDocumentTest, StringsMustBeUtf8) {
+    load(R"({"s":"caf\u00e9","l":[]})");
+    EXPECT_EQ(Result::Success, mutate(Op::DictUpsert, "t", "\"caf\xC3\xA9\""));
+    expectFails(Result::ValueCantinsert, Op::DictUpsert, "u", "\"caf\xE9\"");
+    expectFails(Result::ValueCantinsert, Op::ArrayPushLast, "l", "\"\xFF\"");
+}
+
 TEST_F(SubdocDocumentTest, ParseRefusesWhatIsNotExactlyOneJsonValue) {
     const std::vector<std::string> not_json = {
         "",
@@ -164,6 +171,10 @@ TEST_F(SubdocDocumentTest, ParseRefusesWhatIsNotExactlyOneJsonValue) {
         std::string("[\"a\0b\"]", 7),
         "[\"unterminated]",
         "{\"a\":1",
+        // JSON text is UTF-8: a lone continuation byte, a truncated sequence, an overlong form.
+        "[\"\x80\"]",
+        "[\"\xC3\"]",
+        "[\"\xC0\xAF\"]",
     };
     for (const auto& text : not_json) {
         load("{\"previous\":1}");
