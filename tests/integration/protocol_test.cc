@@ -115,6 +115,8 @@ TEST_P(ProtocolTest, HelloGrantsOnlyImplementedFeatures) {
         static_cast<uint16_t>(Feature::MutationSeqno),
         static_cast<uint16_t>(Feature::ClustermapChangeNotification),
         static_cast<uint16_t>(Feature::DedupeNotMyVbucketClustermap),
+        static_cast<uint16_t>(Feature::Xattr),
+        static_cast<uint16_t>(Feature::PreserveTtl),
         static_cast<uint16_t>(Feature::SelectBucket)};
     EXPECT_EQ(expected, granted);
 }
