@@ -19,11 +19,24 @@ namespace detail {
 
 namespace {
 
-// Numbers reach the handler as text (RawNumber), converted by ExactNumbers below. Strings must
-// be valid UTF-8, as JSON requires: a value that is not cannot be inserted, so nothing this
-// engine writes (an xattr above all, which the xattr codec checks again) can hold bad UTF-8.
-constexpr unsigned kParseFlags =
-    rapidjson::kParseNumbersAsStringsFlag | rapidjson::kParseValidateEncodingFlag;
+// Numbers reach the handler as text (RawNumber), converted by ExactNumbers below.
+constexpr unsigned kParseFlags = rapidjson::kParseNumbersAsStringsFlag;
+// Strings must be valid UTF-8, as JSON requires, in what a client inserts: nothing this engine
+// writes (an xattr above all, which the xattr codec checks again) can then hold bad UTF-8. A
+// stored document is read as it is (checking its every string costs more than the rest of a
+// lookup), so bad bytes it already has are carried through, never introduced.
+constexpr unsigned kValidatingFlags = kParseFlags | rapidjson::kParseValidateEncodingFlag;
+
+template <unsigned Flags, typename Handler>
+bool parses(std::string_view text, Handler& handler, rapidjson::ParseResult* result = nullptr) {
+    rapidjson::Reader reader;
+    rapidjson::MemoryStream stream(text.data(), text.size());
+    const rapidjson::ParseResult parsed = reader.Parse<Flags>(stream, handler);
+    if (result != nullptr) {
+        *result = parsed;
+    }
+    return !parsed.IsError();
+}
 
 // The offset of the first '[' or '{' that opens a container deeper than `max_depth`, or npos.
 // Strings are skipped as RapidJSON reads them (a backslash takes the next byte along), so up to
@@ -107,12 +120,13 @@ using Validator = ExactNumbers<rapidjson::BaseReaderHandler<>>;
 // ("\xEF{}" would read as {}).
 struct Generator {
     std::string_view text;
+    bool validate_utf8 = false;
     bool parsed = false;
 
     bool operator()(rapidjson::Document& handler) {
-        rapidjson::Reader reader;
-        rapidjson::MemoryStream stream(text.data(), text.size());
-        parsed = !reader.Parse<kParseFlags>(stream, static_cast<DomBuilder&>(handler)).IsError();
+        auto& builder = static_cast<DomBuilder&>(handler);
+        parsed = validate_utf8 ? parses<kValidatingFlags>(text, builder)
+                               : parses<kParseFlags>(text, builder);
         return parsed;
     }
 };
@@ -120,19 +134,22 @@ struct Generator {
 // A text that nests too deep at `too_deep_at`: whether it would have failed as JSON first. The
 // iterative reader keeps its nesting on the heap, so it validates any depth; an error it reports
 // at or before the offending bracket came first (kv_engine's streaming parser stops there too).
-TextError firstError(std::string_view text, size_t too_deep_at) {
-    rapidjson::Reader reader;
+TextError firstError(std::string_view text, size_t too_deep_at, bool validate_utf8) {
     Validator ignore;
-    rapidjson::MemoryStream stream(text.data(), text.size());
-    const rapidjson::ParseResult parsed =
-        reader.Parse<kParseFlags | rapidjson::kParseIterativeFlag>(stream, ignore);
+    rapidjson::ParseResult parsed;
+    if (validate_utf8) {
+        (void)parses<kValidatingFlags | rapidjson::kParseIterativeFlag>(text, ignore, &parsed);
+    } else {
+        (void)parses<kParseFlags | rapidjson::kParseIterativeFlag>(text, ignore, &parsed);
+    }
     return parsed.IsError() && parsed.Offset() <= too_deep_at ? TextError::NotJson
                                                               : TextError::TooDeep;
 }
 
 }  // namespace
 
-TextError parseBounded(std::string_view text, size_t max_depth, rapidjson::Document& out) {
+TextError parseBounded(std::string_view text, size_t max_depth, bool validate_utf8,
+                       rapidjson::Document& out) {
     out.SetNull();
     // RapidJSON takes a NUL for the end of the text ("1\0x" would read as 1); JSON has no raw
     // NUL anywhere, not even in a string.
@@ -140,10 +157,10 @@ TextError parseBounded(std::string_view text, size_t max_depth, rapidjson::Docum
         return TextError::NotJson;
     }
     if (const size_t at = depthExceededAt(text, max_depth); at != std::string_view::npos) {
-        return firstError(text, at);
+        return firstError(text, at, validate_utf8);
     }
     DomBuilder builder(&out.GetAllocator());
-    Generator generator{text};
+    Generator generator{text, validate_utf8};
     builder.Populate(generator);
     if (!generator.parsed) {
         return TextError::NotJson;
@@ -174,7 +191,7 @@ void reset(rapidjson::Document& doc) {
 Result Document::parse(std::string_view json) {
     reset(doc_);
     // On an error parseBounded leaves the root null.
-    switch (detail::parseBounded(json, kMaxDepth, doc_)) {
+    switch (detail::parseBounded(json, kMaxDepth, false, doc_)) {
     case detail::TextError::None: return Result::Success;
     case detail::TextError::NotJson: return Result::DocNotJson;
     case detail::TextError::TooDeep: return Result::DocE2deep;

@@ -28,8 +28,9 @@ enum class TextError : uint8_t {
 /// allocated by `out`'s allocator) if it nests at most `max_depth` objects and arrays. The depth
 /// is checked by a linear scan before RapidJSON, which recurses, sees the text. A text that is
 /// both too deep and not JSON gets the error met first reading it left to right. Numbers are
-/// converted by std::from_chars, correctly rounded. On an error `out` is left null.
-[[nodiscard]] TextError parseBounded(std::string_view text, size_t max_depth,
+/// converted by std::from_chars, correctly rounded. With `validate_utf8` a string that is not
+/// valid UTF-8 makes the text NotJson. On an error `out` is left null.
+[[nodiscard]] TextError parseBounded(std::string_view text, size_t max_depth, bool validate_utf8,
                                      rapidjson::Document& out);
 
 /// `value` as compact JSON text.

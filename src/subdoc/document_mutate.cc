@@ -70,7 +70,7 @@ void insertElements(Value& array, SizeType at, Value& values, Allocator& allocat
 // One JSON value, which may nest `max_depth` deep, parsed into `allocator` (the document's).
 Result parseValue(std::string_view text, size_t max_depth, Allocator& allocator, Value& out) {
     rapidjson::Document parsed(&allocator);
-    switch (detail::parseBounded(text, max_depth, parsed)) {
+    switch (detail::parseBounded(text, max_depth, true, parsed)) {
     case detail::TextError::None: break;
     case detail::TextError::NotJson: return Result::ValueCantinsert;
     case detail::TextError::TooDeep: return Result::ValueEtoodeep;

@@ -151,6 +151,14 @@ TEST_F(SubdocDocumentTest, StringsMustBeUtf8) {
     EXPECT_EQ(Result::Success, mutate(Op::DictUpsert, "t", "\"caf\xC3\xA9\""));
     expectFails(Result::ValueCantinsert, Op::DictUpsert, "u", "\"caf\xE9\"");
     expectFails(Result::ValueCantinsert, Op::ArrayPushLast, "l", "\"\xFF\"");
+    // A lone continuation byte, a truncated sequence, an overlong form.
+    for (const char* value : {"\"\x80\"", "\"\xC3\"", "\"\xC0\xAF\""}) {
+        expectFails(Result::ValueCantinsert, Op::DictUpsert, "v", value);
+    }
+    // A stored document is read as it is: bad bytes it has are carried, not refused.
+    load("{\"old\":\"\xE9\"}");
+    EXPECT_EQ(Result::Success, mutate(Op::DictUpsert, "n", "1"));
+    EXPECT_EQ("{\"old\":\"\xE9\",\"n\":1}", doc_.toJson());
 }
 
 TEST_F(SubdocDocumentTest, ParseRefusesWhatIsNotExactlyOneJsonValue) {
@@ -171,10 +179,6 @@ TEST_F(SubdocDocumentTest, ParseRefusesWhatIsNotExactlyOneJsonValue) {
         std::string("[\"a\0b\"]", 7),
         "[\"unterminated]",
         "{\"a\":1",
-        // JSON text is UTF-8: a lone continuation byte, a truncated sequence, an overlong form.
-        "[\"\x80\"]",
-        "[\"\xC3\"]",
-        "[\"\xC0\xAF\"]",
     };
     for (const auto& text : not_json) {
         load("{\"previous\":1}");
