@@ -42,12 +42,12 @@ void BM_PrivilegeContext(benchmark::State& state) {
 BENCHMARK(BM_PrivilegeContext);
 
 std::shared_ptr<const security::PasswordDatabase> database() {
-    static const auto db = [] {
+    static const auto kDatabase = [] {
         auto passwords = std::make_shared<security::PasswordDatabase>();
         passwords->upsert(security::makeUser("alice", "secret"));
         return passwords;
     }();
-    return db;
+    return kDatabase;
 }
 
 /// The server's share of a SCRAM-SHA512 login (stored keys: HMACs and hashes only).

@@ -90,7 +90,8 @@ private:
         }
     }
 
-    void respond(const Packet& request, mcbp::ResponseStatus status, std::string value = {}) {
+    void respond(const Packet& request, mcbp::ResponseStatus status,
+                 const std::string& value = {}) {
         std::string out;
         mcbp::ResponseHeaderFields fields;
         fields.opcode = request.header.opcode;

@@ -49,6 +49,7 @@ TEST_P(BucketConcurrencyTest, WritersAndBackgroundTasksKeepTheAccountingConsiste
     std::atomic<uint64_t> refused{0};
     std::atomic<uint64_t> peak{0};
     std::vector<std::thread> threads;
+    threads.reserve(kThreads);
     for (int t = 0; t < kThreads; ++t) {
         threads.emplace_back([&, t] {
             test::MockCookie cookie;

@@ -461,7 +461,7 @@ TEST_F(BucketPersistenceTest, BfilterEnabledFalseLooksUpEveryAbsentKeyOnDisk) {
     flush();
     // GETs of keys nobody wrote, each one new; returns how many needed a disk read.
     int round = 0;
-    const auto fetchesForAbsentKeys = [&] {
+    const auto fetches_for_absent_keys = [&] {
         const uint64_t before = stat("ep_bg_fetches");
         for (int i = 0; i < 20; ++i) {
             ItemPtr item;
@@ -472,18 +472,18 @@ TEST_F(BucketPersistenceTest, BfilterEnabledFalseLooksUpEveryAbsentKeyOnDisk) {
         ++round;
         return stat("ep_bg_fetches") - before;
     };
-    EXPECT_LT(fetchesForAbsentKeys(), 3u) << "the Bloom filter answers, not the disk";
+    EXPECT_LT(fetches_for_absent_keys(), 3u) << "the Bloom filter answers, not the disk";
 
     std::string message;
     ASSERT_EQ(Status::Success,
               bucket_->setParameter(cookie_, 1, "bfilter_enabled", "false", message))
         << message;
-    EXPECT_EQ(20u, fetchesForAbsentKeys()) << "without the filter every absent key is read";
+    EXPECT_EQ(20u, fetches_for_absent_keys()) << "without the filter every absent key is read";
 
     ASSERT_EQ(Status::Success,
               bucket_->setParameter(cookie_, 1, "bfilter_enabled", "true", message))
         << message;
-    EXPECT_LT(fetchesForAbsentKeys(), 3u);
+    EXPECT_LT(fetches_for_absent_keys(), 3u);
     EXPECT_EQ("v", valueOf("stored"));
 }
 

@@ -149,7 +149,7 @@ TEST(ParkedCommandsRaceTest, EveryCommandIsNotifiedExactlyOnceWhateverRaces) {
         }
         std::atomic<size_t> taken{0};
         std::atomic<int> finished{0};
-        const auto task = [&](executor::TaskId id, std::function<void()> work) {
+        const auto task = [&](executor::TaskId id, const std::function<void()>& work) {
             pool.schedule(std::make_shared<OneShotTask>(owner, id, "race", [&, work] {
                 work();
                 finished.fetch_add(1);

@@ -80,26 +80,26 @@ class StatBucket {
 public:
     StatBucket(const std::string& type, const fs::path& directory, bool with_executor = true) {
         if (with_executor) {
-            executor_ = std::make_unique<executor::FakeExecutor>();
+            executor = std::make_unique<executor::FakeExecutor>();
         }
         EpBucketConfig config;
         config.parameters = EpBucketConfig::parse("max_vbuckets=4;bucket_type=" + type);
-        config.now = [this] { return now_.load(); };
-        config.executor = executor_.get();
+        config.now = [this] { return now.load(); };
+        config.executor = executor.get();
         if (type == "persistent") {
             config.data_dir = directory.string();
         }
-        bucket_ = createEpBucket(server_, config);
+        bucket = createEpBucket(server, config);
         drain(TaskGroup::Reader);  // warm-up
     }
     ~StatBucket() {
-        bucket_.reset();
-        executor_.reset();
+        bucket.reset();
+        executor.reset();
     }
 
     void drain(TaskGroup group) {
-        for (int i = 0; executor_ && i < 1000 && executor_->nextTaskName(group); ++i) {
-            executor_->runNextTask(group);
+        for (int i = 0; executor && i < 1000 && executor->nextTaskName(group); ++i) {
+            executor->runNextTask(group);
         }
     }
 
@@ -112,7 +112,7 @@ public:
         request.flags = 0xbeef;
         request.exptime = 0;
         MutationResult result;
-        const Status status = bucket_->store(cookie_, request, result);
+        const Status status = bucket->store(cookie, request, result);
         if (out != nullptr) {
             *out = result;
         }
@@ -122,7 +122,7 @@ public:
     /// A front-end group: answered in the call.
     StatMap stats(std::string_view group, std::string_view args = {}) {
         Recorder recorder;
-        EXPECT_EQ(Status::Success, bucket_->getStats(cookie_, group, args, recorder.fn()))
+        EXPECT_EQ(Status::Success, bucket->getStats(cookie, group, args, recorder.fn()))
             << "STAT " << group << " " << args;
         return recorder.pairs;
     }
@@ -131,28 +131,28 @@ public:
     /// executor when one is scheduled.
     Status collect(std::string_view group, std::string_view args, StatMap& out) {
         Recorder recorder;
-        Status status = bucket_->getStats(cookie_, group, args, recorder.fn());
+        Status status = bucket->getStats(cookie, group, args, recorder.fn());
         if (status == Status::WouldBlock) {
             EXPECT_EQ(0u, recorder.calls);
             for (const TaskGroup each : {TaskGroup::NonIO, TaskGroup::Reader}) {
-                if (statTaskDue(*executor_, each)) {
-                    executor_->runNextTask(each);
+                if (statTaskDue(*executor, each)) {
+                    executor->runNextTask(each);
                 }
             }
-            EXPECT_EQ(Status::Success, cookie_.waitForNotification(kNoWait));
-            status = bucket_->getStats(cookie_, group, args, recorder.fn());
+            EXPECT_EQ(Status::Success, cookie.waitForNotification(kNoWait));
+            status = bucket->getStats(cookie, group, args, recorder.fn());
         }
-        EXPECT_EQ(nullptr, cookie_.engineStorage()) << "the parked task was not consumed";
+        EXPECT_EQ(nullptr, cookie.engineStorage()) << "the parked task was not consumed";
         EXPECT_FALSE(recorder.off_thread);
         out = recorder.pairs;
         return status;
     }
 
-    std::atomic<uint32_t> now_{1'700'000'000};
-    MockServerApi server_;
-    MockCookie cookie_;
-    std::unique_ptr<executor::FakeExecutor> executor_;
-    std::unique_ptr<EngineIface> bucket_;
+    std::atomic<uint32_t> now{1'700'000'000};
+    MockServerApi server;
+    MockCookie cookie;
+    std::unique_ptr<executor::FakeExecutor> executor;
+    std::unique_ptr<EngineIface> bucket;
 };
 
 class StatGroupsTest : public ::testing::TestWithParam<std::string> {
@@ -186,12 +186,12 @@ TEST_P(StatGroupsTest, BackgroundGroupsWriteOnlyOnTheResumedCall) {
     MockCookie dcp_cookie;
     std::string message;
     ASSERT_EQ(Status::Success,
-              b().bucket_->dcp()->open(dcp_cookie, "stats", eddy::dcp::kOpenProducer, message))
+              b().bucket->dcp()->open(dcp_cookie, "stats", eddy::dcp::kOpenProducer, message))
         << message;
     for (const BackgroundCase& c : kBackgroundCases) {
         SCOPED_TRACE("STAT " + c.group + " " + c.args);
         Recorder recorder;
-        const Status first = b().bucket_->getStats(b().cookie_, c.group, c.args, recorder.fn());
+        const Status first = b().bucket->getStats(b().cookie, c.group, c.args, recorder.fn());
         if (c.needs_store && !persistent()) {
             EXPECT_EQ(Status::NotSupported, first);
             EXPECT_EQ(0u, recorder.calls);
@@ -201,41 +201,41 @@ TEST_P(StatGroupsTest, BackgroundGroupsWriteOnlyOnTheResumedCall) {
             SCOPED_TRACE(round == 0 ? "first collection" : "second collection");
             const Status call =
                 round == 0 ? first
-                           : b().bucket_->getStats(b().cookie_, c.group, c.args, recorder.fn());
+                           : b().bucket->getStats(b().cookie, c.group, c.args, recorder.fn());
             // 1. The first call parks a task and writes nothing.
             ASSERT_EQ(Status::WouldBlock, call);
             EXPECT_EQ(0u, recorder.calls);
-            EXPECT_NE(nullptr, b().cookie_.engineStorage());
-            const uint64_t notified = b().cookie_.notificationCount();
+            EXPECT_NE(nullptr, b().cookie.engineStorage());
+            const uint64_t notified = b().cookie.notificationCount();
             // 2. The task collects into its own buffer: still nothing written, one notification.
-            ASSERT_NO_THROW(b().executor_->runNextTask(c.runs_on, c.task));
+            ASSERT_NO_THROW(b().executor->runNextTask(c.runs_on, c.task));
             EXPECT_EQ(0u, recorder.calls);
-            EXPECT_EQ(notified + 1, b().cookie_.notificationCount());
-            EXPECT_EQ(Status::Success, b().cookie_.waitForNotification(kNoWait));
+            EXPECT_EQ(notified + 1, b().cookie.notificationCount());
+            EXPECT_EQ(Status::Success, b().cookie.waitForNotification(kNoWait));
             // 3. The re-drive writes every pair here and consumes the parked task.
             ASSERT_EQ(Status::Success,
-                      b().bucket_->getStats(b().cookie_, c.group, c.args, recorder.fn()));
+                      b().bucket->getStats(b().cookie, c.group, c.args, recorder.fn()));
             EXPECT_GE(recorder.calls, 1u);
             EXPECT_FALSE(recorder.off_thread);
-            EXPECT_EQ(nullptr, b().cookie_.engineStorage());
-            EXPECT_EQ(notified + 1, b().cookie_.notificationCount()) << "notified once only";
-            EXPECT_FALSE(statTaskDue(*b().executor_, c.runs_on));
+            EXPECT_EQ(nullptr, b().cookie.engineStorage());
+            EXPECT_EQ(notified + 1, b().cookie.notificationCount()) << "notified once only";
+            EXPECT_FALSE(statTaskDue(*b().executor, c.runs_on));
             // 4. The next call (round two) starts a new collection, not the stale result.
             recorder.calls = 0;
         }
     }
-    b().bucket_->disconnect(dcp_cookie);
+    b().bucket->disconnect(dcp_cookie);
 }
 
 TEST_P(StatGroupsTest, ResultsAreCollectedWhenTheTaskRunsNotWhenItWasScheduled) {
     Recorder recorder;
     ASSERT_EQ(Status::WouldBlock,
-              b().bucket_->getStats(b().cookie_, "vbucket-details", "", recorder.fn()));
+              b().bucket->getStats(b().cookie, "vbucket-details", "", recorder.fn()));
     ASSERT_EQ(Status::Success, b().set("late", "value", 2));
-    b().executor_->runNextTask(TaskGroup::NonIO, "StatVBucketDetailsTask");
-    ASSERT_EQ(Status::Success, b().cookie_.waitForNotification(kNoWait));
+    b().executor->runNextTask(TaskGroup::NonIO, "StatVBucketDetailsTask");
+    ASSERT_EQ(Status::Success, b().cookie.waitForNotification(kNoWait));
     ASSERT_EQ(Status::Success,
-              b().bucket_->getStats(b().cookie_, "vbucket-details", "", recorder.fn()));
+              b().bucket->getStats(b().cookie, "vbucket-details", "", recorder.fn()));
     EXPECT_EQ("1", recorder.pairs["vb_2:num_items"]);
     EXPECT_EQ("1", recorder.pairs["vb_2:high_seqno"]);
     EXPECT_EQ("active", recorder.pairs["vb_0"]);
@@ -243,31 +243,31 @@ TEST_P(StatGroupsTest, ResultsAreCollectedWhenTheTaskRunsNotWhenItWasScheduled) 
 
 TEST_P(StatGroupsTest, ARedriveBeforeTheNotificationKeepsWaiting) {
     Recorder recorder;
-    ASSERT_EQ(Status::WouldBlock, b().bucket_->getStats(b().cookie_, "hash", "", recorder.fn()));
-    EXPECT_EQ(Status::WouldBlock, b().bucket_->getStats(b().cookie_, "hash", "", recorder.fn()));
+    ASSERT_EQ(Status::WouldBlock, b().bucket->getStats(b().cookie, "hash", "", recorder.fn()));
+    EXPECT_EQ(Status::WouldBlock, b().bucket->getStats(b().cookie, "hash", "", recorder.fn()));
     EXPECT_EQ(0u, recorder.calls);
-    b().executor_->runNextTask(TaskGroup::NonIO, "StatHashTask");
-    EXPECT_FALSE(statTaskDue(*b().executor_, TaskGroup::NonIO)) << "no second task";
-    EXPECT_EQ(1u, b().cookie_.notificationCount());
-    ASSERT_EQ(Status::Success, b().bucket_->getStats(b().cookie_, "hash", "", recorder.fn()));
+    b().executor->runNextTask(TaskGroup::NonIO, "StatHashTask");
+    EXPECT_FALSE(statTaskDue(*b().executor, TaskGroup::NonIO)) << "no second task";
+    EXPECT_EQ(1u, b().cookie.notificationCount());
+    ASSERT_EQ(Status::Success, b().bucket->getStats(b().cookie, "hash", "", recorder.fn()));
     EXPECT_TRUE(recorder.pairs.contains("vb_3:size"));
     EXPECT_EQ("active", recorder.pairs["vb_3:state"]);
 }
 
 TEST_P(StatGroupsTest, AStaleTaskOfAnotherGroupIsDropped) {
     Recorder recorder;
-    ASSERT_EQ(Status::WouldBlock, b().bucket_->getStats(b().cookie_, "hash", "", recorder.fn()));
+    ASSERT_EQ(Status::WouldBlock, b().bucket->getStats(b().cookie, "hash", "", recorder.fn()));
     // The command ends without its re-drive (its connection went), leaving its holder in the
     // cookie; the cookie's next request must not be answered with the hash table's pairs.
-    b().bucket_->disconnect(b().cookie_);
-    EXPECT_EQ(Status::Disconnect, b().cookie_.waitForNotification(kNoWait));
+    b().bucket->disconnect(b().cookie);
+    EXPECT_EQ(Status::Disconnect, b().cookie.waitForNotification(kNoWait));
     ASSERT_EQ(Status::WouldBlock,
-              b().bucket_->getStats(b().cookie_, "checkpoint", "", recorder.fn()));
-    b().executor_->runNextTask(TaskGroup::NonIO, "StatHashTask");
-    EXPECT_EQ(1u, b().cookie_.notificationCount()) << "nobody waits for the hash task any more";
-    b().executor_->runNextTask(TaskGroup::NonIO, "StatCheckpointTask");
-    EXPECT_EQ(2u, b().cookie_.notificationCount());
-    ASSERT_EQ(Status::Success, b().bucket_->getStats(b().cookie_, "checkpoint", "", recorder.fn()));
+              b().bucket->getStats(b().cookie, "checkpoint", "", recorder.fn()));
+    b().executor->runNextTask(TaskGroup::NonIO, "StatHashTask");
+    EXPECT_EQ(1u, b().cookie.notificationCount()) << "nobody waits for the hash task any more";
+    b().executor->runNextTask(TaskGroup::NonIO, "StatCheckpointTask");
+    EXPECT_EQ(2u, b().cookie.notificationCount());
+    ASSERT_EQ(Status::Success, b().bucket->getStats(b().cookie, "checkpoint", "", recorder.fn()));
     EXPECT_TRUE(recorder.pairs.contains("vb_0:open_checkpoint_id"));
     EXPECT_FALSE(recorder.pairs.contains("vb_0:size"));
 }
@@ -279,10 +279,10 @@ TEST_P(StatGroupsTest, ADisconnectCompletesTheCommandAndSkipsTheCollection) {
         auto cookie = std::make_unique<MockCookie>();
         Recorder recorder;
         ASSERT_EQ(Status::WouldBlock,
-                  b().bucket_->getStats(*cookie, "checkpoint", "", recorder.fn()));
+                  b().bucket->getStats(*cookie, "checkpoint", "", recorder.fn()));
         // The connection closes while the command waits: the bucket completes it at once, as
         // it does a command parked on a pending vbucket.
-        b().bucket_->disconnect(*cookie);
+        b().bucket->disconnect(*cookie);
         EXPECT_EQ(1u, cookie->notificationCount());
         EXPECT_EQ(Status::Disconnect, cookie->waitForNotification(kNoWait));
         if (free_first) {
@@ -291,7 +291,7 @@ TEST_P(StatGroupsTest, ADisconnectCompletesTheCommandAndSkipsTheCollection) {
             cookie.reset();
         }
         // The task still runs, finds nobody waiting, collects nothing and notifies nobody.
-        b().executor_->runNextTask(TaskGroup::NonIO, "StatCheckpointTask");
+        b().executor->runNextTask(TaskGroup::NonIO, "StatCheckpointTask");
         if (!free_first) {
             EXPECT_EQ(1u, cookie->notificationCount());
             auto storage = cookie->takeEngineStorage();
@@ -305,51 +305,51 @@ TEST_P(StatGroupsTest, ADisconnectCompletesTheCommandAndSkipsTheCollection) {
 
 TEST_P(StatGroupsTest, ADisconnectAfterTheCollectionDoesNotNotifyAgain) {
     Recorder recorder;
-    ASSERT_EQ(Status::WouldBlock, b().bucket_->getStats(b().cookie_, "hash", "", recorder.fn()));
-    b().executor_->runNextTask(TaskGroup::NonIO, "StatHashTask");
-    EXPECT_EQ(1u, b().cookie_.notificationCount());
-    b().bucket_->disconnect(b().cookie_);
-    EXPECT_EQ(1u, b().cookie_.notificationCount());
-    EXPECT_EQ(Status::Success, b().cookie_.waitForNotification(kNoWait));
-    (void)b().cookie_.takeEngineStorage();
+    ASSERT_EQ(Status::WouldBlock, b().bucket->getStats(b().cookie, "hash", "", recorder.fn()));
+    b().executor->runNextTask(TaskGroup::NonIO, "StatHashTask");
+    EXPECT_EQ(1u, b().cookie.notificationCount());
+    b().bucket->disconnect(b().cookie);
+    EXPECT_EQ(1u, b().cookie.notificationCount());
+    EXPECT_EQ(Status::Success, b().cookie.waitForNotification(kNoWait));
+    (void)b().cookie.takeEngineStorage();
 }
 
 TEST_P(StatGroupsTest, ShutdownNotifiesACommandWhoseTaskNeverRan) {
     Recorder recorder;
     ASSERT_EQ(Status::WouldBlock,
-              b().bucket_->getStats(b().cookie_, "checkpoint", "", recorder.fn()));
-    EXPECT_EQ(0u, b().cookie_.notificationCount());
+              b().bucket->getStats(b().cookie, "checkpoint", "", recorder.fn()));
+    EXPECT_EQ(0u, b().cookie.notificationCount());
     // The bucket goes: its executor cancels the queued task; the command must not wait forever.
-    b().bucket_.reset();
-    EXPECT_EQ(1u, b().cookie_.notificationCount());
-    EXPECT_EQ(Status::TemporaryFailure, b().cookie_.waitForNotification(kNoWait));
+    b().bucket.reset();
+    EXPECT_EQ(1u, b().cookie.notificationCount());
+    EXPECT_EQ(Status::TemporaryFailure, b().cookie.waitForNotification(kNoWait));
     EXPECT_EQ(0u, recorder.calls);
     // The front end frees the command's storage afterwards; the task outlived the bucket.
-    EXPECT_NE(nullptr, b().cookie_.engineStorage());
-    (void)b().cookie_.takeEngineStorage();
+    EXPECT_NE(nullptr, b().cookie.engineStorage());
+    (void)b().cookie.takeEngineStorage();
 }
 
 TEST_P(StatGroupsTest, ShutdownAfterTheTaskRanDoesNotNotifyAgain) {
     Recorder recorder;
-    ASSERT_EQ(Status::WouldBlock, b().bucket_->getStats(b().cookie_, "dcp", "", recorder.fn()));
-    b().executor_->runNextTask(TaskGroup::NonIO, "StatDCPTask");
-    b().bucket_.reset();
-    EXPECT_EQ(1u, b().cookie_.notificationCount());
-    EXPECT_EQ(Status::Success, b().cookie_.waitForNotification(kNoWait));
-    (void)b().cookie_.takeEngineStorage();
+    ASSERT_EQ(Status::WouldBlock, b().bucket->getStats(b().cookie, "dcp", "", recorder.fn()));
+    b().executor->runNextTask(TaskGroup::NonIO, "StatDCPTask");
+    b().bucket.reset();
+    EXPECT_EQ(1u, b().cookie.notificationCount());
+    EXPECT_EQ(Status::Success, b().cookie.waitForNotification(kNoWait));
+    (void)b().cookie.takeEngineStorage();
 }
 
 TEST_P(StatGroupsTest, ARefusedTaskIsCollectedInline) {
-    b().executor_->shutdown();  // refuses every new task
+    b().executor->shutdown();  // refuses every new task
     Recorder recorder;
-    EXPECT_EQ(Status::Success, b().bucket_->getStats(b().cookie_, "checkpoint", "", recorder.fn()));
+    EXPECT_EQ(Status::Success, b().bucket->getStats(b().cookie, "checkpoint", "", recorder.fn()));
     EXPECT_GE(recorder.calls, 1u);
-    EXPECT_EQ(nullptr, b().cookie_.engineStorage());
-    EXPECT_EQ(0u, b().cookie_.notificationCount());
+    EXPECT_EQ(nullptr, b().cookie.engineStorage());
+    EXPECT_EQ(0u, b().cookie.notificationCount());
 }
 
 TEST_P(StatGroupsTest, WithoutAnExecutorBackgroundGroupsRunInline) {
-    b().bucket_.reset();
+    b().bucket.reset();
     fs::remove_all(directory_);
     StatBucket inline_bucket(GetParam(), directory_, /*with_executor=*/false);
     for (const BackgroundCase& c : kBackgroundCases) {
@@ -359,7 +359,7 @@ TEST_P(StatGroupsTest, WithoutAnExecutorBackgroundGroupsRunInline) {
         SCOPED_TRACE(c.group);
         Recorder recorder;
         const Status status =
-            inline_bucket.bucket_->getStats(inline_bucket.cookie_, c.group, c.args, recorder.fn());
+            inline_bucket.bucket->getStats(inline_bucket.cookie, c.group, c.args, recorder.fn());
         if (c.needs_store && !persistent()) {
             EXPECT_EQ(Status::NotSupported, status);
             continue;
@@ -368,9 +368,9 @@ TEST_P(StatGroupsTest, WithoutAnExecutorBackgroundGroupsRunInline) {
         if (c.group != "dcp") {  // no DCP connections (no executor, no DCP)
             EXPECT_GE(recorder.calls, 1u);
         }
-        EXPECT_EQ(nullptr, inline_bucket.cookie_.engineStorage());
+        EXPECT_EQ(nullptr, inline_bucket.cookie.engineStorage());
     }
-    EXPECT_EQ(0u, inline_bucket.cookie_.notificationCount());
+    EXPECT_EQ(0u, inline_bucket.cookie.notificationCount());
 }
 
 TEST_P(StatGroupsTest, CollectionErrorsTravelInsideTheTask) {
@@ -379,14 +379,14 @@ TEST_P(StatGroupsTest, CollectionErrorsTravelInsideTheTask) {
     }
     Recorder recorder;
     ASSERT_EQ(Status::WouldBlock,
-              b().bucket_->getStats(b().cookie_, "vkey", "missing 0", recorder.fn()));
-    b().executor_->runNextTask(TaskGroup::Reader, "VKeyStatBGFetchTask");
+              b().bucket->getStats(b().cookie, "vkey", "missing 0", recorder.fn()));
+    b().executor->runNextTask(TaskGroup::Reader, "VKeyStatBGFetchTask");
     // The task notifies Success; the real status comes with the re-drive.
-    EXPECT_EQ(Status::Success, b().cookie_.waitForNotification(kNoWait));
+    EXPECT_EQ(Status::Success, b().cookie.waitForNotification(kNoWait));
     EXPECT_EQ(Status::KeyNotFound,
-              b().bucket_->getStats(b().cookie_, "vkey", "missing 0", recorder.fn()));
+              b().bucket->getStats(b().cookie, "vkey", "missing 0", recorder.fn()));
     EXPECT_EQ(0u, recorder.calls);
-    EXPECT_EQ(nullptr, b().cookie_.engineStorage());
+    EXPECT_EQ(nullptr, b().cookie.engineStorage());
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -405,7 +405,7 @@ TEST_P(StatGroupsTest, CheckpointOfOneVBucketIsAnsweredInline) {
         EXPECT_TRUE(stats.contains("vb_1:persistence:cursor_seqno"));
     }
     EXPECT_FALSE(stats.contains("vb_0:state")) << "only the vbucket asked for";
-    EXPECT_EQ(nullptr, b().cookie_.engineStorage());
+    EXPECT_EQ(nullptr, b().cookie.engineStorage());
     StatMap all;
     ASSERT_EQ(Status::Success, b().collect("checkpoint", "", all));
     for (int vb = 0; vb < 4; ++vb) {
@@ -453,13 +453,11 @@ TEST_P(StatGroupsTest, KeyReportsTheDocumentInMemory) {
     EXPECT_EQ("1", stats.at("key_by_seqno"));
     EXPECT_EQ("true", stats.at("key_is_dirty")) << "not persisted (yet, or ever: ephemeral)";
     Recorder none;
-    EXPECT_EQ(Status::KeyNotFound, b().bucket_->getStats(b().cookie_, "key", "doc 0", none.fn()));
-    EXPECT_EQ(Status::KeyNotFound,
-              b().bucket_->getStats(b().cookie_, "key", "absent 1", none.fn()));
+    EXPECT_EQ(Status::KeyNotFound, b().bucket->getStats(b().cookie, "key", "doc 0", none.fn()));
+    EXPECT_EQ(Status::KeyNotFound, b().bucket->getStats(b().cookie, "key", "absent 1", none.fn()));
     MutationResult removed;
-    ASSERT_EQ(Status::Success,
-              b().bucket_->remove(b().cookie_, DocKey("doc"), Vbid(1), 0, removed));
-    EXPECT_EQ(Status::KeyNotFound, b().bucket_->getStats(b().cookie_, "key", "doc 1", none.fn()));
+    ASSERT_EQ(Status::Success, b().bucket->remove(b().cookie, DocKey("doc"), Vbid(1), 0, removed));
+    EXPECT_EQ(Status::KeyNotFound, b().bucket->getStats(b().cookie, "key", "doc 1", none.fn()));
     EXPECT_EQ(0u, none.calls);
     if (persistent()) {
         ASSERT_EQ(Status::Success, b().set("clean", "v", 1));
@@ -472,9 +470,9 @@ TEST_P(StatGroupsTest, VKeyComparesMemoryWithTheDisk) {
     if (!persistent()) {
         Recorder recorder;
         EXPECT_EQ(Status::NotSupported,
-                  b().bucket_->getStats(b().cookie_, "vkey", "doc 0", recorder.fn()));
+                  b().bucket->getStats(b().cookie, "vkey", "doc 0", recorder.fn()));
         EXPECT_EQ(Status::NotSupported,
-                  b().bucket_->getStats(b().cookie_, "kvstore", "", recorder.fn()));
+                  b().bucket->getStats(b().cookie, "kvstore", "", recorder.fn()));
         return;
     }
     ASSERT_EQ(Status::Success, b().set("doc", "value"));
@@ -489,7 +487,7 @@ TEST_P(StatGroupsTest, VKeyComparesMemoryWithTheDisk) {
     EXPECT_EQ(std::to_string(0xbeef), stats.at("key_flags"));
     Recorder recorder;
     EXPECT_EQ(Status::NotMyVbucket,
-              b().bucket_->getStats(b().cookie_, "vkey", "doc 9", recorder.fn()));
+              b().bucket->getStats(b().cookie, "vkey", "doc 9", recorder.fn()));
 
     ASSERT_EQ(Status::Success, b().collect("kvstore", "", stats));
     EXPECT_NE("0", stats.at("ep_kvstore:commits"));
@@ -501,7 +499,7 @@ TEST_P(StatGroupsTest, VKeyComparesMemoryWithTheDisk) {
 
 TEST_P(StatGroupsTest, PrevVBucketShowsThePersistedStates) {
     b().drain(TaskGroup::Writer);  // every vbucket's state reaches the disk
-    ASSERT_EQ(Status::Success, b().bucket_->setVBucketState(b().cookie_, Vbid(1), 2));
+    ASSERT_EQ(Status::Success, b().bucket->setVBucketState(b().cookie, Vbid(1), 2));
     EXPECT_EQ("replica", b().stats("vbucket").at("vb_1"));
     StatMap previous;
     ASSERT_EQ(Status::Success, b().collect("prev-vbucket", "", previous));
@@ -557,7 +555,7 @@ TEST_P(StatGroupsTest, ConfigMemoryVBucketAndWorkload) {
 TEST_P(StatGroupsTest, TasksRuntimesAndScheduler) {
     StatMap ignored;
     ASSERT_EQ(Status::Success, b().collect("hash", "", ignored));
-    b().executor_->advanceTime(std::chrono::milliseconds(300));
+    b().executor->advanceTime(std::chrono::milliseconds(300));
     b().drain(TaskGroup::NonIO);  // PendingOpsTimeoutTask, 50 ms late
     const StatMap tasks = b().stats("tasks");
     EXPECT_NE("0", tasks.at("ep_tasks:num_tasks"));
@@ -581,12 +579,12 @@ TEST_P(StatGroupsTest, TasksRuntimesAndScheduler) {
 
 TEST_P(StatGroupsTest, ResetZeroesTheCounters) {
     ItemPtr item;
-    ASSERT_EQ(Status::KeyNotFound, b().bucket_->get(b().cookie_, DocKey("x"), Vbid(0), item));
+    ASSERT_EQ(Status::KeyNotFound, b().bucket->get(b().cookie, DocKey("x"), Vbid(0), item));
     ASSERT_EQ(Status::Success, b().set("doc", "v"));
     EXPECT_EQ("1", b().stats("").at("get_misses"));
     EXPECT_EQ("1", b().stats("").at("cmd_set"));
     Recorder recorder;
-    EXPECT_EQ(Status::Success, b().bucket_->getStats(b().cookie_, "reset", "", recorder.fn()));
+    EXPECT_EQ(Status::Success, b().bucket->getStats(b().cookie, "reset", "", recorder.fn()));
     EXPECT_EQ(0u, recorder.calls) << "reset answers no keys";
     const StatMap after = b().stats("");
     EXPECT_EQ("0", after.at("get_misses"));
@@ -601,7 +599,7 @@ TEST_P(StatGroupsTest, ResetZeroesTheCounters) {
 TEST_P(StatGroupsTest, UnknownGroupsAndBadArguments) {
     Recorder recorder;
     const auto status = [&](std::string_view group, std::string_view args) {
-        return b().bucket_->getStats(b().cookie_, group, args, recorder.fn());
+        return b().bucket->getStats(b().cookie, group, args, recorder.fn());
     };
     EXPECT_EQ(Status::KeyNotFound, status("no-such-group", ""));
     EXPECT_EQ(Status::KeyNotFound, status("timings", "")) << "the daemon's";
@@ -618,8 +616,8 @@ TEST_P(StatGroupsTest, UnknownGroupsAndBadArguments) {
     EXPECT_EQ(Status::NotMyVbucket, status("vbucket-details", "9"));
     EXPECT_EQ(Status::NotMyVbucket, status("key", "doc 9"));
     EXPECT_EQ(0u, recorder.calls);
-    EXPECT_EQ(nullptr, b().cookie_.engineStorage());
-    EXPECT_EQ(0u, b().cookie_.notificationCount());
+    EXPECT_EQ(nullptr, b().cookie.engineStorage());
+    EXPECT_EQ(0u, b().cookie.notificationCount());
 }
 
 TEST_P(StatGroupsTest, AcceptsTheWholeKeyAsTheGroup) {
@@ -674,6 +672,7 @@ TEST_P(StatGroupsTest, BackgroundGroupsOnARealPool) {
     std::atomic<uint64_t> collected{0};
     std::atomic<uint64_t> abandoned{0};
     std::vector<std::thread> threads;
+    threads.reserve(2);
     for (int t = 0; t < 2; ++t) {
         threads.emplace_back([&, t] {
             MockCookie cookie;

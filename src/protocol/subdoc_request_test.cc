@@ -134,7 +134,7 @@ TEST(SubdocRequestTest, AddWithCasIsEinval) {
 }
 
 TEST(SubdocRequestTest, XattrRules) {
-    struct Case {
+    struct Case {  // NOLINT(clang-analyzer-optin.performance.Padding): fields in table order
         Op opcode;
         uint8_t flags;
         std::string path;
@@ -205,7 +205,7 @@ TEST(SubdocRequestTest, MultiPathCombinationRules) {
     for (int i = 0; i < 16; ++i) {
         sixteen += get;
     }
-    struct Case {
+    struct Case {  // NOLINT(clang-analyzer-optin.performance.Padding): fields in table order
         Op opcode;
         std::string body;
         R status;

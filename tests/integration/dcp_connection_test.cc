@@ -492,6 +492,7 @@ TEST_P(DcpConnectionTest, ManyProducersDisconnectingMidStreamLeaveAWorkingServer
         }
     });
     std::vector<std::thread> producers;
+    producers.reserve(kProducers);
     for (int p = 0; p < kProducers; ++p) {
         producers.emplace_back([&, p] {
             DcpConsumer consumer(port());

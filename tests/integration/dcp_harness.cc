@@ -374,10 +374,11 @@ Collected DcpConsumer::collectUntilStreamEnd(const std::set<uint16_t>& vbuckets,
         if (!message) {
             return collected;
         }
+        const uint16_t vbucket = message->vbucket;
         if (message->isStreamEnd()) {
-            open.erase(message->vbucket);
+            open.erase(vbucket);
         }
-        collected.streams[message->vbucket].push_back(*std::move(message));
+        collected.streams[vbucket].push_back(*std::move(message));
     }
     collected.complete = true;
     return collected;
@@ -395,8 +396,9 @@ Collected DcpConsumer::collectChanges(size_t count, std::chrono::milliseconds ti
             return collected;
         }
         const bool end = message->isStreamEnd();
+        const uint16_t vbucket = message->vbucket;
         changes += message->isChange() ? 1 : 0;
-        collected.streams[message->vbucket].push_back(*std::move(message));
+        collected.streams[vbucket].push_back(*std::move(message));
         if (end) {
             return collected;
         }

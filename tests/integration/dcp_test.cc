@@ -426,7 +426,7 @@ DcpMessage expireOne(DcpConsumer& consumer, McbpClient& client,
     if (got.changes(0).empty()) {
         return {};
     }
-    const DcpMessage expiry = got.changes(0).front();
+    DcpMessage expiry = got.changes(0).front();
     EXPECT_EQ("short-lived", expiry.key);
     EXPECT_GT(expiry.by_seqno, expiring.seqno + 1);
     EXPECT_TRUE(expiry.value.empty());

@@ -323,6 +323,7 @@ TEST_P(SubdocTest, ConcurrentCountersLoseNoIncrement) {
     constexpr int kWriters = 3;
     constexpr int kIncrements = 150;
     std::vector<std::thread> writers;
+    writers.reserve(kWriters);
     std::atomic<int> failures{0};
     for (int w = 0; w < kWriters; ++w) {
         writers.emplace_back([&] {

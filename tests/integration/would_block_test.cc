@@ -149,25 +149,25 @@ TEST_F(WouldBlockTest, ClosingWhileBlockedDefersDestruction) {
 }
 
 TEST_F(WouldBlockTest, ShutdownWhileBlockedWaitsForTheNotification) {
-    // The GET's notification is due `delay` after eddyd parks it; shutdown starts well before.
-    constexpr uint32_t delay_ms = 3000;
-    constexpr auto delay = std::chrono::milliseconds(delay_ms);
-    ASSERT_EQ(0u, control(*client_, FaultMode::AlwaysAsync, delay_ms));
+    // The GET's notification is due `kDelay` after eddyd parks it; shutdown starts well before.
+    constexpr uint32_t kDelayMs = 3000;
+    constexpr auto kDelay = std::chrono::milliseconds(kDelayMs);
+    ASSERT_EQ(0u, control(*client_, FaultMode::AlwaysAsync, kDelayMs));
     McbpClient blocked(server_->port());
     const auto sent = std::chrono::steady_clock::now();
     blocked.send({.opcode = ClientOpcode::Get, .key = "k"});
-    ASSERT_TRUE(waitUntilParked(*client_, 1, FaultMode::AlwaysAsync, delay_ms));
+    ASSERT_TRUE(waitUntilParked(*client_, 1, FaultMode::AlwaysAsync, kDelayMs));
 
     server_->requestStop();
     // Shutdown has begun: eddyd closes every connection, the blocked one included...
     ASSERT_TRUE(blocked.closedByServer(std::chrono::seconds(30)));
-    if (std::chrono::steady_clock::now() < sent + delay) {
+    if (std::chrono::steady_clock::now() < sent + kDelay) {
         // ...and, its notification not being due yet, eddyd is still there, waiting for it.
         EXPECT_TRUE(server_->running()) << "eddyd exited while a command waited in the engine";
     }
     EXPECT_EQ(0, server_->stop()) << server_->log();
     // It could not have exited before the notification came.
-    EXPECT_GE(std::chrono::steady_clock::now() - sent, delay)
+    EXPECT_GE(std::chrono::steady_clock::now() - sent, kDelay)
         << "eddyd exited before the blocked GET's notification was due";
 }
 
@@ -175,6 +175,7 @@ TEST_F(WouldBlockTest, RandomBlockingUnderConcurrentLoad) {
     ASSERT_EQ(ResponseStatus::Success,
               client_->execute(faultControl(FaultMode::Random, 50)).status());
     std::vector<std::thread> threads;
+    threads.reserve(6);
     std::atomic<int> failures{0};
     for (int c = 0; c < 6; ++c) {
         threads.emplace_back([&, c] {
@@ -199,10 +200,10 @@ TEST_F(WouldBlockTest, StatGroupWaitsForItsNotification) {
     ASSERT_EQ(ResponseStatus::Success, client_->set("s", "v").status());
     McbpClient controller(server_->port());
     // A notification that would come in ten minutes: only Release lets the STAT go on.
-    constexpr uint32_t never = 600'000;
-    ASSERT_EQ(0u, control(controller, FaultMode::AlwaysAsync, never));
+    constexpr uint32_t kNever = 600'000;
+    ASSERT_EQ(0u, control(controller, FaultMode::AlwaysAsync, kNever));
     client_->send({.opcode = ClientOpcode::Stat});
-    ASSERT_TRUE(waitUntilParked(controller, 1, FaultMode::AlwaysAsync, never));
+    ASSERT_TRUE(waitUntilParked(controller, 1, FaultMode::AlwaysAsync, kNever));
     // Parked in the engine: not a frame of the reply (not even the daemon's own counters, which
     // follow the engine's part) may come before the notification.
     const auto early = client_->receive(std::chrono::milliseconds(300));

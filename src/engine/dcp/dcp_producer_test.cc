@@ -649,7 +649,7 @@ TEST_P(DcpProducerTest, SnapshotMarkerYieldLimitBoundsTheStreamsOneProcessorRunS
     ASSERT_EQ(Status::WouldBlock, stepAll(consumer, sink));
 
     const std::string processor = "Process checkpoint(s) for DCP producer test:yield";
-    const auto runProcessorOnce = [&] {
+    const auto run_processor_once = [&] {
         for (auto next = executor_->nextTaskName(TaskGroup::NonIO); next && *next != processor;
              next = executor_->nextTaskName(TaskGroup::NonIO)) {
             executor_->runNextTask(TaskGroup::NonIO);
@@ -657,7 +657,7 @@ TEST_P(DcpProducerTest, SnapshotMarkerYieldLimitBoundsTheStreamsOneProcessorRunS
         executor_->runNextTask(TaskGroup::NonIO, processor);
     };
     // How many streams have mutations ready to send.
-    const auto streamsServed = [&] {
+    const auto streams_served = [&] {
         sink.received.clear();
         EXPECT_EQ(Status::WouldBlock, stepAll(consumer, sink));
         std::set<uint16_t> vbuckets;
@@ -678,8 +678,8 @@ TEST_P(DcpProducerTest, SnapshotMarkerYieldLimitBoundsTheStreamsOneProcessorRunS
         set("a" + std::to_string(vb), "v", vb);
     }
     for (int run = 0; run < 3; ++run) {
-        runProcessorOnce();
-        EXPECT_EQ(1u, streamsServed()) << "run " << run << ": a limit of 1 serves one stream";
+        run_processor_once();
+        EXPECT_EQ(1u, streams_served()) << "run " << run << ": a limit of 1 serves one stream";
     }
 
     ASSERT_EQ(
@@ -689,8 +689,8 @@ TEST_P(DcpProducerTest, SnapshotMarkerYieldLimitBoundsTheStreamsOneProcessorRunS
     for (uint16_t vb = 0; vb < 3; ++vb) {
         set("b" + std::to_string(vb), "v", vb);
     }
-    runProcessorOnce();
-    EXPECT_EQ(3u, streamsServed()) << "a limit of 3 serves all three in one run";
+    run_processor_once();
+    EXPECT_EQ(3u, streams_served()) << "a limit of 3 serves all three in one run";
     bucket_->disconnect(consumer);
 }
 
