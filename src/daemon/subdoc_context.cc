@@ -20,7 +20,8 @@ using mcbp::ResponseStatus;
 using mcbp::subdoc::SubdocRequest;
 namespace doc_flag = mcbp::subdoc::doc_flag;
 
-/// What a locked document's CAS reads as (the engine hides the lock's own CAS).
+/// What a locked document's CAS reads as: EngineIface::getMeta's contract (all bits set), the
+/// engine's kLockedCas, which the daemon may not include.
 constexpr Cas kLockedCas = ~Cas{0};
 
 bool returnsJson(uint8_t opcode) {

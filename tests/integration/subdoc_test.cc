@@ -313,6 +313,13 @@ TEST_P(SubdocTest, SetWithTheXattrDatatype) {
     EXPECT_EQ(ResponseStatus::XattrEinval, client_->execute(broken).status());
     EXPECT_EQ(R"({"body":1})", client_->get("doc").value);
 
+    // A section replaces the whole value, so it cannot be appended.
+    client::Request append = set;
+    append.opcode = ClientOpcode::Append;
+    append.extras.clear();
+    EXPECT_EQ(ResponseStatus::Einval, client_->execute(append).status());
+    EXPECT_EQ(R"({"body":1})", client_->get("doc").value);
+
     // Without HELLO XATTR the datatype is refused.
     McbpClient plain(server_->port());
     EXPECT_EQ(ResponseStatus::Einval, plain.execute(set).status());
