@@ -10,7 +10,7 @@
 #   tidy        scripts/run-tidy.sh --changed: clang-tidy on the sources changed since the
 #               base that script describes (EDDY_TIDY_BASE=all: every source); any finding fails
 #   fuzz        tests/fuzz/run-smoke.sh on each asan-ubsan libFuzzer target (MCBP frames,
-#               SASL, sub-document, xattrs), 80 s split between them
+#               SASL, sub-document, xattrs, collections), 80 s split between them
 #
 #   scripts/run-tests.sh                 # every stage
 #   scripts/run-tests.sh format release  # just these, in the order given
@@ -26,7 +26,8 @@ cd "$repo"
 readonly all_stages=(deps format includes release asan-ubsan tsan tidy fuzz)
 # Each libFuzzer target and its seed corpus; the fuzz stage's time is split between them.
 readonly fuzz_targets=(eddy_fuzz_frames:tests/fuzz/corpus eddy_fuzz_sasl:tests/fuzz/corpus/sasl
-    eddy_fuzz_subdoc:tests/fuzz/corpus/subdoc eddy_fuzz_xattr:tests/fuzz/corpus/xattr)
+    eddy_fuzz_subdoc:tests/fuzz/corpus/subdoc eddy_fuzz_xattr:tests/fuzz/corpus/xattr
+    eddy_fuzz_collections:tests/fuzz/corpus/collections)
 readonly fuzz_seconds=${EDDY_FUZZ_SECONDS:-80}
 logs=$repo/build/logs
 

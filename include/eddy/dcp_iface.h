@@ -38,6 +38,11 @@ inline constexpr uint32_t kOpenProducer = 0x01;
 inline constexpr uint32_t kOpenNotifier = 0x02;  ///< obsolete: refused
 inline constexpr uint32_t kOpenIncludeXattrs = 0x04;
 inline constexpr uint32_t kOpenNoValue = 0x08;
+/// Not a wire flag (kv_engine retired the bit): the front end sets it when the connection
+/// negotiated Collections, and refuses it from a client. With it, keys are sent as the engine
+/// keeps them (collection id first) and every collection streams; without it, only the default
+/// collection streams, its keys without the prefix.
+inline constexpr uint32_t kOpenCollections = 0x10;
 inline constexpr uint32_t kOpenIncludeDeleteTimes = 0x20;
 inline constexpr uint32_t kOpenNoValueWithUnderlyingDatatype = 0x40;
 inline constexpr uint32_t kOpenIncludeDeletedUserXattrs = 0x100;

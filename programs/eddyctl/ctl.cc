@@ -404,6 +404,8 @@ std::optional<int> parseCommandLine(int argc, const char* const* argv, Options& 
         "  bucket create NAME [CONFIG]   (CONFIG: key=value;key=value)\n"
         "  bucket delete NAME [--keep-data] [--force]\n"
         "  bucket list\n"
+        "  collection list | collection create SCOPE.COLLECTION [--max-ttl SECONDS]\n"
+        "  collection drop SCOPE.COLLECTION   (each with [--bucket NAME], default 'default')\n"
         "  user add USER [--password PW] [--bucket NAME=PRIV,...]... [--global PRIV,...]\n"
         "  user passwd USER [--password PW] | user del USER | user list\n"
         "Exit status: 0 ok, 1 server or connection error, 2 bad usage.\n");
@@ -430,6 +432,9 @@ std::optional<int> parseCommandLine(int argc, const char* const* argv, Options& 
             if (options.files.rbac.empty()) {
                 options.files.rbac = data_dir + "/rbac.json";
             }
+        } else if (!words.empty() && words.front() == "collection") {
+            options.collection_command =
+                parseCollectionCommand(std::vector<std::string>(words.begin() + 1, words.end()));
         } else {
             options.command = parseCommand(words);
         }
@@ -459,6 +464,12 @@ int run(int argc, const char* const* argv, std::ostream& out, std::ostream& err)
         }
     }
     try {
+        if (options.collection_command) {
+            client::Connection connection =
+                connectTool(options.server, options.tls, kTool, options.login,
+                            options.collection_command->bucket);
+            return runCollectionCommand(connection, *options.collection_command, out, err);
+        }
         client::Connection connection =
             connectTool(options.server, options.tls, kTool, options.login,
                         options.command.select_bucket ? "default" : "");

@@ -30,6 +30,8 @@
 //                                 --password-file / --rbac-file), then ISASL_REFRESH (0xf1) and
 //                                 RBAC_REFRESH (0xf7) so the server reloads them (user_commands.h);
 //                                 a server that cannot be reached is reported, the files stay
+//   collection list|create|drop ...  reads the bucket's manifest and sets a changed one
+//                                 (collection_commands.h)
 //   tls create-dev-certificate [--dir DIR] [--force]
 //                                 writes a self-signed certificate and its key; no server
 //                                 (tls_commands.h)
@@ -45,6 +47,7 @@
 #pragma once
 
 #include "client/connection.h"
+#include "collection_commands.h"
 #include "tls_commands.h"
 #include "tool_common.h"
 #include "user_commands.h"
@@ -125,6 +128,8 @@ struct Options {
     /// Set for `user ...` (user_commands.h), which edits `files` instead of sending `command`.
     std::optional<UserCommand> user_command;
     UserFiles files;
+    /// Set for `collection ...`, which reads and sets the bucket's manifest.
+    std::optional<CollectionCommand> collection_command;
     /// Set for `tls create-dev-certificate`, which writes files and sends nothing.
     std::optional<DevCertificateCommand> dev_certificate;
 };

@@ -120,6 +120,20 @@ std::unique_ptr<EngineIface> BucketManager::makeEngine(const std::string& name,
     return engine;
 }
 
+void BucketManager::build(Bucket& bucket, const engine::config::Values& parameters) {
+    using engine::config::Param;
+    if (parameters.get<Param::BucketType>() == engine::config::BucketType::Ephemeral) {
+        bucket.collections_ = std::make_unique<collections::Manager>();
+    } else {
+        const std::string& dbname = parameters.get<Param::Dbname>();
+        const fs::path directory =
+            dbname.empty() ? fs::path(settings_.data_dir) / bucket.name() : fs::path(dbname);
+        bucket.collections_ = std::make_unique<collections::Manager>(
+            (directory / collections::kManifestFileName).string());
+    }
+    bucket.engine_ = makeEngine(bucket.name(), parameters);
+}
+
 void BucketManager::loadAtStartup() {
     std::vector<std::pair<std::string, std::string>> list;
     std::string unread;
@@ -154,7 +168,7 @@ void BucketManager::loadAtStartup() {
                 fmt::format("{}: bucket '{}': {}", listPath(), name, *problem));
         }
         auto bucket = std::make_shared<Bucket>(name, config);
-        bucket->engine_ = makeEngine(name, parametersOf(name, config));
+        build(*bucket, parametersOf(name, config));
         MutexLock lock(mutex_);
         buckets_[name] = std::move(bucket);
     }
@@ -212,9 +226,11 @@ Status BucketManager::create(std::string_view name, std::string& message) {
     try {
         // Not under the lock: opening a store reads the disk (warm-up continues in the
         // background once the engine exists).
-        auto engine = makeEngine(bucket->name(), parametersOf(name, bucket->config()));
+        Bucket built(bucket->name(), bucket->config());
+        build(built, parametersOf(name, bucket->config()));
         MutexLock lock(mutex_);
-        bucket->engine_ = std::move(engine);
+        bucket->collections_ = std::move(built.collections_);
+        bucket->engine_ = std::move(built.engine_);
     } catch (const std::exception& error) {
         message = fmt::format("Bucket '{}' could not be created: {}", name, error.what());
         MutexLock lock(mutex_);

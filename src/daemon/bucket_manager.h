@@ -17,7 +17,8 @@
 //     after every creation and deletion, and read at start-up; without the file the server has
 //     one bucket, "default". The configuration of "default" is always the daemon's bucket
 //     parameters (the "bucket" key of the config file, --bucket-config).
-//   - Each bucket keeps its files in <data_dir>/<name>.
+//   - Each bucket keeps its files in <data_dir>/<name> (or its `dbname`), its collections
+//     manifest among them (collections.json; an ephemeral bucket keeps it in memory).
 //
 // Thread contract: BucketManager is thread-safe (a mutex guards the map; the engine work of
 // creation and deletion runs outside it, on the caller's thread, which must be an executor
@@ -25,6 +26,7 @@
 // used by anyone holding a reference.
 #pragma once
 
+#include "collections/manager.h"
 #include "common/mutex.h"
 #include "daemon/cluster_config.h"
 #include "daemon/settings.h"
@@ -57,6 +59,8 @@ public:
     [[nodiscard]] EngineIface& engine() const { return *engine_; }
     /// The cluster map clients of this bucket are served. Thread-safe.
     [[nodiscard]] ClusterConfig& clusterConfig() const { return cluster_config_; }
+    /// The bucket's scopes and collections (set with the engine). Thread-safe.
+    [[nodiscard]] collections::Manager& collections() const { return *collections_; }
 
     /// A user's hold on the bucket (a connection that has it selected, a metrics scrape): the
     /// engine stays until every Use is gone. Move-only.
@@ -90,6 +94,8 @@ private:
     /// Set once Ready (under the manager's mutex, before anyone can find it); reset by the
     /// deletion once waitForNoUsers() returned.
     std::unique_ptr<EngineIface> engine_;
+    /// Set with engine_ (before it), kept until the Bucket goes.
+    std::unique_ptr<collections::Manager> collections_;
     Mutex users_mutex_;
     std::condition_variable users_gone_;
     size_t users_ GUARDED_BY(users_mutex_) = 0;
@@ -139,6 +145,9 @@ private:
     /// The parameters of bucket `name` with configuration `config`; throws SettingsError.
     [[nodiscard]] engine::config::Values parametersOf(std::string_view name,
                                                       std::string_view config) const;
+    /// Builds the bucket's collections manager and engine (the bucket is not yet findable).
+    /// Throws what they throw.
+    void build(Bucket& bucket, const engine::config::Values& parameters);
     [[nodiscard]] std::unique_ptr<EngineIface> makeEngine(const std::string& name,
                                                           const engine::config::Values& parameters);
     /// Writes buckets.json from the map (Ready and Creating buckets alike are listed only once

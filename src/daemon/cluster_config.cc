@@ -1,5 +1,7 @@
 #include "daemon/cluster_config.h"
 
+#include "collections/manifest.h"
+
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
@@ -52,7 +54,7 @@ std::string globalConfigJson(ConfigVersion version, const NodeServices& node) {
 }
 
 std::string bucketConfigJson(ConfigVersion version, const NodeServices& node, std::string_view name,
-                             std::span<const uint8_t> vbucket_states) {
+                             std::span<const uint8_t> vbucket_states, uint64_t manifest_uid) {
     bool any_replica = false;
     for (const uint8_t state : vbucket_states) {
         any_replica = any_replica || state == kReplica;
@@ -73,8 +75,9 @@ std::string bucketConfigJson(ConfigVersion version, const NodeServices& node, st
     config["name"] = std::string(name);
     config["nodeLocator"] = "vbucket";
     config["bucketCapabilitiesVer"] = "";
-    config["bucketCapabilities"] = {"cbhello", "cccp", "dcp", "nodesExt", "touch"};
-    config["collectionsManifestUid"] = "0";
+    config["bucketCapabilities"] = {"cbhello",  "cccp",  "collections", "dcp",
+                                    "nodesExt", "touch", "xattr"};
+    config["collectionsManifestUid"] = collections::toHex(manifest_uid);
     config["nodesExt"] = nodesExt(node);
     config["vBucketServerMap"] = {{"hashAlgorithm", "CRC"},
                                   {"numReplicas", any_replica ? 1 : 0},
@@ -119,22 +122,26 @@ ClusterConfig::ClusterConfig(std::string bucket)
     : bucket_(std::move(bucket)), next_revision_(wallClockMillis()) {}
 
 ClusterConfig::Snapshot ClusterConfig::current(const NodeServices& node,
-                                               std::span<const uint8_t> vbucket_states) {
+                                               std::span<const uint8_t> vbucket_states,
+                                               uint64_t manifest_uid) {
     const MutexLock lock(mutex_);
     if (installed_) {
         return *installed_;
     }
     const bool unchanged = generated_ && generated_node_ == node &&
+                           generated_manifest_uid_ == manifest_uid &&
                            std::equal(vbucket_states.begin(), vbucket_states.end(),
                                       generated_states_.begin(), generated_states_.end());
     if (!unchanged) {
         const ConfigVersion version{.epoch = 0, .revision = next_revision_++};
         auto json = std::make_shared<const std::string>(
-            bucket_.empty() ? globalConfigJson(version, node)
-                            : bucketConfigJson(version, node, bucket_, vbucket_states));
+            bucket_.empty()
+                ? globalConfigJson(version, node)
+                : bucketConfigJson(version, node, bucket_, vbucket_states, manifest_uid));
         generated_ = Snapshot{version, std::move(json)};
         generated_node_ = node;
         generated_states_.assign(vbucket_states.begin(), vbucket_states.end());
+        generated_manifest_uid_ = manifest_uid;
     }
     return *generated_;
 }

@@ -69,10 +69,11 @@ struct NodeServices {
 [[nodiscard]] std::string globalConfigJson(ConfigVersion version, const NodeServices& node);
 
 /// The configuration of bucket `name` on this node, from the state (wire value 1..4, 0 = no
-/// vbucket) of each of its vbuckets.
+/// vbucket) of each of its vbuckets and the uid of its collections manifest.
 [[nodiscard]] std::string bucketConfigJson(ConfigVersion version, const NodeServices& node,
                                            std::string_view name,
-                                           std::span<const uint8_t> vbucket_states);
+                                           std::span<const uint8_t> vbucket_states,
+                                           uint64_t manifest_uid = 0);
 
 /// Checks an installed configuration: a JSON object whose `rev` and `revEpoch`, when present,
 /// equal `version`, and whose `name` (when `bucket` is not empty) is the bucket's. nullopt if
@@ -92,10 +93,12 @@ public:
     /// A bucket's configuration (`bucket` is its name) or, with an empty name, the global one.
     explicit ClusterConfig(std::string bucket);
 
-    /// The configuration to serve now: the installed one, else the generated one for `node`
-    /// and `vbucket_states` (a new revision if they differ from the last generated text's).
+    /// The configuration to serve now: the installed one, else the generated one for `node`,
+    /// `vbucket_states` and `manifest_uid` (a new revision if they differ from the last
+    /// generated text's).
     [[nodiscard]] Snapshot current(const NodeServices& node,
-                                   std::span<const uint8_t> vbucket_states) EXCLUDES(mutex_);
+                                   std::span<const uint8_t> vbucket_states,
+                                   uint64_t manifest_uid = 0) EXCLUDES(mutex_);
 
     /// SET_CLUSTER_CONFIG: installs `json` as version `version`. nullopt on success, else why it
     /// was refused (older than the installed one, or not a valid configuration).
@@ -112,6 +115,7 @@ private:
     /// What generated_ was made from.
     NodeServices generated_node_ GUARDED_BY(mutex_);
     std::vector<uint8_t> generated_states_ GUARDED_BY(mutex_);
+    uint64_t generated_manifest_uid_ GUARDED_BY(mutex_) = 0;
 };
 
 }  // namespace eddy::daemon

@@ -38,7 +38,8 @@ ClusterConfig::Snapshot currentClusterConfig(Server& server, const Bucket* bucke
     if (bucket == nullptr) {
         return server.globalConfig().current(server.node(), {});
     }
-    return bucket->clusterConfig().current(server.node(), bucket->engine().vbucketStates());
+    return bucket->clusterConfig().current(server.node(), bucket->engine().vbucketStates(),
+                                           bucket->collections().uid());
 }
 
 Status getClusterConfig(Cookie& cookie) {

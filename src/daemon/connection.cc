@@ -1,5 +1,7 @@
 #include "daemon/connection.h"
 
+#include "collections/manifest.h"
+#include "daemon/bucket_manager.h"
 #include "daemon/cluster_config_contexts.h"
 #include "daemon/executors.h"
 #include "daemon/front_end.h"
@@ -7,6 +9,7 @@
 #include "net/listener.h"
 #include "protocol/encode.h"
 #include "protocol/error_map.h"
+#include "protocol/leb128.h"
 #include "protocol/opcode.h"
 #include "protocol/validators.h"
 #include "xattr/blob.h"
@@ -309,6 +312,11 @@ void Connection::executePipeline() {
             consumeInput(parsed.frame.bytes.size());
             continue;
         }
+        if (mcbp::hasDocumentKey(parsed.frame.header.opcode) && !resolveCollection()) {
+            cookie_.reset();
+            consumeInput(parsed.frame.bytes.size());
+            continue;
+        }
         const bool completed = executeCookie();
         if (!completed) {
             // The input buffer is about to move on: the blocked command keeps its own copy.
@@ -324,6 +332,29 @@ bool Connection::checkAccess() {
         return true;
     }
     sendError(cookie_, mcbp::ResponseStatus::Eaccess);
+    return false;
+}
+
+bool Connection::resolveCollection() {
+    collections::CollectionId id = collections::kDefaultCollection;
+    const bool negotiated = features_.has(mcbp::Feature::Collections);
+    if (negotiated) {
+        // validateRequest() has checked that the key starts with a canonical prefix.
+        id = mcbp::decodeLeb128(cookie_.request().key).value_or(mcbp::Leb128Prefix{}).value;
+    } else {
+        cookie_.useDefaultCollection();
+    }
+    const Bucket* bucket = session_.bucket();
+    if (bucket == nullptr || bucket->collections().exists(id)) {
+        return true;  // without a bucket the engine answers NO_BUCKET
+    }
+    if (!negotiated) {
+        cookie_.setErrorContext("The default collection does not exist");
+        sendError(cookie_, mcbp::ResponseStatus::Einval);
+        return false;
+    }
+    cookie_.setUnknownCollection(bucket->collections().uid());
+    sendError(cookie_, mcbp::ResponseStatus::UnknownCollection);
     return false;
 }
 
@@ -600,7 +631,9 @@ void Connection::sendResponse(const Cookie& cookie, mcbp::ResponseStatus status,
 void Connection::sendItem(const Cookie& cookie, const ItemPtr& item, bool include_key) {
     std::string extras;
     mcbp::appendUint32(extras, item->flags());
-    const std::string_view key = include_key ? item->key() : std::string_view{};
+    // The key as the client sent it (the item's carries the collection id, which a client that
+    // did not negotiate collections never sees).
+    const std::string_view key = include_key ? cookie.request().key : std::string_view{};
     std::string_view value = item->value();
     uint8_t datatype = item->datatype();
     if ((datatype & datatype::kXattr) != 0) {
@@ -630,8 +663,15 @@ void Connection::sendError(const Cookie& cookie, mcbp::ResponseStatus status) {
     uint8_t datatype = datatype::kRaw;
     if (!features_.has(mcbp::Feature::Xerror)) {
         body = mcbp::errorMessage(status);
-    } else if (!cookie.errorContext().empty()) {
-        body = nlohmann::json{{"error", {{"context", cookie.errorContext()}}}}.dump();
+    } else if (!cookie.errorContext().empty() || cookie.errorManifestUid()) {
+        nlohmann::json error = nlohmann::json::object();
+        if (!cookie.errorContext().empty()) {
+            error["error"] = {{"context", cookie.errorContext()}};
+        }
+        if (const auto uid = cookie.errorManifestUid()) {
+            error["manifest_uid"] = collections::toHex(*uid);
+        }
+        body = error.dump();
         datatype = datatype::kJson;
     }
     sendResponse(cookie, status, {}, {}, body, datatype, 0);

@@ -196,6 +196,11 @@ private:
     /// The RBAC check of the current cookie's opcode (the Access column of the opcode table);
     /// false after answering EACCESS.
     bool checkAccess();
+    /// A command naming a document: makes the cookie's key the engine's (with its collection
+    /// id) and checks that the collection exists in the bucket; false if it does not (the
+    /// error has been sent: UNKNOWN_COLLECTION with the manifest uid, or EINVAL to a client
+    /// that did not negotiate collections, which cannot act on it).
+    bool resolveCollection();
     /// A response frame from the client of a DCP producer: hands it to the engine.
     void handleDcpResponse(const mcbp::Header& header);
     /// Steps the DCP producer while it has messages, room and budget (see the file comment).

@@ -22,11 +22,26 @@ void Cookie::initialize(const mcbp::Frame& frame) {
     EDDY_ASSERT_OWNER(owner_, "Cookie::initialize");
     frame_ = frame;
     frame_copy_.clear();
+    default_collection_key_ = false;
     active_ = true;
     blocked_ = false;
     blocked_reported_ = false;
     aiostat_ = Status::Success;
     error_context_.clear();
+    error_manifest_uid_.reset();
+}
+
+void Cookie::setUnknownCollection(uint64_t manifest_uid) {
+    EDDY_ASSERT_OWNER(owner_, "Cookie::setUnknownCollection");
+    error_context_ = "Unknown scope or collection in operation";
+    error_manifest_uid_ = manifest_uid;
+}
+
+void Cookie::useDefaultCollection() {
+    EDDY_ASSERT_OWNER(owner_, "Cookie::useDefaultCollection");
+    prefixed_key_.assign(1, '\0');
+    prefixed_key_.append(frame_.key);
+    default_collection_key_ = true;
 }
 
 void Cookie::preserveRequest() {
@@ -56,11 +71,13 @@ void Cookie::reset() {
     engine_storage_.reset();
     frame_ = {};
     frame_copy_.clear();
+    default_collection_key_ = false;
     active_ = false;
     blocked_ = false;
     blocked_reported_ = false;
     aiostat_ = Status::Success;
     error_context_.clear();
+    error_manifest_uid_.reset();
 }
 
 void Cookie::markBlocked(std::chrono::steady_clock::time_point since) {

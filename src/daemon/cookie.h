@@ -31,6 +31,7 @@
 #include <chrono>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -74,9 +75,16 @@ public:
         return static_cast<mcbp::ClientOpcode>(frame_.header.opcode);
     }
     [[nodiscard]] uint32_t opaque() const { return frame_.header.opaque; }
-    /// The vbucket and document key the request names (views valid like request()).
+    /// The vbucket and document key the request names (views valid like request()). The
+    /// document key is the engine's: it starts with the collection id (LEB128), which the
+    /// request's key carries once Collections is negotiated; otherwise the command names the
+    /// default collection and useDefaultCollection() put its prefix (0x00) in front.
     [[nodiscard]] Vbid vbucket() const { return Vbid(frame_.header.vbucket_or_status); }
-    [[nodiscard]] DocKey key() const { return DocKey(frame_.key); }
+    [[nodiscard]] DocKey key() const {
+        return DocKey(default_collection_key_ ? std::string_view(prefixed_key_) : frame_.key);
+    }
+    /// The request's key names a document of the default collection without a prefix.
+    void useDefaultCollection();
 
     [[nodiscard]] bool isBlocked() const { return blocked_; }
     /// The engine answered WouldBlock at `since`: the command waits for its notification.
@@ -108,6 +116,10 @@ public:
     /// A human-readable reason sent with an error response when XERROR is negotiated.
     void setErrorContext(std::string message);
     [[nodiscard]] const std::string& errorContext() const { return error_context_; }
+    /// The command names a scope or collection the bucket's manifest (uid `manifest_uid`) does
+    /// not have: the error says so and carries the uid (kv_engine's "manifest_uid").
+    void setUnknownCollection(uint64_t manifest_uid);
+    [[nodiscard]] std::optional<uint64_t> errorManifestUid() const { return error_manifest_uid_; }
 
     /// The owning connection (immutable; readable from any thread, usable only on the owner).
     [[nodiscard]] Connection& connection() const { return *connection_; }
@@ -126,6 +138,9 @@ private:
     OwnerThread owner_;
     mcbp::Frame frame_;
     std::string frame_copy_;
+    /// 0x00 + the request's key, when default_collection_key_ (its capacity is kept).
+    std::string prefixed_key_;
+    bool default_collection_key_ = false;
     bool active_ = false;
     std::chrono::steady_clock::time_point start_;
     bool blocked_ = false;
@@ -138,6 +153,7 @@ private:
     /// Survives reset(): it belongs to the connection, not to one command.
     std::shared_ptr<EngineStorage> connection_storage_;
     std::string error_context_;
+    std::optional<uint64_t> error_manifest_uid_;
 };
 
 }  // namespace eddy::daemon

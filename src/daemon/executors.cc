@@ -5,6 +5,7 @@
 #include "daemon/access_contexts.h"
 #include "daemon/bucket_contexts.h"
 #include "daemon/cluster_config_contexts.h"
+#include "daemon/collections_contexts.h"
 #include "daemon/connection.h"
 #include "daemon/cookie.h"
 #include "daemon/dcp_contexts.h"
@@ -113,6 +114,8 @@ bool isGrantable(mcbp::Feature feature) {
     case mcbp::Feature::ClustermapChangeNotification:
     // Documents carry extended attributes (sub-document xattr paths, the XATTR datatype).
     case mcbp::Feature::Xattr:
+    // Keys carry their collection id; scopes and collections come from the bucket's manifest.
+    case mcbp::Feature::Collections:
     // The PreserveTtl frame info keeps a document's expiry through a mutation.
     case mcbp::Feature::PreserveTtl:
     // Inbound values may arrive compressed (they are inflated before the engine sees them);
@@ -241,6 +244,10 @@ constexpr std::array<Executor, 256> makeTable() {
     set(ClientOpcode::GetClusterConfig, &getClusterConfig);
     set(ClientOpcode::SetClusterConfig, &setClusterConfig);
     set(ClientOpcode::GetCmdTimer, &getCmdTimer);
+    set(ClientOpcode::CollectionsSetManifest, &driveContext<SetCollectionsManifestContext>);
+    set(ClientOpcode::CollectionsGetManifest, &getCollectionsManifest);
+    set(ClientOpcode::CollectionsGetId, &getCollectionId);
+    set(ClientOpcode::CollectionsGetScopeId, &getScopeId);
     return table;
 }
 

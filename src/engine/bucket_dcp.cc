@@ -54,10 +54,10 @@ Status BucketDcp::open(CookieIface& cookie, std::string_view name, uint32_t flag
         message = "DCP consumers are not supported yet: open with the Producer flag";
         return Status::NotSupported;
     }
-    constexpr uint32_t kKnown = eddy::dcp::kOpenProducer | eddy::dcp::kOpenIncludeXattrs |
-                                eddy::dcp::kOpenNoValue | eddy::dcp::kOpenIncludeDeleteTimes |
-                                eddy::dcp::kOpenNoValueWithUnderlyingDatatype |
-                                eddy::dcp::kOpenIncludeDeletedUserXattrs;
+    constexpr uint32_t kKnown =
+        eddy::dcp::kOpenProducer | eddy::dcp::kOpenIncludeXattrs | eddy::dcp::kOpenNoValue |
+        eddy::dcp::kOpenIncludeDeleteTimes | eddy::dcp::kOpenNoValueWithUnderlyingDatatype |
+        eddy::dcp::kOpenIncludeDeletedUserXattrs | eddy::dcp::kOpenCollections;
     if ((flags & ~kKnown) != 0) {
         message = fmt::format("Unknown DCP_OPEN flags {:#x}", flags & ~kKnown);
         return Status::InvalidArguments;

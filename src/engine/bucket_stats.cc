@@ -14,6 +14,14 @@ namespace eddy::engine {
 
 namespace {
 
+/// STAT key / vkey name a document of the default collection: its engine key is the collection
+/// id 0 (one byte, 0x00) and then the name.
+std::string defaultCollectionKey(std::string_view name) {
+    std::string key(1, '\0');
+    key.append(name);
+    return key;
+}
+
 /// A collection over every vbucket asks whether its command still waits this often.
 constexpr size_t kAbandonCheckEvery = 16;
 
@@ -124,9 +132,11 @@ Status BucketStats::getStats(CookieIface& cookie, const StatGroupInfo& group_inf
             add_stat);
     case StatGroupId::Warmup: env_.persistence.addWarmupStats(add_stat); return Status::Success;
     case StatGroupId::Uuid: add_stat("uuid", env_.uuid); return Status::Success;
-    case StatGroupId::Key: return keyStats(*parsed.vbucket, parsed.key, add_stat);
+    case StatGroupId::Key:
+        return keyStats(*parsed.vbucket, defaultCollectionKey(parsed.key), add_stat);
     case StatGroupId::VKey:
-        return vkeyStats(cookie, *group, args, *parsed.vbucket, parsed.key, add_stat);
+        return vkeyStats(cookie, *group, args, *parsed.vbucket, defaultCollectionKey(parsed.key),
+                         add_stat);
     case StatGroupId::Workload:
         stats::addWorkloadStats(env_.executor, env_.persistence.numShards(), add_stat);
         return Status::Success;

@@ -31,6 +31,11 @@ using executor::TaskGroup;
 using test::MockCookie;
 using test::MockServerApi;
 using test::StatMap;
+
+/// The engine key of document `name` in the default collection.
+std::string inDefaultCollection(const std::string& name) {
+    return std::string(1, '\0') + name;
+}
 namespace fs = std::filesystem;
 
 constexpr auto kNoWait = std::chrono::milliseconds(0);
@@ -103,8 +108,11 @@ public:
         }
     }
 
-    Status set(const std::string& key, const std::string& value, uint16_t vb = 0,
+    /// Stores `name` in the default collection (its engine key is 0x00 + name), where STAT key
+    /// and vkey look for it.
+    Status set(const std::string& name, const std::string& value, uint16_t vb = 0,
                MutationResult* out = nullptr) {
+        const std::string key = inDefaultCollection(name);
         StoreRequest request;
         request.key = DocKey(key);
         request.vbucket = Vbid(vb);
@@ -456,7 +464,8 @@ TEST_P(StatGroupsTest, KeyReportsTheDocumentInMemory) {
     EXPECT_EQ(Status::KeyNotFound, b().bucket->getStats(b().cookie, "key", "doc 0", none.fn()));
     EXPECT_EQ(Status::KeyNotFound, b().bucket->getStats(b().cookie, "key", "absent 1", none.fn()));
     MutationResult removed;
-    ASSERT_EQ(Status::Success, b().bucket->remove(b().cookie, DocKey("doc"), Vbid(1), 0, removed));
+    ASSERT_EQ(Status::Success, b().bucket->remove(b().cookie, DocKey(inDefaultCollection("doc")),
+                                                  Vbid(1), 0, removed));
     EXPECT_EQ(Status::KeyNotFound, b().bucket->getStats(b().cookie, "key", "doc 1", none.fn()));
     EXPECT_EQ(0u, none.calls);
     if (persistent()) {

@@ -23,10 +23,12 @@ TASK(VKeyStatBGFetchTask, Reader, 3)
 TASK(StatPrevVBucketTask, Reader, 3)
 
 // AuxIO: background disk work no key command waits for (backfills; creating and deleting a
-// bucket, which only its CREATE_BUCKET / DELETE_BUCKET waits for).
+// bucket, which only its CREATE_BUCKET / DELETE_BUCKET waits for; saving a collections manifest,
+// which only its SET_COLLECTIONS_MANIFEST waits for).
 TASK(BackfillManagerTask, AuxIO, 4)
 TASK(BucketCreateTask, AuxIO, 2)
 TASK(BucketDeleteTask, AuxIO, 2)
+TASK(CollectionsManifestTask, AuxIO, 2)
 
 // NonIO: in-memory housekeeping and off-front-end stats.
 TASK(ItemPager, NonIO, 1)

@@ -52,6 +52,11 @@ ErrorInfo describe(ResponseStatus status) {
     case R::Etmpfail: return {"Temporary failure", {"temp", "retry-later"}};
     case R::XattrEinval: return {"Invalid extended attribute", {"invalid-input", "subdoc"}};
     case R::UnknownCollection: return {"Unknown collection", {"invalid-input", "fetch-config"}};
+    case R::NoCollectionsManifest:
+        return {"No collections manifest has been set", {"invalid-input"}};
+    case R::CannotApplyCollectionsManifest:
+        return {"The collections manifest cannot be applied", {"invalid-input"}};
+    case R::UnknownScope: return {"Unknown scope", {"invalid-input", "fetch-config"}};
     case R::SubdocPathEnoent: return {"Subdoc: path not found", {"item-only", "subdoc"}};
     case R::SubdocPathMismatch:
         return {"Subdoc: path does not match the document's shape",

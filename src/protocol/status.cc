@@ -66,6 +66,9 @@ std::optional<std::string_view> statusName(ResponseStatus status) {
     case R::Etmpfail: return "ETMPFAIL";
     case R::XattrEinval: return "XATTR_EINVAL";
     case R::UnknownCollection: return "UNKNOWN_COLLECTION";
+    case R::NoCollectionsManifest: return "NO_COLLECTIONS_MANIFEST";
+    case R::CannotApplyCollectionsManifest: return "CANNOT_APPLY_COLLECTIONS_MANIFEST";
+    case R::UnknownScope: return "UNKNOWN_SCOPE";
     case R::SubdocPathEnoent: return "SUBDOC_PATH_ENOENT";
     case R::SubdocPathMismatch: return "SUBDOC_PATH_MISMATCH";
     case R::SubdocPathEinval: return "SUBDOC_PATH_EINVAL";

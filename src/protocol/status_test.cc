@@ -82,7 +82,7 @@ TEST(StatusTest, NamesAreUniqueUpperCaseAndOnlyForKnownCodes) {
             EXPECT_TRUE((c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_');
         }
     }
-    EXPECT_EQ(51u, names.size());
+    EXPECT_EQ(54u, names.size());
     EXPECT_FALSE(statusName(static_cast<R>(0x0c)).has_value());
     EXPECT_FALSE(statusName(static_cast<R>(0xff00)).has_value());
 }

@@ -1,6 +1,7 @@
 #include "protocol/validators.h"
 
 #include "eddy/types.h"
+#include "protocol/leb128.h"
 #include "protocol/opcode.h"
 #include "protocol/subdoc_request.h"
 
@@ -16,6 +17,7 @@ enum class KeyRule : uint8_t {
     Optional,  ///< empty or at most kMaxKeyLength
     Text,      ///< optional free text (HELLO user agent, STAT group); any length
     DcpName,   ///< a DCP connection name: non-empty, at most kMaxDcpNameLength
+    Document,  ///< a document key: Required, and a collection-id prefix once negotiated
 };
 
 enum class ValueRule : uint8_t {
@@ -68,37 +70,37 @@ using C = CasRule;
 // clang-format off
 constexpr std::array kRules{
     //   opcode                extras        key           value          datatype     cas
-    Rule{Op::Get,              extras(0),    K::Required,  V::Forbidden,  D::Raw,      C::Zero},
-    Rule{Op::Set,              extras(8),    K::Required,  V::Optional,   D::Document, C::Allowed},
-    Rule{Op::Add,              extras(8),    K::Required,  V::Optional,   D::Document, C::Zero},
-    Rule{Op::Replace,          extras(8),    K::Required,  V::Optional,   D::Document, C::Allowed},
-    Rule{Op::Delete,           extras(0),    K::Required,  V::Forbidden,  D::Raw,      C::Allowed},
-    Rule{Op::Increment,        extras(20),   K::Required,  V::Forbidden,  D::Raw,      C::Allowed},
-    Rule{Op::Decrement,        extras(20),   K::Required,  V::Forbidden,  D::Raw,      C::Allowed},
+    Rule{Op::Get,              extras(0),    K::Document,  V::Forbidden,  D::Raw,      C::Zero},
+    Rule{Op::Set,              extras(8),    K::Document,  V::Optional,   D::Document, C::Allowed},
+    Rule{Op::Add,              extras(8),    K::Document,  V::Optional,   D::Document, C::Zero},
+    Rule{Op::Replace,          extras(8),    K::Document,  V::Optional,   D::Document, C::Allowed},
+    Rule{Op::Delete,           extras(0),    K::Document,  V::Forbidden,  D::Raw,      C::Allowed},
+    Rule{Op::Increment,        extras(20),   K::Document,  V::Forbidden,  D::Raw,      C::Allowed},
+    Rule{Op::Decrement,        extras(20),   K::Document,  V::Forbidden,  D::Raw,      C::Allowed},
     Rule{Op::Quit,             extras(0),    K::Forbidden, V::Forbidden,  D::Raw,      C::Zero},
     Rule{Op::Flush,            extras(0, 4), K::Forbidden, V::Forbidden,  D::Raw,      C::Zero},
-    Rule{Op::Getq,             extras(0),    K::Required,  V::Forbidden,  D::Raw,      C::Zero},
+    Rule{Op::Getq,             extras(0),    K::Document,  V::Forbidden,  D::Raw,      C::Zero},
     Rule{Op::Noop,             extras(0),    K::Forbidden, V::Forbidden,  D::Raw,      C::Zero},
     Rule{Op::Version,          extras(0),    K::Forbidden, V::Forbidden,  D::Raw,      C::Zero},
-    Rule{Op::Getk,             extras(0),    K::Required,  V::Forbidden,  D::Raw,      C::Zero},
-    Rule{Op::Getkq,            extras(0),    K::Required,  V::Forbidden,  D::Raw,      C::Zero},
-    Rule{Op::Append,           extras(0),    K::Required,  V::Optional,   D::Document, C::Allowed},
-    Rule{Op::Prepend,          extras(0),    K::Required,  V::Optional,   D::Document, C::Allowed},
+    Rule{Op::Getk,             extras(0),    K::Document,  V::Forbidden,  D::Raw,      C::Zero},
+    Rule{Op::Getkq,            extras(0),    K::Document,  V::Forbidden,  D::Raw,      C::Zero},
+    Rule{Op::Append,           extras(0),    K::Document,  V::Optional,   D::Document, C::Allowed},
+    Rule{Op::Prepend,          extras(0),    K::Document,  V::Optional,   D::Document, C::Allowed},
     Rule{Op::Stat,             extras(0),    K::Text,      V::Optional,   D::Json,     C::Zero},
-    Rule{Op::Setq,             extras(8),    K::Required,  V::Optional,   D::Document, C::Allowed},
-    Rule{Op::Addq,             extras(8),    K::Required,  V::Optional,   D::Document, C::Zero},
-    Rule{Op::Replaceq,         extras(8),    K::Required,  V::Optional,   D::Document, C::Allowed},
-    Rule{Op::Deleteq,          extras(0),    K::Required,  V::Forbidden,  D::Raw,      C::Allowed},
-    Rule{Op::Incrementq,       extras(20),   K::Required,  V::Forbidden,  D::Raw,      C::Allowed},
-    Rule{Op::Decrementq,       extras(20),   K::Required,  V::Forbidden,  D::Raw,      C::Allowed},
+    Rule{Op::Setq,             extras(8),    K::Document,  V::Optional,   D::Document, C::Allowed},
+    Rule{Op::Addq,             extras(8),    K::Document,  V::Optional,   D::Document, C::Zero},
+    Rule{Op::Replaceq,         extras(8),    K::Document,  V::Optional,   D::Document, C::Allowed},
+    Rule{Op::Deleteq,          extras(0),    K::Document,  V::Forbidden,  D::Raw,      C::Allowed},
+    Rule{Op::Incrementq,       extras(20),   K::Document,  V::Forbidden,  D::Raw,      C::Allowed},
+    Rule{Op::Decrementq,       extras(20),   K::Document,  V::Forbidden,  D::Raw,      C::Allowed},
     Rule{Op::Quitq,            extras(0),    K::Forbidden, V::Forbidden,  D::Raw,      C::Zero},
     Rule{Op::Flushq,           extras(0, 4), K::Forbidden, V::Forbidden,  D::Raw,      C::Zero},
-    Rule{Op::Appendq,          extras(0),    K::Required,  V::Optional,   D::Document, C::Allowed},
-    Rule{Op::Prependq,         extras(0),    K::Required,  V::Optional,   D::Document, C::Allowed},
+    Rule{Op::Appendq,          extras(0),    K::Document,  V::Optional,   D::Document, C::Allowed},
+    Rule{Op::Prependq,         extras(0),    K::Document,  V::Optional,   D::Document, C::Allowed},
     Rule{Op::Verbosity,        extras(4),    K::Forbidden, V::Forbidden,  D::Raw,      C::Zero},
-    Rule{Op::Touch,            extras(4),    K::Required,  V::Forbidden,  D::Raw,      C::Zero},
-    Rule{Op::Gat,              extras(4),    K::Required,  V::Forbidden,  D::Raw,      C::Zero},
-    Rule{Op::Gatq,             extras(4),    K::Required,  V::Forbidden,  D::Raw,      C::Zero},
+    Rule{Op::Touch,            extras(4),    K::Document,  V::Forbidden,  D::Raw,      C::Zero},
+    Rule{Op::Gat,              extras(4),    K::Document,  V::Forbidden,  D::Raw,      C::Zero},
+    Rule{Op::Gatq,             extras(4),    K::Document,  V::Forbidden,  D::Raw,      C::Zero},
     Rule{Op::Hello,            extras(0),    K::Text,      V::EvenLength, D::Raw,      C::Zero},
     Rule{Op::SaslListMechs,    extras(0),    K::Forbidden, V::Forbidden,  D::Raw,      C::Zero},
     Rule{Op::SaslAuth,         extras(0),    K::Required,  V::Optional,   D::Raw,      C::Zero},
@@ -118,50 +120,58 @@ constexpr std::array kRules{
     Rule{Op::StopPersistence,  extras(0),    K::Forbidden, V::Forbidden,  D::Raw,      C::Zero},
     Rule{Op::StartPersistence, extras(0),    K::Forbidden, V::Forbidden,  D::Raw,      C::Zero},
     Rule{Op::SetParam,         extras(4),    K::Required,  V::Optional,   D::Raw,      C::Zero},
-    Rule{Op::GetReplica,       extras(0),    K::Required,  V::Forbidden,  D::Raw,      C::Zero},
+    Rule{Op::GetReplica,       extras(0),    K::Document,  V::Forbidden,  D::Raw,      C::Zero},
     Rule{Op::CreateBucket,     extras(0),    K::Required,  V::Optional,   D::Raw,      C::Zero},
     Rule{Op::DeleteBucket,     extras(0),    K::Required,  V::Optional,   D::Json,     C::Zero},
     Rule{Op::ListBuckets,      extras(0),    K::Forbidden, V::Forbidden,  D::Raw,      C::Zero},
     Rule{Op::SelectBucket,     extras(0),    K::Optional,  V::Forbidden,  D::Raw,      C::Zero},
     Rule{Op::ObserveSeqno,     extras(0),    K::Forbidden, V::EightBytes, D::Raw,      C::Zero},
-    Rule{Op::GetLocked,        extras(0, 4), K::Required,  V::Forbidden,  D::Raw,      C::Zero},
-    Rule{Op::UnlockKey,        extras(0),    K::Required,  V::Forbidden,  D::Raw,      C::Allowed},
-    Rule{Op::GetMeta,          extras(0, 1), K::Required,  V::Forbidden,  D::Raw,      C::Zero},
-    Rule{Op::GetqMeta,         extras(0, 1), K::Required,  V::Forbidden,  D::Raw,      C::Zero},
+    Rule{Op::GetLocked,        extras(0, 4), K::Document,  V::Forbidden,  D::Raw,      C::Zero},
+    Rule{Op::UnlockKey,        extras(0),    K::Document,  V::Forbidden,  D::Raw,      C::Allowed},
+    Rule{Op::GetMeta,          extras(0, 1), K::Document,  V::Forbidden,  D::Raw,      C::Zero},
+    Rule{Op::GetqMeta,         extras(0, 1), K::Document,  V::Forbidden,  D::Raw,      C::Zero},
     Rule{Op::CompactDb,        extras(24),   K::Forbidden, V::Forbidden,  D::Raw,      C::Zero},
     Rule{Op::SetClusterConfig, extras(16),   K::Optional,  V::NonEmpty,   D::Json,     C::Allowed},
     Rule{Op::GetClusterConfig, extras(0, 16), K::Forbidden, V::Forbidden, D::Raw,      C::Zero},
     Rule{Op::SeqnoPersistence, extras(8),    K::Forbidden, V::Forbidden,  D::Raw,      C::Zero},
-    Rule{Op::SubdocGet,        extras(3, 4), K::Required, V::Optional, D::Json,      C::Allowed},
-    Rule{Op::SubdocExists,     extras(3, 4), K::Required, V::Optional, D::Json,      C::Allowed},
+    Rule{Op::CollectionsSetManifest,
+                               extras(0),    K::Forbidden, V::NonEmpty,   D::Json,     C::Zero},
+    Rule{Op::CollectionsGetManifest,
+                               extras(0),    K::Forbidden, V::Forbidden,  D::Raw,      C::Zero},
+    // The "scope.collection" path comes in the key or the value (the executor checks which).
+    Rule{Op::CollectionsGetId, extras(0),    K::Text,      V::Optional,   D::Raw,      C::Zero},
+    Rule{Op::CollectionsGetScopeId,
+                               extras(0),    K::Text,      V::Optional,   D::Raw,      C::Zero},
+    Rule{Op::SubdocGet,        extras(3, 4), K::Document, V::Optional, D::Json,      C::Allowed},
+    Rule{Op::SubdocExists,     extras(3, 4), K::Document, V::Optional, D::Json,      C::Allowed},
     Rule{Op::SubdocDictAdd,    extras(3, 4, 7, 8),
-                                             K::Required, V::Optional, D::Json,      C::Allowed},
+                                             K::Document, V::Optional, D::Json,      C::Allowed},
     Rule{Op::SubdocDictUpsert, extras(3, 4, 7, 8),
-                                             K::Required, V::Optional, D::Json,      C::Allowed},
+                                             K::Document, V::Optional, D::Json,      C::Allowed},
     Rule{Op::SubdocDelete,     extras(3, 4, 7, 8),
-                                             K::Required, V::Optional, D::Json,      C::Allowed},
+                                             K::Document, V::Optional, D::Json,      C::Allowed},
     Rule{Op::SubdocReplace,    extras(3, 4, 7, 8),
-                                             K::Required, V::Optional, D::Json,      C::Allowed},
+                                             K::Document, V::Optional, D::Json,      C::Allowed},
     Rule{Op::SubdocArrayPushLast,
                                extras(3, 4, 7, 8),
-                                             K::Required, V::Optional, D::Json,      C::Allowed},
+                                             K::Document, V::Optional, D::Json,      C::Allowed},
     Rule{Op::SubdocArrayPushFirst,
                                extras(3, 4, 7, 8),
-                                             K::Required, V::Optional, D::Json,      C::Allowed},
+                                             K::Document, V::Optional, D::Json,      C::Allowed},
     Rule{Op::SubdocArrayInsert,
                                extras(3, 4, 7, 8),
-                                             K::Required, V::Optional, D::Json,      C::Allowed},
+                                             K::Document, V::Optional, D::Json,      C::Allowed},
     Rule{Op::SubdocArrayAddUnique,
                                extras(3, 4, 7, 8),
-                                             K::Required, V::Optional, D::Json,      C::Allowed},
+                                             K::Document, V::Optional, D::Json,      C::Allowed},
     Rule{Op::SubdocCounter,    extras(3, 4, 7, 8),
-                                             K::Required, V::Optional, D::Json,      C::Allowed},
+                                             K::Document, V::Optional, D::Json,      C::Allowed},
     Rule{Op::SubdocMultiLookup,
-                               extras(0, 1), K::Required, V::Optional, D::Json,      C::Allowed},
+                               extras(0, 1), K::Document, V::Optional, D::Json,      C::Allowed},
     Rule{Op::SubdocMultiMutation,
                                extras(0, 1, 4, 5),
-                                             K::Required, V::Optional, D::Json,      C::Allowed},
-    Rule{Op::SubdocGetCount,   extras(3, 4), K::Required, V::Optional, D::Json,      C::Allowed},
+                                             K::Document, V::Optional, D::Json,      C::Allowed},
+    Rule{Op::SubdocGetCount,   extras(3, 4), K::Document, V::Optional, D::Json,      C::Allowed},
     Rule{Op::IsaslRefresh,     extras(0),    K::Forbidden, V::Forbidden,  D::Raw,      C::Zero},
     Rule{Op::SslCertsRefresh,  extras(0),    K::Forbidden, V::Forbidden,  D::Raw,      C::Zero},
     Rule{Op::GetCmdTimer,      extras(1),    K::Optional,  V::Forbidden,  D::Raw,      C::Zero},
@@ -202,8 +212,44 @@ constexpr ValidationResult fail(ResponseStatus status, std::string_view message)
     return {status, message};
 }
 
-ValidationResult checkKey(KeyRule rule, std::string_view key) {
+/// A document key of a connection that negotiated Collections: a canonical LEB128 collection
+/// id that is not reserved, then a logical key of at least one byte and at most 250 bytes (the
+/// default collection) or 246 (any other), 251 bytes in all at most.
+ValidationResult checkCollectionKey(std::string_view key) {
+    if (key.size() > kMaxCollectionsKeyLength) {
+        return fail(ResponseStatus::Einval, "Key length exceeds 251");
+    }
+    Leb128Error error{};
+    const auto prefix = decodeLeb128(key, &error);
+    if (!prefix) {
+        return fail(ResponseStatus::Einval, error == Leb128Error::NotCanonical
+                                                ? "Key contains non-canonical leb128"
+                                                : "No stop-byte found");
+    }
+    const size_t logical = key.size() - prefix->size;
+    if (logical == 0) {
+        return fail(ResponseStatus::Einval, "No logical key found");
+    }
+    if (prefix->value >= 1 && prefix->value <= 7) {
+        return fail(ResponseStatus::Einval, "Invalid collection-id: ids 1-7 are reserved");
+    }
+    if (prefix->value == 0 ? logical > kMaxKeyLength : logical > kMaxCollectionsLogicalKeyLength) {
+        return fail(ResponseStatus::Einval,
+                    prefix->value == 0 ? "Logical key exceeds 250" : "Logical key exceeds 246");
+    }
+    return kOk;
+}
+
+ValidationResult checkKey(KeyRule rule, std::string_view key, bool collections) {
     switch (rule) {
+    case KeyRule::Document:
+        if (key.empty()) {
+            return fail(ResponseStatus::Einval, "Request must include key");
+        }
+        if (collections) {
+            return checkCollectionKey(key);
+        }
+        break;
     case KeyRule::Forbidden:
         if (!key.empty()) {
             return fail(ResponseStatus::Einval, "Request must not include key");
@@ -417,6 +463,11 @@ ValidationResult validateFrameInfos(std::string_view framing_extras) {
     return walked.ok() ? problem : walked;
 }
 
+bool hasDocumentKey(uint8_t opcode) {
+    const Rule* rule = findRule(opcode);
+    return rule != nullptr && rule->key == KeyRule::Document;
+}
+
 bool hasFrameInfo(std::string_view framing_extras, FrameInfoId id) {
     bool found = false;
     (void)walkFrameInfos(framing_extras, [&](const FrameInfo& info) {
@@ -448,7 +499,8 @@ ValidationResult validateRequest(const Frame& frame, const ValidationContext& co
         (rule->extras & (ExtrasLengths{1} << extras_length)) == 0) {
         return fail(ResponseStatus::Einval, "Invalid extras length");
     }
-    if (auto key = checkKey(rule->key, frame.key); !key.ok()) {
+    if (auto key = checkKey(rule->key, frame.key, context.features.has(Feature::Collections));
+        !key.ok()) {
         return key;
     }
     if (auto value = checkValue(rule->value, frame.value); !value.ok()) {

@@ -3,12 +3,14 @@
 // Owns: validateRequest(), a pure function from a parsed client request (and what the connection
 // has negotiated) to "ok" or the status to answer with. The rules are one table, one row per
 // opcode (validators.cc): allowed extras lengths, whether a key is required / forbidden (and
-// ≤ 250 bytes; a DCP connection name ≤ 200), whether a value is allowed (and its size limit),
-// which datatype bits may be set (JSON once negotiated; Snappy only on document values and once
-// negotiated, the executor then checks and inflates it), and whether CAS is allowed. A frame that
-// passes may be executed without further shape checks. Opcodes with no row are answered
-// UnknownCommand. Checks run in a fixed order (magic, framing extras, opcode, extras, key, value,
-// datatype, CAS) and the first failure is returned. The vbucket id is not checked yet.
+// ≤ 250 bytes; a DCP connection name ≤ 200; a document key of a connection that negotiated
+// Collections starts with a canonical LEB128 collection id that is not reserved), whether a value
+// is allowed (and its size limit), which datatype bits may be set (JSON once negotiated; Snappy
+// only on document values and once negotiated, the executor then checks and inflates it), and
+// whether CAS is allowed. A frame that passes may be executed without further shape checks. Opcodes
+// with no row are answered UnknownCommand. Checks run in a fixed order (magic, framing extras,
+// opcode, extras, key, value, datatype, CAS) and the first failure is returned. The vbucket id is
+// not checked yet.
 //
 // Thread contract: pure functions; the table is immutable.
 #pragma once
@@ -24,6 +26,10 @@
 namespace eddy::mcbp {
 
 inline constexpr size_t kMaxKeyLength = 250;
+/// With Collections: the longest key on the wire (collection-id prefix included), and the longest
+/// logical key in a collection other than the default one.
+inline constexpr size_t kMaxCollectionsKeyLength = 251;
+inline constexpr size_t kMaxCollectionsLogicalKeyLength = 246;
 /// The longest DCP_OPEN connection name.
 inline constexpr size_t kMaxDcpNameLength = 200;
 
@@ -51,6 +57,10 @@ struct ValidationResult {
 /// True when the validator table has a row for this opcode byte, i.e. the server accepts the
 /// command at all; validateRequest() answers UnknownCommand for every other byte.
 [[nodiscard]] bool hasValidator(uint8_t opcode);
+
+/// True when `opcode`'s key names a document: once Collections is negotiated it starts with the
+/// document's collection id (LEB128), which validateRequest() has checked.
+[[nodiscard]] bool hasDocumentKey(uint8_t opcode);
 
 /// Request frame-info ids (the framing extras of an alt request).
 enum class FrameInfoId : uint8_t {

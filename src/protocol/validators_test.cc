@@ -164,6 +164,10 @@ const std::vector<Expected> kExpected = {
     {Op::SetClusterConfig, {16}, Key::Optional, Value::NonEmpty, Dt::Json, true},
     {Op::GetClusterConfig, {0, 16}, Key::Forbidden, Value::Forbidden, Dt::Raw, false},
     {Op::SeqnoPersistence, {8}, Key::Forbidden, Value::Forbidden, Dt::Raw, false},
+    {Op::CollectionsSetManifest, {0}, Key::Forbidden, Value::NonEmpty, Dt::Json, false},
+    {Op::CollectionsGetManifest, {0}, Key::Forbidden, Value::Forbidden, Dt::Raw, false},
+    {Op::CollectionsGetId, {0}, Key::Text, Value::Optional, Dt::Raw, false},
+    {Op::CollectionsGetScopeId, {0}, Key::Text, Value::Optional, Dt::Raw, false},
     {Op::DcpOpen, {8}, Key::DcpName, Value::Optional, Dt::Json, false},
     {Op::DcpControl, {0}, Key::Required, Value::NonEmpty, Dt::Raw, false},
     {Op::DcpStreamReq, {48}, Key::Forbidden, Value::Optional, Dt::Json, false},
@@ -535,6 +539,50 @@ TEST(ValidatorTest, StatGroupWithJsonArguments) {
     EXPECT_TRUE(validate(request, withFeatures({Feature::Json})).ok());
     request.datatype = datatype::kRaw;
     EXPECT_TRUE(validate(request, ValidationContext{}).ok());
+}
+
+TEST(ValidatorTest, DocumentKeysCarryACollectionIdOnceNegotiated) {
+    const ValidationContext collections = withFeatures({Feature::Collections});
+    Request request;
+    request.opcode = static_cast<uint8_t>(Op::Get);
+    auto status = [&](const std::string& key, const ValidationContext& context) {
+        request.key = key;
+        return validate(request, context).status;
+    };
+    EXPECT_EQ(R::Success, status(std::string("\0k", 2), collections));
+    EXPECT_EQ(R::Success, status("\x08k", collections));
+    EXPECT_EQ(R::Success, status("\x80\x01k", collections));  // id 0x80
+    EXPECT_EQ(R::Success, status(std::string(1, '\0') + std::string(250, 'x'), collections));
+    EXPECT_EQ(R::Success, status("\x08" + std::string(246, 'x'), collections));
+    for (const std::string& bad :
+         {std::string("\x80"), std::string("\x80\x80\x80\x80\x80k"), std::string("\x80\x00k", 3),
+          std::string("\x01k"), std::string("\x07k"), std::string("\x08"), std::string(1, '\0'),
+          std::string("\xff\xff\xff\xff\x1fk"), std::string(1, '\0') + std::string(251, 'x'),
+          "\x08" + std::string(247, 'x')}) {
+        EXPECT_EQ(R::Einval, status(bad, collections)) << testing::PrintToString(bad);
+    }
+    // Without the feature the same bytes are just a key (up to 250 bytes).
+    EXPECT_EQ(R::Success, status("\x80", ValidationContext{}));
+    EXPECT_EQ(R::Success, status("\x01k", ValidationContext{}));
+    EXPECT_EQ(R::Einval, status(std::string(251, 'x'), ValidationContext{}));
+    // A command whose key is not a document's is not checked for a prefix.
+    request.opcode = static_cast<uint8_t>(Op::SetParam);
+    request.extras = std::string(4, '\0');
+    EXPECT_EQ(R::Success, status("\x80", collections));
+}
+
+TEST(ValidatorTest, DocumentKeyOpcodesAreTheKeyValueCommands) {
+    for (const Op opcode :
+         {Op::Get, Op::Set, Op::Delete, Op::Increment, Op::Getkq, Op::Touch, Op::Gat, Op::GetMeta,
+          Op::GetLocked, Op::UnlockKey, Op::GetReplica, Op::SubdocGet, Op::SubdocMultiMutation}) {
+        EXPECT_TRUE(hasDocumentKey(static_cast<uint8_t>(opcode)))
+            << opcodeName(static_cast<uint8_t>(opcode)).value_or("?");
+    }
+    for (const Op opcode : {Op::Stat, Op::SetParam, Op::DcpOpen, Op::SaslAuth, Op::CreateBucket,
+                            Op::CollectionsGetId, Op::Hello}) {
+        EXPECT_FALSE(hasDocumentKey(static_cast<uint8_t>(opcode)))
+            << opcodeName(static_cast<uint8_t>(opcode)).value_or("?");
+    }
 }
 
 TEST(ValidatorTest, DcpOpenAsAClientSendsIt) {

@@ -112,6 +112,7 @@ TEST_P(ProtocolTest, HelloGrantsOnlyImplementedFeatures) {
         static_cast<uint16_t>(Feature::AltRequestSupport),
         static_cast<uint16_t>(Feature::Snappy),
         static_cast<uint16_t>(Feature::Duplex),
+        static_cast<uint16_t>(Feature::Collections),
         static_cast<uint16_t>(Feature::MutationSeqno),
         static_cast<uint16_t>(Feature::ClustermapChangeNotification),
         static_cast<uint16_t>(Feature::DedupeNotMyVbucketClustermap),

@@ -7,6 +7,7 @@
 #include "eddy-stats/stats_tool.h"
 #include "eddy-timings/timings_tool.h"
 #include "eddyctl/ctl.h"
+#include "protocol/encode.h"
 #include "server_fixture.h"
 
 #include <nlohmann/json.hpp>
@@ -107,6 +108,44 @@ TEST_P(ToolsTest, DcpDrainStreamsEveryDocument) {
     EXPECT_EQ(static_cast<uint64_t>(kDocuments), summary.counters.mutations);
     EXPECT_TRUE(summary.failures.empty());
     EXPECT_EQ(summary.vbuckets_total, summary.vbuckets_done);
+}
+
+TEST_P(ToolsTest, EddyctlCreatesListsAndDropsCollections) {
+    ASSERT_TRUE(waitForWarmup(*client_));
+    ASSERT_EQ(0, tool(&tools::ctl::run, {"collection", "create", "inventory.airlines"}))
+        << err_.str();
+    ASSERT_EQ(0, tool(&tools::ctl::run,
+                      {"collection", "create", "inventory.routes", "--max-ttl", "3600"}))
+        << err_.str();
+    EXPECT_NE(0, tool(&tools::ctl::run, {"collection", "create", "inventory.routes"}));
+    EXPECT_NE(std::string::npos, err_.str().find("exists")) << err_.str();
+    ASSERT_EQ(0, tool(&tools::ctl::run, {"collection", "list"})) << err_.str();
+    EXPECT_EQ(
+        "_default._default id 0x0\ninventory.airlines id 0x8\n"
+        "inventory.routes id 0x9 maxTTL 3600\nmanifest uid 0x2\n",
+        out_.str());
+
+    // A client with collections reaches the new collection by the id the server gives it.
+    client_->hello({mcbp::Feature::Collections});
+    const auto id = client_->execute(
+        {.opcode = mcbp::ClientOpcode::CollectionsGetId, .value = "inventory.airlines"});
+    ASSERT_EQ(mcbp::ResponseStatus::Success, id.status());
+    ASSERT_EQ(12U, id.extras.size());
+    EXPECT_EQ(8U, mcbp::readUint32(id.extras, 8));
+    ASSERT_EQ(mcbp::ResponseStatus::Success, client_
+                                                 ->set("\x08"
+                                                       "klm",
+                                                       "{}")
+                                                 .status());
+
+    ASSERT_EQ(0, tool(&tools::ctl::run, {"collection", "drop", "inventory.airlines"}))
+        << err_.str();
+    EXPECT_EQ(mcbp::ResponseStatus::UnknownCollection, client_
+                                                           ->get("\x08"
+                                                                 "klm")
+                                                           .status());
+    EXPECT_NE(0, tool(&tools::ctl::run, {"collection", "drop", "inventory.airlines"}));
+    EXPECT_NE(0, tool(&tools::ctl::run, {"collection", "create", "no-dot"}));
 }
 
 INSTANTIATE_TEST_SUITE_P(Engines, ToolsTest, ::testing::Values(EngineMode::Plain), engineModeName);

@@ -113,7 +113,11 @@ DcpFrame encode(const DcpMessage& message, uint32_t opaque, Vbid vbucket,
             owner = std::move(compressed);
         }
     }
-    const auto key_length = static_cast<uint16_t>(item.key().size());
+    // A default-collection key's prefix is the one byte 0x00.
+    const std::string_view key = options.strip_collection_id && inDefaultCollection(item.key())
+                                     ? item.key().substr(1)
+                                     : item.key();
+    const auto key_length = static_cast<uint16_t>(key.size());
     const auto value_length = static_cast<uint32_t>(value.size());
     const bool by_reference = value.size() >= kReferenceThreshold;
     const size_t inline_value = by_reference ? 0 : value.size();
@@ -159,7 +163,7 @@ DcpFrame encode(const DcpMessage& message, uint32_t opaque, Vbid vbucket,
         mcbp::appendUint32(out, item.expiry());
         break;
     }
-    out.append(item.key());
+    out.append(key);
     if (!by_reference) {
         out.append(value);
         return frame;

@@ -43,7 +43,15 @@ struct EncodeOptions {
     bool include_xattrs = false;
     bool compress = false;
     double min_compression_ratio = 0.85;
+    /// Keys go without their collection-id prefix (a client that did not negotiate collections;
+    /// the producer sends it only default-collection documents).
+    bool strip_collection_id = false;
 };
+
+/// Whether a document key (collection id first) is in the default collection.
+[[nodiscard]] inline bool inDefaultCollection(std::string_view key) {
+    return !key.empty() && key.front() == '\0';
+}
 
 class DcpMessage {
 public:

@@ -405,7 +405,8 @@ EncodeOptions DcpProducer::encodeOptions() const {
                                    eddy::dcp::kOpenNoValueWithUnderlyingDatatype)) != 0,
             .include_xattrs = (flags_ & eddy::dcp::kOpenIncludeXattrs) != 0,
             .compress = force_compression_.load(std::memory_order_relaxed),
-            .min_compression_ratio = env_.configuration.getDcpMinCompressionRatio()};
+            .min_compression_ratio = env_.configuration.getDcpMinCompressionRatio(),
+            .strip_collection_id = (flags_ & eddy::dcp::kOpenCollections) == 0};
 }
 
 Status DcpProducer::step(DcpMessageSink& sink) {
@@ -464,6 +465,14 @@ Status DcpProducer::step(DcpMessageSink& sink) {
         if (more) {
             MutexLock lock(ready_mutex_);
             ready_.push_back(*vb);
+        }
+        if (message->isChange() && (flags_ & eddy::dcp::kOpenCollections) == 0 &&
+            !inDefaultCollection(message->item()->key())) {
+            // A client that does not know collections sees the default one only.
+            if (message->fromBackfill()) {
+                releaseBackfillBytes(message->memorySize(), 1);
+            }
+            return Status::Success;
         }
         DcpFrame frame = encode(*message, stream->opaque(), *vb, encodeOptions());
         const size_t size = frame.size();

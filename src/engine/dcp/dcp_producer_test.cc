@@ -127,9 +127,12 @@ protected:
         ASSERT_EQ(Status::Success, bucket_->remove(cookie_, DocKey(key), Vbid(vb), 0, result));
     }
 
+    /// Opens as a client that negotiated collections, so the keys of these tests (engine keys,
+    /// whatever their first byte) stream as they are.
     Status openProducer(test::MockCookie& cookie, const std::string& name, uint32_t flags = 0) {
         std::string message;
-        return dcp_->open(cookie, name, dcp::kOpenProducer | flags, message);
+        return dcp_->open(cookie, name, dcp::kOpenProducer | dcp::kOpenCollections | flags,
+                          message);
     }
 
     Status streamRequest(test::MockCookie& cookie, uint16_t vb, uint64_t start, uint64_t end,
@@ -244,6 +247,47 @@ TEST_P(DcpProducerTest, StreamsEverythingFromZeroAndEnds) {
     EXPECT_EQ("key0", sink.received[1].key);
     EXPECT_EQ("value0", sink.received[1].value);
     bucket_->disconnect(consumer);
+}
+
+TEST_P(DcpProducerTest, WithoutCollectionsOnlyTheDefaultCollectionStreamsWithoutItsPrefix) {
+    open();
+    const std::string in_default("\0a", 2);
+    const std::string in_collection_8(
+        "\x08"
+        "b",
+        2);
+    set(in_default, "1");
+    set(in_collection_8, "2");
+    set(std::string("\0c", 2), "3");
+    auto keysOf = [](const RecordingSink& sink) {
+        std::vector<std::string> keys;
+        for (const auto& message : sink.received) {
+            if (message.opcode == ClientOpcode::DcpMutation) {
+                keys.push_back(message.key);
+            }
+        }
+        return keys;
+    };
+
+    test::MockCookie legacy;
+    std::string message;
+    ASSERT_EQ(Status::Success, dcp_->open(legacy, "legacy", dcp::kOpenProducer, message));
+    ASSERT_EQ(Status::Success, streamRequest(legacy, 0, 0, 3, 0, 0, 0, 0));
+    RecordingSink plain;
+    drive(legacy, plain);
+    EXPECT_EQ((std::vector<std::string>{"a", "c"}), keysOf(plain));
+    ASSERT_FALSE(plain.received.empty());
+    EXPECT_EQ(ClientOpcode::DcpStreamEnd, plain.received.back().opcode);
+
+    test::MockCookie aware;
+    ASSERT_EQ(Status::Success, openProducer(aware, "aware"));
+    ASSERT_EQ(Status::Success, streamRequest(aware, 0, 0, 3, 0, 0, 0, 0));
+    RecordingSink whole;
+    drive(aware, whole);
+    EXPECT_EQ((std::vector<std::string>{in_default, in_collection_8, std::string("\0c", 2)}),
+              keysOf(whole));
+    bucket_->disconnect(legacy);
+    bucket_->disconnect(aware);
 }
 
 TEST_P(DcpProducerTest, KeepOpenStreamWakesTheFrontEndForNewChanges) {

@@ -208,4 +208,24 @@ std::optional<PersistedVBucketState> decodeVBucketState(std::string_view bytes) 
     return state;
 }
 
+std::optional<std::string> upgradeV1DocsKey(std::string_view v1_key) {
+    if (v1_key.size() < kVbidSize) {
+        return std::nullopt;
+    }
+    std::string out;
+    out.reserve(v1_key.size() + kDefaultCollectionPrefix.size());
+    out.append(v1_key.substr(0, kVbidSize));
+    out.append(kDefaultCollectionPrefix);
+    out.append(v1_key.substr(kVbidSize));
+    return out;
+}
+
+std::string upgradeV1DocumentKey(std::string_view v1_key) {
+    std::string out;
+    out.reserve(kDefaultCollectionPrefix.size() + v1_key.size());
+    out.append(kDefaultCollectionPrefix);
+    out.append(v1_key);
+    return out;
+}
+
 }  // namespace eddy::engine::disk

@@ -1,5 +1,7 @@
 #include "engine/kvstore/disk_format.h"
 
+#include "protocol/leb128.h"
+
 #include <gtest/gtest.h>
 
 #include <string>
@@ -142,8 +144,27 @@ TEST(DiskFormatTest, VBucketStateRoundTripsAndRejectsMalformed) {
     EXPECT_FALSE(decodeVBucketState(bad_state));
 }
 
+TEST(DiskFormatTest, Version2KeysCarryTheCollectionPrefixAndVersion1KeysGainTheDefaultOne) {
+    EXPECT_EQ(2u, kFormatVersion);
+    EXPECT_EQ(1u, kUpgradableFormatVersion);
+    // The default collection's id, 0, as unsigned LEB128 is the one byte 0x00.
+    EXPECT_EQ(mcbp::encodeLeb128(0).view(), kDefaultCollectionPrefix);
+    EXPECT_EQ("\0"s, std::string(kDefaultCollectionPrefix));
+    // A version-2 key is the caller's key, collection prefix included, after the vbucket.
+    EXPECT_EQ("\x01\x02\x08key"s, docKey(Vbid(0x0102), "\x08key"));
+    EXPECT_EQ("\x01\x02\0key"s, upgradeV1DocsKey("\x01\x02key"));
+    EXPECT_EQ("\x01\x02\0\0key\0"s, upgradeV1DocsKey("\x01\x02\0key\0"s));
+    EXPECT_EQ("\x01\x02\0"s, upgradeV1DocsKey("\x01\x02"));
+    EXPECT_FALSE(upgradeV1DocsKey("\x01"));
+    EXPECT_EQ("\0key"s, upgradeV1DocumentKey("key"));
+    EXPECT_EQ("\0\0"s, upgradeV1DocumentKey("\0"s));
+    EXPECT_NE(kDocumentsFamily, kV1DocsFamily);
+    EXPECT_NE(kBySeqnoFamily, kV1SeqnosFamily);
+}
+
 TEST(DiskFormatTest, FormatVersionIsPlainDecimal) {
     EXPECT_EQ("1", encodeFormatVersion(1));
+    EXPECT_EQ("2", encodeFormatVersion(kFormatVersion));
     EXPECT_EQ(1u, decodeFormatVersion("1"));
     EXPECT_EQ(4294967295u, decodeFormatVersion("4294967295"));
     EXPECT_FALSE(decodeFormatVersion("4294967296"));

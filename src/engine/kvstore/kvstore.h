@@ -179,11 +179,20 @@ struct RocksKVStoreOptions {
     size_t write_buffer_size = 64 * 1024 * 1024;
     /// Skip fsync on commit (benchmarks of the non-durable path only; never in the server).
     bool disable_sync = false;
+    /// Entries per batch when a format-version-1 store is upgraded at open (a batch also ends
+    /// at 4 MiB; docs/storage_format.md, "Changing the format"). Tests make it small.
+    size_t upgrade_batch_entries = 4096;
+    /// For tests only (leave it empty): called by the upgrade of a version-1 store after each
+    /// batch it has written and synced, with the number of copy batches this open has written;
+    /// `version_written` is true once, after the batch that wrote format version 2 (the
+    /// version-1 families are not dropped yet). A crash test kills the process from here.
+    std::function<void(uint64_t batches, bool version_written)> upgrade_test_hook;
 };
 
-/// Opens (creating when allowed and missing) a RocksDB store in `directory`. Throws
-/// KVStoreError naming the path and what to do when the directory is unreadable, holds another
-/// format version or another kind of data, or is corrupt.
+/// Opens (creating when allowed and missing) a RocksDB store in `directory`, upgrading a
+/// format-version-1 store to version 2 in place first (logged; resumable after a crash).
+/// Throws KVStoreError naming the path and what to do when the directory is unreadable, holds
+/// a format version this eddy does not read or another kind of data, or is corrupt.
 [[nodiscard]] std::unique_ptr<KVStore> openRocksKVStore(const std::string& directory,
                                                         const RocksKVStoreOptions& options = {});
 

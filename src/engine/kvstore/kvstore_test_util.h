@@ -61,12 +61,13 @@ public:
         } else {
             dir_ = std::make_unique<TempDir>();
             path_ = dir_->path();
-            ::setenv(kVariable, path_.c_str(), 1);
+            // Set by the test's thread before any death test starts a child or another thread.
+            ::setenv(kVariable, path_.c_str(), 1);  // NOLINT(concurrency-mt-unsafe)
         }
     }
     ~DeathTestDir() {
         if (!child_) {
-            ::unsetenv(kVariable);
+            ::unsetenv(kVariable);  // NOLINT(concurrency-mt-unsafe): as in the constructor
         }
     }
     DeathTestDir(const DeathTestDir&) = delete;
@@ -141,6 +142,7 @@ inline std::vector<DiskDocument> scanSeqnos(KVStore& store, Vbid vbucket, int64_
 
 inline std::vector<int64_t> seqnosOf(const std::vector<DiskDocument>& documents) {
     std::vector<int64_t> out;
+    out.reserve(documents.size());
     for (const DiskDocument& document : documents) {
         out.push_back(document.by_seqno);
     }
@@ -149,6 +151,7 @@ inline std::vector<int64_t> seqnosOf(const std::vector<DiskDocument>& documents)
 
 inline std::vector<std::string> keysOf(const std::vector<DiskDocument>& documents) {
     std::vector<std::string> out;
+    out.reserve(documents.size());
     for (const DiskDocument& document : documents) {
         out.push_back(document.key);
     }
@@ -170,6 +173,7 @@ inline std::vector<std::pair<std::string, std::string>> rawEntries(const std::st
     std::vector<std::string> names;
     EXPECT_TRUE(rocksdb::DB::ListColumnFamilies(rocksdb::DBOptions(), path, &names).ok());
     std::vector<rocksdb::ColumnFamilyDescriptor> families;
+    families.reserve(names.size());
     for (const std::string& name : names) {
         families.emplace_back(name, rocksdb::ColumnFamilyOptions());
     }

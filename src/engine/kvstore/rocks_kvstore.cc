@@ -83,7 +83,7 @@ void RocksKVStore::commitOne(const FlushBatch& batch, bool sync) {
         reserve += batchBytes(document);
     }
     // Documents go in in key order: RocksDB's memtable inserts a key next to the one before it
-    // cheaply, and each seqnos entry already follows the previous one.
+    // cheaply, and each by_seqno entry already follows the previous one.
     std::vector<const DiskDocument*> by_key;
     by_key.reserve(batch.documents.size());
     for (const DiskDocument& document : batch.documents) {
@@ -101,8 +101,8 @@ void RocksKVStore::commitOne(const FlushBatch& batch, bool sync) {
     // only a known one needs wiping. Range deletions go first: the puts that follow in the same
     // batch come after them.
     if (batch.reset && readState(vbucket).has_value()) {
-        deleteAll(write_batch, store_->docs, vbucket);
-        deleteAll(write_batch, store_->seqnos, vbucket);
+        deleteAll(write_batch, store_->documents, vbucket);
+        deleteAll(write_batch, store_->by_seqno, vbucket);
     }
     for (const DiskDocument* document : by_key) {
         const disk::DocHeader header = disk::encodeDocHeader(*document);
@@ -110,7 +110,7 @@ void RocksKVStore::commitOne(const FlushBatch& batch, bool sync) {
         const rocksdb::Slice value_parts[] = {rocksdb::Slice(header.data(), header.size()),
                                               rocksdb::Slice(document->value)};
         checkStatus(path_, "building a commit",
-                    write_batch.Put(store_->docs, rocksdb::SliceParts(key_parts, 2),
+                    write_batch.Put(store_->documents, rocksdb::SliceParts(key_parts, 2),
                                     rocksdb::SliceParts(value_parts, 2)));
     }
     for (const DiskDocument& document : batch.documents) {
@@ -118,7 +118,7 @@ void RocksKVStore::commitOne(const FlushBatch& batch, bool sync) {
             disk::seqnoKey(vbucket, static_cast<uint64_t>(document.by_seqno));
         checkStatus(
             path_, "building a commit",
-            write_batch.Put(store_->seqnos, rocksdb::Slice(seqno_key.data(), seqno_key.size()),
+            write_batch.Put(store_->by_seqno, rocksdb::Slice(seqno_key.data(), seqno_key.size()),
                             rocksdb::Slice(document.key)));
     }
     const disk::VbidBytes state_key = disk::vbstateKey(vbucket);
@@ -152,8 +152,8 @@ void RocksKVStore::commitOne(const FlushBatch& batch, bool sync) {
 std::optional<DiskDocument> RocksKVStore::get(Vbid vbucket, std::string_view key) {
     gets_.fetch_add(1, std::memory_order_relaxed);
     rocksdb::PinnableSlice value;
-    const rocksdb::Status status =
-        store_->db->Get(rocksdb::ReadOptions(), store_->docs, disk::docKey(vbucket, key), &value);
+    const rocksdb::Status status = store_->db->Get(rocksdb::ReadOptions(), store_->documents,
+                                                   disk::docKey(vbucket, key), &value);
     if (status.IsNotFound()) {
         return std::nullopt;
     }
@@ -176,7 +176,7 @@ void RocksKVStore::getMulti(
     std::vector<rocksdb::Slice> slices(disk_keys.begin(), disk_keys.end());
     std::vector<rocksdb::PinnableSlice> values(keys.size());
     std::vector<rocksdb::Status> statuses(keys.size());
-    store_->db->MultiGet(rocksdb::ReadOptions(), store_->docs, slices.size(), slices.data(),
+    store_->db->MultiGet(rocksdb::ReadOptions(), store_->documents, slices.size(), slices.data(),
                          values.data(), statuses.data());
     for (size_t i = 0; i < keys.size(); ++i) {
         if (statuses[i].IsNotFound()) {
@@ -198,7 +198,7 @@ void RocksKVStore::scanBySeqno(Vbid vbucket, int64_t start, int64_t end, const V
     rocksdb::ManagedSnapshot snapshot(store_->db.get());
     const disk::SeqnoKey lower = disk::seqnoKey(vbucket, static_cast<uint64_t>(start));
     const disk::SeqnoKey upper = disk::seqnoKey(vbucket, static_cast<uint64_t>(end) + 1);
-    BoundedIterator it(path_, *store_->db, store_->seqnos, vbucket,
+    BoundedIterator it(path_, *store_->db, store_->by_seqno, vbucket,
                        std::string_view(lower.data(), lower.size()),
                        std::string(upper.data(), upper.size()), snapshot.snapshot());
 
@@ -218,7 +218,7 @@ void RocksKVStore::scanBySeqno(Vbid vbucket, int64_t start, int64_t end, const V
         for (const std::string& key : keys) {
             slices.emplace_back(key);
         }
-        store_->db->MultiGet(read, store_->docs, slices.size(), slices.data(), values.data(),
+        store_->db->MultiGet(read, store_->documents, slices.size(), slices.data(), values.data(),
                              statuses.data());
         bool more = true;
         for (size_t i = 0; i < keys.size(); ++i) {
@@ -257,7 +257,7 @@ void RocksKVStore::scanBySeqno(Vbid vbucket, int64_t start, int64_t end, const V
 void RocksKVStore::scanByKey(Vbid vbucket, const Visitor& visit) {
     scans_.fetch_add(1, std::memory_order_relaxed);
     const disk::VbidBytes prefix = disk::vbucketPrefix(vbucket);
-    BoundedIterator it(path_, *store_->db, store_->docs, vbucket,
+    BoundedIterator it(path_, *store_->db, store_->documents, vbucket,
                        std::string_view(prefix.data(), prefix.size()), std::nullopt);
     for (; it.valid(); it.next()) {
         if (!visit(decode(vbucket, it.keySuffix(), it.value()))) {

@@ -1,16 +1,18 @@
 // eddy — the RocksDB implementation of KVStore (layout: docs/storage_format.md).
 //
-// Owns: RocksKVStore, one RocksDB database in one directory with the column families docs (by
-// key), seqnos (by seqno, pointing at the key), vbstate and meta. A commit is one WriteBatch
-// written with sync; it never reads, so an overwritten document leaves a stale seqnos entry
-// behind that scans skip (the document's current by_seqno differs) and compact() removes.
+// Owns: RocksKVStore, one RocksDB database in one directory with the column families documents
+// (by key), by_seqno (by seqno, pointing at the key), vbstate and meta (format version 2; a
+// version-1 store is upgraded when opened). Keys are opaque bytes (the engine's, which start
+// with the collection id). A commit is one WriteBatch written with sync; it never reads, so an
+// overwritten document leaves a stale by_seqno entry behind that scans skip (the document's
+// current by_seqno differs) and compact() removes.
 //
 // Semantics beyond KVStore's:
 // - rollback() refuses (false) for a vbucket with no persisted state, a negative seqno, or a
 //   seqno below the purge seqno (purged tombstones above it could not be restored); rolling
 //   back to or above the high seqno changes nothing and succeeds. On success the snapshot
 //   becomes {seqno, seqno}; max_cas, the purge seqno and the failover log are kept.
-// - compact() also removes stale seqnos entries; it reclaims no disk space itself (RocksDB's
+// - compact() also removes stale by_seqno entries; it reclaims no disk space itself (RocksDB's
 //   background compaction drops deleted entries later).
 //
 // Thread contract: thread-safe, as KVStore says. Per vbucket (striped by id), a Stripe's
@@ -97,7 +99,7 @@ private:
     [[gnu::noinline]] static rocksdb::Status writeToRocksDb(rocksdb::DB& db,
                                                             const rocksdb::WriteOptions& options,
                                                             rocksdb::WriteBatch& batch);
-    /// Decodes a docs-family record or throws KVStoreError (corruption).
+    /// Decodes a documents-family record or throws KVStoreError (corruption).
     DiskDocument decode(Vbid vbucket, std::string_view key, std::string_view bytes) const;
     std::optional<PersistedVBucketState> readState(Vbid vbucket);
     /// Deletes every key of the vbucket in `family` into `batch`.

@@ -74,8 +74,8 @@ void RocksKVStore::deleteVBucket(Vbid vbucket) {
     MutexLock maintenance(locks.maintenance);
     MutexLock lock(locks.write);
     rocksdb::WriteBatch batch;
-    deleteAll(batch, store_->docs, vbucket);
-    deleteAll(batch, store_->seqnos, vbucket);
+    deleteAll(batch, store_->documents, vbucket);
+    deleteAll(batch, store_->by_seqno, vbucket);
     checkStatus(path_, "deleting a vbucket",
                 batch.Delete(store_->vbstate, slice(disk::vbstateKey(vbucket))));
     write("deleting", vbucket, batch);
@@ -96,7 +96,7 @@ bool RocksKVStore::rollback(Vbid vbucket, int64_t seqno) {
     std::vector<disk::SeqnoKey> entries;
     std::vector<std::string> doc_keys;
     const disk::SeqnoKey lower = disk::seqnoKey(vbucket, static_cast<uint64_t>(seqno) + 1);
-    for (BoundedIterator it(path_, *store_->db, store_->seqnos, vbucket,
+    for (BoundedIterator it(path_, *store_->db, store_->by_seqno, vbucket,
                             std::string_view(lower.data(), lower.size()), std::nullopt);
          it.valid(); it.next()) {
         const std::optional<uint64_t> entry_seqno = disk::seqnoOfKey(it.key());
@@ -113,27 +113,28 @@ bool RocksKVStore::rollback(Vbid vbucket, int64_t seqno) {
     // The current versions above `seqno` go; each must be a first version (nothing older lost).
     rocksdb::WriteBatch batch;
     bool refused = false;
-    lookUp(path_, *store_->db, store_->docs, doc_keys, [&](size_t index, std::string_view bytes) {
-        const std::optional<disk::DocMeta> meta = disk::decodeDocMeta(bytes);
-        if (!meta) {
-            throw KVStoreError(describeBadRecord(path_, "a document header is malformed"));
-        }
-        const std::optional<uint64_t> entry_seqno =
-            disk::seqnoOfKey(std::string_view(entries[index].data(), entries[index].size()));
-        if (meta->by_seqno != static_cast<int64_t>(*entry_seqno)) {
-            return;  // a stale entry: the current version is newer (and visited too)
-        }
-        if (meta->rev_seqno != 1 || meta->deleted) {
-            refused = true;
-            return;
-        }
-        checkStatus(path_, "rolling back", batch.Delete(store_->docs, doc_keys[index]));
-    });
+    lookUp(path_, *store_->db, store_->documents, doc_keys,
+           [&](size_t index, std::string_view bytes) {
+               const std::optional<disk::DocMeta> meta = disk::decodeDocMeta(bytes);
+               if (!meta) {
+                   throw KVStoreError(describeBadRecord(path_, "a document header is malformed"));
+               }
+               const std::optional<uint64_t> entry_seqno =
+                   disk::seqnoOfKey(std::string_view(entries[index].data(), entries[index].size()));
+               if (meta->by_seqno != static_cast<int64_t>(*entry_seqno)) {
+                   return;  // a stale entry: the current version is newer (and visited too)
+               }
+               if (meta->rev_seqno != 1 || meta->deleted) {
+                   refused = true;
+                   return;
+               }
+               checkStatus(path_, "rolling back", batch.Delete(store_->documents, doc_keys[index]));
+           });
     if (refused) {
         return false;
     }
     for (const disk::SeqnoKey& entry : entries) {
-        checkStatus(path_, "rolling back", batch.Delete(store_->seqnos, slice(entry)));
+        checkStatus(path_, "rolling back", batch.Delete(store_->by_seqno, slice(entry)));
     }
     state->high_seqno = std::min(state->high_seqno, seqno);
     state->snapshot_start = state->high_seqno;
@@ -157,8 +158,8 @@ CompactionResult RocksKVStore::compact(Vbid vbucket, uint32_t purge_before) {
     std::vector<int64_t> current;
     std::vector<std::string> purgeable;
     std::vector<int64_t> purgeable_seqnos;
-    for (BoundedIterator it(path_, *store_->db, store_->docs, vbucket, prefix_view, std::nullopt,
-                            snapshot.snapshot());
+    for (BoundedIterator it(path_, *store_->db, store_->documents, vbucket, prefix_view,
+                            std::nullopt, snapshot.snapshot());
          it.valid(); it.next()) {
         const std::optional<disk::DocMeta> meta = disk::decodeDocMeta(it.value());
         if (!meta) {
@@ -173,8 +174,8 @@ CompactionResult RocksKVStore::compact(Vbid vbucket, uint32_t purge_before) {
     std::sort(current.begin(), current.end());
 
     rocksdb::WriteBatch batch;
-    for (BoundedIterator it(path_, *store_->db, store_->seqnos, vbucket, prefix_view, std::nullopt,
-                            snapshot.snapshot());
+    for (BoundedIterator it(path_, *store_->db, store_->by_seqno, vbucket, prefix_view,
+                            std::nullopt, snapshot.snapshot());
          it.valid(); it.next()) {
         const std::optional<uint64_t> seqno = disk::seqnoOfKey(it.key());
         if (!seqno) {
@@ -183,7 +184,7 @@ CompactionResult RocksKVStore::compact(Vbid vbucket, uint32_t purge_before) {
         // Stale once means stale for good: commits only add higher seqnos, and rollback and
         // deleteVBucket (which could reuse one) are excluded by the maintenance lock.
         if (!std::binary_search(current.begin(), current.end(), static_cast<int64_t>(*seqno))) {
-            checkStatus(path_, "compacting", batch.Delete(store_->seqnos, it.key()));
+            checkStatus(path_, "compacting", batch.Delete(store_->by_seqno, it.key()));
         }
     }
 
@@ -192,19 +193,20 @@ CompactionResult RocksKVStore::compact(Vbid vbucket, uint32_t purge_before) {
     MutexLock lock(locks.write);
     CompactionResult result;
     int64_t highest_purged = 0;
-    lookUp(path_, *store_->db, store_->docs, purgeable, [&](size_t index, std::string_view bytes) {
-        const std::optional<disk::DocMeta> meta = disk::decodeDocMeta(bytes);
-        if (!meta || !meta->deleted || meta->by_seqno != purgeable_seqnos[index]) {
-            return;  // rewritten since the snapshot
-        }
-        checkStatus(path_, "compacting", batch.Delete(store_->docs, purgeable[index]));
-        checkStatus(
-            path_, "compacting",
-            batch.Delete(store_->seqnos,
-                         slice(disk::seqnoKey(vbucket, static_cast<uint64_t>(meta->by_seqno)))));
-        ++result.tombstones_purged;
-        highest_purged = std::max(highest_purged, meta->by_seqno);
-    });
+    lookUp(path_, *store_->db, store_->documents, purgeable,
+           [&](size_t index, std::string_view bytes) {
+               const std::optional<disk::DocMeta> meta = disk::decodeDocMeta(bytes);
+               if (!meta || !meta->deleted || meta->by_seqno != purgeable_seqnos[index]) {
+                   return;  // rewritten since the snapshot
+               }
+               checkStatus(path_, "compacting", batch.Delete(store_->documents, purgeable[index]));
+               checkStatus(path_, "compacting",
+                           batch.Delete(store_->by_seqno,
+                                        slice(disk::seqnoKey(
+                                            vbucket, static_cast<uint64_t>(meta->by_seqno)))));
+               ++result.tombstones_purged;
+               highest_purged = std::max(highest_purged, meta->by_seqno);
+           });
     std::optional<PersistedVBucketState> state = readState(vbucket);
     if (state) {
         if (highest_purged > state->purge_seqno) {

@@ -22,18 +22,18 @@ using test::seqnosOf;
 using test::tombstone;
 using ::testing::ElementsAre;
 
-const Vbid vb0(0);
-const Vbid vb1(1);
+const Vbid kVb0(0);
+const Vbid kVb1(1);
 
 class RocksKVStoreMaintenanceTest : public ::testing::Test {
 protected:
     std::unique_ptr<KVStore> open() { return openRocksKVStore(path_); }
-    /// Number of entries of vb0 in the seqno index, read from the closed store.
+    /// Number of entries of vbucket 0 in the seqno index, read from the closed store.
     size_t seqnoEntries() {
         store_.reset();
         size_t count = 0;
-        for (const auto& [key, value] : rawEntries(path_, disk::kSeqnosFamily)) {
-            count += disk::vbucketOfKey(key) == vb0 ? 1 : 0;
+        for (const auto& [key, value] : rawEntries(path_, disk::kBySeqnoFamily)) {
+            count += disk::vbucketOfKey(key) == kVb0 ? 1 : 0;
         }
         store_ = open();
         return count;
@@ -45,142 +45,142 @@ protected:
 };
 
 TEST_F(RocksKVStoreMaintenanceTest, RollbackRemovesFirstVersionsAboveTheSeqno) {
-    store_->commit(batchOf(vb0, {doc("a", 1), doc("b", 2), doc("a", 3, "a2", 2)}));
-    store_->commit(batchOf(vb0, {doc("c", 4), doc("d", 5), doc("e", 6)}));
-    store_->commit(batchOf(vb1, {doc("c", 4)}));
-    ASSERT_TRUE(store_->rollback(vb0, 4));
+    store_->commit(batchOf(kVb0, {doc("a", 1), doc("b", 2), doc("a", 3, "a2", 2)}));
+    store_->commit(batchOf(kVb0, {doc("c", 4), doc("d", 5), doc("e", 6)}));
+    store_->commit(batchOf(kVb1, {doc("c", 4)}));
+    ASSERT_TRUE(store_->rollback(kVb0, 4));
 
-    EXPECT_THAT(seqnosOf(scanSeqnos(*store_, vb0)), ElementsAre(2, 3, 4));
-    EXPECT_THAT(keysOf(scanKeys(*store_, vb0)), ElementsAre("a", "b", "c"));
-    EXPECT_EQ(std::nullopt, store_->get(vb0, "d"));
-    EXPECT_EQ(std::nullopt, store_->get(vb0, "e"));
-    const PersistedVBucketState state = *store_->getVBucketState(vb0);
+    EXPECT_THAT(seqnosOf(scanSeqnos(*store_, kVb0)), ElementsAre(2, 3, 4));
+    EXPECT_THAT(keysOf(scanKeys(*store_, kVb0)), ElementsAre("a", "b", "c"));
+    EXPECT_EQ(std::nullopt, store_->get(kVb0, "d"));
+    EXPECT_EQ(std::nullopt, store_->get(kVb0, "e"));
+    const PersistedVBucketState state = *store_->getVBucketState(kVb0);
     EXPECT_EQ(4, state.high_seqno);
     EXPECT_EQ(4, state.snapshot_start);
     EXPECT_EQ(4, state.snapshot_end);
     EXPECT_EQ(test::stateAt(6).max_cas, state.max_cas);  // the clock never goes back
     EXPECT_EQ(test::stateAt(6).failover, state.failover);
-    EXPECT_EQ(doc("c", 4), store_->get(vb1, "c"));
+    EXPECT_EQ(doc("c", 4), store_->get(kVb1, "c"));
 
     // The seqnos are free again: the vbucket carries on from 4.
-    store_->commit(batchOf(vb0, {doc("f", 5), doc("g", 6)}));
-    EXPECT_THAT(keysOf(scanSeqnos(*store_, vb0, 5, 6)), ElementsAre("f", "g"));
+    store_->commit(batchOf(kVb0, {doc("f", 5), doc("g", 6)}));
+    EXPECT_THAT(keysOf(scanSeqnos(*store_, kVb0, 5, 6)), ElementsAre("f", "g"));
     EXPECT_EQ(6u, seqnoEntries());  // 1 (the stale entry of "a", kept), 2, 3, 4, 5, 6
 }
 
 TEST_F(RocksKVStoreMaintenanceTest, RollbackToZeroOfOnlyFirstVersionsEmptiesTheVBucket) {
-    store_->commit(batchOf(vb0, {doc("a", 1), doc("b", 2)}));
-    ASSERT_TRUE(store_->rollback(vb0, 0));
-    EXPECT_TRUE(scanSeqnos(*store_, vb0).empty());
-    EXPECT_EQ(0, store_->getVBucketState(vb0)->high_seqno);
+    store_->commit(batchOf(kVb0, {doc("a", 1), doc("b", 2)}));
+    ASSERT_TRUE(store_->rollback(kVb0, 0));
+    EXPECT_TRUE(scanSeqnos(*store_, kVb0).empty());
+    EXPECT_EQ(0, store_->getVBucketState(kVb0)->high_seqno);
     EXPECT_EQ(0u, seqnoEntries());
 }
 
 TEST_F(RocksKVStoreMaintenanceTest, RollbackIsRefusedWhenANewerVersionReplacedAnOlderOne) {
-    store_->commit(batchOf(vb0, {doc("a", 1), doc("b", 2)}));
-    store_->commit(batchOf(vb0, {doc("c", 3), doc("a", 4, "a2", 2)}));
-    EXPECT_FALSE(store_->rollback(vb0, 2));
+    store_->commit(batchOf(kVb0, {doc("a", 1), doc("b", 2)}));
+    store_->commit(batchOf(kVb0, {doc("c", 3), doc("a", 4, "a2", 2)}));
+    EXPECT_FALSE(store_->rollback(kVb0, 2));
     // Nothing changed.
-    EXPECT_THAT(seqnosOf(scanSeqnos(*store_, vb0)), ElementsAre(2, 3, 4));
-    EXPECT_EQ(4, store_->getVBucketState(vb0)->high_seqno);
-    EXPECT_EQ(doc("a", 4, "a2", 2), store_->get(vb0, "a"));
+    EXPECT_THAT(seqnosOf(scanSeqnos(*store_, kVb0)), ElementsAre(2, 3, 4));
+    EXPECT_EQ(4, store_->getVBucketState(kVb0)->high_seqno);
+    EXPECT_EQ(doc("a", 4, "a2", 2), store_->get(kVb0, "a"));
     // Above the replacement it works.
-    EXPECT_TRUE(store_->rollback(vb0, 4));
+    EXPECT_TRUE(store_->rollback(kVb0, 4));
 }
 
 TEST_F(RocksKVStoreMaintenanceTest, RollbackIsRefusedWhenATombstoneIsAbove) {
-    store_->commit(batchOf(vb0, {doc("a", 1), tombstone("b", 2, 100, 1)}));
-    EXPECT_FALSE(store_->rollback(vb0, 1));
-    EXPECT_THAT(seqnosOf(scanSeqnos(*store_, vb0)), ElementsAre(1, 2));
+    store_->commit(batchOf(kVb0, {doc("a", 1), tombstone("b", 2, 100, 1)}));
+    EXPECT_FALSE(store_->rollback(kVb0, 1));
+    EXPECT_THAT(seqnosOf(scanSeqnos(*store_, kVb0)), ElementsAre(1, 2));
 }
 
 TEST_F(RocksKVStoreMaintenanceTest, RollbackIsRefusedBelowThePurgeSeqnoAndForUnknownVBuckets) {
-    store_->commit(batchOf(vb0, {doc("a", 1), tombstone("b", 2, 100), doc("c", 3)}));
-    ASSERT_EQ(2, store_->compact(vb0, 200).purge_seqno);
-    EXPECT_FALSE(store_->rollback(vb0, 1));
-    EXPECT_TRUE(store_->rollback(vb0, 2));
-    EXPECT_THAT(seqnosOf(scanSeqnos(*store_, vb0)), ElementsAre(1));
-    EXPECT_FALSE(store_->rollback(vb1, 0));
-    EXPECT_FALSE(store_->rollback(vb0, -1));
-    EXPECT_EQ(std::nullopt, store_->getVBucketState(vb1));
+    store_->commit(batchOf(kVb0, {doc("a", 1), tombstone("b", 2, 100), doc("c", 3)}));
+    ASSERT_EQ(2, store_->compact(kVb0, 200).purge_seqno);
+    EXPECT_FALSE(store_->rollback(kVb0, 1));
+    EXPECT_TRUE(store_->rollback(kVb0, 2));
+    EXPECT_THAT(seqnosOf(scanSeqnos(*store_, kVb0)), ElementsAre(1));
+    EXPECT_FALSE(store_->rollback(kVb1, 0));
+    EXPECT_FALSE(store_->rollback(kVb0, -1));
+    EXPECT_EQ(std::nullopt, store_->getVBucketState(kVb1));
 }
 
 TEST_F(RocksKVStoreMaintenanceTest, RollbackToOrAboveTheHighSeqnoChangesNothing) {
-    store_->commit(batchOf(vb0, {doc("a", 1), doc("b", 2, "b", 5)}));
-    const PersistedVBucketState before = *store_->getVBucketState(vb0);
-    EXPECT_TRUE(store_->rollback(vb0, 2));
-    EXPECT_TRUE(store_->rollback(vb0, 10));
-    EXPECT_EQ(before, store_->getVBucketState(vb0));
-    EXPECT_THAT(seqnosOf(scanSeqnos(*store_, vb0)), ElementsAre(1, 2));
+    store_->commit(batchOf(kVb0, {doc("a", 1), doc("b", 2, "b", 5)}));
+    const PersistedVBucketState before = *store_->getVBucketState(kVb0);
+    EXPECT_TRUE(store_->rollback(kVb0, 2));
+    EXPECT_TRUE(store_->rollback(kVb0, 10));
+    EXPECT_EQ(before, store_->getVBucketState(kVb0));
+    EXPECT_THAT(seqnosOf(scanSeqnos(*store_, kVb0)), ElementsAre(1, 2));
 }
 
 TEST_F(RocksKVStoreMaintenanceTest, CompactPurgesOnlyTombstonesDeletedBeforeTheCutOff) {
     store_->commit(batchOf(
-        vb0, {doc("live-expiring", 1), tombstone("old", 2, 999), tombstone("at-cut-off", 3, 1000),
-              tombstone("new", 4, 2000), tombstone("older", 5, 10), doc("live", 6)}));
-    store_->commit(batchOf(vb1, {tombstone("other", 1, 1)}));
+        kVb0, {doc("live-expiring", 1), tombstone("old", 2, 999), tombstone("at-cut-off", 3, 1000),
+               tombstone("new", 4, 2000), tombstone("older", 5, 10), doc("live", 6)}));
+    store_->commit(batchOf(kVb1, {tombstone("other", 1, 1)}));
     // A live document's expiry is not a delete time: it stays.
     DiskDocument expiring = doc("live-expiring", 7, "v", 2);
     expiring.expiry = 5;
-    store_->commit(batchOf(vb0, {expiring}));
+    store_->commit(batchOf(kVb0, {expiring}));
 
-    const CompactionResult result = store_->compact(vb0, 1000);
+    const CompactionResult result = store_->compact(kVb0, 1000);
     EXPECT_EQ(2u, result.tombstones_purged);
     EXPECT_EQ(5, result.purge_seqno);
-    EXPECT_EQ(5, store_->getVBucketState(vb0)->purge_seqno);
-    EXPECT_EQ(std::nullopt, store_->get(vb0, "old"));
-    EXPECT_EQ(std::nullopt, store_->get(vb0, "older"));
-    EXPECT_TRUE(store_->get(vb0, "at-cut-off")->deleted);
-    EXPECT_TRUE(store_->get(vb0, "new")->deleted);
-    EXPECT_EQ(expiring, store_->get(vb0, "live-expiring"));
-    EXPECT_THAT(keysOf(scanSeqnos(*store_, vb0)),
+    EXPECT_EQ(5, store_->getVBucketState(kVb0)->purge_seqno);
+    EXPECT_EQ(std::nullopt, store_->get(kVb0, "old"));
+    EXPECT_EQ(std::nullopt, store_->get(kVb0, "older"));
+    EXPECT_TRUE(store_->get(kVb0, "at-cut-off")->deleted);
+    EXPECT_TRUE(store_->get(kVb0, "new")->deleted);
+    EXPECT_EQ(expiring, store_->get(kVb0, "live-expiring"));
+    EXPECT_THAT(keysOf(scanSeqnos(*store_, kVb0)),
                 ElementsAre("at-cut-off", "new", "live", "live-expiring"));
     // Another vbucket is not touched.
-    EXPECT_TRUE(store_->get(vb1, "other")->deleted);
-    EXPECT_EQ(0, store_->getVBucketState(vb1)->purge_seqno);
+    EXPECT_TRUE(store_->get(kVb1, "other")->deleted);
+    EXPECT_EQ(0, store_->getVBucketState(kVb1)->purge_seqno);
 }
 
 TEST_F(RocksKVStoreMaintenanceTest, ThePurgeSeqnoOnlyRises) {
-    store_->commit(batchOf(vb0, {tombstone("a", 1, 10), doc("b", 2)}));
-    EXPECT_EQ(1, store_->compact(vb0, 100).purge_seqno);
+    store_->commit(batchOf(kVb0, {tombstone("a", 1, 10), doc("b", 2)}));
+    EXPECT_EQ(1, store_->compact(kVb0, 100).purge_seqno);
     // Nothing more to purge: the purge seqno stays.
-    const CompactionResult again = store_->compact(vb0, 100);
+    const CompactionResult again = store_->compact(kVb0, 100);
     EXPECT_EQ(0u, again.tombstones_purged);
     EXPECT_EQ(1, again.purge_seqno);
     // A flush batch built before the compaction (purge seqno 0) does not lower it.
-    store_->commit(batchOf(vb0, {doc("c", 3)}));
-    EXPECT_EQ(1, store_->getVBucketState(vb0)->purge_seqno);
-    EXPECT_EQ(3, store_->getVBucketState(vb0)->high_seqno);
+    store_->commit(batchOf(kVb0, {doc("c", 3)}));
+    EXPECT_EQ(1, store_->getVBucketState(kVb0)->purge_seqno);
+    EXPECT_EQ(3, store_->getVBucketState(kVb0)->high_seqno);
     // Nor does a reopen.
     store_.reset();
     store_ = open();
-    EXPECT_EQ(1, store_->getVBucketState(vb0)->purge_seqno);
+    EXPECT_EQ(1, store_->getVBucketState(kVb0)->purge_seqno);
     // After deleteVBucket the vbucket starts again from purge seqno 0.
-    store_->deleteVBucket(vb0);
-    store_->commit(batchOf(vb0, {doc("a", 1)}));
-    EXPECT_EQ(0, store_->getVBucketState(vb0)->purge_seqno);
-    EXPECT_EQ(0, store_->compact(vb0, 100).purge_seqno);
+    store_->deleteVBucket(kVb0);
+    store_->commit(batchOf(kVb0, {doc("a", 1)}));
+    EXPECT_EQ(0, store_->getVBucketState(kVb0)->purge_seqno);
+    EXPECT_EQ(0, store_->compact(kVb0, 100).purge_seqno);
 }
 
 TEST_F(RocksKVStoreMaintenanceTest, CompactRemovesStaleSeqnoEntries) {
     for (int64_t seqno = 1; seqno <= 100; ++seqno) {
-        store_->commit(batchOf(vb0, {doc("k" + std::to_string(seqno % 10), seqno)}));
+        store_->commit(batchOf(kVb0, {doc("k" + std::to_string(seqno % 10), seqno)}));
     }
-    store_->commit(batchOf(vb1, {doc("x", 1), doc("x", 2, "v", 2)}));
+    store_->commit(batchOf(kVb1, {doc("x", 1), doc("x", 2, "v", 2)}));
     EXPECT_EQ(100u, seqnoEntries());  // written blind: one per version
-    EXPECT_EQ(10u, scanSeqnos(*store_, vb0).size());
+    EXPECT_EQ(10u, scanSeqnos(*store_, kVb0).size());
 
-    const CompactionResult result = store_->compact(vb0, 0);
+    const CompactionResult result = store_->compact(kVb0, 0);
     EXPECT_EQ(0u, result.tombstones_purged);
     EXPECT_EQ(0, result.purge_seqno);
     EXPECT_EQ(10u, seqnoEntries());
-    EXPECT_THAT(seqnosOf(scanSeqnos(*store_, vb0)),
+    EXPECT_THAT(seqnosOf(scanSeqnos(*store_, kVb0)),
                 ElementsAre(91, 92, 93, 94, 95, 96, 97, 98, 99, 100));
     // The other vbucket keeps its stale entry until it is compacted itself.
     size_t vb1_entries = 0;
     store_.reset();
-    for (const auto& [key, value] : rawEntries(path_, disk::kSeqnosFamily)) {
-        vb1_entries += disk::vbucketOfKey(key) == vb1 ? 1 : 0;
+    for (const auto& [key, value] : rawEntries(path_, disk::kBySeqnoFamily)) {
+        vb1_entries += disk::vbucketOfKey(key) == kVb1 ? 1 : 0;
     }
     EXPECT_EQ(2u, vb1_entries);
 }
@@ -199,21 +199,21 @@ TEST_F(RocksKVStoreMaintenanceTest, CompactionOfTheLastVBucketIdWorks) {
 TEST_F(RocksKVStoreMaintenanceTest, CompactionConcurrentWithCommitsKeepsNewVersions) {
     // A tombstone that is purgeable in compaction's snapshot but rewritten before its write
     // must survive as the new version; here the rewrite simply lands first.
-    store_->commit(batchOf(vb0, {tombstone("a", 1, 1)}));
+    store_->commit(batchOf(kVb0, {tombstone("a", 1, 1)}));
     std::thread flusher([&] {
         for (int64_t seqno = 2; seqno <= 200; ++seqno) {
             store_->commit(batchOf(
-                vb0, {seqno % 2 == 0 ? doc("a", seqno, "v", 2) : tombstone("a", seqno, 1, 3)}));
+                kVb0, {seqno % 2 == 0 ? doc("a", seqno, "v", 2) : tombstone("a", seqno, 1, 3)}));
         }
     });
     for (int i = 0; i < 20; ++i) {
-        static_cast<void>(store_->compact(vb0, 100));
+        static_cast<void>(store_->compact(kVb0, 100));
     }
     flusher.join();
     // The last write (200) is live and current, whatever compaction purged meanwhile.
-    EXPECT_EQ(doc("a", 200, "v", 2), store_->get(vb0, "a"));
-    EXPECT_THAT(seqnosOf(scanSeqnos(*store_, vb0)), ElementsAre(200));
-    EXPECT_EQ(200, store_->getVBucketState(vb0)->high_seqno);
+    EXPECT_EQ(doc("a", 200, "v", 2), store_->get(kVb0, "a"));
+    EXPECT_THAT(seqnosOf(scanSeqnos(*store_, kVb0)), ElementsAre(200));
+    EXPECT_EQ(200, store_->getVBucketState(kVb0)->high_seqno);
 }
 
 }  // namespace

@@ -28,10 +28,10 @@ using ::testing::AllOf;
 using ::testing::HasSubstr;
 using ::testing::StartsWith;
 
-const Vbid vb0(0);
+const Vbid kVb0(0);
 
 /// The message of the KVStoreError that opening `path` throws ("" if it opens).
-std::string openError(const std::string& path, RocksKVStoreOptions options = {}) {
+std::string openError(const std::string& path, const RocksKVStoreOptions& options = {}) {
     try {
         static_cast<void>(openRocksKVStore(path, options));
     } catch (const KVStoreError& e) {
@@ -47,6 +47,7 @@ void rawPut(const std::string& path, const std::string& family, const std::strin
     std::vector<std::string> names;
     ASSERT_TRUE(rocksdb::DB::ListColumnFamilies(rocksdb::DBOptions(), path, &names).ok());
     std::vector<rocksdb::ColumnFamilyDescriptor> families;
+    families.reserve(names.size());
     for (const std::string& name : names) {
         families.emplace_back(name, rocksdb::ColumnFamilyOptions());
     }
@@ -71,9 +72,9 @@ void rawPut(const std::string& path, const std::string& family, const std::strin
 class RocksKVStoreOpenTest : public ::testing::Test {
 protected:
     /// Creates a store with one committed document and closes it.
-    void createStore(RocksKVStoreOptions options = {}) {
+    void createStore(const RocksKVStoreOptions& options = {}) {
         auto store = openRocksKVStore(path_, options);
-        store->commit(batchOf(vb0, {doc("k", 1)}));
+        store->commit(batchOf(kVb0, {doc("k", 1)}));
     }
 
     test::TempDir dir_;
@@ -84,22 +85,22 @@ TEST_F(RocksKVStoreOpenTest, CreatesAMissingDirectoryAndWritesVersionAndIdentity
     const std::string nested = dir_.sub("a/b/store");
     {
         auto store = openRocksKVStore(nested);
-        store->commit(batchOf(vb0, {doc("k", 1)}));
+        store->commit(batchOf(kVb0, {doc("k", 1)}));
     }
     EXPECT_TRUE(fs::exists(nested + "/CURRENT"));
     const auto meta = rawEntries(nested, disk::kMetaFamily);
     ASSERT_EQ(3u, meta.size());
     EXPECT_EQ(std::make_pair("created_by"s, "eddy " EDDY_VERSION ""s), meta[0]);
-    EXPECT_EQ(std::make_pair("format_version"s, "1"s), meta[1]);
+    EXPECT_EQ(std::make_pair("format_version"s, "2"s), meta[1]);
     EXPECT_EQ(std::make_pair("magic"s, "eddy-kvstore"s), meta[2]);
     auto store = openRocksKVStore(nested);
-    EXPECT_EQ(doc("k", 1), store->get(vb0, "k"));
+    EXPECT_EQ(doc("k", 1), store->get(kVb0, "k"));
 }
 
 TEST_F(RocksKVStoreOpenTest, AnEmptyExistingDirectoryBecomesAStore) {
     fs::create_directories(path_);
     EXPECT_EQ("", openError(path_));
-    EXPECT_EQ("1", rawEntries(path_, disk::kMetaFamily)[1].second);
+    EXPECT_EQ("2", rawEntries(path_, disk::kMetaFamily)[1].second);
 }
 
 TEST_F(RocksKVStoreOpenTest, WithCreationOffAMissingDirectoryOrStoreIsAnError) {
@@ -118,15 +119,16 @@ TEST_F(RocksKVStoreOpenTest, WithCreationOffAMissingDirectoryOrStoreIsAnError) {
 
 TEST_F(RocksKVStoreOpenTest, AnotherFormatVersionIsRefusedWithWhatToDo) {
     createStore();
-    rawPut(path_, "meta", "format_version", "2");
+    rawPut(path_, "meta", "format_version", "3");
     EXPECT_EQ(path_ +
-                  ": store format version 2, this eddy reads version 1; move the directory "
-                  "away or open it with the eddy release that wrote it (see "
-                  "docs/storage_format.md, \"Changing the format\")",
+                  ": store format version 3, this eddy reads versions 1 and 2 (it upgrades "
+                  "version 1 to 2 when it opens it); move the directory away or open it with "
+                  "the eddy release that wrote it (see docs/storage_format.md, \"Changing the "
+                  "format\")",
               openError(path_));
     // Nothing was changed: put the version back and the data is there.
-    rawPut(path_, "meta", "format_version", "1");
-    EXPECT_EQ(doc("k", 1), openRocksKVStore(path_)->get(vb0, "k"));
+    rawPut(path_, "meta", "format_version", "2");
+    EXPECT_EQ(doc("k", 1), openRocksKVStore(path_)->get(kVb0, "k"));
 }
 
 TEST_F(RocksKVStoreOpenTest, AnUnreadableOrMissingFormatVersionIsCorruption) {
@@ -172,6 +174,7 @@ TEST_F(RocksKVStoreOpenTest, AStoreWithAnExtraColumnFamilyIsRefused) {
         std::vector<std::string> names;
         ASSERT_TRUE(rocksdb::DB::ListColumnFamilies(rocksdb::DBOptions(), path_, &names).ok());
         std::vector<rocksdb::ColumnFamilyDescriptor> families;
+        families.reserve(names.size());
         for (const std::string& name : names) {
             families.emplace_back(name, rocksdb::ColumnFamilyOptions());
         }
@@ -205,10 +208,10 @@ TEST_F(RocksKVStoreOpenTest, ACreationCutBeforeTheIdentityIsFinishedOnOpen) {
     for (const std::string key : {"magic", "format_version", "created_by"}) {
         rawPut(path_, "meta", key, std::nullopt);
     }
-    rawPut(path_, "docs", disk::docKey(vb0, "k"), std::nullopt);
-    rawPut(path_, "seqnos", std::string(disk::seqnoKey(vb0, 1).data(), disk::kSeqnoKeySize),
+    rawPut(path_, "documents", disk::docKey(kVb0, "k"), std::nullopt);
+    rawPut(path_, "by_seqno", std::string(disk::seqnoKey(kVb0, 1).data(), disk::kSeqnoKeySize),
            std::nullopt);
-    rawPut(path_, "vbstate", std::string(disk::vbstateKey(vb0).data(), disk::kVbidSize),
+    rawPut(path_, "vbstate", std::string(disk::vbstateKey(kVb0).data(), disk::kVbidSize),
            std::nullopt);
     EXPECT_EQ("", openError(path_));
     EXPECT_EQ(3u, rawEntries(path_, disk::kMetaFamily).size());
@@ -304,8 +307,8 @@ void fillToFiles(const std::string& path) {
     options.write_buffer_size = 64 * 1024;
     auto store = openRocksKVStore(path, options);
     for (int64_t seqno = 1; seqno <= 2000; ++seqno) {
-        store->commit(batchOf(vb0, {doc("key-" + std::to_string(seqno), seqno,
-                                        std::string(300, static_cast<char>('a' + seqno % 26)))}));
+        store->commit(batchOf(kVb0, {doc("key-" + std::to_string(seqno), seqno,
+                                         std::string(300, static_cast<char>('a' + seqno % 26)))}));
     }
 }
 
@@ -328,8 +331,8 @@ TEST_F(RocksKVStoreOpenTest, AGarbledSstFileIsReportedOnOpenOrRead) {
     std::string error;
     try {
         auto store = openRocksKVStore(path_);
-        static_cast<void>(test::scanKeys(*store, vb0));
-        static_cast<void>(test::scanSeqnos(*store, vb0));
+        static_cast<void>(test::scanKeys(*store, kVb0));
+        static_cast<void>(test::scanSeqnos(*store, kVb0));
     } catch (const KVStoreError& e) {
         error = e.what();
     }

@@ -29,12 +29,12 @@ using test::tombstone;
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 
-const Vbid vb0(0);
-const Vbid vb1(1);
+const Vbid kVb0(0);
+const Vbid kVb1(1);
 
 class RocksKVStoreTest : public ::testing::Test {
 protected:
-    std::unique_ptr<KVStore> open(RocksKVStoreOptions options = {}) {
+    std::unique_ptr<KVStore> open(const RocksKVStoreOptions& options = {}) {
         return openRocksKVStore(dir_.sub("store"), options);
     }
     void reopen() {
@@ -59,27 +59,27 @@ TEST_F(RocksKVStoreTest, CommitAndGetRoundTripEveryField) {
     DiskDocument long_key = doc(std::string(250, 'k'), 4, std::string(5000, 'x'));
     DiskDocument deleted = tombstone("gone", 5, 1'700'000'000, 9);
     DiskDocument binary_key = doc("nul\0key"s, 6);
-    store_->commit(batchOf(vb0, {live, binary, empty, long_key, deleted, binary_key}));
+    store_->commit(batchOf(kVb0, {live, binary, empty, long_key, deleted, binary_key}));
 
     for (const DiskDocument& expected : {live, binary, empty, long_key, deleted, binary_key}) {
-        EXPECT_EQ(expected, store_->get(vb0, expected.key)) << expected.key;
+        EXPECT_EQ(expected, store_->get(kVb0, expected.key)) << expected.key;
     }
-    EXPECT_EQ(std::nullopt, store_->get(vb0, "missing"));
-    EXPECT_EQ(std::nullopt, store_->get(vb1, "live"));
-    EXPECT_EQ(std::nullopt, store_->get(vb0, "nul"));  // the key is not cut at its NUL
+    EXPECT_EQ(std::nullopt, store_->get(kVb0, "missing"));
+    EXPECT_EQ(std::nullopt, store_->get(kVb1, "live"));
+    EXPECT_EQ(std::nullopt, store_->get(kVb0, "nul"));  // the key is not cut at its NUL
 
     reopen();
     for (const DiskDocument& expected : {live, binary, empty, long_key, deleted, binary_key}) {
-        EXPECT_EQ(expected, store_->get(vb0, expected.key)) << expected.key;
+        EXPECT_EQ(expected, store_->get(kVb0, expected.key)) << expected.key;
     }
 }
 
 TEST_F(RocksKVStoreTest, GetMultiReportsTheIndexOfEveryStoredKey) {
-    store_->commit(batchOf(vb0, {doc("a", 1), doc("c", 2), tombstone("d", 3, 10)}));
-    store_->commit(batchOf(vb1, {doc("b", 1)}));
+    store_->commit(batchOf(kVb0, {doc("a", 1), doc("c", 2), tombstone("d", 3, 10)}));
+    store_->commit(batchOf(kVb1, {doc("b", 1)}));
     const std::vector<std::string> keys = {"a", "b", "c", "d", "e", "a"};
     std::map<size_t, DiskDocument> found;
-    store_->getMulti(vb0, keys, [&](size_t index, DiskDocument&& document) {
+    store_->getMulti(kVb0, keys, [&](size_t index, DiskDocument&& document) {
         EXPECT_TRUE(found.emplace(index, std::move(document)).second);
     });
     ASSERT_EQ(4u, found.size());
@@ -89,7 +89,7 @@ TEST_F(RocksKVStoreTest, GetMultiReportsTheIndexOfEveryStoredKey) {
     EXPECT_EQ(doc("a", 1), found.at(5));
 
     size_t calls = 0;
-    store_->getMulti(vb0, {}, [&](size_t, DiskDocument&&) { ++calls; });
+    store_->getMulti(kVb0, {}, [&](size_t, DiskDocument&&) { ++calls; });
     EXPECT_EQ(0u, calls);
 }
 
@@ -99,33 +99,33 @@ TEST_F(RocksKVStoreTest, ScanBySeqnoVisitsInSeqnoOrderWithinInclusiveBounds) {
     for (int64_t seqno = 1; seqno <= 10; ++seqno) {
         documents.push_back(doc("key-" + std::to_string(100 - seqno), seqno));
     }
-    store_->commit(batchOf(vb0, documents));
-    store_->commit(batchOf(vb1, {doc("other", 5)}));
+    store_->commit(batchOf(kVb0, documents));
+    store_->commit(batchOf(kVb1, {doc("other", 5)}));
 
-    EXPECT_THAT(seqnosOf(scanSeqnos(*store_, vb0)), ElementsAre(1, 2, 3, 4, 5, 6, 7, 8, 9, 10));
-    EXPECT_THAT(seqnosOf(scanSeqnos(*store_, vb0, 3, 5)), ElementsAre(3, 4, 5));
-    EXPECT_THAT(seqnosOf(scanSeqnos(*store_, vb0, 10, 10)), ElementsAre(10));
-    EXPECT_THAT(seqnosOf(scanSeqnos(*store_, vb0, 11, 100)), ElementsAre());
-    EXPECT_THAT(seqnosOf(scanSeqnos(*store_, vb0, 6, 5)), ElementsAre());
-    EXPECT_THAT(seqnosOf(scanSeqnos(*store_, vb0, -5, 1)), ElementsAre(1));
-    EXPECT_EQ(documents, scanSeqnos(*store_, vb0));
-    EXPECT_THAT(seqnosOf(scanSeqnos(*store_, vb1)), ElementsAre(5));
+    EXPECT_THAT(seqnosOf(scanSeqnos(*store_, kVb0)), ElementsAre(1, 2, 3, 4, 5, 6, 7, 8, 9, 10));
+    EXPECT_THAT(seqnosOf(scanSeqnos(*store_, kVb0, 3, 5)), ElementsAre(3, 4, 5));
+    EXPECT_THAT(seqnosOf(scanSeqnos(*store_, kVb0, 10, 10)), ElementsAre(10));
+    EXPECT_THAT(seqnosOf(scanSeqnos(*store_, kVb0, 11, 100)), ElementsAre());
+    EXPECT_THAT(seqnosOf(scanSeqnos(*store_, kVb0, 6, 5)), ElementsAre());
+    EXPECT_THAT(seqnosOf(scanSeqnos(*store_, kVb0, -5, 1)), ElementsAre(1));
+    EXPECT_EQ(documents, scanSeqnos(*store_, kVb0));
+    EXPECT_THAT(seqnosOf(scanSeqnos(*store_, kVb1)), ElementsAre(5));
     EXPECT_THAT(seqnosOf(scanSeqnos(*store_, Vbid(2))), ElementsAre());
 }
 
 TEST_F(RocksKVStoreTest, ScanBySeqnoVisitsAnOverwrittenDocumentOnceAtItsNewSeqno) {
-    store_->commit(batchOf(vb0, {doc("a", 1), doc("b", 2), doc("c", 3)}));
-    store_->commit(batchOf(vb0, {doc("a", 4, "a2", 2), tombstone("b", 5, 100)}));
-    store_->commit(batchOf(vb0, {doc("a", 6, "a3", 3)}));
+    store_->commit(batchOf(kVb0, {doc("a", 1), doc("b", 2), doc("c", 3)}));
+    store_->commit(batchOf(kVb0, {doc("a", 4, "a2", 2), tombstone("b", 5, 100)}));
+    store_->commit(batchOf(kVb0, {doc("a", 6, "a3", 3)}));
 
-    const std::vector<DiskDocument> all = scanSeqnos(*store_, vb0);
+    const std::vector<DiskDocument> all = scanSeqnos(*store_, kVb0);
     EXPECT_THAT(seqnosOf(all), ElementsAre(3, 5, 6));
     EXPECT_THAT(keysOf(all), ElementsAre("c", "b", "a"));
     EXPECT_EQ(doc("a", 6, "a3", 3), all.back());
     EXPECT_TRUE(all[1].deleted);
     // The old positions of "a" are not in range on their own.
-    EXPECT_THAT(seqnosOf(scanSeqnos(*store_, vb0, 1, 4)), ElementsAre(3));
-    EXPECT_THAT(seqnosOf(scanSeqnos(*store_, vb0, 4, 5)), ElementsAre(5));
+    EXPECT_THAT(seqnosOf(scanSeqnos(*store_, kVb0, 1, 4)), ElementsAre(3));
+    EXPECT_THAT(seqnosOf(scanSeqnos(*store_, kVb0, 4, 5)), ElementsAre(5));
 }
 
 TEST_F(RocksKVStoreTest, ScanBySeqnoStopsWhenTheVisitorSaysSo) {
@@ -133,18 +133,18 @@ TEST_F(RocksKVStoreTest, ScanBySeqnoStopsWhenTheVisitorSaysSo) {
     for (int64_t seqno = 1; seqno <= 1000; ++seqno) {
         documents.push_back(doc("k" + std::to_string(seqno), seqno));
     }
-    store_->commit(batchOf(vb0, documents));
+    store_->commit(batchOf(kVb0, documents));
     for (const size_t stop_after :
          {size_t{1}, size_t{127}, size_t{128}, size_t{129}, size_t{500}}) {
         std::vector<int64_t> seen;
-        store_->scanBySeqno(vb0, 0, INT64_MAX, [&](DiskDocument&& document) {
+        store_->scanBySeqno(kVb0, 0, INT64_MAX, [&](DiskDocument&& document) {
             seen.push_back(document.by_seqno);
             return seen.size() < stop_after;
         });
         ASSERT_EQ(stop_after, seen.size());
         EXPECT_EQ(static_cast<int64_t>(stop_after), seen.back());
     }
-    EXPECT_EQ(1000u, scanSeqnos(*store_, vb0).size());
+    EXPECT_EQ(1000u, scanSeqnos(*store_, kVb0).size());
 }
 
 TEST_F(RocksKVStoreTest, ScansReadFlushedFilesAndMemtablesAlike) {
@@ -155,32 +155,33 @@ TEST_F(RocksKVStoreTest, ScansReadFlushedFilesAndMemtablesAlike) {
     int64_t seqno = 0;
     for (int batch = 0; batch < 40; ++batch) {
         std::vector<DiskDocument> documents;
+        documents.reserve(100);
         for (int i = 0; i < 100; ++i) {
             // 500 distinct keys, each overwritten several times across flushed files.
             documents.push_back(doc("key-" + std::to_string((batch * 100 + i) % 500), ++seqno,
-                                    std::string(200, 'x'), static_cast<uint64_t>(batch / 5 + 1)));
+                                    std::string(200, 'x'), static_cast<uint64_t>(batch) / 5 + 1));
         }
-        store_->commit(batchOf(vb0, documents));
+        store_->commit(batchOf(kVb0, documents));
     }
-    const std::vector<DiskDocument> all = scanSeqnos(*store_, vb0);
+    const std::vector<DiskDocument> all = scanSeqnos(*store_, kVb0);
     ASSERT_EQ(500u, all.size());
     EXPECT_EQ(3501, all.front().by_seqno);
     EXPECT_EQ(4000, all.back().by_seqno);
-    EXPECT_EQ(500u, scanKeys(*store_, vb0).size());
+    EXPECT_EQ(500u, scanKeys(*store_, kVb0).size());
     EXPECT_GT(store_->stats(/*list_files=*/true).disk_size, 0u);
 }
 
 TEST_F(RocksKVStoreTest, ScanByKeyVisitsCurrentDocumentsInKeyOrder) {
-    store_->commit(batchOf(vb0, {doc("b", 1), doc("a", 2), doc("c", 3)}));
-    store_->commit(batchOf(vb0, {tombstone("a", 4, 10), doc("b", 5, "b2", 2)}));
-    store_->commit(batchOf(vb1, {doc("0", 1)}));
-    const std::vector<DiskDocument> all = scanKeys(*store_, vb0);
+    store_->commit(batchOf(kVb0, {doc("b", 1), doc("a", 2), doc("c", 3)}));
+    store_->commit(batchOf(kVb0, {tombstone("a", 4, 10), doc("b", 5, "b2", 2)}));
+    store_->commit(batchOf(kVb1, {doc("0", 1)}));
+    const std::vector<DiskDocument> all = scanKeys(*store_, kVb0);
     EXPECT_THAT(keysOf(all), ElementsAre("a", "b", "c"));
     EXPECT_THAT(seqnosOf(all), ElementsAre(4, 5, 3));
     EXPECT_TRUE(all[0].deleted);
 
     std::vector<std::string> seen;
-    store_->scanByKey(vb0, [&](DiskDocument&& document) {
+    store_->scanByKey(kVb0, [&](DiskDocument&& document) {
         seen.push_back(document.key);
         return seen.size() < 2;
     });
@@ -189,7 +190,7 @@ TEST_F(RocksKVStoreTest, ScanByKeyVisitsCurrentDocumentsInKeyOrder) {
 }
 
 TEST_F(RocksKVStoreTest, VBucketStateRoundTripsWithAFullFailoverLog) {
-    EXPECT_EQ(std::nullopt, store_->getVBucketState(vb0));
+    EXPECT_EQ(std::nullopt, store_->getVBucketState(kVb0));
     PersistedVBucketState state;
     state.state = VBucketState::Replica;
     state.high_seqno = 1234;
@@ -200,17 +201,17 @@ TEST_F(RocksKVStoreTest, VBucketStateRoundTripsWithAFullFailoverLog) {
     for (uint64_t i = 0; i < 25; ++i) {
         state.failover.push_back({0xabcdef0000000000 + i, 1234 - 10 * i});
     }
-    FlushBatch batch = batchOf(vb1, {doc("k", 1234)});
+    FlushBatch batch = batchOf(kVb1, {doc("k", 1234)});
     batch.state = state;
     store_->commit(batch);
-    EXPECT_EQ(state, store_->getVBucketState(vb1));
-    EXPECT_EQ(std::nullopt, store_->getVBucketState(vb0));
+    EXPECT_EQ(state, store_->getVBucketState(kVb1));
+    EXPECT_EQ(std::nullopt, store_->getVBucketState(kVb0));
 
     // A batch without documents still writes the state (a state change).
     state.state = VBucketState::Dead;
-    store_->commit({.vbucket = vb1, .documents = {}, .state = state});
+    store_->commit({.vbucket = kVb1, .documents = {}, .state = state});
     reopen();
-    EXPECT_EQ(state, store_->getVBucketState(vb1));
+    EXPECT_EQ(state, store_->getVBucketState(kVb1));
 }
 
 TEST_F(RocksKVStoreTest, ListVBucketsIsInIdOrder) {
@@ -226,7 +227,7 @@ TEST_F(RocksKVStoreTest, DeleteVBucketForgetsOnlyThatVBucket) {
     for (const uint16_t id : {0, 1, 2, 0xfffe, 0xffff}) {
         store_->commit(batchOf(Vbid(id), {doc("a", 1), doc("b", 2), doc("a", 3, "v", 2)}));
     }
-    store_->deleteVBucket(vb1);
+    store_->deleteVBucket(kVb1);
     store_->deleteVBucket(Vbid(0xffff));
     for (const uint16_t id : {1, 0xffff}) {
         EXPECT_EQ(std::nullopt, store_->get(Vbid(id), "a"));
@@ -241,10 +242,10 @@ TEST_F(RocksKVStoreTest, DeleteVBucketForgetsOnlyThatVBucket) {
     EXPECT_THAT(store_->listVBuckets(), ElementsAre(Vbid(0), Vbid(2), Vbid(0xfffe)));
 
     // The vbucket can be created again from seqno 1.
-    store_->commit(batchOf(vb1, {doc("z", 1)}));
-    EXPECT_THAT(keysOf(scanSeqnos(*store_, vb1)), ElementsAre("z"));
+    store_->commit(batchOf(kVb1, {doc("z", 1)}));
+    EXPECT_THAT(keysOf(scanSeqnos(*store_, kVb1)), ElementsAre("z"));
     reopen();
-    EXPECT_THAT(keysOf(scanSeqnos(*store_, vb1)), ElementsAre("z"));
+    EXPECT_THAT(keysOf(scanSeqnos(*store_, kVb1)), ElementsAre("z"));
     EXPECT_EQ(std::nullopt, store_->get(Vbid(0xffff), "b"));
 }
 
@@ -282,15 +283,15 @@ TEST_F(RocksKVStoreTest, ReopenKeepsEverything) {
 }
 
 TEST_F(RocksKVStoreTest, AFailedBatchWritesNothing) {
-    store_->commit(batchOf(vb0, {doc("a", 1)}));
-    FlushBatch bad = batchOf(vb0, {doc("b", 2), doc("c", -3), doc("d", 4)});
+    store_->commit(batchOf(kVb0, {doc("a", 1)}));
+    FlushBatch bad = batchOf(kVb0, {doc("b", 2), doc("c", -3), doc("d", 4)});
     EXPECT_THROW(store_->commit(bad), std::invalid_argument);
-    EXPECT_EQ(std::nullopt, store_->get(vb0, "b"));
-    EXPECT_EQ(1, store_->getVBucketState(vb0)->high_seqno);
-    EXPECT_THAT(seqnosOf(scanSeqnos(*store_, vb0)), ElementsAre(1));
+    EXPECT_EQ(std::nullopt, store_->get(kVb0, "b"));
+    EXPECT_EQ(1, store_->getVBucketState(kVb0)->high_seqno);
+    EXPECT_THAT(seqnosOf(scanSeqnos(*store_, kVb0)), ElementsAre(1));
 }
 
-/// Child side of the crash test: commits batches of 100 documents to vb0 (each batch's state
+/// Child side of the crash test: commits batches of 100 documents to vbucket 0 (each batch's state
 /// names its last seqno) until a timer started after the first batch SIGKILLs the process.
 [[noreturn]] void commitUntilKilled(const std::string& path, int kill_after_ms) {
     auto store = openRocksKVStore(path);
@@ -301,7 +302,7 @@ TEST_F(RocksKVStoreTest, AFailedBatchWritesNothing) {
             documents.push_back(doc("key-" + std::to_string(seqno % 1000), seqno,
                                     std::string(200, 'x'), static_cast<uint64_t>(seqno)));
         }
-        store->commit(batchOf(vb0, std::move(documents)));
+        store->commit(batchOf(kVb0, std::move(documents)));
         if (seqno == 100) {
             std::thread([kill_after_ms] {
                 std::this_thread::sleep_for(std::chrono::milliseconds(kill_after_ms));
@@ -318,10 +319,10 @@ void killWhileCommittingAndCheck(int kill_after_ms) {
     const std::string path = dir.sub("store");
     EXPECT_EXIT(commitUntilKilled(path, kill_after_ms), ::testing::KilledBySignal(SIGKILL), "");
     auto store = openRocksKVStore(path);
-    const std::optional<PersistedVBucketState> state = store->getVBucketState(vb0);
+    const std::optional<PersistedVBucketState> state = store->getVBucketState(kVb0);
     ASSERT_TRUE(state);
     ASSERT_EQ(0, state->high_seqno % 100) << "a batch was cut";
-    const std::vector<DiskDocument> all = scanSeqnos(*store, vb0);
+    const std::vector<DiskDocument> all = scanSeqnos(*store, kVb0);
     ASSERT_FALSE(all.empty());
     EXPECT_EQ(state->high_seqno, all.back().by_seqno);
     // The last 1000 seqnos are the current versions of the 1000 keys, all there.
@@ -341,12 +342,12 @@ TEST(RocksKVStoreCrashTest, KilledMidStreamEveryBatchIsWholeAndAgreesWithTheStat
 }
 
 TEST_F(RocksKVStoreTest, StatsCountCommitsDocumentsAndReads) {
-    store_->commit(batchOf(vb0, {doc("a", 1), doc("b", 2)}));
-    store_->commit(batchOf(vb1, {doc("c", 1, std::string(1000, 'x'))}));
-    static_cast<void>(store_->get(vb0, "a"));
-    store_->getMulti(vb0, std::vector<std::string>{"a", "z"}, [](size_t, DiskDocument&&) {});
-    static_cast<void>(scanSeqnos(*store_, vb0));
-    static_cast<void>(scanKeys(*store_, vb0));
+    store_->commit(batchOf(kVb0, {doc("a", 1), doc("b", 2)}));
+    store_->commit(batchOf(kVb1, {doc("c", 1, std::string(1000, 'x'))}));
+    static_cast<void>(store_->get(kVb0, "a"));
+    store_->getMulti(kVb0, std::vector<std::string>{"a", "z"}, [](size_t, DiskDocument&&) {});
+    static_cast<void>(scanSeqnos(*store_, kVb0));
+    static_cast<void>(scanKeys(*store_, kVb0));
     const KVStoreStats stats = store_->stats();
     EXPECT_EQ(2u, stats.commits);
     EXPECT_EQ(3u, stats.documents_written);
@@ -415,15 +416,15 @@ TEST_F(RocksKVStoreTest, ConcurrentCommitsOfTwoVBucketsWithReadersAndScanners) {
         }
     };
     std::vector<std::thread> threads;
-    threads.emplace_back(writer, vb0);
-    threads.emplace_back(writer, vb1);
-    threads.emplace_back(reader, vb0);
-    threads.emplace_back(reader, vb1);
+    threads.emplace_back(writer, kVb0);
+    threads.emplace_back(writer, kVb1);
+    threads.emplace_back(reader, kVb0);
+    threads.emplace_back(reader, kVb1);
     for (std::thread& thread : threads) {
         thread.join();
     }
     EXPECT_GT(reads.load(), 0u);
-    for (const Vbid vbucket : {vb0, vb1}) {
+    for (const Vbid vbucket : {kVb0, kVb1}) {
         const std::vector<DiskDocument> all = scanSeqnos(*store_, vbucket);
         ASSERT_EQ(static_cast<size_t>(kKeys), all.size());
         EXPECT_EQ(kBatches * kPerBatch, all.back().by_seqno);

@@ -2,6 +2,7 @@
 
 #include "common/errno_string.h"
 #include "engine/kvstore/disk_format.h"
+#include "engine/kvstore/rocks_upgrade.h"
 
 #include <fmt/format.h>
 #include <rocksdb/cache.h>
@@ -10,6 +11,7 @@
 #include <rocksdb/table.h>
 
 #include <algorithm>
+#include <array>
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
@@ -52,12 +54,12 @@ rocksdb::ColumnFamilyOptions familyOptions(std::string_view name,
     rocksdb::ColumnFamilyOptions family;
     rocksdb::BlockBasedTableOptions table;
     table.block_cache = cache;
-    if (name == disk::kDocsFamily) {
+    if (name == disk::kDocumentsFamily || name == disk::kV1DocsFamily) {
         // Point reads of keys that are not on disk (background fetches of new keys) skip the
         // data blocks.
         table.filter_policy.reset(rocksdb::NewBloomFilterPolicy(10));
         family.write_buffer_size = options.write_buffer_size;
-    } else if (name == disk::kSeqnosFamily) {
+    } else if (name == disk::kBySeqnoFamily || name == disk::kV1SeqnosFamily) {
         family.write_buffer_size = options.write_buffer_size;
     } else {
         family.write_buffer_size = std::min(options.write_buffer_size, kSmallFamilyBufferBytes);
@@ -120,19 +122,92 @@ bool checkDirectory(const std::string& path, const RocksKVStoreOptions& options)
     return has_current;
 }
 
-/// The families of an existing store; throws unless they are exactly eddy's (plus "default").
+/// The column families of a new store (version 2).
+const std::array<std::string_view, 5> kFamilies = {rocksdb::kDefaultColumnFamilyName,
+                                                   disk::kDocumentsFamily, disk::kBySeqnoFamily,
+                                                   disk::kVBStateFamily, disk::kMetaFamily};
+/// Every family an eddy store may have: version 2's and version 1's document families (a store
+/// has both while an upgrade runs).
+const std::array<std::string_view, 7> kKnownFamilies = {rocksdb::kDefaultColumnFamilyName,
+                                                        disk::kDocumentsFamily,
+                                                        disk::kBySeqnoFamily,
+                                                        disk::kVBStateFamily,
+                                                        disk::kMetaFamily,
+                                                        disk::kV1DocsFamily,
+                                                        disk::kV1SeqnosFamily};
+/// What every eddy store has, whatever its version and however far its upgrade went.
+const std::array<std::string_view, 3> kRequiredFamilies = {rocksdb::kDefaultColumnFamilyName,
+                                                           disk::kVBStateFamily, disk::kMetaFamily};
+
+std::string versionRefused(const std::string& path, uint32_t version) {
+    return fmt::format(
+        "{}: store format version {}, this eddy reads versions {} and {} (it upgrades version "
+        "{} to {} when it opens it); move the directory away or open it with the eddy release "
+        "that wrote it (see docs/storage_format.md, \"Changing the format\")",
+        path, version, disk::kUpgradableFormatVersion, disk::kFormatVersion,
+        disk::kUpgradableFormatVersion, disk::kFormatVersion);
+}
+
+bool readable(uint32_t version) {
+    return version == disk::kFormatVersion || version == disk::kUpgradableFormatVersion;
+}
+
+/// The format version of a store whose families are not those of a version eddy reads, if it
+/// is an eddy store of another version (its meta family says so); read-only.
+std::optional<uint32_t> otherVersion(const std::string& path,
+                                     const std::vector<std::string>& names) {
+    if (std::find(names.begin(), names.end(), disk::kMetaFamily) == names.end()) {
+        return std::nullopt;
+    }
+    std::vector<rocksdb::ColumnFamilyDescriptor> families;
+    families.reserve(names.size());
+    for (const std::string& name : names) {
+        families.emplace_back(name, rocksdb::ColumnFamilyOptions());
+    }
+    std::vector<rocksdb::ColumnFamilyHandle*> handles;
+    rocksdb::DB* raw = nullptr;
+    if (!rocksdb::DB::OpenForReadOnly(dbOptions(false), path, families, &handles, &raw).ok()) {
+        return std::nullopt;
+    }
+    std::unique_ptr<rocksdb::DB> db(raw);
+    std::optional<uint32_t> version;
+    for (rocksdb::ColumnFamilyHandle* handle : handles) {
+        std::string magic;
+        std::string bytes;
+        if (handle->GetName() == disk::kMetaFamily &&
+            db->Get(rocksdb::ReadOptions(), handle, disk::kMagicKey, &magic).ok() &&
+            magic == disk::kMagic &&
+            db->Get(rocksdb::ReadOptions(), handle, disk::kFormatVersionKey, &bytes).ok()) {
+            version = disk::decodeFormatVersion(bytes);
+        }
+    }
+    for (rocksdb::ColumnFamilyHandle* handle : handles) {
+        static_cast<void>(db->DestroyColumnFamilyHandle(handle));
+    }
+    return version;
+}
+
+/// The families of an existing store; throws unless they are eddy's (plus "default"): no
+/// other family, and at least the ones every version has. Which document families the store
+/// must have depends on its version (checkIdentity()).
 std::vector<std::string> existingFamilies(const std::string& path) {
     std::vector<std::string> names;
     checkStatus(path, "listing the column families",
                 rocksdb::DB::ListColumnFamilies(dbOptions(false), path, &names));
-    const std::vector<std::string_view> ours = {rocksdb::kDefaultColumnFamilyName,
-                                                disk::kDocsFamily, disk::kSeqnosFamily,
-                                                disk::kVBStateFamily, disk::kMetaFamily};
-    bool foreign = names.size() != ours.size();
+    bool foreign = false;
     for (const std::string& name : names) {
-        foreign = foreign || std::find(ours.begin(), ours.end(), name) == ours.end();
+        foreign = foreign || std::find(kKnownFamilies.begin(), kKnownFamilies.end(), name) ==
+                                 kKnownFamilies.end();
+    }
+    for (const std::string_view name : kRequiredFamilies) {
+        foreign = foreign || std::find(names.begin(), names.end(), name) == names.end();
     }
     if (foreign) {
+        // A later eddy may have other families: say so rather than "not an eddy store".
+        const std::optional<uint32_t> version = otherVersion(path, names);
+        if (version && !readable(*version)) {
+            fail(versionRefused(path, *version));
+        }
         fail(fmt::format("{}: a RocksDB store, but not an eddy one (column families: {}); {}", path,
                          fmt::join(names, ", "), kMoveAway));
     }
@@ -156,22 +231,50 @@ void writeIdentity(const std::string& path, RocksDatabase& store) {
     checkStatus(path, "writing the format version", store.db->Write(write, &batch));
 }
 
-/// Checks the identity marker and the format version; writes them into a new store (or one
-/// whose creation stopped before they were written: every family still empty).
-void checkIdentity(const std::string& path, RocksDatabase& store, bool created) {
+bool everyFamilyIsEmpty(const std::string& path, RocksDatabase& store) {
+    return std::all_of(store.handles.begin(), store.handles.end(),
+                       [&](rocksdb::ColumnFamilyHandle* handle) {
+                           return familyIsEmpty(path, *store.db, handle);
+                       });
+}
+
+/// The document family `handle` of a store of format `version` must exist.
+void requireFamily(const std::string& path, const rocksdb::ColumnFamilyHandle* handle,
+                   std::string_view name, uint32_t version) {
+    if (handle == nullptr) {
+        fail(describeBadRecord(path, fmt::format("format version {}, but the column family {} "
+                                                 "is missing",
+                                                 version, name)));
+    }
+}
+
+/// Checks the identity marker and the format version (upgrading a version-1 store, dropping
+/// the version-1 families a finished upgrade left); writes them into a new store (or one whose
+/// creation stopped before they were written: every family still empty).
+void checkIdentity(const std::string& path, RocksDatabase& store, bool created,
+                   const RocksKVStoreOptions& options) {
     std::string magic;
     rocksdb::Status status =
         store.db->Get(rocksdb::ReadOptions(), store.meta, disk::kMagicKey, &magic);
     if (status.IsNotFound()) {
-        const bool empty = created || (familyIsEmpty(path, *store.db, store.meta) &&
-                                       familyIsEmpty(path, *store.db, store.docs) &&
-                                       familyIsEmpty(path, *store.db, store.seqnos) &&
-                                       familyIsEmpty(path, *store.db, store.vbstate));
-        if (!empty) {
+        if (!created && !everyFamilyIsEmpty(path, store)) {
             fail(
                 fmt::format("{}: not an eddy store: it has eddy's column families but no "
                             "identity marker; {}",
                             path, kMoveAway));
+        }
+        // A creation cut short (possibly by an older eddy, with version 1's families): every
+        // family is empty, so it is given version 2's families before the identity says so.
+        if (store.documents == nullptr) {
+            store.documents = store.createFamily(path, disk::kDocumentsFamily);
+        }
+        if (store.by_seqno == nullptr) {
+            store.by_seqno = store.createFamily(path, disk::kBySeqnoFamily);
+        }
+        for (rocksdb::ColumnFamilyHandle** family : {&store.v1_docs, &store.v1_seqnos}) {
+            if (*family != nullptr) {
+                store.dropFamily(path, *family);
+            }
         }
         writeIdentity(path, store);
         return;
@@ -192,16 +295,42 @@ void checkIdentity(const std::string& path, RocksDatabase& store, bool created) 
     if (!version) {
         fail(describeBadRecord(path, "the format version is unreadable"));
     }
-    if (*version != disk::kFormatVersion) {
-        fail(
-            fmt::format("{}: store format version {}, this eddy reads version {}; move the "
-                        "directory away or open it with the eddy release that wrote it (see "
-                        "docs/storage_format.md, \"Changing the format\")",
-                        path, *version, disk::kFormatVersion));
+    if (*version == disk::kFormatVersion) {
+        requireFamily(path, store.documents, disk::kDocumentsFamily, *version);
+        requireFamily(path, store.by_seqno, disk::kBySeqnoFamily, *version);
+        dropVersion1Families(path, store);
+        return;
     }
+    if (*version == disk::kUpgradableFormatVersion) {
+        requireFamily(path, store.v1_docs, disk::kV1DocsFamily, *version);
+        requireFamily(path, store.v1_seqnos, disk::kV1SeqnosFamily, *version);
+        upgradeFromVersion1(path, store, options);
+        return;
+    }
+    fail(versionRefused(path, *version));
 }
 
 }  // namespace
+
+rocksdb::ColumnFamilyHandle* RocksDatabase::createFamily(const std::string& path,
+                                                         std::string_view name) {
+    rocksdb::ColumnFamilyHandle* handle = nullptr;
+    checkStatus(
+        path, fmt::format("creating the column family {}", name),
+        db->CreateColumnFamily(familyOptions(name, options, cache), std::string(name), &handle));
+    handles.push_back(handle);
+    return handle;
+}
+
+void RocksDatabase::dropFamily(const std::string& path, rocksdb::ColumnFamilyHandle*& handle) {
+    const std::string name = handle->GetName();
+    checkStatus(path, fmt::format("dropping the column family {}", name),
+                db->DropColumnFamily(handle));
+    handles.erase(std::remove(handles.begin(), handles.end(), handle), handles.end());
+    checkStatus(path, fmt::format("closing the column family {}", name),
+                db->DestroyColumnFamilyHandle(handle));
+    handle = nullptr;
+}
 
 RocksDatabase::~RocksDatabase() {
     if (!db) {
@@ -224,18 +353,17 @@ std::unique_ptr<RocksDatabase> openRocksDatabase(const std::string& path,
     if (existing) {
         names = existingFamilies(path);
     } else {
-        names = {rocksdb::kDefaultColumnFamilyName, std::string(disk::kDocsFamily),
-                 std::string(disk::kSeqnosFamily), std::string(disk::kVBStateFamily),
-                 std::string(disk::kMetaFamily)};
+        names.assign(kFamilies.begin(), kFamilies.end());
     }
-    const std::shared_ptr<rocksdb::Cache> cache = rocksdb::NewLRUCache(kBlockCacheBytes);
+    auto store = std::make_unique<RocksDatabase>();
+    store->options = options;
+    store->cache = rocksdb::NewLRUCache(kBlockCacheBytes);
     std::vector<rocksdb::ColumnFamilyDescriptor> families;
     families.reserve(names.size());
     for (const std::string& name : names) {
-        families.emplace_back(name, familyOptions(name, options, cache));
+        families.emplace_back(name, familyOptions(name, options, store->cache));
     }
 
-    auto store = std::make_unique<RocksDatabase>();
     rocksdb::DB* raw = nullptr;
     const rocksdb::Status status =
         rocksdb::DB::Open(dbOptions(!existing), path, families, &store->handles, &raw);
@@ -243,17 +371,21 @@ std::unique_ptr<RocksDatabase> openRocksDatabase(const std::string& path,
     checkStatus(path, existing ? "opening the store" : "creating the store", status);
     for (rocksdb::ColumnFamilyHandle* handle : store->handles) {
         const std::string& name = handle->GetName();
-        if (name == disk::kDocsFamily) {
-            store->docs = handle;
-        } else if (name == disk::kSeqnosFamily) {
-            store->seqnos = handle;
+        if (name == disk::kDocumentsFamily) {
+            store->documents = handle;
+        } else if (name == disk::kBySeqnoFamily) {
+            store->by_seqno = handle;
         } else if (name == disk::kVBStateFamily) {
             store->vbstate = handle;
         } else if (name == disk::kMetaFamily) {
             store->meta = handle;
+        } else if (name == disk::kV1DocsFamily) {
+            store->v1_docs = handle;
+        } else if (name == disk::kV1SeqnosFamily) {
+            store->v1_seqnos = handle;
         }
     }
-    checkIdentity(path, *store, !existing);
+    checkIdentity(path, *store, !existing, options);
     return store;
 }
 

@@ -1,0 +1,248 @@
+// eddy tests — collections over a socket: keys with their collection id (LEB128) once HELLO
+// negotiated Collections, the same key in several collections, UNKNOWN_COLLECTION with the
+// manifest uid, malformed prefixes, GET_COLLECTION_ID / GET_SCOPE_ID, the successor rule of
+// SET_COLLECTIONS_MANIFEST, clients that never negotiated collections (the default collection
+// only), and the manifest surviving a restart.
+#include "eddy/types.h"
+#include "protocol/encode.h"
+#include "server_fixture.h"
+
+#include <nlohmann/json.hpp>
+
+#include <algorithm>
+#include <filesystem>
+#include <string>
+
+#include <unistd.h>
+
+namespace eddy::test {
+namespace {
+
+using mcbp::ClientOpcode;
+using mcbp::Feature;
+using mcbp::ResponseStatus;
+using json = nlohmann::json;
+
+/// Scope `s1` (id 8) with `c1` (id 8) and `c2` (id 9), beside `_default._default`.
+constexpr const char* kManifest = R"({"uid":"2","scopes":[
+    {"name":"_default","uid":"0","collections":[{"name":"_default","uid":"0"}]},
+    {"name":"s1","uid":"8","collections":[{"name":"c1","uid":"8"},{"name":"c2","uid":"9"}]}]})";
+
+/// `c1` dropped, `c3` (id 0x80, two bytes of LEB128) added.
+constexpr const char* kNextManifest = R"({"uid":"3","scopes":[
+    {"name":"_default","uid":"0","collections":[{"name":"_default","uid":"0"}]},
+    {"name":"s1","uid":"8","collections":[{"name":"c2","uid":"9"},{"name":"c3","uid":"80"}]}]})";
+
+std::string inCollection(uint8_t id, const std::string& key) {
+    return std::string(1, static_cast<char>(id)) + key;
+}
+
+Response setManifest(McbpClient& client, const std::string& manifest) {
+    return client.execute({.opcode = ClientOpcode::CollectionsSetManifest,
+                           .value = manifest,
+                           .datatype = datatype::kJson});
+}
+
+/// GET_COLLECTION_ID's answer: {manifest uid, collection id}.
+std::pair<uint64_t, uint32_t> idsOf(const Response& response) {
+    EXPECT_EQ(12U, response.extras.size());
+    if (response.extras.size() != 12) {
+        return {};
+    }
+    return {mcbp::readUint64(response.extras, 0), mcbp::readUint32(response.extras, 8)};
+}
+
+class CollectionsTest : public ServerTest {
+protected:
+    void SetUp() override {
+        ServerTest::SetUp();
+        ASSERT_TRUE(waitForWarmup(*client_));
+        client_->hello({Feature::Collections, Feature::Xerror, Feature::Json});
+        const auto set = setManifest(*client_, kManifest);
+        ASSERT_EQ(ResponseStatus::Success, set.status()) << set.value;
+    }
+
+    Response getCollectionId(const std::string& path) {
+        return client_->execute({.opcode = ClientOpcode::CollectionsGetId, .value = path});
+    }
+};
+
+TEST_P(CollectionsTest, TheSameKeyLivesInEachCollectionApart) {
+    ASSERT_EQ(ResponseStatus::Success, client_->set(inCollection(0, "k"), "zero").status());
+    ASSERT_EQ(ResponseStatus::Success, client_->set(inCollection(8, "k"), "eight").status());
+    ASSERT_EQ(ResponseStatus::Success, client_->set(inCollection(9, "k"), "nine").status());
+    EXPECT_EQ("zero", client_->get(inCollection(0, "k")).value);
+    EXPECT_EQ("eight", client_->get(inCollection(8, "k")).value);
+    EXPECT_EQ("nine", client_->get(inCollection(9, "k")).value);
+
+    ASSERT_EQ(
+        ResponseStatus::Success,
+        client_->execute({.opcode = ClientOpcode::Delete, .key = inCollection(8, "k")}).status());
+    EXPECT_EQ(ResponseStatus::KeyEnoent, client_->get(inCollection(8, "k")).status());
+    EXPECT_EQ("nine", client_->get(inCollection(9, "k")).value);
+
+    // A client that never negotiated collections sees the default collection, by bare key.
+    auto legacy = connect();
+    EXPECT_EQ("zero", legacy->get("k").value);
+    ASSERT_EQ(ResponseStatus::Success, legacy->set("fresh", "f").status());
+    EXPECT_EQ("f", client_->get(inCollection(0, "fresh")).value);
+    EXPECT_EQ(ResponseStatus::KeyEnoent, client_->get(inCollection(8, "fresh")).status());
+
+    // GETK answers the key as each client sent it.
+    const auto with_key =
+        client_->execute({.opcode = ClientOpcode::Getk, .key = inCollection(9, "k")});
+    EXPECT_EQ(inCollection(9, "k"), with_key.key);
+    EXPECT_EQ("k", legacy->execute({.opcode = ClientOpcode::Getk, .key = "k"}).key);
+}
+
+TEST_P(CollectionsTest, AnUnknownCollectionAnswersWithTheManifestUid) {
+    const auto unknown = client_->set(inCollection(10, "k"), "v");
+    ASSERT_EQ(ResponseStatus::UnknownCollection, unknown.status());
+    EXPECT_EQ(datatype::kJson, unknown.header.datatype);
+    const auto body = json::parse(unknown.value);
+    EXPECT_EQ("2", body.at("manifest_uid"));
+    EXPECT_TRUE(body.at("error").contains("context")) << unknown.value;
+    EXPECT_EQ(ResponseStatus::UnknownCollection, client_->get(inCollection(10, "k")).status());
+}
+
+TEST_P(CollectionsTest, MalformedPrefixesAreInvalid) {
+    for (const std::string& key :
+         {std::string("\x80"), std::string("\x80\x80\x80\x80\x80k"), std::string("\x80\x00k", 3),
+          std::string("\x02k"), std::string("\x08"), std::string(1, '\0') + std::string(251, 'x'),
+          std::string("\x08") + std::string(247, 'x')}) {
+        SCOPED_TRACE(testing::PrintToString(key.substr(0, 8)));
+        EXPECT_EQ(ResponseStatus::Einval, client_->set(key, "v").status());
+    }
+    // The limits themselves are fine: 250 bytes in the default collection, 246 elsewhere.
+    EXPECT_EQ(ResponseStatus::Success,
+              client_->set(std::string(1, '\0') + std::string(250, 'x'), "v").status());
+    EXPECT_EQ(ResponseStatus::Success, client_->set("\x08" + std::string(246, 'x'), "v").status());
+}
+
+TEST_P(CollectionsTest, CollectionAndScopeIdsByPath) {
+    EXPECT_EQ((std::pair<uint64_t, uint32_t>{2, 8}), idsOf(getCollectionId("s1.c1")));
+    EXPECT_EQ((std::pair<uint64_t, uint32_t>{2, 9}), idsOf(getCollectionId("s1.c2")));
+    EXPECT_EQ((std::pair<uint64_t, uint32_t>{2, 0}), idsOf(getCollectionId(".")));
+    EXPECT_EQ((std::pair<uint64_t, uint32_t>{2, 0}), idsOf(getCollectionId("_default._default")));
+    // The key form works as well.
+    EXPECT_EQ((std::pair<uint64_t, uint32_t>{2, 8}),
+              idsOf(client_->execute({.opcode = ClientOpcode::CollectionsGetId, .key = "s1.c1"})));
+    EXPECT_EQ(
+        (std::pair<uint64_t, uint32_t>{2, 8}),
+        idsOf(client_->execute({.opcode = ClientOpcode::CollectionsGetScopeId, .value = "s1"})));
+
+    const auto no_collection = getCollectionId("s1.nope");
+    EXPECT_EQ(ResponseStatus::UnknownCollection, no_collection.status());
+    EXPECT_EQ("2", json::parse(no_collection.value).at("manifest_uid"));
+    EXPECT_EQ(ResponseStatus::UnknownScope, getCollectionId("nope.c1").status());
+    EXPECT_EQ(ResponseStatus::UnknownScope,
+              client_->execute({.opcode = ClientOpcode::CollectionsGetScopeId, .value = "nope"})
+                  .status());
+    EXPECT_EQ(ResponseStatus::Einval, getCollectionId("no-dot").status());
+    EXPECT_EQ(
+        ResponseStatus::Einval,
+        client_
+            ->execute({.opcode = ClientOpcode::CollectionsGetId, .key = "s1.c1", .value = "s1.c1"})
+            .status());
+}
+
+TEST_P(CollectionsTest, AManifestMustSucceedTheOneInForce) {
+    const auto current = client_->execute({.opcode = ClientOpcode::CollectionsGetManifest});
+    ASSERT_EQ(ResponseStatus::Success, current.status());
+    EXPECT_EQ(json::parse(kManifest), json::parse(current.value));
+
+    EXPECT_EQ(ResponseStatus::Success, setManifest(*client_, kManifest).status())
+        << "the same manifest again changes nothing";
+    const auto older = setManifest(
+        *client_, R"({"uid":"1","scopes":[{"name":"_default","uid":"0","collections":[]}]})");
+    EXPECT_EQ(ResponseStatus::CannotApplyCollectionsManifest, older.status()) << older.value;
+    const auto renamed = setManifest(*client_, R"({"uid":"5","scopes":[
+        {"name":"_default","uid":"0","collections":[{"name":"_default","uid":"0"}]},
+        {"name":"s1","uid":"8","collections":[{"name":"renamed","uid":"8"}]}]})");
+    EXPECT_EQ(ResponseStatus::CannotApplyCollectionsManifest, renamed.status()) << renamed.value;
+    const auto invalid = setManifest(*client_, R"({"uid":"6","scopes":[]})");
+    EXPECT_EQ(ResponseStatus::Einval, invalid.status());
+    EXPECT_NE(std::string::npos, invalid.value.find("_default")) << invalid.value;
+    EXPECT_EQ(ResponseStatus::Einval, setManifest(*client_, "{not json").status());
+
+    // Nothing of the refused ones took effect.
+    EXPECT_EQ((std::pair<uint64_t, uint32_t>{2, 8}), idsOf(getCollectionId("s1.c1")));
+}
+
+TEST_P(CollectionsTest, ADroppedCollectionIsUnknownAndTheOthersStay) {
+    ASSERT_EQ(ResponseStatus::Success, client_->set(inCollection(8, "k"), "eight").status());
+    ASSERT_EQ(ResponseStatus::Success, client_->set(inCollection(9, "k"), "nine").status());
+    ASSERT_EQ(ResponseStatus::Success, setManifest(*client_, kNextManifest).status());
+    EXPECT_EQ(ResponseStatus::UnknownCollection, client_->get(inCollection(8, "k")).status());
+    EXPECT_EQ("nine", client_->get(inCollection(9, "k")).value);
+    EXPECT_EQ((std::pair<uint64_t, uint32_t>{3, 0x80}), idsOf(getCollectionId("s1.c3")));
+    const std::string in_c3 = std::string("\x80\x01", 2) + "k";
+    ASSERT_EQ(ResponseStatus::Success, client_->set(in_c3, "c3").status());
+    EXPECT_EQ("c3", client_->get(in_c3).value);
+
+    // The dropped id cannot come back: its documents would come back with it.
+    const auto again = setManifest(*client_, R"({"uid":"4","scopes":[
+        {"name":"_default","uid":"0","collections":[{"name":"_default","uid":"0"}]},
+        {"name":"s1","uid":"8","collections":[{"name":"c1","uid":"8"},{"name":"c2","uid":"9"},
+                                              {"name":"c3","uid":"80"}]}]})");
+    EXPECT_EQ(ResponseStatus::CannotApplyCollectionsManifest, again.status()) << again.value;
+    EXPECT_EQ(ResponseStatus::UnknownCollection, client_->get(inCollection(8, "k")).status());
+}
+
+TEST_P(CollectionsTest, WithoutTheDefaultCollectionABareKeyIsInvalid) {
+    ASSERT_EQ(ResponseStatus::Success, setManifest(*client_, R"({"uid":"7","scopes":[
+        {"name":"_default","uid":"0","collections":[]},
+        {"name":"s1","uid":"8","collections":[{"name":"c1","uid":"8"}]}]})")
+                                           .status());
+    auto legacy = connect();
+    EXPECT_EQ(ResponseStatus::Einval, legacy->get("k").status());
+    EXPECT_EQ(ResponseStatus::UnknownCollection, client_->get(inCollection(0, "k")).status());
+    EXPECT_EQ(ResponseStatus::KeyEnoent, client_->get(inCollection(8, "k")).status());
+}
+
+TEST_P(CollectionsTest, TheClusterMapNamesTheManifestUid) {
+    const auto config = client_->execute({.opcode = ClientOpcode::GetClusterConfig});
+    ASSERT_EQ(ResponseStatus::Success, config.status());
+    const auto map = json::parse(config.value);
+    EXPECT_EQ("2", map.at("collectionsManifestUid"));
+    const auto capabilities = map.at("bucketCapabilities");
+    EXPECT_NE(capabilities.end(),
+              std::find(capabilities.begin(), capabilities.end(), "collections"));
+}
+
+INSTANTIATE_TEST_SUITE_P(Modes, CollectionsTest,
+                         ::testing::Values(EngineMode::Plain, EngineMode::AlwaysAsync),
+                         engineModeName);
+
+TEST(CollectionsPersistenceTest, TheManifestAndTheDocumentsSurviveARestart) {
+    const auto data_dir =
+        std::filesystem::temp_directory_path() / ("eddy-collections-" + std::to_string(::getpid()));
+    std::filesystem::remove_all(data_dir);
+    {
+        EddydProcess server(EddydProcess::Options{.data_dir = data_dir.string()});
+        McbpClient client(server.port());
+        ASSERT_TRUE(waitForWarmup(client));
+        client.hello({Feature::Collections, Feature::Xerror, Feature::Json});
+        const auto set = setManifest(client, kManifest);
+        ASSERT_EQ(ResponseStatus::Success, set.status()) << set.value << server.log();
+        ASSERT_EQ(ResponseStatus::Success, client.set(inCollection(8, "k"), "eight").status());
+        ASSERT_EQ(ResponseStatus::Success, client.set(inCollection(0, "k"), "zero").status());
+        EXPECT_EQ(0, server.stop()) << server.log();
+    }
+    {
+        EddydProcess server(EddydProcess::Options{.data_dir = data_dir.string()});
+        McbpClient client(server.port());
+        ASSERT_TRUE(waitForWarmup(client));
+        client.hello({Feature::Collections});
+        const auto id =
+            client.execute({.opcode = ClientOpcode::CollectionsGetId, .value = "s1.c1"});
+        EXPECT_EQ((std::pair<uint64_t, uint32_t>{2, 8}), idsOf(id));
+        EXPECT_EQ("eight", client.get(inCollection(8, "k")).value);
+        EXPECT_EQ("zero", client.get(inCollection(0, "k")).value);
+        EXPECT_EQ(0, server.stop()) << server.log();
+    }
+    std::filesystem::remove_all(data_dir);
+}
+
+}  // namespace
+}  // namespace eddy::test
