@@ -210,6 +210,57 @@ TEST_P(CollectionsTest, TheClusterMapNamesTheManifestUid) {
               std::find(capabilities.begin(), capabilities.end(), "collections"));
 }
 
+/// The keys of the mutations a DCP stream of vbucket 0 (seqnos 1 to `end`) sends on `dcp`,
+/// until its stream end.
+std::vector<std::string> streamedKeys(McbpClient& dcp, uint64_t end) {
+    std::string extras;
+    mcbp::appendUint32(extras, 0);    // flags
+    mcbp::appendUint32(extras, 0);    // reserved
+    mcbp::appendUint64(extras, 0);    // start
+    mcbp::appendUint64(extras, end);  // end
+    mcbp::appendUint64(extras, 0);    // vbucket uuid
+    mcbp::appendUint64(extras, 0);    // snapshot start
+    mcbp::appendUint64(extras, 0);    // snapshot end
+    const auto stream = dcp.execute({.opcode = ClientOpcode::DcpStreamReq, .extras = extras});
+    EXPECT_EQ(ResponseStatus::Success, stream.status()) << stream.value;
+    std::vector<std::string> keys;
+    for (int i = 0; i < 100; ++i) {
+        const auto message = dcp.receive();
+        if (!message ||
+            message->header.opcode == static_cast<uint8_t>(ClientOpcode::DcpStreamEnd)) {
+            break;
+        }
+        if (message->header.opcode == static_cast<uint8_t>(ClientOpcode::DcpMutation)) {
+            keys.push_back(message->key);
+        }
+    }
+    return keys;
+}
+
+Response dcpOpen(McbpClient& client, const std::string& name, uint32_t flags) {
+    std::string extras;
+    mcbp::appendUint32(extras, 0);
+    mcbp::appendUint32(extras, flags);
+    return client.execute({.opcode = ClientOpcode::DcpOpen, .key = name, .extras = extras});
+}
+
+TEST_P(CollectionsTest, DcpStreamsCollectionsOnlyToClientsThatNegotiatedThem) {
+    ASSERT_EQ(ResponseStatus::Success, client_->set(inCollection(0, "a"), "1").status());
+    ASSERT_EQ(ResponseStatus::Success, client_->set(inCollection(8, "b"), "2").status());
+
+    auto aware = connect();
+    aware->hello({Feature::Collections});
+    ASSERT_EQ(ResponseStatus::Success, dcpOpen(*aware, "aware", 1).status());
+    EXPECT_EQ((std::vector<std::string>{inCollection(0, "a"), inCollection(8, "b")}),
+              streamedKeys(*aware, 2));
+
+    auto legacy = connect();
+    EXPECT_EQ(ResponseStatus::Einval, dcpOpen(*legacy, "legacy", 1 | 0x10).status())
+        << "0x10 is not a client's flag";
+    ASSERT_EQ(ResponseStatus::Success, dcpOpen(*legacy, "legacy", 1).status());
+    EXPECT_EQ((std::vector<std::string>{"a"}), streamedKeys(*legacy, 2));
+}
+
 INSTANTIATE_TEST_SUITE_P(Modes, CollectionsTest,
                          ::testing::Values(EngineMode::Plain, EngineMode::AlwaysAsync),
                          engineModeName);

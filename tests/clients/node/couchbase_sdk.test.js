@@ -10,6 +10,7 @@
 
 const { test, before, after } = require('node:test');
 const assert = require('node:assert/strict');
+const { execFileSync } = require('node:child_process');
 const { startEddyd, stopEddyd, cleanUpEddyd } = require('./eddyd');
 
 const couchbase = require('couchbase');
@@ -177,6 +178,35 @@ test('lookupIn and mutateIn with several paths and xattrs', async () => {
             collection.mutateIn('sdk:made', [MutateInSpec.upsert('c', 1)],
                                 { storeSemantics: couchbase.StoreSemantics.Insert }),
             couchbase.DocumentExistsError);
+    } finally {
+        await cluster.close();
+    }
+});
+
+test('a named scope and collection created with eddyctl', async () => {
+    const eddyctl = process.env.EDDYCTL;
+    assert.ok(eddyctl, 'set EDDYCTL to the eddyctl binary (ctest does this)');
+    execFileSync(eddyctl, ['-h', `127.0.0.1:${server.port}`, '-u', 'Administrator', '-P', 'password',
+                           'collection', 'create', 'inventory.airlines']);
+    const cluster = await couchbase.connect(`couchbase://127.0.0.1:${server.port}`, {
+        username: 'Administrator', password: 'password', timeouts: TIMEOUTS,
+    });
+    try {
+        const bucket = cluster.bucket('default');
+        const airlines = bucket.scope('inventory').collection('airlines');
+        await airlines.upsert('klm', { name: 'KLM' });
+        // The same key in the default collection is another document.
+        await bucket.defaultCollection().upsert('klm', { name: 'default' });
+        assert.deepEqual((await airlines.get('klm')).content, { name: 'KLM' });
+        assert.deepEqual((await bucket.defaultCollection().get('klm')).content, { name: 'default' });
+        const looked = await airlines.lookupIn('klm', [couchbase.LookupInSpec.get('name')]);
+        assert.equal(looked.content[0].value, 'KLM');
+        await airlines.remove('klm');
+        await assert.rejects(airlines.get('klm'), couchbase.DocumentNotFoundError);
+        assert.deepEqual((await bucket.defaultCollection().get('klm')).content, { name: 'default' });
+        // A scope that does not exist fails at once.
+        await assert.rejects(bucket.scope('nope').collection('c').get('k', { timeout: 3000 }),
+                             couchbase.ScopeNotFoundError);
     } finally {
         await cluster.close();
     }
