@@ -3,7 +3,8 @@
 # upper ones. Each rule names a folder and the folders its files must not include from:
 #
 #   src/protocol, src/net, src/common,  nothing from src/engine or src/daemon
-#   src/executor, src/subdoc, src/xattr
+#   src/executor, src/subdoc, src/xattr,
+#   src/collections
 #   src/engine                          nothing from src/daemon
 #
 # An include is `#include "engine/..."` or `<engine/...>` (also through "../" or "src/"); every
@@ -23,6 +24,7 @@ readonly rules=(
     "src/executor:engine daemon"
     "src/subdoc:engine daemon"
     "src/xattr:engine daemon"
+    "src/collections:engine daemon"
     "src/engine:daemon"
 )
 

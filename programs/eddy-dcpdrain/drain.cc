@@ -57,7 +57,9 @@ Summary Drainer::run(const std::atomic<bool>& stop, const ProgressCallback& on_p
     Summary summary;
     const auto started = Clock::now();
     try {
-        (void)connection_.hello({mcbp::Feature::Xerror}, "eddy-dcpdrain");
+        // Collections: every collection streams (keys are only counted, never shown).
+        (void)connection_.hello({mcbp::Feature::Xerror, mcbp::Feature::Collections},
+                                "eddy-dcpdrain");
     } catch (const client::StatusError& error) {
         warn(summary, error.what());
     }

@@ -9,28 +9,17 @@
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
-#include <charconv>
 #include <stdexcept>
-#include <system_error>
 
 namespace eddy::tools::ctl {
 
 namespace {
 
 constexpr std::string_view kCollectionUsage =
-    "collection list | collection create SCOPE.COLLECTION [--max-ttl SECONDS] | "
-    "collection drop SCOPE.COLLECTION (each with [--bucket NAME])";
+    "collection list | collection create SCOPE.COLLECTION | collection drop SCOPE.COLLECTION "
+    "(each with [--bucket NAME])";
 
 constexpr uint32_t kFirstUserId = 8;
-
-uint32_t parseMaxTtl(const std::string& text) {
-    uint32_t value = 0;
-    const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
-    if (text.empty() || error != std::errc() || end != text.data() + text.size()) {
-        throw UsageError(fmt::format("--max-ttl: '{}' is not a number of seconds", text));
-    }
-    return value;
-}
 
 /// The id a new scope or collection gets (see the header).
 uint32_t nextId(uint32_t highest_in_use, uint64_t new_uid) {
@@ -68,16 +57,11 @@ CollectionCommand parseCollectionCommand(const std::vector<std::string>& words) 
     std::vector<std::string> arguments;
     for (size_t i = 1; i < words.size(); ++i) {
         const std::string& word = words[i];
-        if (word == "--bucket" || word == "--max-ttl") {
+        if (word == "--bucket") {
             if (i + 1 == words.size()) {
-                throw UsageError(fmt::format("{} needs a value", word));
+                throw UsageError("--bucket needs a value");
             }
-            const std::string& value = words[++i];
-            if (word == "--bucket") {
-                command.bucket = value;
-            } else {
-                command.max_ttl = parseMaxTtl(value);
-            }
+            command.bucket = words[++i];
         } else if (word.starts_with("--")) {
             throw UsageError(fmt::format("collection: unknown option '{}'", word));
         } else {
@@ -86,7 +70,7 @@ CollectionCommand parseCollectionCommand(const std::vector<std::string>& words) 
     }
     const std::string& action = words[0];
     if (action == "list") {
-        if (!arguments.empty() || command.max_ttl) {
+        if (!arguments.empty()) {
             throw UsageError("collection list takes only --bucket");
         }
         return command;
@@ -105,9 +89,6 @@ CollectionCommand parseCollectionCommand(const std::vector<std::string>& words) 
     if (dot == std::string::npos || dot == 0 || dot + 1 == path.size() ||
         path.find('.', dot + 1) != std::string::npos) {
         throw UsageError(fmt::format("'{}' is not SCOPE.COLLECTION", path));
-    }
-    if (command.max_ttl && command.kind == CollectionCommand::Kind::Drop) {
-        throw UsageError("--max-ttl is for collection create");
     }
     command.scope = path.substr(0, dot);
     command.collection = path.substr(dot + 1);
@@ -147,9 +128,6 @@ collections::Manifest withCollection(const collections::Manifest& current,
     nlohmann::json collection = {
         {"name", command.collection},
         {"uid", collections::toHex(nextId(highest_collection, current.uid() + 1))}};
-    if (command.max_ttl) {
-        collection["maxTTL"] = *command.max_ttl;
-    }
     (*scope)["collections"].push_back(std::move(collection));
     return reparsed(json.dump());
 }

@@ -7,14 +7,15 @@
 // Semantics.
 //   collection list [--bucket NAME]
 //       GET_COLLECTIONS_MANIFEST; one line per collection: "scope.collection id 0x8" (and
-//       "maxTTL N" when set), then the manifest uid
-//   collection create SCOPE.COLLECTION [--max-ttl SECONDS] [--bucket NAME]
+//       "maxTTL N" when the manifest sets one), then the manifest uid
+//   collection create SCOPE.COLLECTION [--bucket NAME]
 //   collection drop SCOPE.COLLECTION [--bucket NAME]
 //       read the manifest in force, change it, and SET_COLLECTIONS_MANIFEST it with the uid one
 //       higher. create makes the scope too when it is missing. A new collection (or scope) gets
-//       the id max(8, highest id in use + 1, new uid + 7): ids grow with the uid, so an id that
-//       eddyctl gave and a later manifest dropped is not handed out again (the server refuses
-//       such a manifest anyway: the dropped collection's documents may still be stored).
+//       the id max(8, highest id in use + 1, new uid + 7): while eddyctl gives every id, ids grow
+//       with the uid and a dropped one is not handed out again. (Whatever gave the ids, the
+//       server refuses a manifest that brings a dropped id back: its documents may still be
+//       stored.) A collection maxTTL is not offered: the server does not enforce one yet.
 //       Someone else changing the manifest meanwhile makes the set fail (same uid, other
 //       content): run the command again.
 // The bucket is "default" unless --bucket names another.
@@ -26,7 +27,6 @@
 #include "collections/manifest.h"
 
 #include <cstdint>
-#include <optional>
 #include <ostream>
 #include <string>
 #include <vector>
@@ -43,8 +43,6 @@ struct CollectionCommand {
     std::string bucket = "default";
     std::string scope;
     std::string collection;
-    /// create: the collection's maxTTL.
-    std::optional<uint32_t> max_ttl;
 };
 
 /// The words after "collection". Throws UsageError.

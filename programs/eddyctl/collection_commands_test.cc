@@ -23,11 +23,10 @@ TEST(CollectionCommandTest, CommandLine) {
     const auto list = parse({"list"});
     EXPECT_EQ(CollectionCommand::Kind::List, list.kind);
     EXPECT_EQ("default", list.bucket);
-    const auto create = parse({"create", "s.c", "--max-ttl", "60", "--bucket", "b"});
+    const auto create = parse({"create", "s.c", "--bucket", "b"});
     EXPECT_EQ(CollectionCommand::Kind::Create, create.kind);
     EXPECT_EQ("s", create.scope);
     EXPECT_EQ("c", create.collection);
-    EXPECT_EQ(60U, create.max_ttl.value_or(0));
     EXPECT_EQ("b", create.bucket);
     const auto drop = parse({"drop", "s.c"});
     EXPECT_EQ(CollectionCommand::Kind::Drop, drop.kind);
@@ -59,11 +58,10 @@ TEST(CollectionCommandTest, CreateMakesTheScopeAndGivesIdsThatGrowWithTheUid) {
     EXPECT_EQ(8U, id.collection);
     EXPECT_EQ(8U, id.scope);
 
-    const Manifest second = withCollection(first, parse({"create", "s.c2", "--max-ttl", "30"}));
+    const Manifest second = withCollection(first, parse({"create", "s.c2"}));
     EXPECT_EQ(2U, second.uid());
     const auto c2 = second.lookupCollection("s.c2");
     EXPECT_EQ(9U, c2.collection);
-    EXPECT_EQ(30U, second.findCollection(9)->max_ttl.value_or(0));
 
     // c2 dropped, then a new collection: it does not get c2's id back.
     const Manifest third = withoutCollection(second, parse({"drop", "s.c2"}));
@@ -87,8 +85,9 @@ TEST(CollectionCommandTest, CreatingWhatExistsOrDroppingWhatDoesNotFails) {
 }
 
 TEST(CollectionCommandTest, ListText) {
-    const Manifest manifest =
-        withCollection(Manifest(), parse({"create", "s.c", "--max-ttl", "60"}));
+    const Manifest manifest = Manifest::parse(R"({"uid":"1","scopes":[
+        {"name":"_default","uid":"0","collections":[{"name":"_default","uid":"0"}]},
+        {"name":"s","uid":"8","collections":[{"name":"c","uid":"8","maxTTL":60}]}]})");
     EXPECT_EQ("_default._default id 0x0\ns.c id 0x8 maxTTL 60\nmanifest uid 0x1",
               collectionLines(manifest));
 }

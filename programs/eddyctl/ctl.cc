@@ -404,8 +404,9 @@ std::optional<int> parseCommandLine(int argc, const char* const* argv, Options& 
         "  bucket create NAME [CONFIG]   (CONFIG: key=value;key=value)\n"
         "  bucket delete NAME [--keep-data] [--force]\n"
         "  bucket list\n"
-        "  collection list | collection create SCOPE.COLLECTION [--max-ttl SECONDS]\n"
-        "  collection drop SCOPE.COLLECTION   (each with [--bucket NAME], default 'default')\n"
+        "  collection list | collection create SCOPE.COLLECTION | collection drop "
+        "SCOPE.COLLECTION\n"
+        "      (each with [--bucket NAME], default 'default')\n"
         "  user add USER [--password PW] [--bucket NAME=PRIV,...]... [--global PRIV,...]\n"
         "  user passwd USER [--password PW] | user del USER | user list\n"
         "Exit status: 0 ok, 1 server or connection error, 2 bad usage.\n");

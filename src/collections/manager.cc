@@ -62,8 +62,13 @@ std::vector<CollectionId> droppedOf(const std::string& file, const std::string& 
 }
 
 Saved load(const std::string& file) {
-    std::error_code missing;
-    if (!std::filesystem::exists(file, missing)) {
+    std::error_code error_code;
+    const bool exists = std::filesystem::exists(file, error_code);
+    if (error_code) {
+        throw ManifestError(fmt::format("{}: cannot examine the collections manifest: {}", file,
+                                        error_code.message()));
+    }
+    if (!exists) {
         return {};
     }
     std::string error;
@@ -89,10 +94,8 @@ Manager::Manager() : Manager(std::string()) {}
 
 Manager::Manager(std::string file) : file_(std::move(file)) {
     Saved saved = file_.empty() ? Saved{} : load(file_);
-    {
-        MutexLock serialised(set_mutex_);
-        dropped_ = std::move(saved.dropped);
-    }
+    MutexLock serialised(set_mutex_);
+    dropped_ = std::move(saved.dropped);
     publish(std::move(saved.manifest));
 }
 
@@ -101,12 +104,12 @@ std::shared_ptr<const Manifest> Manager::manifest() const {
     return current_;
 }
 
-bool Manager::exists(CollectionId id) const {
-    if (id == kDefaultCollection) {
-        return default_exists_.load(std::memory_order_relaxed);
+Manager::Check Manager::check(CollectionId id) const {
+    if (id == kDefaultCollection && default_exists_.load(std::memory_order_acquire)) {
+        return {true, 0};
     }
     MutexLock lock(mutex_);
-    return current_->findCollection(id) != nullptr;
+    return {current_->findCollection(id) != nullptr, current_->uid()};
 }
 
 Manager::SetResult Manager::set(const Manifest& next) {
@@ -117,6 +120,16 @@ Manager::SetResult Manager::set(const Manifest& next) {
     }
     if (next == *current) {
         return {Outcome::Unchanged, {}};
+    }
+    for (const Scope& scope : next.scopes()) {
+        for (const Collection& collection : scope.collections) {
+            if (collection.max_ttl) {
+                return {Outcome::NotSupported,
+                        fmt::format("{}.{}: a collection maxTTL is not enforced yet; leave it out "
+                                    "(the bucket's max_ttl applies to every collection)",
+                                    scope.name, collection.name)};
+            }
+        }
     }
     for (const CollectionId id : dropped_) {
         if (next.findCollection(id) != nullptr) {
@@ -152,7 +165,7 @@ void Manager::publish(std::shared_ptr<const Manifest> manifest) {
         MutexLock lock(mutex_);
         current_ = std::move(manifest);
     }
-    default_exists_.store(has_default, std::memory_order_relaxed);
+    default_exists_.store(has_default, std::memory_order_release);
     uid_.store(uid, std::memory_order_release);
 }
 

@@ -8,15 +8,22 @@
 //     written atomically and durably (a temporary file, fsync, rename, fsync of the directory)
 //     BEFORE the new manifest is published: a client never sees a manifest that a crash could
 //     take back. At construction the file is read if it exists; one that does not parse is an
-//     error naming the file (the bucket does not start on a manifest it cannot trust).
+//     error naming the file (nothing starts on a manifest it cannot trust: at start-up eddyd
+//     stops with that message, and CREATE_BUCKET fails with it).
+//     A file that cannot be examined (permissions) is an error too: starting from the default
+//     manifest would forget the dropped ids.
 //   - An ephemeral bucket keeps it in memory and starts from the default manifest each time.
 //   - set() applies the successor rule (Manifest::refuseSuccessor); a repeated identical
 //     manifest changes nothing.
 //   - The ids of dropped collections are remembered (in the same file): their documents stay in
 //     the store until they are purged, so a manifest that brings such an id back is refused
 //     rather than resurrecting them.
-//   - exists() is the per-command check. The default collection's answer is one relaxed atomic
-//     load; other ids read the manifest under a short lock.
+//   - check() is the per-command check: whether a collection exists and the uid of the manifest
+//     that says so (one snapshot, so an UNKNOWN_COLLECTION names the manifest that lacks it).
+//     The default collection's usual answer is one atomic load; other ids read the manifest
+//     under a short lock.
+//   - Collection maxTTL is not enforced yet, so a manifest that sets one is refused
+//     (NotSupported) rather than accepted and ignored.
 //
 // Thread contract: thread-safe. set() does file I/O and must run off the front-end threads
 // (an executor thread, or the main thread at start-up); calls to it are serialised internally.
@@ -42,7 +49,7 @@ public:
     Manager();
     /// Kept in `file` (the directory must exist by the first set()): loads it if it exists.
     /// Throws ManifestError naming the file if it cannot be read or is not a valid manifest.
-    explicit Manager(std::string file) EXCLUDES(set_mutex_);
+    explicit Manager(std::string file);
     Manager(const Manager&) = delete;
     Manager& operator=(const Manager&) = delete;
     ~Manager() = default;
@@ -52,7 +59,15 @@ public:
     /// The uid of the manifest in force.
     [[nodiscard]] uint64_t uid() const { return uid_.load(std::memory_order_acquire); }
     /// Whether documents of collection `id` may be read and written.
-    [[nodiscard]] bool exists(CollectionId id) const EXCLUDES(mutex_);
+    [[nodiscard]] bool exists(CollectionId id) const EXCLUDES(mutex_) { return check(id).exists; }
+
+    struct Check {
+        bool exists = false;
+        /// The uid of the manifest the answer comes from (meaningful when !exists).
+        uint64_t manifest_uid = 0;
+        bool operator==(const Check&) const = default;
+    };
+    [[nodiscard]] Check check(CollectionId id) const EXCLUDES(mutex_);
 
     enum class Outcome : uint8_t {
         Applied,
@@ -62,6 +77,8 @@ public:
         Refused,
         /// The file could not be written (message says why); the manifest in force is kept.
         Failed,
+        /// The manifest asks for something not implemented (a collection maxTTL).
+        NotSupported,
     };
     struct SetResult {
         Outcome outcome = Outcome::Applied;
@@ -74,7 +91,7 @@ public:
     [[nodiscard]] const std::string& file() const { return file_; }
 
 private:
-    void publish(std::shared_ptr<const Manifest> manifest) EXCLUDES(mutex_);
+    void publish(std::shared_ptr<const Manifest> manifest) REQUIRES(set_mutex_) EXCLUDES(mutex_);
 
     const std::string file_;
     /// Serialises set(): the successor check and the write see the manifest they replace.

@@ -88,6 +88,27 @@ TEST_F(ManagerTest, ADroppedIdCannotComeBackEvenAfterARestart) {
     EXPECT_FALSE(reopened.exists(8));
 }
 
+TEST_F(ManagerTest, CheckAnswersWithTheUidOfTheManifestItRead) {
+    Manager manager(file());
+    EXPECT_TRUE(manager.check(kDefaultCollection).exists);
+    EXPECT_EQ((Manager::Check{false, 0}), manager.check(8));
+    ASSERT_EQ(Manager::Outcome::Applied, manager.set(Manifest::parse(kWithC1)).outcome);
+    EXPECT_TRUE(manager.check(8).exists);
+    ASSERT_EQ(Manager::Outcome::Applied, manager.set(Manifest::parse(kWithoutC1)).outcome);
+    EXPECT_EQ((Manager::Check{false, 3}), manager.check(8));
+}
+
+TEST_F(ManagerTest, ACollectionMaxTtlIsNotSupportedYet) {
+    Manager manager(file());
+    const auto result = manager.set(Manifest::parse(R"({"uid":"1","scopes":[
+        {"name":"_default","uid":"0","collections":[{"name":"_default","uid":"0"}]},
+        {"name":"s","uid":"8","collections":[{"name":"c","uid":"8","maxTTL":60}]}]})"));
+    EXPECT_EQ(Manager::Outcome::NotSupported, result.outcome);
+    EXPECT_NE(std::string::npos, result.message.find("s.c")) << result.message;
+    EXPECT_EQ(0U, manager.uid());
+    EXPECT_FALSE(fs::exists(file()));
+}
+
 TEST_F(ManagerTest, WithoutAFileNothingIsWritten) {
     Manager manager;
     ASSERT_EQ(Manager::Outcome::Applied, manager.set(Manifest::parse(kWithC1)).outcome);

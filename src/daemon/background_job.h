@@ -1,7 +1,7 @@
 // eddy — the daemon's own slow work (SASL steps, reloading the access files) off the front end.
 //
-// Owns: runInBackground(), which runs a function on a NONIO executor thread, under the
-// daemon's taskable, and then notifies the command that asked for it.
+// Owns: runInBackground(), which runs a function on an executor thread (of the group the task id
+// names), under the daemon's taskable, and then notifies the command that asked for it.
 //
 // Semantics. The command returns WouldBlock right after calling runInBackground(). `work` runs
 // once on an executor thread; it must capture everything it needs by value (or through a

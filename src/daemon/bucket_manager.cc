@@ -123,12 +123,12 @@ std::unique_ptr<EngineIface> BucketManager::makeEngine(const std::string& name,
 void BucketManager::build(Bucket& bucket, const engine::config::Values& parameters) {
     using engine::config::Param;
     if (parameters.get<Param::BucketType>() == engine::config::BucketType::Ephemeral) {
-        bucket.collections_ = std::make_unique<collections::Manager>();
+        bucket.collections_ = std::make_shared<collections::Manager>();
     } else {
         const std::string& dbname = parameters.get<Param::Dbname>();
         const fs::path directory =
             dbname.empty() ? fs::path(settings_.data_dir) / bucket.name() : fs::path(dbname);
-        bucket.collections_ = std::make_unique<collections::Manager>(
+        bucket.collections_ = std::make_shared<collections::Manager>(
             (directory / collections::kManifestFileName).string());
     }
     bucket.engine_ = makeEngine(bucket.name(), parameters);

@@ -61,6 +61,10 @@ public:
     [[nodiscard]] ClusterConfig& clusterConfig() const { return cluster_config_; }
     /// The bucket's scopes and collections (set with the engine). Thread-safe.
     [[nodiscard]] collections::Manager& collections() const { return *collections_; }
+    /// The same, for background work that must keep it alive on its own.
+    [[nodiscard]] std::shared_ptr<collections::Manager> sharedCollections() const {
+        return collections_;
+    }
 
     /// A user's hold on the bucket (a connection that has it selected, a metrics scrape): the
     /// engine stays until every Use is gone. Move-only.
@@ -94,8 +98,9 @@ private:
     /// Set once Ready (under the manager's mutex, before anyone can find it); reset by the
     /// deletion once waitForNoUsers() returned.
     std::unique_ptr<EngineIface> engine_;
-    /// Set with engine_ (before it), kept until the Bucket goes.
-    std::unique_ptr<collections::Manager> collections_;
+    /// Set with engine_ (before it, under the manager's mutex, so whoever finds the bucket
+    /// Ready sees it), kept until the Bucket goes.
+    std::shared_ptr<collections::Manager> collections_;
     Mutex users_mutex_;
     std::condition_variable users_gone_;
     size_t users_ GUARDED_BY(users_mutex_) = 0;

@@ -9,6 +9,7 @@
 #include "daemon/cookie.h"
 #include "daemon/server.h"
 #include "protocol/encode.h"
+#include "protocol/feature.h"
 
 #include <string>
 #include <string_view>
@@ -50,6 +51,11 @@ Status answerLookup(Cookie& cookie, bool scope_only) {
         return Status::InvalidArguments;
     case collections::Lookup::Result::UnknownScope:
     case collections::Lookup::Result::UnknownCollection:
+        if (!cookie.connection().features().has(mcbp::Feature::Collections)) {
+            // As kv_engine: a client that did not negotiate collections cannot act on these.
+            cookie.setErrorContext("Unknown scope or collection");
+            return Status::InvalidArguments;
+        }
         cookie.setUnknownCollection(manifest->uid());
         cookie.connection().sendError(cookie,
                                       found.result == collections::Lookup::Result::UnknownScope
@@ -96,14 +102,19 @@ Status SetCollectionsManifestContext::step() {
         // command is blocked.
         runInBackground(cmd.connection().server(), cmd, executor::TaskId::CollectionsManifestTask,
                         "Saving a collections manifest",
-                        [result = result_, &manager = bucket->collections(),
+                        [result = result_, manager = bucket->sharedCollections(),
                          json = std::string(cmd.request().value)] {
                             try {
                                 const auto next = collections::Manifest::parse(json);
-                                const auto outcome = manager.set(next);
+                                const auto outcome = manager->set(next);
                                 switch (outcome.outcome) {
                                 case collections::Manager::Outcome::Applied:
+                                    result->applied = true;
+                                    break;
                                 case collections::Manager::Outcome::Unchanged: break;
+                                case collections::Manager::Outcome::NotSupported:
+                                    result->status = ResponseStatus::NotSupported;
+                                    break;
                                 case collections::Manager::Outcome::Refused:
                                     result->status = ResponseStatus::CannotApplyCollectionsManifest;
                                     break;
@@ -125,6 +136,10 @@ Status SetCollectionsManifestContext::step() {
         return Status::Success;
     }
     cmd.sendResponse(ResponseStatus::Success);
+    if (result_->applied) {
+        // The bucket's cluster map names the manifest uid: subscribed clients hear of it.
+        cmd.connection().server().announceClusterConfig(cmd.connection().session().bucketName());
+    }
     return Status::Success;
 }
 

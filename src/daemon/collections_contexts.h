@@ -6,12 +6,15 @@
 //     an AuxIO thread (collections::Manager::set saves it durably first). A manifest that does
 //     not parse or breaks an invariant is EINVAL, one that is not a successor of the manifest in
 //     force CANNOT_APPLY_COLLECTIONS_MANIFEST, each with the reason as the error context; a
-//     failed save is EINTERNAL. Success has no body.
+//     failed save is EINTERNAL, a collection maxTTL NOT_SUPPORTED (not enforced yet). Success
+//     has no body; a new manifest pushes the bucket's cluster map (its collectionsManifestUid)
+//     to the clients that subscribed to it.
 //   - GET_COLLECTIONS_MANIFEST: the manifest in force, as JSON.
 //   - GET_COLLECTION_ID / GET_SCOPE_ID (the path "scope.collection" / "scope" in the key or the
 //     value, not both): Success with 12 bytes of extras, the manifest uid (u64) and the id (u32);
-//     UNKNOWN_SCOPE / UNKNOWN_COLLECTION carry the manifest uid in the error body; a malformed
-//     path is EINVAL.
+//     UNKNOWN_SCOPE / UNKNOWN_COLLECTION carry the manifest uid in the error body (EINVAL for a
+//     client that did not negotiate collections, as kv_engine answers); a malformed path is
+//     EINVAL.
 //
 // Thread contract: front-end thread of the cookie; the manifest is saved on an executor thread
 // that touches neither the cookie nor its connection.
@@ -41,6 +44,8 @@ private:
     struct Result {
         mcbp::ResponseStatus status = mcbp::ResponseStatus::Success;
         std::string message;
+        /// A new manifest is in force (the cluster map changed with it).
+        bool applied = false;
     };
     std::shared_ptr<Result> result_;
 };

@@ -345,15 +345,19 @@ bool Connection::resolveCollection() {
         cookie_.useDefaultCollection();
     }
     const Bucket* bucket = session_.bucket();
-    if (bucket == nullptr || bucket->collections().exists(id)) {
-        return true;  // without a bucket the engine answers NO_BUCKET
+    if (bucket == nullptr) {
+        return true;  // the engine answers NO_BUCKET
+    }
+    const collections::Manager::Check check = bucket->collections().check(id);
+    if (check.exists) {
+        return true;
     }
     if (!negotiated) {
         cookie_.setErrorContext("The default collection does not exist");
         sendError(cookie_, mcbp::ResponseStatus::Einval);
         return false;
     }
-    cookie_.setUnknownCollection(bucket->collections().uid());
+    cookie_.setUnknownCollection(check.manifest_uid);
     sendError(cookie_, mcbp::ResponseStatus::UnknownCollection);
     return false;
 }

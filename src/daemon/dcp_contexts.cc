@@ -62,17 +62,17 @@ Status DcpOpenContext::step() {
     const auto& request = cmd.request();
     // Extras: 4 bytes reserved (once a seqno), then the flags.
     uint32_t flags = mcbp::readUint32(request.extras, 4);
+    const bool producer = (flags & dcp::kOpenProducer) != 0;
+    if (!cmd.connection().authorize(
+            Access::one(producer ? Privilege::DcpProducer : Privilege::DcpConsumer))) {
+        return Status::NoAccess;
+    }
     if ((flags & dcp::kOpenCollections) != 0) {
         cmd.setErrorContext(fmt::format("Unknown DCP_OPEN flags {:#x}", dcp::kOpenCollections));
         return Status::InvalidArguments;
     }
     if (cmd.connection().features().has(mcbp::Feature::Collections)) {
         flags |= dcp::kOpenCollections;  // keys with their collection id, every collection
-    }
-    const bool producer = (flags & dcp::kOpenProducer) != 0;
-    if (!cmd.connection().authorize(
-            Access::one(producer ? Privilege::DcpProducer : Privilege::DcpConsumer))) {
-        return Status::NoAccess;
     }
     std::string message;
     const Status status = dcp->open(cmd, request.key, flags, message);

@@ -139,6 +139,14 @@ TEST_P(CollectionsTest, CollectionAndScopeIdsByPath) {
               client_->execute({.opcode = ClientOpcode::CollectionsGetScopeId, .value = "nope"})
                   .status());
     EXPECT_EQ(ResponseStatus::Einval, getCollectionId("no-dot").status());
+    // A client that did not negotiate collections cannot act on UNKNOWN_*: EINVAL, as kv_engine.
+    auto legacy = connect();
+    EXPECT_EQ(
+        ResponseStatus::Einval,
+        legacy->execute({.opcode = ClientOpcode::CollectionsGetId, .value = "s1.nope"}).status());
+    EXPECT_EQ(
+        ResponseStatus::Success,
+        legacy->execute({.opcode = ClientOpcode::CollectionsGetId, .value = "s1.c1"}).status());
     EXPECT_EQ(
         ResponseStatus::Einval,
         client_
@@ -164,6 +172,10 @@ TEST_P(CollectionsTest, AManifestMustSucceedTheOneInForce) {
     EXPECT_EQ(ResponseStatus::Einval, invalid.status());
     EXPECT_NE(std::string::npos, invalid.value.find("_default")) << invalid.value;
     EXPECT_EQ(ResponseStatus::Einval, setManifest(*client_, "{not json").status());
+    const auto max_ttl = setManifest(*client_, R"({"uid":"9","scopes":[
+        {"name":"_default","uid":"0","collections":[{"name":"_default","uid":"0"}]},
+        {"name":"s1","uid":"8","collections":[{"name":"c1","uid":"8","maxTTL":60}]}]})");
+    EXPECT_EQ(ResponseStatus::NotSupported, max_ttl.status()) << "not enforced, so not accepted";
 
     // Nothing of the refused ones took effect.
     EXPECT_EQ((std::pair<uint64_t, uint32_t>{2, 8}), idsOf(getCollectionId("s1.c1")));

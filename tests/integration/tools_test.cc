@@ -114,15 +114,14 @@ TEST_P(ToolsTest, EddyctlCreatesListsAndDropsCollections) {
     ASSERT_TRUE(waitForWarmup(*client_));
     ASSERT_EQ(0, tool(&tools::ctl::run, {"collection", "create", "inventory.airlines"}))
         << err_.str();
-    ASSERT_EQ(0, tool(&tools::ctl::run,
-                      {"collection", "create", "inventory.routes", "--max-ttl", "3600"}))
+    ASSERT_EQ(0, tool(&tools::ctl::run, {"collection", "create", "inventory.routes"}))
         << err_.str();
     EXPECT_NE(0, tool(&tools::ctl::run, {"collection", "create", "inventory.routes"}));
     EXPECT_NE(std::string::npos, err_.str().find("exists")) << err_.str();
     ASSERT_EQ(0, tool(&tools::ctl::run, {"collection", "list"})) << err_.str();
     EXPECT_EQ(
         "_default._default id 0x0\ninventory.airlines id 0x8\n"
-        "inventory.routes id 0x9 maxTTL 3600\nmanifest uid 0x2\n",
+        "inventory.routes id 0x9\nmanifest uid 0x2\n",
         out_.str());
 
     // A client with collections reaches the new collection by the id the server gives it.

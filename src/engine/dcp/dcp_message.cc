@@ -114,9 +114,10 @@ DcpFrame encode(const DcpMessage& message, uint32_t opaque, Vbid vbucket,
         }
     }
     // A default-collection key's prefix is the one byte 0x00.
-    const std::string_view key = options.strip_collection_id && inDefaultCollection(item.key())
-                                     ? item.key().substr(1)
-                                     : item.key();
+    const std::string_view stored_key = item.key();
+    const std::string_view key = options.strip_collection_id && inDefaultCollection(stored_key)
+                                     ? stored_key.substr(1)
+                                     : stored_key;
     const auto key_length = static_cast<uint16_t>(key.size());
     const auto value_length = static_cast<uint32_t>(value.size());
     const bool by_reference = value.size() >= kReferenceThreshold;
