@@ -178,18 +178,25 @@ std::optional<uint32_t> parseMaxTtl(const Json& object, const std::string& field
     return static_cast<uint32_t>(value);
 }
 
+/// The name `_default` and the id 0 go together (for a scope, or a collection, `zero_owner`).
+void requireDefaultPairing(const std::string& field, const std::string& name, uint32_t id,
+                           const char* zero_owner) {
+    if (id == 0 && name != kDefaultName) {
+        fail(field + ".uid", std::string("\"0\" is only ") + zero_owner);
+    }
+    if (name == kDefaultName && id != 0) {
+        fail(field + ".uid", quote(toHex(id)) + " is not \"0\", the uid of _default");
+    }
+}
+
 Collection parseCollection(const Json& json, const std::string& field) {
     requireObject(json, field);
     Collection collection;
     collection.name = parseName(json, field + ".name");
     collection.id = parseId(json, field + ".uid");
     collection.max_ttl = parseMaxTtl(json, field + ".maxTTL");
-    if (collection.id == kDefaultCollection && collection.name != kDefaultName) {
-        fail(field + ".uid", "\"0\" is only the collection _default._default");
-    }
-    if (collection.name == kDefaultName && collection.id != kDefaultCollection) {
-        fail(field + ".uid", quote(toHex(collection.id)) + " is not \"0\", the uid of _default");
-    }
+    requireDefaultPairing(field, collection.name, collection.id,
+                          "the collection _default._default");
     return collection;
 }
 
@@ -213,12 +220,7 @@ Scope parseScope(const Json& json, const std::string& field, Seen& collection_id
     Scope scope;
     scope.name = parseName(json, field + ".name");
     scope.id = parseId(json, field + ".uid");
-    if (scope.id == kDefaultScope && scope.name != kDefaultName) {
-        fail(field + ".uid", "\"0\" is only the scope _default");
-    }
-    if (scope.name == kDefaultName && scope.id != kDefaultScope) {
-        fail(field + ".uid", quote(toHex(scope.id)) + " is not \"0\", the uid of _default");
-    }
+    requireDefaultPairing(field, scope.name, scope.id, "the scope _default");
     const Json& collections = arrayMember(json, "collections", field + ".collections");
     Seen names;
     for (size_t i = 0; i < collections.size(); ++i) {
