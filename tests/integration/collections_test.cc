@@ -10,7 +10,9 @@
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
+#include <chrono>
 #include <filesystem>
+#include <fstream>
 #include <string>
 
 #include <unistd.h>
@@ -304,6 +306,21 @@ TEST(CollectionsPersistenceTest, TheManifestAndTheDocumentsSurviveARestart) {
         EXPECT_EQ("zero", client.get(inCollection(0, "k")).value);
         EXPECT_EQ(0, server.stop()) << server.log();
     }
+    std::filesystem::remove_all(data_dir);
+}
+
+TEST(CollectionsPersistenceTest, ABrokenManifestFileStopsStartUpNamingIt) {
+    const auto data_dir = std::filesystem::temp_directory_path() /
+                          ("eddy-collections-broken-" + std::to_string(::getpid()));
+    std::filesystem::remove_all(data_dir);
+    std::filesystem::create_directories(data_dir / "default");
+    const auto file = data_dir / "default" / "collections.json";
+    std::ofstream(file) << R"({"uid":"zz","scopes":[]})";
+    const auto [code, log] = EddydProcess::runToExit(
+        {"--port", "0", "--data-dir", data_dir.string()}, std::chrono::seconds(60));
+    EXPECT_NE(0, code) << log;
+    EXPECT_NE(std::string::npos, log.find(file.string())) << log;
+    EXPECT_NE(std::string::npos, log.find("uid")) << log;
     std::filesystem::remove_all(data_dir);
 }
 
