@@ -23,7 +23,7 @@ namespace {
 using mcbp::ClientOpcode;
 using mcbp::Feature;
 using mcbp::ResponseStatus;
-using json = nlohmann::json;
+using Json = nlohmann::json;
 
 /// Scope `s1` (id 8) with `c1` (id 8) and `c2` (id 9), beside `_default._default`.
 constexpr const char* kManifest = R"({"uid":"2","scopes":[
@@ -101,7 +101,7 @@ TEST_P(CollectionsTest, AnUnknownCollectionAnswersWithTheManifestUid) {
     const auto unknown = client_->set(inCollection(10, "k"), "v");
     ASSERT_EQ(ResponseStatus::UnknownCollection, unknown.status());
     EXPECT_EQ(datatype::kJson, unknown.header.datatype);
-    const auto body = json::parse(unknown.value);
+    const auto body = Json::parse(unknown.value);
     EXPECT_EQ("2", body.at("manifest_uid"));
     EXPECT_TRUE(body.at("error").contains("context")) << unknown.value;
     EXPECT_EQ(ResponseStatus::UnknownCollection, client_->get(inCollection(10, "k")).status());
@@ -135,7 +135,7 @@ TEST_P(CollectionsTest, CollectionAndScopeIdsByPath) {
 
     const auto no_collection = getCollectionId("s1.nope");
     EXPECT_EQ(ResponseStatus::UnknownCollection, no_collection.status());
-    EXPECT_EQ("2", json::parse(no_collection.value).at("manifest_uid"));
+    EXPECT_EQ("2", Json::parse(no_collection.value).at("manifest_uid"));
     EXPECT_EQ(ResponseStatus::UnknownScope, getCollectionId("nope.c1").status());
     EXPECT_EQ(ResponseStatus::UnknownScope,
               client_->execute({.opcode = ClientOpcode::CollectionsGetScopeId, .value = "nope"})
@@ -159,7 +159,7 @@ TEST_P(CollectionsTest, CollectionAndScopeIdsByPath) {
 TEST_P(CollectionsTest, AManifestMustSucceedTheOneInForce) {
     const auto current = client_->execute({.opcode = ClientOpcode::CollectionsGetManifest});
     ASSERT_EQ(ResponseStatus::Success, current.status());
-    EXPECT_EQ(json::parse(kManifest), json::parse(current.value));
+    EXPECT_EQ(Json::parse(kManifest), Json::parse(current.value));
 
     EXPECT_EQ(ResponseStatus::Success, setManifest(*client_, kManifest).status())
         << "the same manifest again changes nothing";
@@ -217,9 +217,9 @@ TEST_P(CollectionsTest, WithoutTheDefaultCollectionABareKeyIsInvalid) {
 TEST_P(CollectionsTest, TheClusterMapNamesTheManifestUid) {
     const auto config = client_->execute({.opcode = ClientOpcode::GetClusterConfig});
     ASSERT_EQ(ResponseStatus::Success, config.status());
-    const auto map = json::parse(config.value);
+    const auto map = Json::parse(config.value);
     EXPECT_EQ("2", map.at("collectionsManifestUid"));
-    const auto capabilities = map.at("bucketCapabilities");
+    const auto& capabilities = map.at("bucketCapabilities");
     EXPECT_NE(capabilities.end(),
               std::find(capabilities.begin(), capabilities.end(), "collections"));
 }

@@ -259,7 +259,7 @@ TEST_P(DcpProducerTest, WithoutCollectionsOnlyTheDefaultCollectionStreamsWithout
     set(in_default, "1");
     set(in_collection_8, "2");
     set(std::string("\0c", 2), "3");
-    auto keysOf = [](const RecordingSink& sink) {
+    auto keys_of = [](const RecordingSink& sink) {
         std::vector<std::string> keys;
         for (const auto& message : sink.received) {
             if (message.opcode == ClientOpcode::DcpMutation) {
@@ -275,7 +275,7 @@ TEST_P(DcpProducerTest, WithoutCollectionsOnlyTheDefaultCollectionStreamsWithout
     ASSERT_EQ(Status::Success, streamRequest(legacy, 0, 0, 3, 0, 0, 0, 0));
     RecordingSink plain;
     drive(legacy, plain);
-    EXPECT_EQ((std::vector<std::string>{"a", "c"}), keysOf(plain));
+    EXPECT_EQ((std::vector<std::string>{"a", "c"}), keys_of(plain));
     ASSERT_FALSE(plain.received.empty());
     EXPECT_EQ(ClientOpcode::DcpStreamEnd, plain.received.back().opcode);
 
@@ -285,7 +285,7 @@ TEST_P(DcpProducerTest, WithoutCollectionsOnlyTheDefaultCollectionStreamsWithout
     RecordingSink whole;
     drive(aware, whole);
     EXPECT_EQ((std::vector<std::string>{in_default, in_collection_8, std::string("\0c", 2)}),
-              keysOf(whole));
+              keys_of(whole));
     bucket_->disconnect(legacy);
     bucket_->disconnect(aware);
 }
