@@ -58,15 +58,14 @@ public:
     [[nodiscard]] std::shared_ptr<const Manifest> manifest() const EXCLUDES(mutex_);
     /// The uid of the manifest in force.
     [[nodiscard]] uint64_t uid() const { return uid_.load(std::memory_order_acquire); }
-    /// Whether documents of collection `id` may be read and written.
-    [[nodiscard]] bool exists(CollectionId id) const EXCLUDES(mutex_) { return check(id).exists; }
-
+    /// Whether documents of a collection may be read and written, and by which manifest.
     struct Check {
         bool exists = false;
         /// The uid of the manifest the answer comes from (meaningful when !exists).
         uint64_t manifest_uid = 0;
         bool operator==(const Check&) const = default;
     };
+    /// The per-command check of collection `id` (see Semantics).
     [[nodiscard]] Check check(CollectionId id) const EXCLUDES(mutex_);
 
     enum class Outcome : uint8_t {

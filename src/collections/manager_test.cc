@@ -44,8 +44,8 @@ protected:
 TEST_F(ManagerTest, StartsFromTheDefaultManifest) {
     const Manager manager(file());
     EXPECT_EQ(0U, manager.uid());
-    EXPECT_TRUE(manager.exists(kDefaultCollection));
-    EXPECT_FALSE(manager.exists(8));
+    EXPECT_TRUE(manager.check(kDefaultCollection).exists);
+    EXPECT_FALSE(manager.check(8).exists);
     EXPECT_EQ(Manifest(), *manager.manifest());
     EXPECT_FALSE(fs::exists(file())) << "nothing is written before the first set()";
 }
@@ -56,12 +56,12 @@ TEST_F(ManagerTest, SetAppliesSavesAndANewManagerReadsIt) {
         const auto result = manager.set(Manifest::parse(kWithC1));
         EXPECT_EQ(Manager::Outcome::Applied, result.outcome) << result.message;
         EXPECT_EQ(2U, manager.uid());
-        EXPECT_TRUE(manager.exists(8));
+        EXPECT_TRUE(manager.check(8).exists);
         EXPECT_EQ(Manager::Outcome::Unchanged, manager.set(Manifest::parse(kWithC1)).outcome);
     }
     const Manager reopened(file());
     EXPECT_EQ(Manifest::parse(kWithC1), *reopened.manifest());
-    EXPECT_TRUE(reopened.exists(8));
+    EXPECT_TRUE(reopened.check(8).exists);
 }
 
 TEST_F(ManagerTest, AnOlderManifestIsRefusedAndChangesNothing) {
@@ -71,7 +71,7 @@ TEST_F(ManagerTest, AnOlderManifestIsRefusedAndChangesNothing) {
     EXPECT_EQ(Manager::Outcome::Refused, older.outcome);
     EXPECT_FALSE(older.message.empty());
     EXPECT_EQ(3U, manager.uid());
-    EXPECT_FALSE(manager.exists(8));
+    EXPECT_FALSE(manager.check(8).exists);
 }
 
 TEST_F(ManagerTest, ADroppedIdCannotComeBackEvenAfterARestart) {
@@ -85,7 +85,7 @@ TEST_F(ManagerTest, ADroppedIdCannotComeBackEvenAfterARestart) {
     }
     Manager reopened(file());
     EXPECT_EQ(Manager::Outcome::Refused, reopened.set(Manifest::parse(kC1Again)).outcome);
-    EXPECT_FALSE(reopened.exists(8));
+    EXPECT_FALSE(reopened.check(8).exists);
 }
 
 TEST_F(ManagerTest, CheckAnswersWithTheUidOfTheManifestItRead) {
@@ -112,7 +112,7 @@ TEST_F(ManagerTest, ACollectionMaxTtlIsNotSupportedYet) {
 TEST_F(ManagerTest, WithoutAFileNothingIsWritten) {
     Manager manager;
     ASSERT_EQ(Manager::Outcome::Applied, manager.set(Manifest::parse(kWithC1)).outcome);
-    EXPECT_TRUE(manager.exists(8));
+    EXPECT_TRUE(manager.check(8).exists);
     EXPECT_TRUE(fs::is_empty(directory_));
 }
 
@@ -122,7 +122,7 @@ TEST_F(ManagerTest, DroppingTheDefaultCollectionIsSeenByExists) {
                                              .set(Manifest::parse(R"({"uid":"1","scopes":[
                   {"name":"_default","uid":"0","collections":[]}]})"))
                                              .outcome);
-    EXPECT_FALSE(manager.exists(kDefaultCollection));
+    EXPECT_FALSE(manager.check(kDefaultCollection).exists);
 }
 
 TEST_F(ManagerTest, AFileThatIsNotAManifestIsAnErrorNamingIt) {

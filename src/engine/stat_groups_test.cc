@@ -33,7 +33,7 @@ using test::MockServerApi;
 using test::StatMap;
 
 /// The engine key of document `name` in the default collection.
-std::string inDefaultCollection(const std::string& name) {
+std::string defaultCollectionKey(const std::string& name) {
     return std::string(1, '\0') + name;
 }
 namespace fs = std::filesystem;
@@ -112,7 +112,7 @@ public:
     /// and vkey look for it.
     Status set(const std::string& name, const std::string& value, uint16_t vb = 0,
                MutationResult* out = nullptr) {
-        const std::string key = inDefaultCollection(name);
+        const std::string key = defaultCollectionKey(name);
         StoreRequest request;
         request.key = DocKey(key);
         request.vbucket = Vbid(vb);
@@ -464,7 +464,7 @@ TEST_P(StatGroupsTest, KeyReportsTheDocumentInMemory) {
     EXPECT_EQ(Status::KeyNotFound, b().bucket->getStats(b().cookie, "key", "doc 0", none.fn()));
     EXPECT_EQ(Status::KeyNotFound, b().bucket->getStats(b().cookie, "key", "absent 1", none.fn()));
     MutationResult removed;
-    ASSERT_EQ(Status::Success, b().bucket->remove(b().cookie, DocKey(inDefaultCollection("doc")),
+    ASSERT_EQ(Status::Success, b().bucket->remove(b().cookie, DocKey(defaultCollectionKey("doc")),
                                                   Vbid(1), 0, removed));
     EXPECT_EQ(Status::KeyNotFound, b().bucket->getStats(b().cookie, "key", "doc 1", none.fn()));
     EXPECT_EQ(0u, none.calls);
