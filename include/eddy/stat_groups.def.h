@@ -9,11 +9,13 @@
 //     Id          UpperCamel enumerator of StatGroupId
 //     name        the first word of the STAT key ("" is the default group)
 //     args        what may follow the name after one space: "" (nothing), "[vb]" (an optional
-//                 vbucket number), "<key> <vb>", "<separator>" (any text, required), "[id]"
+//                 vbucket number), "<key> <vb>", "<separator>" (any text, required), "[id]",
+//                 "[name]" (an optional name: one word)
 //     Privilege   what the connection must hold to read the group: SimpleStats (a bucket
-//                 privilege: the bucket's own cheap summaries) or Stats (global: every group
-//                 that runs a background task, walks every connection or vbucket, or shows the
-//                 daemon's internals); checked by the front end before the group is collected
+//                 privilege: the bucket's own summaries, its collections' and scopes' among
+//                 them, as in kv_engine) or Stats (global: every other group that runs a
+//                 background task, walks every connection or vbucket, or shows the daemon's
+//                 internals); checked by the front end before the group is collected
 //     RunsOn      where the collection runs: FrontEnd (inline on the connection's thread),
 //                 NonIO (a background task: the command would-blocks until it is done),
 //                 Reader (a background task that reads the disk) or EachFrontEnd (every
@@ -79,3 +81,9 @@ EDDY_STAT_GROUP(Connections, "connections", "[id]", Stats, EachFrontEnd, Daemon,
                 "Every client connection's peer, agent, thread, state and queues.")
 EDDY_STAT_GROUP(Workload, "workload", "", SimpleStats, FrontEnd, Engine,
                 "Executor threads per task group and the bucket's storage shards.")
+EDDY_STAT_GROUP(Collections, "collections", "[name]", SimpleStats, NonIO, Engine,
+                "Per collection (or the one named scope.collection): name, scope, items in "
+                "active vbuckets, get/store/delete operations.")
+EDDY_STAT_GROUP(Scopes, "scopes", "[name]", SimpleStats, NonIO, Engine,
+                "Per scope (or the one named): name, collections, and their items and "
+                "operations summed.")

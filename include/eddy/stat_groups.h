@@ -15,6 +15,7 @@
 //                  space, so it may itself hold spaces
 //   "<separator>"  any non-empty text, taken as is
 //   "[id]"         nothing, or a decimal number
+//   "[name]"       nothing, or one word (no space inside)
 //
 // Thread contract: immutable data and pure functions.
 #pragma once
@@ -107,7 +108,8 @@ struct StatArgs {
     std::optional<Vbid> vbucket;
     /// "<key> <vb>": the key.
     std::string_view key;
-    /// "<separator>": the separator; "[id]": the number as text (empty when absent).
+    /// "<separator>": the separator; "[id]": the number as text; "[name]": the name (both
+    /// empty when absent).
     std::string_view text;
     /// The arguments as given (what followed the first space of the STAT key).
     std::string_view raw;

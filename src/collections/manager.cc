@@ -134,15 +134,14 @@ Manager::SetResult Manager::set(const Manifest& next) {
     for (const CollectionId id : dropped_) {
         if (next.findCollection(id) != nullptr) {
             return {Outcome::Refused,
-                    fmt::format("collection id {:#x} was dropped and its documents may still be "
-                                "stored; give the collection a new id",
+                    fmt::format("collection id {:#x} was dropped, and an id is never used again; "
+                                "give the collection a new id",
                                 id)};
         }
     }
     std::vector<CollectionId> dropped = dropped_;
-    for (const CollectionId id : current->droppedIn(next)) {
-        dropped.push_back(id);
-    }
+    const std::vector<CollectionId> newly_dropped = current->droppedIn(next);
+    dropped.insert(dropped.end(), newly_dropped.begin(), newly_dropped.end());
     if (!file_.empty()) {
         std::string error;
         if (!security::writeSecureFile(file_, fileText(next, dropped), error)) {
@@ -155,7 +154,20 @@ Manager::SetResult Manager::set(const Manifest& next) {
     publish(std::make_shared<const Manifest>(next));
     spdlog::info("collections manifest uid {:#x} applied ({})", next.uid(),
                  file_.empty() ? "in memory" : file_);
+    if (!newly_dropped.empty() && drop_listener_) {
+        drop_listener_(newly_dropped);
+    }
     return {Outcome::Applied, {}};
+}
+
+void Manager::setDropListener(DropListener listener) {
+    MutexLock serialised(set_mutex_);
+    drop_listener_ = std::move(listener);
+}
+
+std::vector<CollectionId> Manager::dropped() const {
+    MutexLock serialised(set_mutex_);
+    return dropped_;
 }
 
 void Manager::publish(std::shared_ptr<const Manifest> manifest) {

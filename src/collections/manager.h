@@ -15,9 +15,11 @@
 //   - An ephemeral bucket keeps it in memory and starts from the default manifest each time.
 //   - set() applies the successor rule (Manifest::refuseSuccessor); a repeated identical
 //     manifest changes nothing.
-//   - The ids of dropped collections are remembered (in the same file): their documents stay in
-//     the store until they are purged, so a manifest that brings such an id back is refused
-//     rather than resurrecting them.
+//   - The ids of dropped collections are remembered (in the same file), and a manifest that
+//     brings one back is refused: an id is never used again, so a document of a dropped
+//     collection that is still being purged can never reappear in a new one. The bucket's
+//     engine purges their documents: it reads dropped() when it starts and is told of each
+//     drop by the drop listener.
 //   - check() is the per-command check: whether a collection exists and the uid of the manifest
 //     that says so (one snapshot, so an UNKNOWN_COLLECTION names the manifest that lacks it).
 //     The default collection's usual answer is one atomic load; other ids read the manifest
@@ -34,6 +36,7 @@
 
 #include <atomic>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -86,6 +89,15 @@ public:
     /// Replaces the manifest in force with `next` (see Semantics). Blocking file I/O.
     [[nodiscard]] SetResult set(const Manifest& next) EXCLUDES(set_mutex_, mutex_);
 
+    /// Called by set() after it published a manifest that dropped collections, with their ids,
+    /// on set()'s thread and under its serialisation (so it must be short and must not call
+    /// set()). Replaces the previous listener; an empty function removes it, and once that
+    /// returns the old listener is not running.
+    using DropListener = std::function<void(const std::vector<CollectionId>& dropped)>;
+    void setDropListener(DropListener listener) EXCLUDES(set_mutex_);
+    /// Every collection id dropped so far.
+    [[nodiscard]] std::vector<CollectionId> dropped() const EXCLUDES(set_mutex_);
+
     /// Where the manifest is kept ("" for memory only).
     [[nodiscard]] const std::string& file() const { return file_; }
 
@@ -94,11 +106,12 @@ private:
 
     const std::string file_;
     /// Serialises set(): the successor check and the write see the manifest they replace.
-    Mutex set_mutex_ ACQUIRED_BEFORE(mutex_);
+    mutable Mutex set_mutex_ ACQUIRED_BEFORE(mutex_);
     mutable Mutex mutex_;
     std::shared_ptr<const Manifest> current_ GUARDED_BY(mutex_);
     /// Ids of collections dropped from earlier manifests.
     std::vector<CollectionId> dropped_ GUARDED_BY(set_mutex_);
+    DropListener drop_listener_ GUARDED_BY(set_mutex_);
     std::atomic<bool> default_exists_{true};
     std::atomic<uint64_t> uid_{0};
 };

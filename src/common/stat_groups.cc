@@ -129,6 +129,11 @@ StatArgs parseStatArgs(const StatGroupInfo& group, std::string_view args) {
             out.error = fmt::format("{}: '{}' is not a number", usage(group), trimmed);
         }
         out.text = trimmed;
+    } else if (group.args == "[name]") {
+        if (trimmed.find(' ') != std::string_view::npos) {
+            out.error = fmt::format("{}: '{}' is more than one name", usage(group), trimmed);
+        }
+        out.text = trimmed;
     } else {
         out.error =
             fmt::format("{} has an unknown argument syntax '{}'", groupLabel(group), group.args);

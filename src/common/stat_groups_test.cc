@@ -20,11 +20,32 @@ std::string readFile(const std::string& path) {
 }
 
 TEST(StatGroupsTest, EveryGroupHasOneRow) {
-    const std::set<std::string> expected = {
-        "",       "memory",     "vbucket",  "vbucket-details", "vbucket-seqno", "prev-vbucket",
-        "hash",   "checkpoint", "dcp",      "dcpagg",          "failovers",     "timings",
-        "config", "tasks",      "runtimes", "scheduler",       "kvstore",       "warmup",
-        "uuid",   "key",        "vkey",     "connections",     "workload",      "reset"};
+    const std::set<std::string> expected = {"",
+                                            "memory",
+                                            "vbucket",
+                                            "vbucket-details",
+                                            "vbucket-seqno",
+                                            "prev-vbucket",
+                                            "hash",
+                                            "checkpoint",
+                                            "dcp",
+                                            "dcpagg",
+                                            "failovers",
+                                            "timings",
+                                            "config",
+                                            "tasks",
+                                            "runtimes",
+                                            "scheduler",
+                                            "kvstore",
+                                            "warmup",
+                                            "uuid",
+                                            "key",
+                                            "vkey",
+                                            "connections",
+                                            "workload",
+                                            "reset",
+                                            "collections",
+                                            "scopes"};
     std::set<std::string> names;
     for (size_t i = 0; i < kNumStatGroups; ++i) {
         const StatGroupInfo& group = kStatGroups[i];
@@ -47,7 +68,7 @@ TEST(StatGroupsTest, EveryGroupHasOneRow) {
 
 TEST(StatGroupsTest, SlowGroupsRunInTheBackground) {
     for (const std::string_view name :
-         {"checkpoint", "dcp", "dcpagg", "vbucket-details", "kvstore"}) {
+         {"checkpoint", "dcp", "dcpagg", "vbucket-details", "kvstore", "collections", "scopes"}) {
         ASSERT_NE(nullptr, findStatGroup(name)) << name;
         EXPECT_EQ(StatRunsOn::NonIO, findStatGroup(name)->runs_on) << name;
     }
@@ -64,9 +85,12 @@ TEST(StatGroupsTest, SlowGroupsRunInTheBackground) {
     EXPECT_EQ(StatOwner::Engine, findStatGroup("checkpoint")->owner);
     EXPECT_EQ(Privilege::Stats, findStatGroup("reset")->privilege);
     EXPECT_EQ(Privilege::SimpleStats, findStatGroup("config")->privilege);
-    // Every group that collects on a background task or on every front end needs Stats.
+    // Every group that collects on a background task or on every front end needs Stats, but
+    // for the bucket's own collections and scopes, which kv_engine shows to any bucket user.
     for (const StatGroupInfo& group : kStatGroups) {
-        if (group.runs_on != StatRunsOn::FrontEnd) {
+        if (group.id == StatGroupId::Collections || group.id == StatGroupId::Scopes) {
+            EXPECT_EQ(Privilege::SimpleStats, group.privilege) << group.name;
+        } else if (group.runs_on != StatRunsOn::FrontEnd) {
             EXPECT_EQ(Privilege::Stats, group.privilege) << group.name;
         }
     }

@@ -106,9 +106,11 @@ engine::config::Values BucketManager::parametersOf(std::string_view name,
     return bucketParameters(scratch);
 }
 
-std::unique_ptr<EngineIface> BucketManager::makeEngine(const std::string& name,
-                                                       const engine::config::Values& parameters) {
+std::unique_ptr<EngineIface> BucketManager::makeEngine(
+    const std::string& name, const engine::config::Values& parameters,
+    std::shared_ptr<collections::Manager> collections) {
     engine::EpBucketConfig config;
+    config.collections = std::move(collections);
     config.parameters = parameters;
     config.data_dir = (fs::path(settings_.data_dir) / name).string();
     config.executor = &executor_;
@@ -131,7 +133,7 @@ void BucketManager::build(Bucket& bucket, const engine::config::Values& paramete
         bucket.collections_ = std::make_shared<collections::Manager>(
             (directory / collections::kManifestFileName).string());
     }
-    bucket.engine_ = makeEngine(bucket.name(), parameters);
+    bucket.engine_ = makeEngine(bucket.name(), parameters, bucket.collections_);
 }
 
 void BucketManager::loadAtStartup() {

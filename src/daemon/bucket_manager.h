@@ -153,8 +153,10 @@ private:
     /// Builds the bucket's collections manager and engine (the bucket is not yet findable).
     /// Throws what they throw.
     void build(Bucket& bucket, const engine::config::Values& parameters);
-    [[nodiscard]] std::unique_ptr<EngineIface> makeEngine(const std::string& name,
-                                                          const engine::config::Values& parameters);
+    /// The bucket's engine, sharing the bucket's collections manager.
+    [[nodiscard]] std::unique_ptr<EngineIface> makeEngine(
+        const std::string& name, const engine::config::Values& parameters,
+        std::shared_ptr<collections::Manager> collections);
     /// Writes buckets.json from the map (Ready and Creating buckets alike are listed only once
     /// Ready). Logs a failure; the buckets stay as they are.
     void saveList() EXCLUDES(mutex_);

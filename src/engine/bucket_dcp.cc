@@ -69,7 +69,8 @@ Status BucketDcp::open(CookieIface& cookie, std::string_view name, uint32_t flag
                             .configuration = env_.configuration,
                             .store = env_.store,
                             .running_backfills = running_backfills_,
-                            .memory = env_.memory},
+                            .memory = env_.memory,
+                            .dropped = env_.dropped},
         conns_, std::string(name), flags, cookie);
     producer->startTasks();
     cookie.setConnectionStorage(producer);

@@ -15,6 +15,7 @@
 #include "engine/config/configuration.h"
 #include "engine/dcp/dcp_conn_map.h"
 #include "engine/kvstore/kvstore.h"
+#include "engine/vbucket/dropped_collections.h"
 #include "engine/vbucket/vbucket_map.h"
 #include "executor/executor_pool_iface.h"
 #include "executor/taskable.h"
@@ -46,6 +47,8 @@ public:
         std::function<bool()> ready;
         /// The bucket's memory, for backfill_mem_threshold; null = never above it.
         const BucketMemory* memory = nullptr;
+        /// The bucket's dropped collections, whose changes streams no longer send; null: none.
+        const DroppedCollections* dropped = nullptr;
     };
 
     BucketDcp(size_t max_vbuckets, Environment environment);

@@ -106,6 +106,18 @@ void BucketPersistence::vbucketChanged(Vbid id) {
     }
 }
 
+void BucketPersistence::collectionsDropped() {
+    if (!enabled()) {
+        return;
+    }
+    for (const auto& shard : shards_) {
+        if (shard->flusher_task &&
+            !shard->flush_requested.exchange(true, std::memory_order_acq_rel)) {
+            shard->flusher_task->wakeUp();
+        }
+    }
+}
+
 void BucketPersistence::vbucketDeleted(Vbid id) {
     if (!enabled()) {
         return;

@@ -32,6 +32,7 @@
 #include "engine/op_counters.h"
 #include "engine/parked_commands.h"
 #include "engine/vbucket/bucket_memory.h"
+#include "engine/vbucket/dropped_collections.h"
 #include "engine/vbucket/vbucket_map.h"
 #include "executor/executor_pool_iface.h"
 #include "executor/task.h"
@@ -93,6 +94,8 @@ public:
         std::function<uint32_t()> now;
         /// Called after a background fetch restored values (memory may need paging).
         std::function<void()> values_restored;
+        /// The bucket's dropped collections, whose documents the flushers purge; null: none.
+        const DroppedCollections* dropped = nullptr;
     };
 
     /// Opens the store when the environment names a directory. Throws KVStoreError with the
@@ -120,6 +123,8 @@ public:
     void vbucketChanged(Vbid id);
     /// `id` left the vbucket map: its flusher deletes it from disk before writing anything newer.
     void vbucketDeleted(Vbid id);
+    /// Collections were dropped: wakes every flusher, which purges their documents from disk.
+    void collectionsDropped();
 
     /// Parks `cookie` until `key`'s document is back from disk: WouldBlock (NotMyVbucket if the
     /// vbucket went meanwhile).

@@ -142,6 +142,16 @@ Status BucketStats::getStats(CookieIface& cookie, const StatGroupInfo& group_inf
         return Status::Success;
     case StatGroupId::Timings:
     case StatGroupId::Connections: break;  // the daemon's
+    case StatGroupId::Collections:
+    case StatGroupId::Scopes:
+        return backgroundStats(
+            cookie, *group, args, TaskId::StatCollectionsTask,
+            [this, scopes = group->id == StatGroupId::Scopes,
+             name = std::string(parsed.text)](const stats::StatSink& sink) {
+                return scopes ? env_.collections.addScopeStats(name, sink.add())
+                              : env_.collections.addCollectionStats(name, sink.add());
+            },
+            add_stat);
     }
     return Status::KeyNotFound;
 }

@@ -19,6 +19,7 @@
 
 #include "eddy/engine_iface.h"
 #include "eddy/stat_groups.h"
+#include "engine/bucket_collections.h"
 #include "engine/bucket_dcp.h"
 #include "engine/bucket_persistence.h"
 #include "engine/config/configuration.h"
@@ -48,6 +49,7 @@ public:
         MemoryManager& memory_manager;
         BucketPersistence& persistence;
         BucketDcp& dcp;
+        const BucketCollections& collections;
         ParkedCommands& parked;
         executor::Taskable& taskable;
         /// None: background groups are collected inline.

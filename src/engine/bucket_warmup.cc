@@ -59,7 +59,7 @@ void BucketPersistence::openStore() {
     dirty_->markAll();  // the first runs persist every vbucket's state
     for (size_t shard = 0; shard < num_shards; ++shard) {
         auto entry = std::make_unique<Shard>();
-        entry->flusher = std::make_unique<Flusher>(*store_, shard, num_shards);
+        entry->flusher = std::make_unique<Flusher>(*store_, shard, num_shards, env_.dropped);
         entry->fetcher = std::make_unique<BgFetcher>(*store_, env_.server);
         shards_.push_back(std::move(entry));
     }

@@ -36,6 +36,11 @@ EpBucket::EpBucket(ServerApi& server, EpBucketConfig config)
       config_(std::move(config)),
       configuration_(config_.parameters),
       parked_(server_),
+      collections_({.manager = config_.collections,
+                    .vbuckets = vbuckets_,
+                    .taskable = *this,
+                    .executor = config_.executor,
+                    .purge_store = [this] { persistence_.collectionsDropped(); }}),
       persistence_({.server = server_,
                     .configuration = configuration_,
                     .memory = memory_,
@@ -45,7 +50,8 @@ EpBucket::EpBucket(ServerApi& server, EpBucketConfig config)
                     .executor = config_.executor,
                     .directory = directory(),
                     .now = config_.now,
-                    .values_restored = [this] { memory_manager_.valuesRestored(); }}),
+                    .values_restored = [this] { memory_manager_.valuesRestored(); },
+                    .dropped = &collections_.dropped()}),
       dcp_(configuration_.getMaxVbuckets(), {.server = server_,
                                              .configuration = configuration_,
                                              .vbuckets = vbuckets_,
@@ -53,7 +59,8 @@ EpBucket::EpBucket(ServerApi& server, EpBucketConfig config)
                                              .executor = config_.executor,
                                              .store = persistence_.store(),
                                              .ready = [this] { return persistence_.ready(); },
-                                             .memory = &memory_}),
+                                             .memory = &memory_,
+                                             .dropped = &collections_.dropped()}),
       vbuckets_(configuration_.getMaxVbuckets()),
       memory_manager_({.configuration = configuration_,
                        .memory = memory_,
@@ -69,6 +76,7 @@ EpBucket::EpBucket(ServerApi& server, EpBucketConfig config)
           vbucket.parameters = &configuration_;
           vbucket.checkpoint = memory_manager_.checkpointConfig();
           vbucket.persistence_cursor = !isEphemeral();
+          vbucket.dropped = &collections_.dropped();
           // Full eviction needs a store to evict to.
           vbucket.full_eviction =
               persistence_.enabled() &&
@@ -83,6 +91,7 @@ EpBucket::EpBucket(ServerApi& server, EpBucketConfig config)
               .memory_manager = memory_manager_,
               .persistence = persistence_,
               .dcp = dcp_,
+              .collections = collections_,
               .parked = parked_,
               .taskable = *this,
               .executor = config_.executor,
@@ -102,6 +111,7 @@ EpBucket::EpBucket(ServerApi& server, EpBucketConfig config)
             vbuckets_.set(makeVBucket(Vbid(static_cast<uint16_t>(id)), VBucketState::Active));
         }
     }
+    collections_.start();
     if (config_.executor != nullptr) {
         startTasks(*config_.executor);
     } else {
@@ -110,6 +120,7 @@ EpBucket::EpBucket(ServerApi& server, EpBucketConfig config)
 }
 
 EpBucket::~EpBucket() {
+    collections_.stop();
     memory_manager_.stop();
     // Waits for a running task of this bucket and drops the others; afterwards no task of this
     // bucket runs, so nothing but this thread touches the parts.

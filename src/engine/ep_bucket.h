@@ -18,6 +18,7 @@
 // then flushes what is left to disk.
 #pragma once
 
+#include "collections/manager.h"
 #include "eddy/engine_iface.h"
 #include "engine/config/values.h"
 #include "engine/vbucket/vbucket.h"
@@ -50,6 +51,9 @@ struct EpBucketConfig {
     std::chrono::seconds resizer_interval{5};
     /// How long a key operation waits for a pending vbucket before ETMPFAIL (needs an executor).
     std::chrono::milliseconds pending_op_timeout{5000};
+    /// The bucket's collections manifest, shared with the front end; null: the bucket makes a
+    /// memory-only one (unit tests).
+    std::shared_ptr<collections::Manager> collections;
 
     /// Parameters from a `key=value;...` string (tests and tools); throws std::invalid_argument
     /// with the parser's message.

@@ -16,14 +16,17 @@
 //   BucketStats          STAT dispatch over the stat-group table, the       bucket_stats.h
 //                        default group, the background groups, the uuid
 //   BucketOpCounters     cmd_get, get_hits, ... (what the key ops count)    op_counters.h
+//   BucketCollections    the dropped collections and their purge from       bucket_collections.h
+//                        memory; the collections and scopes stat groups
 //
 // What the façade itself does: the key operations (ep_bucket_kv.cc: find the active vbucket,
 // admit the write, run the VBucket operation, map its VBucketResult to a Status in one place,
 // count), the vbucket commands, SET_PARAM, disconnect, and the bucket's life (ep_bucket.cc).
 //
 // Life. Construction: the configuration, the parts in member order, then the vbuckets (restored
-// from the store, or all active), then the tasks. Destruction (~EpBucket), in this order and
-// written out there: configuration listeners removed; unregistered from the executor (waits for
+// from the store, or all active), then the drop listener and the tasks. Destruction
+// (~EpBucket), in this order and written out there: the collections' drop listener and the
+// configuration listeners removed; unregistered from the executor (waits for
 // a running task of this bucket, drops the rest); the commands of stat tasks that never ran
 // completed; everything left flushed and the clean-shutdown marker written (unless
 // abandonUnpersisted() said to drop it); then members go in
@@ -35,6 +38,7 @@
 // façade's own members are immutable after construction; every part is thread-safe.
 #pragma once
 
+#include "engine/bucket_collections.h"
 #include "engine/bucket_dcp.h"
 #include "engine/bucket_persistence.h"
 #include "engine/bucket_stats.h"
@@ -119,6 +123,9 @@ private:
     /// The one place a VBucketResult becomes a Status: a needed fetch parks the cookie on the
     /// shard's background fetcher (WouldBlock; it is notified when the document is back).
     Status toStatus(CookieIface& cookie, Vbid id, std::string_view key, VBucketResult result);
+    /// Counts a finished key operation in its collection's counters (CollectionCounts).
+    static void countCollectionOp(VBucket& vbucket, std::string_view key, Status status,
+                                  CollectionCounts::Op op);
     /// `id` changed state or went: its parked commands run again and see that.
     void releaseVBucket(Vbid id);
     /// Hands a vbucket that left the map to a NONIO task, which frees it there.
@@ -136,6 +143,10 @@ private:
     /// Declared before vbuckets_: every vbucket charges it until destroyed.
     BucketMemory memory_;
     BucketOpCounters counters_;
+    /// Declared before persistence_ (warm-up and the flushers read the dropped collections)
+    /// and vbuckets_ (every vbucket checks them); it holds a reference to vbuckets_ that it uses
+    /// only after construction.
+    BucketCollections collections_;
     /// Declared before vbuckets_, whose change listeners call them; they hold a reference to
     /// vbuckets_ that they use only after construction.
     BucketPersistence persistence_;

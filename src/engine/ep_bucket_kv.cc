@@ -64,6 +64,16 @@ Status EpBucket::toStatus(CookieIface& cookie, Vbid id, std::string_view key,
     return result.needsBgFetch() ? persistence_.fetch(cookie, id, key) : result.status();
 }
 
+void EpBucket::countCollectionOp(VBucket& vbucket, std::string_view key, Status status,
+                                 CollectionCounts::Op op) {
+    // A read counts whether it found the document or not; a change only when it was made.
+    // WouldBlock is not counted: the command runs again and counts then.
+    if (status == Status::Success ||
+        (op == CollectionCounts::Op::Get && status == Status::KeyNotFound)) {
+        vbucket.collectionCounts().countOp(key, op);
+    }
+}
+
 Status EpBucket::get(CookieIface& cookie, DocKey key, Vbid id, ItemPtr& out) {
     OpCounters& counters = counters_.forVBucket(id);
     bump(counters.cmd_get);
@@ -80,6 +90,7 @@ Status EpBucket::get(CookieIface& cookie, DocKey key, Vbid id, ItemPtr& out) {
     } else if (status == Status::KeyNotFound) {
         bump(counters.get_misses);
     }
+    countCollectionOp(*vbucket, key.bytes(), status, CollectionCounts::Op::Get);
     return status;
 }
 
@@ -120,6 +131,7 @@ Status EpBucket::getAndTouch(CookieIface& cookie, DocKey key, Vbid id, uint32_t 
     } else if (status == Status::KeyNotFound) {
         bump(counters.touch_misses);
     }
+    countCollectionOp(*vbucket, key.bytes(), status, CollectionCounts::Op::Store);
     return status;
 }
 
@@ -147,6 +159,7 @@ Status EpBucket::store(CookieIface& cookie, const StoreRequest& request, Mutatio
         bump(counters.total_items);
         fill(result, info);
     }
+    countCollectionOp(*vbucket, request.key.bytes(), status, CollectionCounts::Op::Store);
     return status;
 }
 
@@ -166,6 +179,7 @@ Status EpBucket::remove(CookieIface& cookie, DocKey key, Vbid id, Cas cas, Mutat
     } else if (status == Status::KeyNotFound) {
         bump(counters.delete_misses);
     }
+    countCollectionOp(*vbucket, key.bytes(), status, CollectionCounts::Op::Delete);
     return status;
 }
 
@@ -192,6 +206,7 @@ Status EpBucket::arithmetic(CookieIface& cookie, const ArithmeticRequest& reques
         bump(counters.total_items);
         fill(result, info);
     }
+    countCollectionOp(*vbucket, request.key.bytes(), status, CollectionCounts::Op::Store);
     return status;
 }
 
@@ -209,6 +224,7 @@ Status EpBucket::getLocked(CookieIface& cookie, DocKey key, Vbid id, uint32_t lo
     if (status == Status::Success) {
         out = toItem(document);
     }
+    countCollectionOp(*vbucket, key.bytes(), status, CollectionCounts::Op::Get);
     return status;
 }
 
@@ -227,7 +243,9 @@ Status EpBucket::getMeta(CookieIface& cookie, DocKey key, Vbid id, ItemMeta& out
     if (!vbucket) {
         return refusal;
     }
-    return toStatus(cookie, id, key.bytes(), vbucket->getMeta(key.bytes(), out));
+    const Status status = toStatus(cookie, id, key.bytes(), vbucket->getMeta(key.bytes(), out));
+    countCollectionOp(*vbucket, key.bytes(), status, CollectionCounts::Op::Get);
+    return status;
 }
 
 }  // namespace eddy::engine

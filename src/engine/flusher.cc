@@ -25,10 +25,13 @@ DiskDocument toDisk(const QueuedItem& item) {
 
 }  // namespace
 
-Flusher::Flusher(KVStore& store, size_t shard, size_t num_shards)
-    : store_(store), shard_(shard), num_shards_(std::max<size_t>(num_shards, 1)) {}
+Flusher::Flusher(KVStore& store, size_t shard, size_t num_shards, const DroppedCollections* dropped)
+    : store_(store),
+      shard_(shard),
+      num_shards_(std::max<size_t>(num_shards, 1)),
+      dropped_(dropped) {}
 
-std::optional<FlushBatch> Flusher::collect(VBucket& vbucket, size_t limit, bool& more) {
+std::optional<FlushBatch> Flusher::collect(VBucket& vbucket, size_t limit, bool& more) const {
     auto read = vbucket.checkpointManager().getItemsForPersistence(limit);
     if (!read) {
         return std::nullopt;
@@ -53,6 +56,9 @@ std::optional<FlushBatch> Flusher::collect(VBucket& vbucket, size_t limit, bool&
             if (item->isMeta()) {
                 state_changed = state_changed || item->op() == QueueOp::SetVbucketState;
                 continue;
+            }
+            if (dropped_ != nullptr && dropped_->containsKey(item->key())) {
+                continue;  // its collection's documents are purged, never written again
             }
             items.push_back(item.get());
         }
@@ -104,6 +110,41 @@ void Flusher::forget(Vbid vbucket) {
 }
 
 Flusher::Result Flusher::flush(const VBucketMap& vbuckets, DirtyVBuckets& dirty, size_t limit) {
+    // Read before any batch of this flush: every batch written below filters at least these.
+    const uint64_t dropped_generation = dropped_ != nullptr ? dropped_->generation() : 0;
+    Result result = flushBatches(vbuckets, dirty, limit);
+    if (!result.failed && dropped_generation > purged_generation_) {
+        purgeDropped(vbuckets, dropped_generation, result);
+    }
+    return result;
+}
+
+void Flusher::purgeDropped(const VBucketMap& vbuckets, uint64_t generation, Result& result) {
+    const std::vector<std::string> prefixes = dropped_->keyPrefixes();
+    try {
+        for (size_t index = shard_; index < vbuckets.capacity(); index += num_shards_) {
+            const Vbid id(static_cast<uint16_t>(index));
+            if (vbuckets.get(id) && store_.purgePrefixes(id, prefixes) > 0) {
+                ++result.vbuckets_purged;
+            }
+        }
+    } catch (const std::exception& error) {
+        ++failed_commits_;
+        spdlog::error("flusher {}: purging dropped collections failed, will retry: {}", shard_,
+                      error.what());
+        result.failed = true;
+        result.more = true;
+        return;
+    }
+    purged_generation_ = generation;
+    if (result.vbuckets_purged > 0) {
+        spdlog::info("flusher {}: documents of dropped collections purged from {} vbuckets", shard_,
+                     result.vbuckets_purged);
+    }
+}
+
+Flusher::Result Flusher::flushBatches(const VBucketMap& vbuckets, DirtyVBuckets& dirty,
+                                      size_t limit) {
     Result result;
     std::vector<Pending> pending = std::move(retry_);
     retry_.clear();

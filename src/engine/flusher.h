@@ -13,11 +13,20 @@
 // vbucket (FLUSH, or a new one) sends a batch with `reset` set, which wipes the stored data in
 // the same atomic write as the changes that follow the reset.
 //
+// Dropped collections. A change to a key of a dropped collection is never written. After a
+// flush whose batches were all read once the set of dropped collections had reached some
+// generation (the batches kept from a failed commit included, as they are written first), the
+// flusher removes the documents of every dropped collection from each vbucket of its shard
+// (KVStore::purgePrefixes): nothing it writes later can bring them back. A purge that fails is
+// retried on the next flush; at start-up (generation 1 when collections were dropped before)
+// the first flush purges what a crash left.
+//
 // Thread contract: flush() is called by one thread at a time (its shard's WRITER task, or the
 // bucket's shutdown after that task has stopped); everything else it touches is thread-safe.
 #pragma once
 
 #include "engine/kvstore/kvstore.h"
+#include "engine/vbucket/dropped_collections.h"
 #include "engine/vbucket/vbucket_map.h"
 
 #include <atomic>
@@ -55,7 +64,9 @@ private:
 
 class Flusher {
 public:
-    Flusher(KVStore& store, size_t shard, size_t num_shards);
+    /// `dropped` (may be null: nothing is ever dropped) must outlive the flusher.
+    Flusher(KVStore& store, size_t shard, size_t num_shards,
+            const DroppedCollections* dropped = nullptr);
 
     struct Result {
         /// Changes written (documents after de-duplication).
@@ -66,6 +77,8 @@ public:
         bool failed = false;
         /// Each vbucket whose persisted seqno moved, with the new value.
         std::vector<std::pair<Vbid, uint64_t>> persisted;
+        /// Vbuckets from which documents of dropped collections were purged.
+        size_t vbuckets_purged = 0;
     };
 
     /// Flushes up to about `limit` changes of the shard's vbuckets that `dirty` marks (and
@@ -91,14 +104,22 @@ private:
         FlushBatch batch;
     };
 
+    /// The batches of the dirty vbuckets, committed (flush() without the purge).
+    Result flushBatches(const VBucketMap& vbuckets, DirtyVBuckets& dirty, size_t limit);
     /// The batch of one vbucket's pending changes, or nullopt when it has none.
-    static std::optional<FlushBatch> collect(VBucket& vbucket, size_t limit, bool& more);
+    std::optional<FlushBatch> collect(VBucket& vbucket, size_t limit, bool& more) const;
+    /// Purges the dropped collections from every vbucket of the shard; on success they are
+    /// purged up to `generation`.
+    void purgeDropped(const VBucketMap& vbuckets, uint64_t generation, Result& result);
     /// Marks a committed batch persisted in memory.
     static void markPersisted(VBucket& vbucket, const FlushBatch& batch);
 
     KVStore& store_;
     const size_t shard_;
     const size_t num_shards_;
+    const DroppedCollections* const dropped_;
+    /// The generation of dropped_ whose collections this shard has purged from the store.
+    uint64_t purged_generation_ = 0;
     /// Batches whose commit failed, retried first.
     std::vector<Pending> retry_;
     uint64_t commits_ = 0;

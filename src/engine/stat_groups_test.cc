@@ -78,6 +78,8 @@ const std::vector<BackgroundCase> kBackgroundCases = {
     {"hash", "", "StatHashTask"},
     {"prev-vbucket", "", "StatPrevVBucketTask", TaskGroup::Reader},
     {"kvstore", "", "StatKVStoreTask", TaskGroup::NonIO, true},
+    {"collections", "", "StatCollectionsTask"},
+    {"scopes", "_default", "StatCollectionsTask"},
     {"vkey", "doc 0", "VKeyStatBGFetchTask", TaskGroup::Reader, true},
 };
 
@@ -697,7 +699,8 @@ TEST_P(StatGroupsTest, BackgroundGroupsOnARealPool) {
         });
     }
     const std::vector<std::pair<std::string, std::string>> groups = {
-        {"checkpoint", ""}, {"dcp", ""}, {"dcpagg", ":"}, {"vbucket-details", ""}, {"hash", ""}};
+        {"checkpoint", ""}, {"dcp", ""},         {"dcpagg", ":"},       {"vbucket-details", ""},
+        {"hash", ""},       {"collections", ""}, {"scopes", "_default"}};
     for (int t = 0; t < 3; ++t) {
         threads.emplace_back([&, t] {
             MockCookie cookie;

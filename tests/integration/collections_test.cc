@@ -2,7 +2,8 @@
 // negotiated Collections, the same key in several collections, UNKNOWN_COLLECTION with the
 // manifest uid, malformed prefixes, GET_COLLECTION_ID / GET_SCOPE_ID, the successor rule of
 // SET_COLLECTIONS_MANIFEST, clients that never negotiated collections (the default collection
-// only), and the manifest surviving a restart.
+// only), STAT collections and scopes, a dropped collection's documents purged, and the manifest
+// surviving a restart.
 #include "eddy/types.h"
 #include "protocol/encode.h"
 #include "server_fixture.h"
@@ -13,7 +14,10 @@
 #include <chrono>
 #include <filesystem>
 #include <fstream>
+#include <functional>
+#include <map>
 #include <string>
+#include <thread>
 
 #include <unistd.h>
 
@@ -194,13 +198,64 @@ TEST_P(CollectionsTest, ADroppedCollectionIsUnknownAndTheOthersStay) {
     ASSERT_EQ(ResponseStatus::Success, client_->set(in_c3, "c3").status());
     EXPECT_EQ("c3", client_->get(in_c3).value);
 
-    // The dropped id cannot come back: its documents would come back with it.
+    // The dropped id cannot come back: an id is never used again.
     const auto again = setManifest(*client_, R"({"uid":"4","scopes":[
         {"name":"_default","uid":"0","collections":[{"name":"_default","uid":"0"}]},
         {"name":"s1","uid":"8","collections":[{"name":"c1","uid":"8"},{"name":"c2","uid":"9"},
                                               {"name":"c3","uid":"80"}]}]})");
     EXPECT_EQ(ResponseStatus::CannotApplyCollectionsManifest, again.status()) << again.value;
     EXPECT_EQ(ResponseStatus::UnknownCollection, client_->get(inCollection(8, "k")).status());
+}
+
+/// STAT `group` once `ready` says it is what the test waits for (the purge runs in the
+/// background), or after 20 s.
+std::map<std::string, std::string> statsOnce(
+    McbpClient& client, std::string_view group,
+    const std::function<bool(const std::map<std::string, std::string>&)>& ready) {
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+    std::map<std::string, std::string> stats = client.stats(group);
+    while (!ready(stats) && std::chrono::steady_clock::now() < deadline) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(20));
+        stats = client.stats(group);
+    }
+    return stats;
+}
+
+TEST_P(CollectionsTest, StatCollectionsCountsItemsAndADropEmptiesThem) {
+    for (int n = 0; n < 10; ++n) {
+        ASSERT_EQ(ResponseStatus::Success,
+                  client_->set(inCollection(8, "k" + std::to_string(n)), "v").status());
+    }
+    for (int n = 0; n < 3; ++n) {
+        ASSERT_EQ(ResponseStatus::Success,
+                  client_->set(inCollection(9, "k" + std::to_string(n)), "v").status());
+    }
+    ASSERT_EQ(ResponseStatus::Success, client_->set(inCollection(0, "k"), "v").status());
+    ASSERT_EQ("v", client_->get(inCollection(9, "k0")).value);
+
+    auto stats = client_->stats("collections");
+    EXPECT_EQ("c1", stats["0x8:0x8:name"]);
+    EXPECT_EQ("s1", stats["0x8:0x8:scope_name"]);
+    EXPECT_EQ("10", stats["0x8:0x8:items"]);
+    EXPECT_EQ("10", stats["0x8:0x8:ops_store"]);
+    EXPECT_EQ("3", stats["0x8:0x9:items"]);
+    EXPECT_EQ("1", stats["0x8:0x9:ops_get"]);
+    EXPECT_EQ("1", stats["0x0:0x0:items"]);
+    EXPECT_EQ("2", stats["manifest_uid"]);
+    EXPECT_EQ("13", client_->stats("scopes s1")["0x8:items"]);
+    EXPECT_EQ("3", client_->stats("collections s1.c2")["0x8:0x9:items"]);
+
+    ASSERT_EQ(ResponseStatus::Success, setManifest(*client_, kNextManifest).status());
+    const auto after = statsOnce(*client_, "", [](const auto& map) {
+        const auto found = map.find("curr_items");
+        return found != map.end() && found->second == "4";
+    });
+    EXPECT_EQ("4", after.at("curr_items")) << "c1's ten documents purged";
+    stats = client_->stats("collections");
+    EXPECT_EQ(0U, stats.count("0x8:0x8:items"));
+    EXPECT_EQ("3", stats["0x8:0x9:items"]);
+    EXPECT_EQ("0", stats["0x8:0x80:items"]);
+    EXPECT_EQ("3", stats["manifest_uid"]);
 }
 
 TEST_P(CollectionsTest, WithoutTheDefaultCollectionABareKeyIsInvalid) {
@@ -298,11 +353,28 @@ TEST(CollectionsPersistenceTest, TheManifestAndTheDocumentsSurviveARestart) {
         EddydProcess server(EddydProcess::Options{.data_dir = data_dir.string()});
         McbpClient client(server.port());
         ASSERT_TRUE(waitForWarmup(client));
-        client.hello({Feature::Collections});
+        client.hello({Feature::Collections, Feature::Xerror, Feature::Json});
         const auto id =
             client.execute({.opcode = ClientOpcode::CollectionsGetId, .value = "s1.c1"});
         EXPECT_EQ((std::pair<uint64_t, uint32_t>{2, 8}), idsOf(id));
         EXPECT_EQ("eight", client.get(inCollection(8, "k")).value);
+        EXPECT_EQ("zero", client.get(inCollection(0, "k")).value);
+        // Dropped: purged from memory and from the store before the server stops.
+        ASSERT_EQ(ResponseStatus::Success, setManifest(client, kNextManifest).status());
+        const auto after = statsOnce(client, "", [](const auto& map) {
+            const auto found = map.find("curr_items");
+            return found != map.end() && found->second == "1";
+        });
+        EXPECT_EQ("1", after.at("curr_items"));
+        EXPECT_EQ(0, server.stop()) << server.log();
+    }
+    {
+        EddydProcess server(EddydProcess::Options{.data_dir = data_dir.string()});
+        McbpClient client(server.port());
+        ASSERT_TRUE(waitForWarmup(client));
+        client.hello({Feature::Collections});
+        EXPECT_EQ("1", client.stats("")["curr_items"]) << "nothing of c1 came back";
+        EXPECT_EQ(ResponseStatus::UnknownCollection, client.get(inCollection(8, "k")).status());
         EXPECT_EQ("zero", client.get(inCollection(0, "k")).value);
         EXPECT_EQ(0, server.stop()) << server.log();
     }

@@ -466,9 +466,12 @@ Status DcpProducer::step(DcpMessageSink& sink) {
             MutexLock lock(ready_mutex_);
             ready_.push_back(*vb);
         }
-        if (message->isChange() && (flags_ & eddy::dcp::kOpenCollections) == 0 &&
-            !inDefaultCollection(message->item()->key())) {
-            // A client that does not know collections sees the default one only.
+        if (message->isChange() &&
+            (((flags_ & eddy::dcp::kOpenCollections) == 0 &&
+              !inDefaultCollection(message->item()->key())) ||
+             (env_.dropped != nullptr && env_.dropped->containsKey(message->item()->key())))) {
+            // A client that does not know collections sees the default one only, and no client
+            // sees a dropped collection's changes.
             if (message->fromBackfill()) {
                 releaseBackfillBytes(message->memorySize(), 1);
             }

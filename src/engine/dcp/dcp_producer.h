@@ -50,6 +50,7 @@
 #include "engine/dcp/buffer_log.h"
 #include "engine/dcp/dcp_message.h"
 #include "engine/vbucket/bucket_memory.h"
+#include "engine/vbucket/dropped_collections.h"
 #include "executor/task.h"
 
 #include <atomic>
@@ -93,6 +94,9 @@ struct DcpEnvironment {
     /// The bucket's memory, compared with backfill_mem_threshold of max_size before each
     /// backfill chunk; null = never above it.
     const BucketMemory* memory = nullptr;
+    /// The bucket's dropped collections: their changes still in checkpoints are not sent (their
+    /// documents on disk are purged, so backfills do not find them); null: none.
+    const DroppedCollections* dropped = nullptr;
 };
 
 /// Per-producer counters for stats and the bucket aggregates.

@@ -60,6 +60,19 @@ std::optional<VbidBytes> vbucketPrefixEnd(Vbid vbucket) {
     return vbucketPrefix(Vbid(static_cast<uint16_t>(vbucket.get() + 1)));
 }
 
+std::optional<std::string> prefixEnd(std::string_view prefix) {
+    std::string end(prefix);
+    while (!end.empty()) {
+        const auto last = static_cast<unsigned char>(end.back());
+        if (last != 0xff) {
+            end.back() = static_cast<char>(last + 1);
+            return end;
+        }
+        end.pop_back();
+    }
+    return std::nullopt;
+}
+
 std::string docKey(Vbid vbucket, std::string_view key) {
     std::string out;
     out.reserve(kVbidSize + key.size());

@@ -76,6 +76,9 @@ using SeqnoKey = std::array<char, kSeqnoKeySize>;
 [[nodiscard]] std::optional<VbidBytes> vbucketPrefixEnd(Vbid vbucket);
 /// The key of the documents family: prefix + document key.
 [[nodiscard]] std::string docKey(Vbid vbucket, std::string_view key);
+/// The smallest key greater than every key that starts with `prefix` (the exclusive end of a
+/// prefix range), or nullopt when there is none (`prefix` is empty or all 0xff bytes).
+[[nodiscard]] std::optional<std::string> prefixEnd(std::string_view prefix);
 /// The key of the by_seqno family. Seqnos are non-negative; the value is the document key.
 [[nodiscard]] SeqnoKey seqnoKey(Vbid vbucket, uint64_t seqno);
 /// The seqno of a by_seqno-family key; nullopt if it is not kSeqnoKeySize bytes long.

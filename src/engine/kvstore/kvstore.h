@@ -16,7 +16,7 @@
 //   that is in range); scanByKey() visits every current document of a vbucket in key order.
 // - rollback(vb, seqno) removes the documents whose current version is above `seqno`, when that
 //   loses nothing older (see the method); compact() purges old tombstones and advances the
-//   vbucket's purge seqno.
+//   vbucket's purge seqno; purgePrefixes() removes the documents of dropped collections.
 // - Errors (I/O, corruption) throw KVStoreError; its message names the store's path.
 //
 // Thread contract: thread-safe. Any number of threads may read while others commit; commits of
@@ -163,6 +163,13 @@ public:
     /// Purges tombstones deleted before `purge_before` (Unix seconds), and anything else stale,
     /// and raises the vbucket's purge seqno to the highest purged tombstone's seqno.
     virtual CompactionResult compact(Vbid vbucket, uint32_t purge_before) = 0;
+
+    /// Removes every document (tombstones too) of the vbucket whose key starts with one of
+    /// `prefixes` (the key prefixes of dropped collections), in one atomic, durable write; their
+    /// seqno-index entries become stale, for scans to skip and compact() to remove. Returns how
+    /// many of the prefixes had documents (a prefix with none costs a seek and writes nothing).
+    /// The caller must not commit keys with these prefixes again.
+    virtual size_t purgePrefixes(Vbid vbucket, std::span<const std::string> prefixes) = 0;
 
     /// `list_files`: disk_size also counts files the store must list a directory to find
     /// (RocksDB's write-ahead logs); without it the call reads counters and properties only,

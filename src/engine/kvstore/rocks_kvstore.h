@@ -16,8 +16,9 @@
 //   background compaction drops deleted entries later).
 //
 // Thread contract: thread-safe, as KVStore says. Per vbucket (striped by id), a Stripe's
-// `write` mutex serialises the write of a commit with the writes of compact, rollback and
-// deleteVBucket, and its `maintenance` mutex serialises those three with each other (compact
+// `write` mutex serialises the write of a commit with the writes of compact, rollback,
+// deleteVBucket and purgePrefixes, and its `maintenance` mutex serialises those four with each
+// other (compact
 // reads a snapshot without `write`, then re-checks what it purges under it); `maintenance` is
 // taken before `write`, never the reverse; nothing else is locked while either is held, and no
 // callback runs under them. Reads take no eddy lock (a scan reads one RocksDB snapshot).
@@ -68,6 +69,7 @@ public:
     void deleteVBucket(Vbid vbucket) override;
     [[nodiscard]] bool rollback(Vbid vbucket, int64_t seqno) override;
     CompactionResult compact(Vbid vbucket, uint32_t purge_before) override;
+    size_t purgePrefixes(Vbid vbucket, std::span<const std::string> prefixes) override;
     [[nodiscard]] KVStoreStats stats(bool list_files = false) override;
     [[nodiscard]] const std::string& path() const override { return path_; }
 
@@ -76,7 +78,7 @@ private:
 
     /// The locks of the vbuckets whose id is congruent modulo kStripes.
     struct Stripe {
-        /// Serialises compact, rollback and deleteVBucket; taken before `write`.
+        /// Serialises compact, rollback, deleteVBucket and purgePrefixes; taken before `write`.
         Mutex maintenance ACQUIRED_BEFORE(write);
         /// Held while a commit or a maintenance operation writes.
         Mutex write;

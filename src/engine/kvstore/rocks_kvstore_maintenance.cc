@@ -1,4 +1,5 @@
-// RocksKVStore: deleteVBucket, rollback, compact and stats (the rest is in rocks_kvstore.cc).
+// RocksKVStore: deleteVBucket, rollback, compact, purgePrefixes and stats (the rest is in
+// rocks_kvstore.cc).
 
 #include "engine/kvstore/disk_format.h"
 #include "engine/kvstore/rocks_iterator.h"
@@ -80,6 +81,37 @@ void RocksKVStore::deleteVBucket(Vbid vbucket) {
                 batch.Delete(store_->vbstate, slice(disk::vbstateKey(vbucket))));
     write("deleting", vbucket, batch);
     locks.purge_floor.erase(vbucket.get());
+}
+
+size_t RocksKVStore::purgePrefixes(Vbid vbucket, std::span<const std::string> prefixes) {
+    Stripe& locks = stripe(vbucket);
+    MutexLock maintenance(locks.maintenance);
+    MutexLock lock(locks.write);
+    rocksdb::WriteBatch batch;
+    size_t purged = 0;
+    for (const std::string& prefix : prefixes) {
+        const std::string lower = disk::docKey(vbucket, prefix);
+        // The first key after every key that starts with `lower`; none when `lower` is all 0xff
+        // bytes, which no collection prefix is (its last byte is below 0x80).
+        std::optional<std::string> upper = disk::prefixEnd(lower);
+        BoundedIterator it(path_, *store_->db, store_->documents, vbucket, lower, upper);
+        if (!it.valid() || !it.key().starts_with(lower)) {
+            continue;  // nothing stored under this prefix
+        }
+        ++purged;
+        if (upper) {
+            checkStatus(path_, "purging a collection",
+                        batch.DeleteRange(store_->documents, lower, *upper));
+            continue;
+        }
+        for (; it.valid() && it.key().starts_with(lower); it.next()) {
+            checkStatus(path_, "purging a collection", batch.Delete(store_->documents, it.key()));
+        }
+    }
+    if (batch.Count() > 0) {
+        write("purging collections of", vbucket, batch);
+    }
+    return purged;
 }
 
 bool RocksKVStore::rollback(Vbid vbucket, int64_t seqno) {

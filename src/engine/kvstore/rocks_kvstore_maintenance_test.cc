@@ -216,5 +216,47 @@ TEST_F(RocksKVStoreMaintenanceTest, CompactionConcurrentWithCommitsKeepsNewVersi
     EXPECT_EQ(200, store_->getVBucketState(kVb0)->high_seqno);
 }
 
+// The documents of dropped collections: every key under a prefix goes, in one write.
+TEST(RocksKVStorePurgeTest, PurgesEveryDocumentUnderThePrefixesAndNothingElse) {
+    test::TempDir dir;
+    const std::string path = dir.sub("store");
+    std::unique_ptr<KVStore> store = openRocksKVStore(path);
+    const std::string eight = "\x08";
+    const std::string nine = "\x09";
+    const std::string wide = "\x80\x01";  // collection 0x80
+    store->commit(batchOf(kVb0, {doc(eight + "a", 1), doc(nine + "a", 2), doc(eight + "b", 3),
+                                 tombstone(eight + "c", 4, 1), doc(wide + "x", 5),
+                                 doc(std::string(1, '\0') + "d", 6)}));
+    store->commit(batchOf(kVb1, {doc(eight + "a", 1)}));
+
+    const std::vector<std::string> prefixes = {eight, wide, "\x0a"};
+    EXPECT_EQ(2u, store->purgePrefixes(kVb0, prefixes)) << "0x0a had nothing";
+    EXPECT_THAT(keysOf(scanKeys(*store, kVb0)),
+                ElementsAre(std::string(1, '\0') + "d", nine + "a"));
+    EXPECT_EQ(std::nullopt, store->get(kVb0, eight + "c")) << "tombstones go too";
+    // Scans by seqno skip the purged documents' entries; compaction removes them.
+    EXPECT_THAT(seqnosOf(scanSeqnos(*store, kVb0)), ElementsAre(2, 6));
+    EXPECT_EQ(doc(eight + "a", 1), store->get(kVb1, eight + "a")) << "one vbucket only";
+    static_cast<void>(store->compact(kVb0, 0));
+    store.reset();
+    size_t entries = 0;
+    for (const auto& [key, value] : rawEntries(path, disk::kBySeqnoFamily)) {
+        entries += disk::vbucketOfKey(key) == kVb0 ? 1 : 0;
+    }
+    EXPECT_EQ(2u, entries);
+
+    store = openRocksKVStore(path);
+    EXPECT_EQ(0u, store->purgePrefixes(kVb0, prefixes)) << "nothing left to purge";
+    EXPECT_EQ(2u, scanKeys(*store, kVb0).size()) << "durable across a reopen";
+}
+
+TEST(RocksKVStorePurgeTest, PrefixEndIsTheFirstKeyAfterThePrefix) {
+    EXPECT_EQ(std::string("\x09"), disk::prefixEnd("\x08"));
+    EXPECT_EQ(std::string("ab"), disk::prefixEnd("aa"));
+    EXPECT_EQ(std::string("b"), disk::prefixEnd("a\xff\xff"));
+    EXPECT_EQ(std::nullopt, disk::prefixEnd("\xff\xff"));
+    EXPECT_EQ(std::nullopt, disk::prefixEnd(""));
+}
+
 }  // namespace
 }  // namespace eddy::engine

@@ -94,6 +94,9 @@ VBucket::~VBucket() {
 }
 
 bool VBucket::mustFetch(const HashBucketLock& lock, std::string_view key) {
+    if (dropped(key)) {
+        return false;  // purged from disk, or about to be: nothing to fetch
+    }
     // With bfilter_enabled=false every key not in memory is looked up on disk.
     return bloom_ && table_.findLocked(lock, key) == nullptr &&
            (!parameters_.getBfilterEnabled() || bloom_->mayContain(key));
@@ -187,6 +190,7 @@ void VBucket::stamp(StoredValue& record, QueueOp op, MutationInfo& info) {
 void VBucket::tombstone(const HashBucketLock& lock, StoredValue& record, QueueOp op, uint32_t now,
                         MutationInfo& info) {
     table_.markDeletedLocked(lock, record);
+    collections_.addItems(record.key(), -1);
     record.setRevSeqno(record.revSeqno() + 1);
     record.setExpiry(now);  // a tombstone's expiry is its delete time
     stamp(record, op, info);
@@ -200,9 +204,11 @@ void VBucket::install(const HashBucketLock& lock, StoredValue* existing, std::st
     if (record == nullptr) {
         record = &table_.insertLocked(
             lock, std::make_unique<StoredValue>(key, std::move(value), flags, expiry, datatype));
+        collections_.addItems(key, +1);
     } else {
         if (record->isDeleted()) {
             table_.reviveLocked(lock, *record, std::move(value));
+            collections_.addItems(key, +1);
         } else {
             table_.setValueLocked(lock, *record, std::move(value));
         }
@@ -292,6 +298,46 @@ size_t VBucket::purgeTombstones(uint32_t deleted_before) {
     return purged;
 }
 
+CollectionPurgeResult VBucket::purgeCollections(
+    std::span<const collections::CollectionId> dropped) {
+    CollectionPurgeResult result;
+    // Live records removed per collection: the rest of a collection's count is on disk only.
+    std::vector<std::pair<collections::CollectionId, int64_t>> in_memory;
+    result.records = table_.eraseIf([&](const StoredValue& record) {
+        const collections::CollectionId id = collectionOf(record.key());
+        if (!std::binary_search(dropped.begin(), dropped.end(), id)) {
+            return false;
+        }
+        if (!record.isDeleted()) {
+            const auto found = std::find_if(in_memory.begin(), in_memory.end(),
+                                            [id](const auto& each) { return each.first == id; });
+            if (found == in_memory.end()) {
+                in_memory.emplace_back(id, 1);
+            } else {
+                ++found->second;
+            }
+        }
+        return true;
+    });
+    // A fetch in flight may have read a document that is gone now: it must not insert it.
+    fetch_epoch_.fetch_add(1, std::memory_order_acq_rel);
+    for (const collections::CollectionId id : dropped) {
+        const int64_t items = collections_.forget(id);
+        result.items += items;
+        const auto found = std::find_if(in_memory.begin(), in_memory.end(),
+                                        [id](const auto& each) { return each.first == id; });
+        const int64_t on_disk_only = items - (found == in_memory.end() ? 0 : found->second);
+        if (bloom_ && on_disk_only > 0) {
+            uint64_t evicted = evicted_.load(std::memory_order_relaxed);
+            uint64_t left = 0;
+            do {
+                left = evicted - std::min<uint64_t>(evicted, static_cast<uint64_t>(on_disk_only));
+            } while (!evicted_.compare_exchange_weak(evicted, left, std::memory_order_relaxed));
+        }
+    }
+    return result;
+}
+
 void VBucket::markPersisted(std::string_view key, int64_t seqno) {
     auto lock = table_.lockBucket(key);
     StoredValue* record = table_.findLocked(lock, key);
@@ -319,6 +365,9 @@ bool VBucket::needsFetch(std::string_view key) {
 }
 
 void VBucket::loadDocument(const LoadedDocument& document) {
+    if (dropped(document.key)) {
+        return;  // the flusher purges it from disk
+    }
     if (bloom_) {
         bloom_->add(document.key);
     }
@@ -329,6 +378,7 @@ void VBucket::loadDocument(const LoadedDocument& document) {
     clock_.observe(document.cas);
     noteCas(document.cas);
     table_.insertLocked(lock, cleanRecord(document, document.resident));
+    collections_.addItems(document.key, +1);
 }
 
 PageOutResult VBucket::ejectColdValues(const std::function<bool(size_t value_bytes)>& stop) {
@@ -388,6 +438,9 @@ PageOutResult VBucket::evictColdRecords(const std::function<bool(size_t bytes)>&
 bool VBucket::restoreFetched(std::string_view key, const LoadedDocument* stored, bool deleted,
                              uint64_t epoch) {
     auto lock = table_.lockBucket(key);
+    if (dropped(key)) {
+        return true;  // nothing of a dropped collection comes back (and mustFetch() says so)
+    }
     StoredValue* record = table_.findLocked(lock, key);
     if (record != nullptr) {
         // Value eviction, or someone brought the key back meanwhile.
@@ -427,6 +480,7 @@ void VBucket::reset() {
     // A fetch that started before this must not bring old data back.
     fetch_epoch_.fetch_add(1, std::memory_order_acq_rel);
     table_.clear();
+    collections_.resetItems();
     if (bloom_) {
         // Everything goes, on disk too: nothing may be fetched back from the old data. After
         // table_.clear() no pager pass and no flusher can count or add an old key again.
@@ -520,6 +574,9 @@ VBucketResult VBucket::store(const StoreRequest& request, MutationInfo& info) {
     const std::string_view key = request.key.bytes();
     const uint32_t now = now_();
     auto lock = table_.lockBucket(key);
+    if (dropped(key)) {
+        return Status::TemporaryFailure;
+    }
     StoredValue* record = findLive(lock, key, now);
     const bool append =
         request.semantics == StoreSemantics::Append || request.semantics == StoreSemantics::Prepend;
@@ -619,6 +676,9 @@ VBucketResult VBucket::arithmetic(const ArithmeticRequest& request, uint64_t& va
     const std::string_view key = request.key.bytes();
     const uint32_t now = now_();
     auto lock = table_.lockBucket(key);
+    if (dropped(key)) {
+        return Status::TemporaryFailure;
+    }
     StoredValue* record = findLive(lock, key, now);
     if (record == nullptr) {
         if (mustFetch(lock, key)) {

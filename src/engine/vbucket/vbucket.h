@@ -25,6 +25,13 @@
 // filter may spare a disk read for a key not in memory (the filter is kept up to date either
 // way, so turning it back on needs no rebuild).
 //
+// Collections: every key starts with its collection id. CollectionCounts keeps each collection's
+// live documents (and the bucket counts its operations there). A key of a dropped collection
+// (VBucketConfig::dropped) is never written, loaded or fetched back: a store or counter on one
+// answers TemporaryFailure (a command that passed the front end's collection check just before
+// the drop; its retry gets UnknownCollection there), and purgeCollections() removes what the
+// collection left in memory.
+//
 // Memory: with a BucketMemory, values, records and checkpoints are charged to it (see
 // bucket_memory.h). The item pager's passes (pageOut) and the ephemeral tombstone purger
 // (purgeTombstones) free memory from here.
@@ -46,6 +53,8 @@
 #include "engine/hash/hlc.h"
 #include "engine/vbucket/bloom_filter.h"
 #include "engine/vbucket/bucket_memory.h"
+#include "engine/vbucket/collection_counts.h"
+#include "engine/vbucket/dropped_collections.h"
 #include "engine/vbucket/failover_table.h"
 #include "engine/vbucket/vbucket_result.h"
 #include "engine/vbucket/vbucket_state.h"
@@ -53,6 +62,7 @@
 #include <atomic>
 #include <cstdint>
 #include <functional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -80,6 +90,8 @@ struct VBucketConfig {
     bool full_eviction = false;
     /// Bits of that Bloom filter.
     size_t bloom_filter_bits = 128 * 1024;
+    /// The bucket's dropped collections (must outlive the vbucket); null: none is ever dropped.
+    const DroppedCollections* dropped = nullptr;
 };
 
 /// What a vbucket resumes from after a restart (warm-up reads it from disk).
@@ -114,6 +126,14 @@ struct PageOutResult {
     size_t evicted = 0;
     /// Bytes of the values the hash table let go (freed unless a checkpoint still holds them).
     size_t value_bytes = 0;
+};
+
+/// What purgeCollections() removed from one vbucket.
+struct CollectionPurgeResult {
+    /// Records (documents and tombstones) removed from memory.
+    size_t records = 0;
+    /// Live documents of the dropped collections, in memory or on disk only.
+    int64_t items = 0;
 };
 
 /// A copy of one document version, taken under the lock (the value bytes are shared).
@@ -282,6 +302,15 @@ public:
     /// deleteColdItems. With full eviction the whole record goes (and clean tombstones too).
     PageOutResult ejectColdValues(const std::function<bool(size_t value_bytes)>& stop);
 
+    /// Removes every record of the collections `dropped` (sorted ids, each already in the
+    /// DroppedCollections this vbucket checks), one stripe at a time, and forgets their counts;
+    /// with full eviction, their documents on disk only stop counting as evicted. The purge
+    /// task runs it after a drop; the store's copies are the flusher's to purge.
+    CollectionPurgeResult purgeCollections(std::span<const collections::CollectionId> dropped);
+    /// Live documents and operations per collection.
+    [[nodiscard]] const CollectionCounts& collectionCounts() const { return collections_; }
+    [[nodiscard]] CollectionCounts& collectionCounts() { return collections_; }
+
     /// Expired documents turned into tombstones so far.
     [[nodiscard]] uint64_t numExpired() const { return expired_.load(std::memory_order_relaxed); }
 
@@ -291,6 +320,10 @@ private:
     /// What an operation answers for a key with no live record: bgFetch() when mustFetch,
     /// otherwise KeyNotFound.
     [[nodiscard]] VBucketResult absent(const HashBucketLock& lock, std::string_view key);
+    /// Whether `key` belongs to a dropped collection.
+    [[nodiscard]] bool dropped(std::string_view key) const {
+        return config_.dropped != nullptr && config_.dropped->containsKey(key);
+    }
     /// Raises maxCas() to `cas` if it is larger.
     void noteCas(Cas cas);
     /// A clean record of a document read from disk (with its value when `resident`).
@@ -325,6 +358,7 @@ private:
     BucketMemory* const memory_;
     HashTable table_;
     CheckpointManager checkpoints_;
+    CollectionCounts collections_;
     std::atomic<uint64_t> expired_{0};
     std::atomic<uint64_t> persisted_seqno_{0};
     std::atomic<Cas> max_cas_{0};
