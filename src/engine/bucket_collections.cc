@@ -53,6 +53,9 @@ BucketCollections::~BucketCollections() {
 void BucketCollections::start() {
     env_.manager->setDropListener(
         [this](const std::vector<collections::CollectionId>& ids) { onDrop(ids); });
+    // A drop between construction and now (none in eddyd: the bucket is not findable yet).
+    // Warm-up has loaded nothing yet, so there is nothing in memory to purge.
+    dropped_.add(env_.manager->dropped());
 }
 
 void BucketCollections::stop() {
@@ -78,6 +81,7 @@ void BucketCollections::onDrop(const std::vector<collections::CollectionId>& ids
 }
 
 size_t BucketCollections::purgeMemory() {
+    MutexLock serialised(purge_mutex_);
     const std::vector<collections::CollectionId> ids = dropped_.ids();
     size_t records = 0;
     int64_t items = 0;

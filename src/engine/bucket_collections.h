@@ -21,6 +21,7 @@
 #pragma once
 
 #include "collections/manager.h"
+#include "common/mutex.h"
 #include "eddy/engine_iface.h"
 #include "engine/vbucket/dropped_collections.h"
 #include "engine/vbucket/vbucket_map.h"
@@ -64,7 +65,7 @@ public:
 
     /// Removes the dropped collections' records from every vbucket's memory (the purge task's
     /// body). Returns the records removed.
-    size_t purgeMemory();
+    size_t purgeMemory() EXCLUDES(purge_mutex_);
     /// Memory purges run so far (for tests and STAT).
     [[nodiscard]] uint64_t memoryPurges() const {
         return memory_purges_.load(std::memory_order_acquire);
@@ -81,6 +82,9 @@ private:
 
     Environment env_;
     DroppedCollections dropped_;
+    /// One purge at a time: each purge forgets the counts of the records it removed, which
+    /// another purge removing some of them concurrently would get wrong.
+    Mutex purge_mutex_;
     std::atomic<uint64_t> memory_purges_{0};
 };
 

@@ -223,6 +223,9 @@ TEST_F(BucketCollectionsTest, ADroppedCollectionIsPurgedFromMemoryAndDiskAndStay
     EXPECT_EQ(5u, number(stats(""), "curr_items"));
     EXPECT_EQ(Status::KeyNotFound, get(inC(1)));
     drain(TaskGroup::Writer);  // the flushers purge the store and skip the queued changes
+    // Vbucket 1's only unflushed change was of `c`: skipped, it still counts as persisted.
+    const StatMap seqnos = stats("vbucket-seqno", "1");
+    EXPECT_EQ(number(seqnos, "vb_1:high_seqno"), number(seqnos, "vb_1:last_persisted_seqno"));
 
     // Read the store itself once the bucket is closed: nothing of `c` is left.
     driver_.reset();

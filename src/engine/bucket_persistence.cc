@@ -178,7 +178,9 @@ void BucketPersistence::runFlusher(Shard& shard) {
     for (const auto& [id, seqno] : result.persisted) {
         persisted(id, seqno);
     }
-    shard.flusher_sleep_ms.store(result.failed ? kRetryAfterFailureMs : result.more ? 0 : -1);
+    shard.flusher_sleep_ms.store(result.failed || result.purge_failed ? kRetryAfterFailureMs
+                                 : result.more                        ? 0
+                                                                      : -1);
 }
 
 Status BucketPersistence::fetch(CookieIface& cookie, Vbid id, std::string_view key) {

@@ -159,6 +159,9 @@ void BucketPersistence::loadShard(size_t shard) {
             if (document.deleted) {
                 return true;  // tombstones stay on disk only
             }
+            if (env_.dropped != nullptr && env_.dropped->containsKey(document.key)) {
+                return true;  // a dropped collection's: the flusher purges it
+            }
             const LoadedDocument loaded =
                 viewOf(document, budget.loadValue(env_.memory.memUsed(), values_loaded));
             vbucket.loadDocument(loaded);

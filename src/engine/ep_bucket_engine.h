@@ -124,8 +124,8 @@ private:
     /// shard's background fetcher (WouldBlock; it is notified when the document is back).
     Status toStatus(CookieIface& cookie, Vbid id, std::string_view key, VBucketResult result);
     /// Counts a finished key operation in its collection's counters (CollectionCounts).
-    static void countCollectionOp(VBucket& vbucket, std::string_view key, Status status,
-                                  CollectionCounts::Op op);
+    void countCollectionOp(VBucket& vbucket, std::string_view key, Status status,
+                           CollectionCounts::Op op) const;
     /// `id` changed state or went: its parked commands run again and see that.
     void releaseVBucket(Vbid id);
     /// Hands a vbucket that left the map to a NONIO task, which frees it there.

@@ -65,9 +65,13 @@ Status EpBucket::toStatus(CookieIface& cookie, Vbid id, std::string_view key,
 }
 
 void EpBucket::countCollectionOp(VBucket& vbucket, std::string_view key, Status status,
-                                 CollectionCounts::Op op) {
+                                 CollectionCounts::Op op) const {
     // A read counts whether it found the document or not; a change only when it was made.
-    // WouldBlock is not counted: the command runs again and counts then.
+    // WouldBlock is not counted: the command runs again and counts then. A dropped collection
+    // (a command that raced its drop) has no counters left to count in.
+    if (collections_.dropped().containsKey(key)) {
+        return;
+    }
     if (status == Status::Success ||
         (op == CollectionCounts::Op::Get && status == Status::KeyNotFound)) {
         vbucket.collectionCounts().countOp(key, op);

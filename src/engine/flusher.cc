@@ -51,6 +51,7 @@ std::optional<FlushBatch> Flusher::collect(VBucket& vbucket, size_t limit, bool&
     const int64_t high = read->last_read_seqno;
     SnapshotRange range{high, high};
     std::vector<const QueuedItem*> items;
+    bool filtered = false;
     for (const CursorSnapshot& snapshot : read->snapshots) {
         for (const QueuedItemPtr& item : snapshot.items) {
             if (item->isMeta()) {
@@ -58,7 +59,8 @@ std::optional<FlushBatch> Flusher::collect(VBucket& vbucket, size_t limit, bool&
                 continue;
             }
             if (dropped_ != nullptr && dropped_->containsKey(item->key())) {
-                continue;  // its collection's documents are purged, never written again
+                filtered = true;  // its collection's documents are purged, never written again
+                continue;
             }
             items.push_back(item.get());
         }
@@ -66,7 +68,9 @@ std::optional<FlushBatch> Flusher::collect(VBucket& vbucket, size_t limit, bool&
             range = snapshot.range;
         }
     }
-    if (items.empty() && !state_changed && !batch.reset) {
+    // Changes that were all filtered out still move the persisted high seqno: the batch then
+    // writes the vbucket's state alone.
+    if (items.empty() && !state_changed && !batch.reset && !filtered) {
         return std::nullopt;
     }
     // A key may appear in several checkpoints: only its latest version goes to disk.
@@ -129,10 +133,9 @@ void Flusher::purgeDropped(const VBucketMap& vbuckets, uint64_t generation, Resu
             }
         }
     } catch (const std::exception& error) {
-        ++failed_commits_;
         spdlog::error("flusher {}: purging dropped collections failed, will retry: {}", shard_,
                       error.what());
-        result.failed = true;
+        result.purge_failed = true;
         result.more = true;
         return;
     }

@@ -79,6 +79,8 @@ public:
         std::vector<std::pair<Vbid, uint64_t>> persisted;
         /// Vbuckets from which documents of dropped collections were purged.
         size_t vbuckets_purged = 0;
+        /// Whether that purge failed (retried on the next flush; the commit, if any, stands).
+        bool purge_failed = false;
     };
 
     /// Flushes up to about `limit` changes of the shard's vbuckets that `dirty` marks (and

@@ -258,7 +258,7 @@ void HashTable::resizeAllLocked(size_t buckets) {
     resizes_.fetch_add(1, std::memory_order_relaxed);
 }
 
-void HashTable::clear() NO_THREAD_SAFETY_ANALYSIS {
+void HashTable::clear(const std::function<void()>& while_locked) NO_THREAD_SAFETY_ANALYSIS {
     for (size_t stripe = 0; stripe < num_locks_; ++stripe) {
         stripes_[stripe].mutex.lock();
     }
@@ -270,6 +270,9 @@ void HashTable::clear() NO_THREAD_SAFETY_ANALYSIS {
             head = std::move(record->next_);
             addCounts(bucket % num_locks_, *record, -1);
         }
+    }
+    if (while_locked) {
+        while_locked();
     }
     for (size_t stripe = num_locks_; stripe > 0; --stripe) {
         stripes_[stripe - 1].mutex.unlock();

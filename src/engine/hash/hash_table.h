@@ -117,8 +117,9 @@ public:
     /// Resizes to `buckets` (rounded up to a power of two).
     void resize(size_t buckets);
 
-    /// Removes every record.
-    void clear();
+    /// Removes every record; `while_locked` (if any) runs after, with every stripe still held
+    /// (so no writer sees the table between the two).
+    void clear(const std::function<void()>& while_locked = {});
 
     [[nodiscard]] size_t numItems() const { return sum(&Counts::items); }
     [[nodiscard]] size_t numDeleted() const { return sum(&Counts::deleted); }

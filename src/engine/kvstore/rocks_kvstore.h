@@ -16,8 +16,8 @@
 //   background compaction drops deleted entries later).
 //
 // Thread contract: thread-safe, as KVStore says. Per vbucket (striped by id), a Stripe's
-// `write` mutex serialises the write of a commit with the writes of compact, rollback,
-// deleteVBucket and purgePrefixes, and its `maintenance` mutex serialises those four with each
+// `write` mutex serialises the writes of a commit and of purgePrefixes with those of compact,
+// rollback and deleteVBucket, and its `maintenance` mutex serialises those three with each
 // other (compact
 // reads a snapshot without `write`, then re-checks what it purges under it); `maintenance` is
 // taken before `write`, never the reverse; nothing else is locked while either is held, and no
@@ -78,7 +78,7 @@ private:
 
     /// The locks of the vbuckets whose id is congruent modulo kStripes.
     struct Stripe {
-        /// Serialises compact, rollback, deleteVBucket and purgePrefixes; taken before `write`.
+        /// Serialises compact, rollback and deleteVBucket; taken before `write`.
         Mutex maintenance ACQUIRED_BEFORE(write);
         /// Held while a commit or a maintenance operation writes.
         Mutex write;

@@ -84,9 +84,10 @@ void RocksKVStore::deleteVBucket(Vbid vbucket) {
 }
 
 size_t RocksKVStore::purgePrefixes(Vbid vbucket, std::span<const std::string> prefixes) {
-    Stripe& locks = stripe(vbucket);
-    MutexLock maintenance(locks.maintenance);
-    MutexLock lock(locks.write);
+    // The write lock only, as a commit: a compaction running meanwhile finds the purged
+    // documents missing, which it treats as it treats stale entries, so the flusher that calls
+    // this need not wait for a whole compaction scan.
+    MutexLock lock(stripe(vbucket).write);
     rocksdb::WriteBatch batch;
     size_t purged = 0;
     for (const std::string& prefix : prefixes) {

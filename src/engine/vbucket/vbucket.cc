@@ -150,8 +150,8 @@ std::string VBucket::failoverLogWire() const {
 
 StoredValue* VBucket::findLive(const HashBucketLock& lock, std::string_view key, uint32_t now) {
     StoredValue* record = table_.findLocked(lock, key);
-    if (record == nullptr || record->isDeleted()) {
-        return nullptr;
+    if (record == nullptr || record->isDeleted() || dropped(key)) {
+        return nullptr;  // a dropped collection's documents are gone, purged or not yet
     }
     if (clock::isExpired(record->expiry(), now)) {
         MutationInfo ignored;
@@ -365,13 +365,14 @@ bool VBucket::needsFetch(std::string_view key) {
 }
 
 void VBucket::loadDocument(const LoadedDocument& document) {
+    auto lock = table_.lockBucket(document.key);
+    // Checked under the stripe: a purge that ran before this took it cannot miss the record.
     if (dropped(document.key)) {
         return;  // the flusher purges it from disk
     }
     if (bloom_) {
         bloom_->add(document.key);
     }
-    auto lock = table_.lockBucket(document.key);
     if (table_.findLocked(lock, document.key) != nullptr) {
         return;
     }
@@ -479,8 +480,8 @@ bool VBucket::restoreFetched(std::string_view key, const LoadedDocument* stored,
 void VBucket::reset() {
     // A fetch that started before this must not bring old data back.
     fetch_epoch_.fetch_add(1, std::memory_order_acq_rel);
-    table_.clear();
-    collections_.resetItems();
+    // The counts go with the records, under every stripe: a write that follows counts anew.
+    table_.clear([this] { collections_.resetItems(); });
     if (bloom_) {
         // Everything goes, on disk too: nothing may be fetched back from the old data. After
         // table_.clear() no pager pass and no flusher can count or add an old key again.
