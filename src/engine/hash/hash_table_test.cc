@@ -166,6 +166,7 @@ TEST(HashTableTest, ConcurrentWritersReadersAndResizes) {
     constexpr int kKeys = 2000;
     std::atomic<bool> writing{true};
     std::vector<std::thread> threads;
+    threads.reserve(4);  // two writers, a resizer, a reader
     for (int w = 0; w < 2; ++w) {
         threads.emplace_back([&, w] {
             for (int i = w; i < kKeys; i += 2) {

@@ -91,7 +91,8 @@ TEST_F(VBucketCollectionsTest, LiveDocumentsAreCountedPerCollection) {
     EXPECT_EQ(1, items(0)) << "an expiry ends a document";
 
     ArithmeticRequest counter;
-    counter.key = DocKey(inEight("n"));
+    const std::string counter_key = inEight("n");  // the request holds a view of it
+    counter.key = DocKey(counter_key);
     counter.initial = 5;
     uint64_t value = 0;
     MutationInfo info;
@@ -160,7 +161,8 @@ TEST_F(VBucketCollectionsTest, NothingIsWrittenToADroppedCollection) {
     // and is then told the collection is unknown.
     EXPECT_EQ(Status::TemporaryFailure, set(inEight("late")));
     ArithmeticRequest counter;
-    counter.key = DocKey(inEight("n"));
+    const std::string counter_key = inEight("n");  // the request holds a view of it
+    counter.key = DocKey(counter_key);
     uint64_t value = 0;
     MutationInfo info;
     bool created = false;
@@ -206,8 +208,9 @@ TEST_F(VBucketCollectionsFullEvictionTest, APurgeForgetsEvictedDocumentsToo) {
     EXPECT_EQ(liveDocuments(), countedItems());
     // A fetch of a purged key is not needed, and brings nothing back.
     EXPECT_FALSE(vbucket_.needsFetch(inEight("a")));
-    document.key = inEight("a");
-    EXPECT_TRUE(vbucket_.restoreFetched(inEight("a"), &document, false, vbucket_.fetchEpoch()));
+    const std::string purged = inEight("a");
+    document.key = purged;
+    EXPECT_TRUE(vbucket_.restoreFetched(purged, &document, false, vbucket_.fetchEpoch()));
     EXPECT_EQ(0u, vbucket_.hashTable().numItems());
 }
 
