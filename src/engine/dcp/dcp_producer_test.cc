@@ -91,6 +91,8 @@ protected:
         if (persistent()) {
             config.data_dir = directory_.string();
         }
+        manager_ = std::make_shared<collections::Manager>();
+        config.collections = manager_;
         bucket_ = createEpBucket(server_, config);
         drain(TaskGroup::Reader);  // warm-up
         dcp_ = bucket_->dcp();
@@ -221,6 +223,7 @@ protected:
     test::MockServerApi server_;
     test::MockCookie cookie_;
     std::unique_ptr<executor::FakeExecutor> executor_;
+    std::shared_ptr<collections::Manager> manager_;
     std::unique_ptr<EngineIface> bucket_;
     DcpIface* dcp_ = nullptr;
 };
@@ -287,6 +290,41 @@ TEST_P(DcpProducerTest, WithoutCollectionsOnlyTheDefaultCollectionStreamsWithout
     EXPECT_EQ((std::vector<std::string>{in_default, in_collection_8, std::string("\0c", 2)}),
               keys_of(whole));
     bucket_->disconnect(legacy);
+    bucket_->disconnect(aware);
+}
+
+TEST_P(DcpProducerTest, ADroppedCollectionsChangesAreNotStreamed) {
+    open();
+    const auto with_8 = manager_->set(collections::Manifest::parse(
+        R"({"uid":"1","scopes":[{"name":"_default","uid":"0","collections":[
+            {"name":"_default","uid":"0"},{"name":"c","uid":"8"}]}]})"));
+    ASSERT_EQ(collections::Manager::Outcome::Applied, with_8.outcome) << with_8.message;
+    const std::string in_default("\0a", 2);
+    const std::string in_8(
+        "\x08"
+        "b",
+        2);
+    set(in_default, "1");
+    set(in_8, "2");
+    // Dropped before any stream reads the checkpoint that still holds its change.
+    const auto without_8 = manager_->set(collections::Manifest::parse(
+        R"({"uid":"2","scopes":[{"name":"_default","uid":"0","collections":[
+            {"name":"_default","uid":"0"}]}]})"));
+    ASSERT_EQ(collections::Manager::Outcome::Applied, without_8.outcome) << without_8.message;
+    set(std::string("\0c", 2), "3");
+
+    test::MockCookie aware;
+    ASSERT_EQ(Status::Success, openProducer(aware, "aware"));
+    ASSERT_EQ(Status::Success, streamRequest(aware, 0, 0, 3, 0, 0, 0, 0));
+    RecordingSink sink;
+    drive(aware, sink);
+    std::vector<std::string> keys;
+    for (const auto& message : sink.received) {
+        if (message.opcode == ClientOpcode::DcpMutation) {
+            keys.push_back(message.key);
+        }
+    }
+    EXPECT_EQ((std::vector<std::string>{in_default, std::string("\0c", 2)}), keys);
     bucket_->disconnect(aware);
 }
 
