@@ -160,6 +160,12 @@ TEST(StatGroupsTest, ParsesEachSyntax) {
     EXPECT_TRUE(parseStatArgs(connections, "").ok());
     EXPECT_EQ("42", parseStatArgs(connections, "42").text);
     EXPECT_FALSE(parseStatArgs(connections, "me").ok());
+
+    const StatGroupInfo& collections = *findStatGroup("collections");
+    EXPECT_TRUE(parseStatArgs(collections, "").ok());
+    EXPECT_EQ("", parseStatArgs(collections, "").text);
+    EXPECT_EQ("s.c", parseStatArgs(collections, " s.c ").text);
+    EXPECT_FALSE(parseStatArgs(collections, "s.c extra").ok()) << "one name only";
 }
 
 TEST(StatGroupsTest, MarkdownHasOneRowPerGroup) {

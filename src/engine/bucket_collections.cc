@@ -80,7 +80,7 @@ void BucketCollections::onDrop(const std::vector<collections::CollectionId>& ids
     }
 }
 
-size_t BucketCollections::purgeMemory() {
+void BucketCollections::purgeMemory() {
     MutexLock serialised(purge_mutex_);
     const std::vector<collections::CollectionId> ids = dropped_.ids();
     size_t records = 0;
@@ -90,10 +90,8 @@ size_t BucketCollections::purgeMemory() {
         records += result.records;
         items += result.items;
     });
-    memory_purges_.fetch_add(1, std::memory_order_acq_rel);
     spdlog::info("dropped collections purged from memory: {} records, {} live documents", records,
                  items);
-    return records;
 }
 
 Status BucketCollections::addCollectionStats(std::string_view name,

@@ -28,7 +28,6 @@
 #include "executor/executor_pool_iface.h"
 #include "executor/taskable.h"
 
-#include <atomic>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -61,15 +60,6 @@ public:
     void stop();
 
     [[nodiscard]] const DroppedCollections& dropped() const { return dropped_; }
-    [[nodiscard]] collections::Manager& manager() const { return *env_.manager; }
-
-    /// Removes the dropped collections' records from every vbucket's memory (the purge task's
-    /// body). Returns the records removed.
-    size_t purgeMemory() EXCLUDES(purge_mutex_);
-    /// Memory purges run so far (for tests and STAT).
-    [[nodiscard]] uint64_t memoryPurges() const {
-        return memory_purges_.load(std::memory_order_acquire);
-    }
 
     /// STAT collections [scope.collection]: KeyNotFound for an unknown or malformed name.
     [[nodiscard]] Status addCollectionStats(std::string_view name, const AddStatFn& add_stat) const;
@@ -79,13 +69,15 @@ public:
 private:
     /// The drop listener: records the ids, then purges memory (a task) and the store.
     void onDrop(const std::vector<collections::CollectionId>& ids);
+    /// Removes the dropped collections' records from every vbucket's memory (the purge task's
+    /// body) and logs what it removed.
+    void purgeMemory() EXCLUDES(purge_mutex_);
 
     Environment env_;
     DroppedCollections dropped_;
     /// One purge at a time: each purge forgets the counts of the records it removed, which
     /// another purge removing some of them concurrently would get wrong.
     Mutex purge_mutex_;
-    std::atomic<uint64_t> memory_purges_{0};
 };
 
 }  // namespace eddy::engine

@@ -62,6 +62,16 @@ public:
         message.size = bytes.size();
         received.push_back(std::move(message));
     }
+    /// The keys of the mutations received, in order.
+    [[nodiscard]] std::vector<std::string> mutationKeys() const {
+        std::vector<std::string> keys;
+        for (const auto& message : received) {
+            if (message.opcode == ClientOpcode::DcpMutation) {
+                keys.push_back(message.key);
+            }
+        }
+        return keys;
+    }
     std::vector<Received> received;
 };
 
@@ -262,23 +272,13 @@ TEST_P(DcpProducerTest, WithoutCollectionsOnlyTheDefaultCollectionStreamsWithout
     set(in_default, "1");
     set(in_collection_8, "2");
     set(std::string("\0c", 2), "3");
-    auto keys_of = [](const RecordingSink& sink) {
-        std::vector<std::string> keys;
-        for (const auto& message : sink.received) {
-            if (message.opcode == ClientOpcode::DcpMutation) {
-                keys.push_back(message.key);
-            }
-        }
-        return keys;
-    };
-
     test::MockCookie legacy;
     std::string message;
     ASSERT_EQ(Status::Success, dcp_->open(legacy, "legacy", dcp::kOpenProducer, message));
     ASSERT_EQ(Status::Success, streamRequest(legacy, 0, 0, 3, 0, 0, 0, 0));
     RecordingSink plain;
     drive(legacy, plain);
-    EXPECT_EQ((std::vector<std::string>{"a", "c"}), keys_of(plain));
+    EXPECT_EQ((std::vector<std::string>{"a", "c"}), plain.mutationKeys());
     ASSERT_FALSE(plain.received.empty());
     EXPECT_EQ(ClientOpcode::DcpStreamEnd, plain.received.back().opcode);
 
@@ -288,7 +288,7 @@ TEST_P(DcpProducerTest, WithoutCollectionsOnlyTheDefaultCollectionStreamsWithout
     RecordingSink whole;
     drive(aware, whole);
     EXPECT_EQ((std::vector<std::string>{in_default, in_collection_8, std::string("\0c", 2)}),
-              keys_of(whole));
+              whole.mutationKeys());
     bucket_->disconnect(legacy);
     bucket_->disconnect(aware);
 }
@@ -318,13 +318,7 @@ TEST_P(DcpProducerTest, ADroppedCollectionsChangesAreNotStreamed) {
     ASSERT_EQ(Status::Success, streamRequest(aware, 0, 0, 3, 0, 0, 0, 0));
     RecordingSink sink;
     drive(aware, sink);
-    std::vector<std::string> keys;
-    for (const auto& message : sink.received) {
-        if (message.opcode == ClientOpcode::DcpMutation) {
-            keys.push_back(message.key);
-        }
-    }
-    EXPECT_EQ((std::vector<std::string>{in_default, std::string("\0c", 2)}), keys);
+    EXPECT_EQ((std::vector<std::string>{in_default, std::string("\0c", 2)}), sink.mutationKeys());
     bucket_->disconnect(aware);
 }
 
