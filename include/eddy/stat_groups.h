@@ -49,7 +49,7 @@ enum class StatOwner : uint8_t {
 };
 
 enum class StatGroupId : uint8_t {
-#define EDDY_STAT_GROUP(id, name, args, privilege, runs_on, owner, description) id,
+#define EDDY_STAT_GROUP(id, name, args, privilege, runs_on, task, owner, description) id,
 #include "eddy/stat_groups.def.h"
 #undef EDDY_STAT_GROUP
 };
@@ -64,13 +64,16 @@ struct StatGroupInfo {  // NOLINT(clang-analyzer-optin.performance.Padding)
     /// What reading the group requires (the Privilege column).
     Privilege privilege;
     StatRunsOn runs_on;
+    /// The name of the executor task id that collects the group on NonIO or Reader; empty for
+    /// a group collected on front-end threads.
+    std::string_view task;
     StatOwner owner;
     std::string_view description;
 };
 
 inline constexpr StatGroupInfo kStatGroups[] = {
-#define EDDY_STAT_GROUP(id, name, args, privilege, runs_on, owner, description)     \
-    {StatGroupId::id,  name,       args, Privilege::privilege, StatRunsOn::runs_on, \
+#define EDDY_STAT_GROUP(id, name, args, privilege, runs_on, task, owner, description)     \
+    {StatGroupId::id,  name,       args, Privilege::privilege, StatRunsOn::runs_on, task, \
      StatOwner::owner, description},
 #include "eddy/stat_groups.def.h"
 #undef EDDY_STAT_GROUP

@@ -146,15 +146,17 @@ std::string statGroupsMarkdown() {
     out +=
         "<!-- Generated from include/eddy/stat_groups.def.h (statGroupsMarkdown()); edit the "
         "table there, not here. -->\n\n";
-    out += "| group | arguments | runs on | answered by | privilege | description |\n";
-    out += "|---|---|---|---|---|---|\n";
+    out +=
+        "| group | arguments | runs on | collected by | answered by | privilege | description |\n";
+    out += "|---|---|---|---|---|---|---|\n";
     for (const StatGroupInfo& group : kStatGroups) {
         out += fmt::format(
-            "| {} | {} | {} | {} | {} | {} |\n",
+            "| {} | {} | {} | {} | {} | {} | {} |\n",
             group.name.empty() ? std::string("*(default)*") : fmt::format("`{}`", group.name),
             group.args.empty() ? std::string("—") : fmt::format("`{}`", markdownCell(group.args)),
-            toString(group.runs_on), toString(group.owner), privilegeName(group.privilege),
-            markdownCell(group.description));
+            toString(group.runs_on),
+            group.task.empty() ? std::string("—") : fmt::format("`{}`", group.task),
+            toString(group.owner), privilegeName(group.privilege), markdownCell(group.description));
     }
     return out;
 }

@@ -96,6 +96,16 @@ TEST(StatGroupsTest, SlowGroupsRunInTheBackground) {
     }
 }
 
+TEST(StatGroupsTest, ExactlyTheBackgroundGroupsNameTheTaskThatCollectsThem) {
+    for (const StatGroupInfo& group : kStatGroups) {
+        const bool on_a_task =
+            group.runs_on == StatRunsOn::NonIO || group.runs_on == StatRunsOn::Reader;
+        EXPECT_EQ(on_a_task, !group.task.empty()) << group.name << ": " << group.task;
+    }
+    EXPECT_EQ("StatDCPTask", findStatGroup("dcp")->task);
+    EXPECT_EQ("", findStatGroup("failovers")->task);
+}
+
 TEST(StatGroupsTest, LookupIsExact) {
     EXPECT_EQ(nullptr, findStatGroup("Checkpoint"));
     EXPECT_EQ(nullptr, findStatGroup("checkpoint "));
@@ -179,10 +189,12 @@ TEST(StatGroupsTest, MarkdownHasOneRowPerGroup) {
     }
     EXPECT_EQ(kNumStatGroups, rows);
     EXPECT_NE(std::string::npos,
-              markdown.find("| `vkey` | `<key> <vb>` | reader | engine | Stats |"))
+              markdown.find(
+                  "| `vkey` | `<key> <vb>` | reader | `VKeyStatBGFetchTask` | engine | Stats |"))
         << markdown;
-    EXPECT_NE(std::string::npos,
-              markdown.find("| `checkpoint` | `[vb]` | nonio | engine | Stats |"))
+    EXPECT_NE(
+        std::string::npos,
+        markdown.find("| `checkpoint` | `[vb]` | nonio | `StatCheckpointTask` | engine | Stats |"))
         << markdown;
     EXPECT_EQ('\n', markdown.back());
 }

@@ -6,9 +6,12 @@
 #include "common/clock.h"
 #include "engine/stats/executor_stats.h"
 #include "engine/stats/vbucket_stats.h"
+#include "executor/task_id.h"
 
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
+
+#include <stdexcept>
 
 namespace eddy::engine {
 
@@ -24,6 +27,17 @@ std::string defaultCollectionKey(std::string_view name) {
 
 /// A collection over every vbucket asks whether its command still waits this often.
 constexpr size_t kAbandonCheckEvery = 16;
+
+/// The task id that collects `group` in the background: its row's task column
+/// (stat_groups_test.cc checks that every background row names an existing task id of the
+/// right thread group).
+executor::TaskId collectorTask(const StatGroupInfo& group) {
+    const std::optional<executor::TaskId> id = executor::taskIdFromName(group.task);
+    if (!id) {
+        throw std::logic_error(fmt::format("STAT {} names no collecting task", group.name));
+    }
+    return *id;
+}
 
 }  // namespace
 
@@ -53,7 +67,6 @@ Status BucketStats::getStats(CookieIface& cookie, const StatGroupInfo& group_inf
         return Status::KeyNotFound;
     }
     const std::string_view args = parsed.raw;
-    using executor::TaskId;
     switch (group->id) {
     case StatGroupId::Default: addDefaultStats(add_stat); return Status::Success;
     case StatGroupId::Reset: resetStats(); return Status::Success;
@@ -63,29 +76,28 @@ Status BucketStats::getStats(CookieIface& cookie, const StatGroupInfo& group_inf
         return Status::Success;
     case StatGroupId::PrevVbucket:
         return backgroundStats(
-            cookie, *group, args, TaskId::StatPrevVBucketTask,
+            cookie, *group, args,
             [this](const stats::StatSink& sink) {
                 return env_.persistence.addPersistedStates(sink.add());
             },
             add_stat);
     case StatGroupId::VbucketDetails:
-        return perVBucketStats(cookie, *group, args, parsed.vbucket, TaskId::StatVBucketDetailsTask,
-                               &stats::addVBucketDetails, add_stat);
+        return perVBucketStats(cookie, *group, args, parsed.vbucket, &stats::addVBucketDetails,
+                               add_stat);
     case StatGroupId::VbucketSeqno:
-        return perVBucketStats(cookie, *group, args, parsed.vbucket, TaskId::StatVBucketDetailsTask,
-                               &stats::addVBucketSeqnos, add_stat);
+        return perVBucketStats(cookie, *group, args, parsed.vbucket, &stats::addVBucketSeqnos,
+                               add_stat);
     case StatGroupId::Hash:
-        return perVBucketStats(cookie, *group, args, std::nullopt, TaskId::StatHashTask,
-                               &stats::addHashStats, add_stat);
+        return perVBucketStats(cookie, *group, args, std::nullopt, &stats::addHashStats, add_stat);
     case StatGroupId::Checkpoint:
-        return perVBucketStats(cookie, *group, args, parsed.vbucket, TaskId::StatCheckpointTask,
-                               &stats::addCheckpointStats, add_stat);
+        return perVBucketStats(cookie, *group, args, parsed.vbucket, &stats::addCheckpointStats,
+                               add_stat);
     case StatGroupId::Failovers:
-        return perVBucketStats(cookie, *group, args, parsed.vbucket, TaskId::StatVBucketDetailsTask,
-                               &stats::addFailoverStats, add_stat);
+        return perVBucketStats(cookie, *group, args, parsed.vbucket, &stats::addFailoverStats,
+                               add_stat);
     case StatGroupId::Dcp:
         return backgroundStats(
-            cookie, *group, args, TaskId::StatDCPTask,
+            cookie, *group, args,
             [this](const stats::StatSink& sink) {
                 env_.dcp.conns().addStats(sink.add());
                 return Status::Success;
@@ -93,7 +105,7 @@ Status BucketStats::getStats(CookieIface& cookie, const StatGroupInfo& group_inf
             add_stat);
     case StatGroupId::DcpAgg:
         return backgroundStats(
-            cookie, *group, args, TaskId::StatDCPTask,
+            cookie, *group, args,
             [this, separator = std::string(parsed.text)](const stats::StatSink& sink) {
                 env_.dcp.conns().addAggregatedStats(separator, sink.add());
                 return Status::Success;
@@ -125,7 +137,7 @@ Status BucketStats::getStats(CookieIface& cookie, const StatGroupInfo& group_inf
             return Status::NotSupported;
         }
         return backgroundStats(
-            cookie, *group, args, TaskId::StatKVStoreTask,
+            cookie, *group, args,
             [this](const stats::StatSink& sink) {
                 return env_.persistence.addKVStoreStats(sink.add());
             },
@@ -145,7 +157,7 @@ Status BucketStats::getStats(CookieIface& cookie, const StatGroupInfo& group_inf
     case StatGroupId::Collections:
     case StatGroupId::Scopes:
         return backgroundStats(
-            cookie, *group, args, TaskId::StatCollectionsTask,
+            cookie, *group, args,
             [this, scopes = group->id == StatGroupId::Scopes,
              name = std::string(parsed.text)](const stats::StatSink& sink) {
                 return scopes ? env_.collections.addScopeStats(name, sink.add())
@@ -177,8 +189,8 @@ std::optional<Status> BucketStats::resumeStats(CookieIface& cookie, const StatGr
 }
 
 Status BucketStats::backgroundStats(CookieIface& cookie, const StatGroupInfo& group,
-                                    std::string_view args, executor::TaskId id,
-                                    stats::StatCollector collector, const AddStatFn& add_stat) {
+                                    std::string_view args, stats::StatCollector collector,
+                                    const AddStatFn& add_stat) {
     if (const auto resumed = resumeStats(cookie, group, args, add_stat)) {
         return *resumed;
     }
@@ -199,8 +211,8 @@ Status BucketStats::backgroundStats(CookieIface& cookie, const StatGroupInfo& gr
             },
     };
     auto task = std::make_shared<stats::BackgroundStatTask>(
-        env_.taskable, id, fmt::format("Collecting STAT {}", group.name), std::move(collector),
-        std::move(hooks));
+        env_.taskable, collectorTask(group), fmt::format("Collecting STAT {}", group.name),
+        std::move(collector), std::move(hooks));
     cookie.setEngineStorage(
         std::make_unique<stats::StatTaskHolder>(task, group.id, std::string(args)));
     Wait wait;
@@ -221,7 +233,6 @@ Status BucketStats::backgroundStats(CookieIface& cookie, const StatGroupInfo& gr
 
 Status BucketStats::perVBucketStats(CookieIface& cookie, const StatGroupInfo& group,
                                     std::string_view args, std::optional<Vbid> vbucket,
-                                    executor::TaskId id,
                                     void (*add)(const VBucket&, const AddStatFn&),
                                     const AddStatFn& add_stat) {
     if (vbucket) {
@@ -237,7 +248,7 @@ Status BucketStats::perVBucketStats(CookieIface& cookie, const StatGroupInfo& gr
         return Status::Success;
     }
     return backgroundStats(
-        cookie, group, args, id,
+        cookie, group, args,
         [this, add](const stats::StatSink& sink) {
             size_t visited = 0;
             bool abandoned = false;
@@ -281,7 +292,7 @@ Status BucketStats::vkeyStats(CookieIface& cookie, const StatGroupInfo& group,
         return Status::NotMyVbucket;
     }
     return backgroundStats(
-        cookie, group, args, executor::TaskId::VKeyStatBGFetchTask,
+        cookie, group, args,
         [this, vbucket = std::move(vbucket), key = std::string(key)](const stats::StatSink& sink) {
             const AddStatFn& collect = sink.add();
             const auto memory = stats::keyInMemory(*vbucket, key, unixNow());

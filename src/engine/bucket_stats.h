@@ -79,16 +79,15 @@ private:
     /// another request, now dropped) was parked.
     std::optional<Status> resumeStats(CookieIface& cookie, const StatGroupInfo& group,
                                       std::string_view args, const AddStatFn& add_stat);
-    /// A group collected on a task (`id`): the first call parks the command and schedules the
-    /// task (WouldBlock); the call after its notification writes what `collector` gathered.
-    /// Without an executor: inline.
+    /// A group collected on its task (the task column of its row): the first call parks the command
+    /// and schedules the task (WouldBlock); the call after its notification writes what `collector`
+    /// gathered. Without an executor: inline.
     Status backgroundStats(CookieIface& cookie, const StatGroupInfo& group, std::string_view args,
-                           executor::TaskId id, stats::StatCollector collector,
-                           const AddStatFn& add_stat);
+                           stats::StatCollector collector, const AddStatFn& add_stat);
     /// A "[vb]" group: one vbucket inline (NotMyVbucket if it does not exist), or every vbucket,
-    /// on a task (`id`) when the group runs in the background.
+    /// on the group's task when it runs in the background.
     Status perVBucketStats(CookieIface& cookie, const StatGroupInfo& group, std::string_view args,
-                           std::optional<Vbid> vbucket, executor::TaskId id,
+                           std::optional<Vbid> vbucket,
                            void (*add)(const VBucket&, const AddStatFn&),
                            const AddStatFn& add_stat);
     Status keyStats(Vbid id, std::string_view key, const AddStatFn& add_stat);

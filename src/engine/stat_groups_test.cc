@@ -9,6 +9,7 @@
 #include "engine/stats/background_stat_task.h"
 #include "executor/executor_pool.h"
 #include "executor/fake_executor.h"
+#include "executor/task_id.h"
 #include "support/engine_driver.h"
 #include "support/mock_cookie.h"
 
@@ -18,6 +19,8 @@
 #include <atomic>
 #include <filesystem>
 #include <map>
+#include <optional>
+#include <set>
 #include <string>
 #include <thread>
 #include <vector>
@@ -56,13 +59,18 @@ struct Recorder {
     }
 };
 
-/// A background group, its arguments, the task that collects it and where that runs.
+/// A background group and its arguments; the task that collects it and where that runs come
+/// from its row of the stat-group table.
 struct BackgroundCase {
     std::string group;
     std::string args;
-    std::string task;
-    TaskGroup runs_on = TaskGroup::NonIO;
     bool needs_store = false;
+
+    [[nodiscard]] const StatGroupInfo& info() const { return *findStatGroup(group); }
+    [[nodiscard]] std::string task() const { return std::string(info().task); }
+    [[nodiscard]] TaskGroup runsOn() const {
+        return info().runs_on == StatRunsOn::Reader ? TaskGroup::Reader : TaskGroup::NonIO;
+    }
 };
 
 /// Whether the next task of `group` is a stat collection.
@@ -71,17 +79,30 @@ bool statTaskDue(executor::FakeExecutor& executor, TaskGroup group) {
 }
 
 const std::vector<BackgroundCase> kBackgroundCases = {
-    {"checkpoint", "", "StatCheckpointTask"},
-    {"dcp", "", "StatDCPTask"},
-    {"dcpagg", ":", "StatDCPTask"},
-    {"vbucket-details", "", "StatVBucketDetailsTask"},
-    {"hash", "", "StatHashTask"},
-    {"prev-vbucket", "", "StatPrevVBucketTask", TaskGroup::Reader},
-    {"kvstore", "", "StatKVStoreTask", TaskGroup::NonIO, true},
-    {"collections", "", "StatCollectionsTask"},
-    {"scopes", "_default", "StatCollectionsTask"},
-    {"vkey", "doc 0", "VKeyStatBGFetchTask", TaskGroup::Reader, true},
+    {"checkpoint", ""},      {"dcp", ""},         {"dcpagg", ":"},
+    {"vbucket-details", ""}, {"hash", ""},        {"prev-vbucket", ""},
+    {"kvstore", "", true},   {"collections", ""}, {"scopes", "_default"},
+    {"vkey", "doc 0", true},
 };
+
+TEST(StatGroupTableTest, EveryBackgroundGroupIsCoveredAndNamesATaskOfItsThreadGroup) {
+    std::set<std::string> covered;
+    for (const BackgroundCase& c : kBackgroundCases) {
+        covered.insert(c.group);
+    }
+    for (const StatGroupInfo& group : allStatGroups()) {
+        if (group.owner != StatOwner::Engine ||
+            (group.runs_on != StatRunsOn::NonIO && group.runs_on != StatRunsOn::Reader)) {
+            continue;
+        }
+        SCOPED_TRACE(group.name);
+        EXPECT_TRUE(covered.contains(std::string(group.name))) << "not in kBackgroundCases";
+        const std::optional<executor::TaskId> task = executor::taskIdFromName(group.task);
+        ASSERT_TRUE(task.has_value()) << "no task id " << group.task;
+        EXPECT_EQ(group.runs_on == StatRunsOn::Reader ? TaskGroup::Reader : TaskGroup::NonIO,
+                  executor::taskGroup(*task));
+    }
+}
 
 class StatBucket {
 public:
@@ -218,7 +239,7 @@ TEST_P(StatGroupsTest, BackgroundGroupsWriteOnlyOnTheResumedCall) {
             EXPECT_NE(nullptr, b().cookie.engineStorage());
             const uint64_t notified = b().cookie.notificationCount();
             // 2. The task collects into its own buffer: still nothing written, one notification.
-            ASSERT_NO_THROW(b().executor->runNextTask(c.runs_on, c.task));
+            ASSERT_NO_THROW(b().executor->runNextTask(c.runsOn(), c.task()));
             EXPECT_EQ(0u, recorder.calls);
             EXPECT_EQ(notified + 1, b().cookie.notificationCount());
             EXPECT_EQ(Status::Success, b().cookie.waitForNotification(kNoWait));
@@ -229,7 +250,7 @@ TEST_P(StatGroupsTest, BackgroundGroupsWriteOnlyOnTheResumedCall) {
             EXPECT_FALSE(recorder.off_thread);
             EXPECT_EQ(nullptr, b().cookie.engineStorage());
             EXPECT_EQ(notified + 1, b().cookie.notificationCount()) << "notified once only";
-            EXPECT_FALSE(statTaskDue(*b().executor, c.runs_on));
+            EXPECT_FALSE(statTaskDue(*b().executor, c.runsOn()));
             // 4. The next call (round two) starts a new collection, not the stale result.
             recorder.calls = 0;
         }
