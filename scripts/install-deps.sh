@@ -22,8 +22,9 @@ packages=(
     libgtest-dev libgmock-dev libbenchmark-dev
     # style: `make format` / the format check, and `make tidy`
     clang-format clang-tidy
-    # real clients and the side-by-side benchmark: memccapable, memcaslap, Debian's memcached
-    libmemcached-tools memcached
+    # real clients and the side-by-side benchmark: memccapable, memcaslap, Debian's memcached,
+    # and gnuplot for the benchmarks' charts
+    libmemcached-tools memcached gnuplot-nox
 )
 
 # Node.js runs the npm client tests (memjs). Any node >= 18 on PATH will do (`node --test`);

@@ -1,7 +1,9 @@
 // The command-line tools against a running eddyd, in process (each tool's run() is what its
 // main() calls): eddyctl changes a parameter and a vbucket state and stops persistence,
 // eddy-stats prints groups as a table and as JSON, eddy-timings draws the command histograms,
-// and eddy-dcpdrain streams every document of every vbucket.
+// eddy-dcpdrain streams every document of every vbucket, and eddy-bench loads the server, counts
+// what it sent as the server counts it, and compares the server with itself.
+#include "eddy-bench/bench.h"
 #include "eddy-dcpdrain/drain.h"
 #include "eddy-dcpdrain/options.h"
 #include "eddy-stats/stats_tool.h"
@@ -13,9 +15,13 @@
 #include <nlohmann/json.hpp>
 
 #include <atomic>
+#include <filesystem>
+#include <fstream>
 #include <sstream>
 #include <string>
 #include <vector>
+
+#include <unistd.h>
 
 namespace eddy::test {
 namespace {
@@ -145,6 +151,72 @@ TEST_P(ToolsTest, EddyctlCreatesListsAndDropsCollections) {
                                                            .status());
     EXPECT_NE(0, tool(&tools::ctl::run, {"collection", "drop", "inventory.airlines"}));
     EXPECT_NE(0, tool(&tools::ctl::run, {"collection", "create", "no-dot"}));
+}
+
+TEST_P(ToolsTest, EddyBenchLoadsTheServerAndCountsWhatItCounts) {
+    ASSERT_TRUE(waitForWarmup(*client_));
+    bench::Options options;
+    bench::Target target;
+    target.endpoint = {"127.0.0.1", server_->port()};
+    target.name = "eddyd";
+    target.login = {std::string(McbpClient::kUser), std::string(McbpClient::kPassword)};
+    target.pid = server_->pid();
+    options.targets = {target};
+    options.threads = 2;
+    options.connections = 4;
+    options.depth = 8;
+    options.workload.keys = 500;
+    options.workload.mix = bench::OpMix{.get = 9, .set = 1, .del = 0};
+    options.duration = std::chrono::milliseconds(700);
+    options.warmup = std::chrono::milliseconds(100);
+    options.progress = false;
+    const std::filesystem::path json_path = std::filesystem::temp_directory_path() /
+                                            ("eddy-bench-" + std::to_string(::getpid()) + ".json");
+    options.json_path = json_path.string();
+    const uint64_t gets_before = std::stoull(client_->stats().at("cmd_get"));
+    const std::atomic<bool> stop{false};
+    ASSERT_EQ(0, bench::runBench(options, out_, err_, stop)) << out_.str() << err_.str();
+    EXPECT_NE(std::string::npos, out_.str().find("stored 500 keys")) << out_.str();
+    EXPECT_EQ(500u, std::stoull(client_->stats().at("curr_items")));
+
+    std::ifstream file(json_path);
+    const auto json = nlohmann::json::parse(file, nullptr, false);
+    std::filesystem::remove(json_path);
+    ASSERT_TRUE(json.is_object());
+    ASSERT_EQ(1u, json["runs"].size());
+    const auto& run = json["runs"][0];
+    const uint64_t gets = run["operations"]["get"]["ops"].get<uint64_t>();
+    EXPECT_GT(gets, 0u);
+    EXPECT_GT(run["operations"]["set"]["ops"].get<uint64_t>(), 0u);
+    EXPECT_EQ(0u, run["operations"]["get"]["misses"].get<uint64_t>()) << "every key was stored";
+    EXPECT_TRUE(run["errors"].empty()) << run.dump();
+    EXPECT_GT(run["server_cpu_us_per_op"].get<double>(), 0.0);
+    // The server answered at least the GETs counted (warm-up and drain add more).
+    EXPECT_GE(std::stoull(client_->stats().at("cmd_get")) - gets_before, gets);
+
+    // A/B against the same server twice: two rounds, a comparison of it with itself.
+    options.targets = {target, target};
+    options.targets[1].name = "again";
+    options.rounds = 2;
+    options.populate = false;
+    options.duration = std::chrono::milliseconds(300);
+    options.json_path.clear();
+    out_.str({});
+    ASSERT_EQ(0, bench::runBench(options, out_, err_, stop)) << out_.str() << err_.str();
+    EXPECT_NE(std::string::npos, out_.str().find("round 2 B")) << out_.str();
+    EXPECT_NE(std::string::npos, out_.str().find("ratio A/B")) << out_.str();
+}
+
+TEST_P(ToolsTest, EddyBenchSaysWhenItCannotConnect) {
+    bench::Options options;
+    bench::Target target;
+    target.endpoint = {"127.0.0.1", 1};
+    target.name = "nowhere";
+    options.targets = {target};
+    options.progress = false;
+    const std::atomic<bool> stop{false};
+    EXPECT_EQ(1, bench::runBench(options, out_, err_, stop));
+    EXPECT_NE(std::string::npos, err_.str().find("eddy-bench: connect to")) << err_.str();
 }
 
 INSTANTIATE_TEST_SUITE_P(Engines, ToolsTest, ::testing::Values(EngineMode::Plain), engineModeName);
