@@ -26,8 +26,10 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace eddy {
 
@@ -93,7 +95,7 @@ enum class StreamEndReason : uint32_t {
 }  // namespace dcp
 
 /// DCP_STREAM_REQ as the client sent it (48 bytes of extras, plus the header's opaque and
-/// vbucket).
+/// vbucket), and the collections filter of its value once the daemon has checked it.
 struct DcpStreamRequest {
     uint32_t opaque = 0;
     Vbid vbucket;
@@ -103,6 +105,9 @@ struct DcpStreamRequest {
     uint64_t vbucket_uuid = 0;
     uint64_t snap_start_seqno = 0;
     uint64_t snap_end_seqno = 0;
+    /// The collection ids the stream carries (sorted, each in the manifest when requested);
+    /// nullopt: every collection the connection may see.
+    std::optional<std::vector<uint32_t>> collections;
 };
 
 /// What a stream request answers besides its status: on Success the vbucket's failover log in

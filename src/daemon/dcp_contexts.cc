@@ -1,6 +1,8 @@
 // eddy — the DCP command contexts (see dcp_contexts.h).
 #include "daemon/dcp_contexts.h"
 
+#include "collections/stream_filter.h"
+#include "daemon/bucket_manager.h"
 #include "daemon/connection.h"
 #include "daemon/cookie.h"
 #include "eddy/dcp_iface.h"
@@ -9,6 +11,7 @@
 
 #include <fmt/format.h>
 
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -49,6 +52,50 @@ Status refused(Cookie& cookie, Status status, std::string& message) {
         cookie.setErrorContext(std::move(message));
     }
     return status;
+}
+
+/// Reads the collections filter of a DCP_STREAM_REQ value into `stream`. nullopt: go on. A
+/// status: the command ends with it (its error context set): EINVAL (malformed, or the
+/// connection did not negotiate collections), NOT_SUPPORTED (a form not implemented), ETMPFAIL
+/// (a manifest uid this node has not reached); or Success after an UNKNOWN_COLLECTION response
+/// carrying the manifest uid, as for a key.
+std::optional<Status> applyStreamFilter(Cookie& cmd, std::string_view value,
+                                        DcpStreamRequest& stream) {
+    Connection& connection = cmd.connection();
+    if (!connection.features().has(mcbp::Feature::Collections)) {
+        cmd.setErrorContext("A stream filter needs a connection that negotiated Collections");
+        return Status::InvalidArguments;
+    }
+    const collections::StreamFilterResult parsed = collections::parseStreamFilter(value);
+    if (parsed.error != collections::StreamFilterResult::Error::None) {
+        cmd.setErrorContext(parsed.message);
+        return parsed.error == collections::StreamFilterResult::Error::NotSupported
+                   ? Status::NotSupported
+                   : Status::InvalidArguments;
+    }
+    const Bucket* bucket = connection.session().bucket();
+    if (bucket == nullptr) {
+        return Status::NoBucket;
+    }
+    const collections::Manager& manager = bucket->collections();
+    if (parsed.filter.uid && *parsed.filter.uid > manager.uid()) {
+        cmd.setErrorContext(fmt::format(
+            "The filter names manifest {}, this node has {}; retry once it has the manifest",
+            collections::toHex(*parsed.filter.uid), collections::toHex(manager.uid())));
+        return Status::TemporaryFailure;
+    }
+    if (parsed.filter.collections) {
+        for (const collections::CollectionId id : *parsed.filter.collections) {
+            const collections::Manager::Check check = manager.check(id);
+            if (!check.exists) {
+                cmd.setUnknownCollection(check.manifest_uid);
+                connection.sendError(cmd, ResponseStatus::UnknownCollection);
+                return Status::Success;
+            }
+        }
+    }
+    stream.collections = parsed.filter.collections;
+    return std::nullopt;
 }
 
 }  // namespace
@@ -112,15 +159,14 @@ Status DcpStreamReqContext::step() {
         return status;
     }
     const auto& request = cmd.request();
+    DcpStreamRequest stream;
     if (!request.value.empty()) {
-        // A collections filter, stream id or purge seqno: none of them is implemented, and
-        // streaming everything instead would not be what the client asked for.
-        cmd.setErrorContext("DCP_STREAM_REQ with a value (filter) is not supported");
-        return Status::NotSupported;
+        if (const std::optional<Status> refused = applyStreamFilter(cmd, request.value, stream)) {
+            return *refused;
+        }
     }
     // Extras: flags, reserved, start, end, vbucket uuid, snapshot start, snapshot end.
     const std::string_view extras = request.extras;
-    DcpStreamRequest stream;
     stream.opaque = cmd.opaque();
     stream.vbucket = cmd.vbucket();
     stream.flags = mcbp::readUint32(extras, 0);

@@ -17,7 +17,10 @@
 //   DCP_CONTROL           Success, empty.
 //   DCP_STREAM_REQ        Success with the failover log as the value, or ROLLBACK (0x23) with
 //                         the 8-byte big-endian seqno to roll back to as the value. A value in
-//                         the request (a collections filter) is NotSupported.
+//                         the request is a collections filter (collections/stream_filter.h):
+//                         only on a connection that negotiated Collections (EINVAL otherwise),
+//                         each collection in the manifest in force (UNKNOWN_COLLECTION with its
+//                         uid otherwise), a "uid" this node has reached (ETMPFAIL otherwise).
 //   DCP_GET_FAILOVER_LOG  Success with the failover log.
 //   DCP_CLOSE_STREAM      Success, empty.
 //   DCP_BUFFER_ACK        nothing on success (as kv_engine); errors are answered.

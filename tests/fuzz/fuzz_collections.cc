@@ -1,9 +1,10 @@
 // eddy — libFuzzer target for the collections manifest and the LEB128 collection-id prefix.
 //
-// Input: any bytes, read two ways.
+// Input: any bytes, read three ways.
 // - As a key: when a LEB128 prefix decodes, it is at most five bytes and re-encoding its value
 //   gives back exactly the bytes it took (only the canonical form decodes); when it does not, an
 //   error is reported.
+// - As a DCP stream filter: refused with a message, or its ids sorted, distinct, 1 to 1000.
 // - As a manifest's JSON: parse() refuses it with a non-empty ManifestError, or the manifest
 //   writes back to itself (parse(toJson()) == m), may follow itself, drops nothing from itself,
 //   and every scope and collection it holds is found under its own path. Slices of the input
@@ -15,6 +16,7 @@
 // Thread contract: single-threaded (libFuzzer calls it from one thread).
 
 #include "collections/manifest.h"
+#include "collections/stream_filter.h"
 #include "protocol/leb128.h"
 
 #include <algorithm>
@@ -105,9 +107,25 @@ void checkManifest(const Manifest& manifest) {
 
 }  // namespace
 
+/// A DCP stream filter: refused with a message, or a sorted list of 1..1000 distinct ids.
+void fuzzStreamFilter(std::string_view json) {
+    const eddy::collections::StreamFilterResult result = eddy::collections::parseStreamFilter(json);
+    if (result.error != eddy::collections::StreamFilterResult::Error::None) {
+        check(!result.message.empty());
+        return;
+    }
+    check(result.message.empty());
+    if (const auto& ids = result.filter.collections) {
+        check(!ids->empty() && ids->size() <= eddy::collections::kMaxFilterCollections);
+        check(std::adjacent_find(ids->begin(), ids->end(), [](auto a, auto b) { return a >= b; }) ==
+              ids->end());
+    }
+}
+
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     const std::string_view input(reinterpret_cast<const char*>(data), size);
     fuzzLeb128(input);
+    fuzzStreamFilter(input);
 
     static const Manifest kDefault;
     const std::vector<std::string_view> paths = slices(input);

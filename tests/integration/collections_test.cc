@@ -2,8 +2,8 @@
 // negotiated Collections, the same key in several collections, UNKNOWN_COLLECTION with the
 // manifest uid, malformed prefixes, GET_COLLECTION_ID / GET_SCOPE_ID, the successor rule of
 // SET_COLLECTIONS_MANIFEST, clients that never negotiated collections (the default collection
-// only), STAT collections and scopes, a dropped collection's documents purged, and the manifest
-// surviving a restart.
+// only), DCP streams with and without collections and with filters, STAT collections and
+// scopes, a dropped collection's documents purged, and the manifest surviving a restart.
 #include "eddy/types.h"
 #include "protocol/encode.h"
 #include "server_fixture.h"
@@ -306,6 +306,45 @@ std::vector<std::string> streamedKeys(McbpClient& dcp, uint64_t end) {
     return keys;
 }
 
+/// What a filtered DCP stream of vbucket 0 (seqnos 1 to `end`) sent until its stream end.
+struct Filtered {
+    Response response;
+    std::vector<std::string> keys;
+    /// The seqnos of its SEQNO_ADVANCED messages.
+    std::vector<uint64_t> advanced;
+};
+
+Filtered filteredStream(McbpClient& dcp, uint64_t end, const std::string& filter) {
+    std::string extras;
+    mcbp::appendUint32(extras, 0);    // flags
+    mcbp::appendUint32(extras, 0);    // reserved
+    mcbp::appendUint64(extras, 0);    // start
+    mcbp::appendUint64(extras, end);  // end
+    mcbp::appendUint64(extras, 0);    // vbucket uuid
+    mcbp::appendUint64(extras, 0);    // snapshot start
+    mcbp::appendUint64(extras, 0);    // snapshot end
+    Filtered out;
+    out.response =
+        dcp.execute({.opcode = ClientOpcode::DcpStreamReq, .value = filter, .extras = extras});
+    if (out.response.status() != ResponseStatus::Success) {
+        return out;
+    }
+    for (int i = 0; i < 100; ++i) {
+        const auto message = dcp.receive();
+        if (!message ||
+            message->header.opcode == static_cast<uint8_t>(ClientOpcode::DcpStreamEnd)) {
+            break;
+        }
+        if (message->header.opcode == static_cast<uint8_t>(ClientOpcode::DcpMutation)) {
+            out.keys.push_back(message->key);
+        } else if (message->header.opcode == static_cast<uint8_t>(ClientOpcode::DcpSeqnoAdvanced)) {
+            EXPECT_EQ(8U, message->extras.size());
+            out.advanced.push_back(mcbp::readUint64(message->extras, 0));
+        }
+    }
+    return out;
+}
+
 Response dcpOpen(McbpClient& client, const std::string& name, uint32_t flags) {
     std::string extras;
     mcbp::appendUint32(extras, 0);
@@ -328,6 +367,49 @@ TEST_P(CollectionsTest, DcpStreamsCollectionsOnlyToClientsThatNegotiatedThem) {
         << "0x10 is not a client's flag";
     ASSERT_EQ(ResponseStatus::Success, dcpOpen(*legacy, "legacy", 1).status());
     EXPECT_EQ((std::vector<std::string>{"a"}), streamedKeys(*legacy, 2));
+}
+
+TEST_P(CollectionsTest, DcpStreamFiltersCarryTheirCollectionsOnly) {
+    ASSERT_EQ(ResponseStatus::Success, client_->set(inCollection(0, "a"), "1").status());
+    ASSERT_EQ(ResponseStatus::Success, client_->set(inCollection(8, "b"), "2").status());
+    ASSERT_EQ(ResponseStatus::Success, client_->set(inCollection(9, "c"), "3").status());
+
+    auto aware = connect();
+    aware->hello({Feature::Collections, Feature::Xerror});
+    ASSERT_EQ(ResponseStatus::Success, dcpOpen(*aware, "filtered", 1).status());
+    // Seqno 3 (collection 9) ends the snapshot: SEQNO_ADVANCED tells the consumer it is whole.
+    const Filtered only_8 = filteredStream(*aware, 3, R"({"collections":["8"]})");
+    ASSERT_EQ(ResponseStatus::Success, only_8.response.status()) << only_8.response.value;
+    EXPECT_EQ((std::vector<std::string>{inCollection(8, "b")}), only_8.keys);
+    EXPECT_EQ((std::vector<uint64_t>{3}), only_8.advanced);
+
+    auto other = connect();
+    other->hello({Feature::Collections, Feature::Xerror});
+    ASSERT_EQ(ResponseStatus::Success, dcpOpen(*other, "filtered-2", 1).status());
+    const Filtered both = filteredStream(*other, 3, R"({"collections":["9","0"],"uid":"2"})");
+    ASSERT_EQ(ResponseStatus::Success, both.response.status()) << both.response.value;
+    EXPECT_EQ((std::vector<std::string>{inCollection(0, "a"), inCollection(9, "c")}), both.keys);
+    EXPECT_TRUE(both.advanced.empty());
+}
+
+TEST_P(CollectionsTest, DcpStreamFiltersThatCannotBeHonouredAreRefused) {
+    auto aware = connect();
+    aware->hello({Feature::Collections, Feature::Xerror});
+    ASSERT_EQ(ResponseStatus::Success, dcpOpen(*aware, "refused", 1).status());
+    const Filtered unknown = filteredStream(*aware, 1, R"({"collections":["77"]})");
+    EXPECT_EQ(ResponseStatus::UnknownCollection, unknown.response.status());
+    EXPECT_NE(std::string::npos, unknown.response.value.find("\"manifest_uid\":\"2\""))
+        << unknown.response.value;
+    EXPECT_EQ(ResponseStatus::NotSupported,
+              filteredStream(*aware, 1, R"({"scope":"8"})").response.status());
+    EXPECT_EQ(ResponseStatus::Einval, filteredStream(*aware, 1, "collections").response.status());
+    EXPECT_EQ(ResponseStatus::Etmpfail,
+              filteredStream(*aware, 1, R"({"collections":["8"],"uid":"ff"})").response.status());
+
+    auto legacy = connect();
+    ASSERT_EQ(ResponseStatus::Success, dcpOpen(*legacy, "legacy-filter", 1).status());
+    const Filtered refused = filteredStream(*legacy, 1, R"({"collections":["0"]})");
+    EXPECT_EQ(ResponseStatus::Einval, refused.response.status());
 }
 
 INSTANTIATE_TEST_SUITE_P(Modes, CollectionsTest,

@@ -1,8 +1,10 @@
 #include "engine/dcp/active_stream.h"
 
 #include "engine/dcp/dcp_producer.h"
+#include "engine/vbucket/collection_counts.h"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
@@ -37,6 +39,7 @@ ActiveStream::ActiveStream(DcpProducer& producer, std::shared_ptr<VBucket> vbuck
       request_snap_end_(request.snap_end_seqno),
       disk_limit_(disk_limit),
       cursor_name_(std::move(cursor_name)),
+      filter_(request.collections),
       last_read_seqno_(request.start_seqno),
       last_sent_seqno_(request.start_seqno) {}
 
@@ -45,6 +48,15 @@ ActiveStream::~ActiveStream() {
     // the safety net for a stream dropped before it started.
     MutexLock lock(mutex_);
     removeCursorLocked();
+}
+
+bool ActiveStream::wants(std::string_view key) const {
+    return !filter_ || std::binary_search(filter_->begin(), filter_->end(), collectionOf(key));
+}
+
+uint64_t ActiveStream::lastSentSnapshotEnd() const {
+    MutexLock lock(mutex_);
+    return last_sent_snap_end_;
 }
 
 StreamState ActiveStream::state() const {
@@ -428,6 +440,7 @@ void ActiveStream::addStats(std::string_view prefix, const AddStatFn& add_stat) 
     add("state", toString(state_));
     add("opaque", opaque_);
     add("flags", fmt::format("{:#x}", flags_));
+    add("filter", filter_ ? fmt::format("{:#x}", fmt::join(*filter_, ",")) : std::string("all"));
     add("start_seqno", start_seqno_);
     add("end_seqno", end_seqno_);
     add("vb_uuid", vb_uuid_);

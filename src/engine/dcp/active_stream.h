@@ -16,6 +16,10 @@
 // read (with the Checkpoint flag when the read starts a checkpoint) followed by its changes.
 // The first marker of a stream starts at min(request snap_start, its own start), so a consumer
 // resuming inside a partial snapshot sees one snapshot covering it.
+// A stream whose request had a collections filter carries only those collections' changes:
+// the producer skips the others as it sends (wants()), and when the change it skips is the
+// last of the snapshot last sent, it sends SEQNO_ADVANCED so that the consumer still learns
+// that the snapshot is complete.
 // A change above the end seqno is never queued; once the stream has read up to its end seqno it
 // queues STREAM_END OK. DiskOnly streams backfill up to min(end, what is on disk) and end.
 // If memory recovery drops the cursor, the next read finds it gone: a stream whose connection
@@ -41,7 +45,10 @@
 #include <cstdint>
 #include <deque>
 #include <memory>
+#include <optional>
 #include <string>
+#include <string_view>
+#include <vector>
 
 namespace eddy::engine::dcp {
 
@@ -73,6 +80,11 @@ public:
     ActiveStream& operator=(const ActiveStream&) = delete;
 
     [[nodiscard]] Vbid vbucketId() const { return vbid_; }
+    /// Whether the stream carries changes of `key`'s collection (its request's filter).
+    [[nodiscard]] bool wants(std::string_view key) const;
+    [[nodiscard]] bool filtered() const { return filter_.has_value(); }
+    /// The end seqno of the last snapshot marker handed to the front end.
+    [[nodiscard]] uint64_t lastSentSnapshotEnd() const EXCLUDES(mutex_);
     [[nodiscard]] uint32_t opaque() const { return opaque_; }
     [[nodiscard]] const std::shared_ptr<VBucket>& vbucket() const { return vbucket_; }
     [[nodiscard]] StreamState state() const EXCLUDES(mutex_);
@@ -153,6 +165,8 @@ private:
     const uint64_t request_snap_end_;
     const uint64_t disk_limit_;
     const std::string cursor_name_;
+    /// Sorted collection ids; nullopt: every collection.
+    const std::optional<std::vector<uint32_t>> filter_;
 
     std::atomic<bool> changes_pending_{false};
 

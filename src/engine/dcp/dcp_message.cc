@@ -180,4 +180,12 @@ DcpFrame encodeNoop(uint32_t opaque) {
     return frame;
 }
 
+DcpFrame encodeSeqnoAdvanced(uint32_t opaque, Vbid vbucket, uint64_t seqno) {
+    DcpFrame frame;
+    frame.head.reserve(kHeaderSize + 8);
+    appendHeader(frame.head, ClientOpcode::DcpSeqnoAdvanced, 8, 0, 0, 0, vbucket, opaque, 0);
+    mcbp::appendUint64(frame.head, seqno);
+    return frame;
+}
+
 }  // namespace eddy::engine::dcp

@@ -9,10 +9,10 @@
 // forms are kv_engine's (brief §4.2): MUTATION extras 31, DELETION extras 18 (v1) or 21 (v2,
 // with the delete time, when the connection opened with IncludeDeleteTimes), EXPIRATION extras
 // 20 (only with the expiry opcode enabled; otherwise an expiry goes out as a deletion),
-// SNAPSHOT_MARKER extras 20 (v1), STREAM_END extras 4. With NoValue the value is left out (its
-// datatype too); with forced compression a value is sent Snappy-compressed when that makes it
-// smaller than min_compression_ratio of its size. A value of at least kReferenceThreshold bytes
-// is referenced by the frame rather than copied.
+// SNAPSHOT_MARKER extras 20 (v1), STREAM_END extras 4, SEQNO_ADVANCED extras 8. With NoValue the
+// value is left out (its datatype too); with forced compression a value is sent Snappy-compressed
+// when that makes it smaller than min_compression_ratio of its size. A value of at least
+// kReferenceThreshold bytes is referenced by the frame rather than copied.
 //
 // Thread contract: a DcpMessage is immutable once queued; encode() is a pure function.
 #pragma once
@@ -99,5 +99,9 @@ inline constexpr size_t kReferenceThreshold = 4096;
 
 /// A DCP_NOOP request with `opaque`.
 [[nodiscard]] DcpFrame encodeNoop(uint32_t opaque);
+
+/// A DCP_SEQNO_ADVANCED (0x64, extras: the 8-byte seqno) of a stream: the snapshot it is in
+/// is complete up to `seqno` although the change at `seqno` was not sent (filtered out).
+[[nodiscard]] DcpFrame encodeSeqnoAdvanced(uint32_t opaque, Vbid vbucket, uint64_t seqno);
 
 }  // namespace eddy::engine::dcp

@@ -466,29 +466,33 @@ Status DcpProducer::step(DcpMessageSink& sink) {
             MutexLock lock(ready_mutex_);
             ready_.push_back(*vb);
         }
-        if (message->isChange() &&
-            (((flags_ & eddy::dcp::kOpenCollections) == 0 &&
-              !inDefaultCollection(message->item()->key())) ||
-             (env_.dropped != nullptr && env_.dropped->containsKey(message->item()->key())))) {
-            // A client that does not know collections sees the default one only, and no client
-            // sees a dropped collection's changes.
-            if (message->fromBackfill()) {
-                releaseBackfillBytes(message->memorySize(), 1);
-            }
-            return Status::Success;
+        // A client that does not know collections sees the default one only, a filtered
+        // stream its collections only, and no client a dropped collection's changes.
+        const bool skipped = message->isChange() && !sendable(*stream, message->item()->key());
+        if (message->fromBackfill()) {
+            releaseBackfillBytes(message->memorySize(), 1);
         }
-        DcpFrame frame = encode(*message, stream->opaque(), *vb, encodeOptions());
+        DcpFrame frame;
+        if (skipped) {
+            const uint64_t seqno = message->seqno();
+            if ((flags_ & eddy::dcp::kOpenCollections) == 0 ||
+                seqno != stream->lastSentSnapshotEnd()) {
+                return Status::Success;
+            }
+            // The snapshot's last change is skipped: tell the consumer it is complete.
+            frame = encodeSeqnoAdvanced(stream->opaque(), *vb, seqno);
+            seqno_advanced_sent_.fetch_add(1, std::memory_order_relaxed);
+        } else {
+            frame = encode(*message, stream->opaque(), *vb, encodeOptions());
+        }
         const size_t size = frame.size();
         buffer_log_.charge(size);
         bytes_sent_.fetch_add(size, std::memory_order_relaxed);
-        if (message->isChange()) {
+        if (message->isChange() && !skipped) {
             items_sent_.fetch_add(1, std::memory_order_relaxed);
             uncompressed_bytes_.fetch_add(
                 message->item()->key().size() + message->item()->valueSize(),
                 std::memory_order_relaxed);
-        }
-        if (message->fromBackfill()) {
-            releaseBackfillBytes(message->memorySize(), 1);
         }
         if (message->kind() == MessageKind::StreamEnd) {
             forgetStream(stream);
@@ -499,6 +503,16 @@ Status DcpProducer::step(DcpMessageSink& sink) {
         sink.send(std::move(frame));
         return Status::Success;
     }
+}
+
+bool DcpProducer::sendable(const ActiveStream& stream, std::string_view key) const {
+    if ((flags_ & eddy::dcp::kOpenCollections) == 0 && !inDefaultCollection(key)) {
+        return false;
+    }
+    if (env_.dropped != nullptr && env_.dropped->containsKey(key)) {
+        return false;
+    }
+    return stream.wants(key);
 }
 
 std::optional<Vbid> DcpProducer::popReady() {
@@ -769,6 +783,7 @@ void DcpProducer::addStats(const AddStatFn& add_stat) const {
     add("noop_tx_interval", noop_interval_s_.load(std::memory_order_relaxed));
     add("noop_wait", yes_no(noop_pending_.load(std::memory_order_relaxed)));
     add("noops_sent", noops_sent_.load(std::memory_order_relaxed));
+    add("seqno_advanced_sent", seqno_advanced_sent_.load(std::memory_order_relaxed));
     add("paused", yes_no(paused_.load(std::memory_order_relaxed)));
     add("paused_reason",
         toString(static_cast<PausedReason>(paused_reason_.load(std::memory_order_relaxed))));

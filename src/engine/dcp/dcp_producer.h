@@ -22,6 +22,10 @@
 //   It answers WouldBlock when nothing can be sent; whatever makes something sendable later
 //   (a stream queueing a message, an acknowledgement, the noop timer) calls scheduleStep(),
 //   which asks the front end, once per outstanding request, to step the connection again.
+//   A change the connection may not see (not the default collection for a client without
+//   collections, a collection the stream's filter leaves out, a dropped collection) is skipped;
+//   on a collections connection, skipping the last change of the snapshot last sent sends
+//   SEQNO_ADVANCED for it instead.
 //   A connection that has sent nothing (noop replies included) for dcp_idle_timeout while noops
 //   are enabled is disconnected by step(); so is one replaced by a newer producer of its name.
 // - Waking never touches the connection: scheduleStep() calls ServerApi::scheduleDcpStep with
@@ -163,6 +167,8 @@ private:
     /// Forgets a stream that has ended (its STREAM_END was sent, or it was closed).
     void forgetStream(const std::shared_ptr<ActiveStream>& stream) EXCLUDES(mutex_);
     [[nodiscard]] std::optional<Vbid> popReady() EXCLUDES(ready_mutex_);
+    /// Whether a change of `key` goes to this connection on `stream` (see step()).
+    [[nodiscard]] bool sendable(const ActiveStream& stream, std::string_view key) const;
     [[nodiscard]] bool backfillBufferFull() const;
     /// Memory use above backfill_mem_threshold percent of max_size.
     [[nodiscard]] bool memoryAboveBackfillThreshold() const;
@@ -213,6 +219,7 @@ private:
     std::atomic<uint64_t> items_sent_{0};
     std::atomic<uint64_t> bytes_sent_{0};
     std::atomic<uint64_t> noops_sent_{0};
+    std::atomic<uint64_t> seqno_advanced_sent_{0};
     std::atomic<uint64_t> uncompressed_bytes_{0};
 
     std::atomic<bool> disconnect_pending_{false};

@@ -13,6 +13,7 @@
 #include <gtest/gtest.h>
 
 #include <filesystem>
+#include <optional>
 #include <set>
 #include <string>
 #include <vector>
@@ -168,6 +169,47 @@ protected:
         return status;
     }
 
+    /// A stream request of [0, end] carrying only `collections`.
+    Status filteredStreamRequest(test::MockCookie& cookie, uint16_t vb, uint64_t end,
+                                 std::vector<uint32_t> collections) {
+        DcpStreamRequest request;
+        request.opaque = 0x1000 + vb;
+        request.vbucket = Vbid(vb);
+        request.end_seqno = end;
+        request.collections = std::move(collections);
+        DcpStreamResponse out;
+        std::string message;
+        return dcp_->streamRequest(cookie, request, out, message);
+    }
+
+    /// Every snapshot of `messages` is closed: the highest seqno a change or a SEQNO_ADVANCED
+    /// brought before the next marker (or the end) is the marker's end. Returns the markers.
+    static size_t expectSnapshotsClosed(const std::vector<Received>& messages) {
+        size_t markers = 0;
+        std::optional<uint64_t> end;
+        uint64_t reached = 0;
+        const auto close = [&] {
+            if (end) {
+                EXPECT_EQ(*end, reached) << "snapshot " << markers << " is left open";
+            }
+        };
+        for (const Received& message : messages) {
+            switch (message.opcode) {
+            case ClientOpcode::DcpSnapshotMarker:
+                close();
+                ++markers;
+                end = message.snapEnd();
+                break;
+            case ClientOpcode::DcpMutation:
+            case ClientOpcode::DcpDeletion:
+            case ClientOpcode::DcpSeqnoAdvanced: reached = message.seqno(); break;
+            default: break;
+            }
+        }
+        close();
+        return markers;
+    }
+
     /// Steps until the producer has nothing more (WouldBlock) or a limit.
     Status stepAll(test::MockCookie& cookie, RecordingSink& sink, size_t limit = 100000) {
         for (size_t i = 0; i < limit; ++i) {
@@ -320,6 +362,83 @@ TEST_P(DcpProducerTest, ADroppedCollectionsChangesAreNotStreamed) {
     drive(aware, sink);
     EXPECT_EQ((std::vector<std::string>{in_default, std::string("\0c", 2)}), sink.mutationKeys());
     bucket_->disconnect(aware);
+}
+
+TEST_P(DcpProducerTest, AFilteredStreamCarriesItsCollectionsAndAdvancesPastTheOthers) {
+    open();
+    const std::string in_default("\0a", 2);
+    const std::string b(std::string("\x08") + "b");
+    const std::string c(std::string("\x09") + "c");
+    const std::string d(std::string("\x08") + "d");
+    const std::string e(std::string("\x09") + "e");
+    for (const std::string* key : {&in_default, &b, &c, &d, &e}) {
+        set(*key, "v");
+    }
+
+    test::MockCookie only_8;
+    ASSERT_EQ(Status::Success, openProducer(only_8, "only-8"));
+    ASSERT_EQ(Status::Success, filteredStreamRequest(only_8, 0, 5, {8}));
+    RecordingSink sink_8;
+    drive(only_8, sink_8);
+    EXPECT_EQ((std::vector<std::string>{b, d}), sink_8.mutationKeys());
+    // The snapshot ends at 5, a change of collection 9: SEQNO_ADVANCED 5 closes it.
+    ASSERT_EQ(1u, count(sink_8.received, ClientOpcode::DcpSeqnoAdvanced));
+    ASSERT_GE(sink_8.received.size(), 2u);
+    const Received& advanced = sink_8.received[sink_8.received.size() - 2];
+    EXPECT_EQ(ClientOpcode::DcpSeqnoAdvanced, advanced.opcode);
+    EXPECT_EQ(5u, advanced.seqno());
+    EXPECT_EQ(8u, advanced.extras.size());
+    EXPECT_EQ(0x1000u, advanced.opaque);
+    EXPECT_EQ(ClientOpcode::DcpStreamEnd, sink_8.received.back().opcode);
+    EXPECT_EQ(1u, expectSnapshotsClosed(sink_8.received));
+    EXPECT_EQ("1", statsOf("dcp")["eq_dcpq:only-8:seqno_advanced_sent"]);
+
+    // Collection 9's last change ends the snapshot: nothing to advance past.
+    test::MockCookie only_9;
+    ASSERT_EQ(Status::Success, openProducer(only_9, "only-9"));
+    ASSERT_EQ(Status::Success, filteredStreamRequest(only_9, 0, 5, {9}));
+    RecordingSink sink_9;
+    drive(only_9, sink_9);
+    EXPECT_EQ((std::vector<std::string>{c, e}), sink_9.mutationKeys());
+    EXPECT_EQ(0u, count(sink_9.received, ClientOpcode::DcpSeqnoAdvanced));
+    expectSnapshotsClosed(sink_9.received);
+
+    // An open stream shows its filter.
+    test::MockCookie open_8;
+    ASSERT_EQ(Status::Success, openProducer(open_8, "open-8"));
+    ASSERT_EQ(Status::Success, filteredStreamRequest(open_8, 0, ~uint64_t{0}, {8, 0x1f}));
+    EXPECT_EQ("0x8,0x1f", statsOf("dcp")["eq_dcpq:open-8:stream_0_filter"]);
+    for (test::MockCookie* cookie : {&only_8, &only_9, &open_8}) {
+        bucket_->disconnect(*cookie);
+    }
+}
+
+TEST_P(DcpProducerTest, AFilteredBackfillSkipsTheOtherCollectionsAndClosesItsSnapshots) {
+    open("chk_max_items=10;max_checkpoints=100");
+    std::vector<std::string> in_8;
+    for (int i = 0; i < 30; ++i) {
+        const std::string key =
+            std::string(1, i % 2 == 0 ? '\x08' : '\x09') + "k" + std::to_string(i);
+        set(key, "v");
+        if (i % 2 == 0) {
+            in_8.push_back(key);
+        }
+    }
+    runTasks();  // persist
+    executor_->advanceTime(std::chrono::seconds(10));
+    drain(TaskGroup::NonIO);
+    test::MockCookie consumer;
+    ASSERT_EQ(Status::Success, openProducer(consumer, "test:filtered-backfill"));
+    ASSERT_EQ(Status::Success, filteredStreamRequest(consumer, 0, ~uint64_t{0}, {8}));
+    RecordingSink sink;
+    drive(consumer, sink);
+    EXPECT_EQ(in_8, sink.mutationKeys());
+    ASSERT_FALSE(sink.received.empty());
+    EXPECT_NE(0u, sink.received.front().markerFlags() & dcp::kMarkerDisk)
+        << "the first snapshot came from a backfill";
+    EXPECT_GE(expectSnapshotsClosed(sink.received), 1u);
+    EXPECT_GE(count(sink.received, ClientOpcode::DcpSeqnoAdvanced), 1u) << "30 is in collection 9";
+    bucket_->disconnect(consumer);
 }
 
 TEST_P(DcpProducerTest, KeepOpenStreamWakesTheFrontEndForNewChanges) {
