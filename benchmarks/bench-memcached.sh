@@ -115,12 +115,12 @@ printf '#%s eddyd_ops memcached_ops ops_ratio eddyd_p99_us memcached_p99_us eddy
     "$sweep" >"$table"
 populate=()
 for point in $points; do
-    args=(--threads "$threads" --mix "$mix" --keys "$keys" --duration "$duration"
-        --rounds "$rounds" --connections "$connections")
+    args=(--mix "$mix" --keys "$keys" --duration "$duration" --rounds "$rounds")
     case $sweep in
-    depth) args+=(--depth "$point") ;;
-    connections) args+=(--connections "$point") ;;
-    value-size) args+=(--value-size "$point") ;;
+    depth) args+=(--threads "$threads" --connections "$connections" --depth "$point") ;;
+    # Every load thread needs a connection: fewer connections than threads use fewer threads.
+    connections) args+=(--threads $((point < threads ? point : threads)) --connections "$point") ;;
+    value-size) args+=(--threads "$threads" --connections "$connections" --value-size "$point") ;;
     esac
     echo "== $sweep $point"
     "$bench" -h "127.0.0.1:$eddy_port" --pid "$eddy_pid" \

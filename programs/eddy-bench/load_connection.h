@@ -64,6 +64,8 @@ public:
 
     [[nodiscard]] int fd() const { return connection_.fd(); }
     [[nodiscard]] size_t inFlight() const { return in_flight_.size(); }
+    /// Fewer than `depth` requests in flight.
+    [[nodiscard]] bool hasRoom() const { return in_flight_.size() < settings_.depth; }
     [[nodiscard]] bool hasOutput() const { return output_sent_ < output_.size(); }
 
     /// Encodes operations from `source` until `depth` requests are in flight or the source has

@@ -19,6 +19,7 @@
 #include <vector>
 
 #include <sys/socket.h>
+#include <sys/time.h>
 #include <unistd.h>
 
 namespace eddy::bench {
@@ -66,6 +67,9 @@ public:
         EXPECT_EQ(0, ::socketpair(AF_UNIX, SOCK_STREAM, 0, fds));
         client_fd_ = fds[0];
         fd_ = fds[1];
+        // A read that waits longer fails the test instead of hanging it.
+        const timeval timeout{.tv_sec = 10, .tv_usec = 0};
+        EXPECT_EQ(0, ::setsockopt(fd_, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof(timeout)));
     }
     ~ServerEnd() {
         if (fd_ >= 0) {
@@ -95,7 +99,7 @@ public:
             char chunk[65536];
             const ssize_t got = ::read(fd_, chunk, sizeof(chunk));
             if (got <= 0) {
-                ADD_FAILURE() << "the client end closed";
+                ADD_FAILURE() << "the client end closed, or nothing came for 10 s";
                 break;
             }
             buffer_.append(chunk, static_cast<size_t>(got));
@@ -214,6 +218,55 @@ TEST(LoadThreadTest, RunsUntilTheSourceIsUsedUpAndEveryAnswerCame) {
     EXPECT_EQ(kOps / 2, result.by_kind[0].misses) << "every GET missed";
     EXPECT_EQ(kOps / 2, result.by_kind[1].count);
     EXPECT_EQ(kOps, result.latency.count());
+}
+
+TEST(LoadThreadTest, AnswersThatStopComingEndTheRunAfterTheDrainTimeoutAndRetireTheConnection) {
+    ServerEnd server;
+    std::vector<LoadConnection> connections;
+    connections.emplace_back(server.client(), settings(4));
+    LoadThread thread(std::move(connections));
+    // The source is used up by the first fill; the server answers one of two, then nothing.
+    ListSource source({{OpKind::Get, 1, 0}, {OpKind::Get, 2, 0}});
+    std::thread answering([&server] {
+        const std::vector<mcbp::Header> requests = server.readRequests(2);
+        ASSERT_EQ(2u, requests.size());
+        server.respond(requests[0], ResponseStatus::Success);
+    });
+    Recorder recorder(Window{.begin = TimePoint::min()});
+    const std::atomic<bool> stop{false};
+    const TimePoint started = Clock::now();
+    const ThreadOutcome outcome =
+        thread.run(source, recorder, stop, std::chrono::milliseconds(300));
+    const auto took = Clock::now() - started;
+    answering.join();
+    EXPECT_EQ(1u, recorder.measured());
+    EXPECT_EQ(1u, outcome.unanswered);
+    EXPECT_EQ(0u, outcome.connection_errors);
+    EXPECT_GE(took, std::chrono::milliseconds(300));
+    EXPECT_LT(took, std::chrono::seconds(10));
+    EXPECT_EQ(0u, thread.liveConnections()) << "its late answer must not reach a later run";
+
+    // A later run has no connection left to send on: it ends at once.
+    ListSource more({{OpKind::Get, 3, 0}});
+    EXPECT_EQ(0u, thread.run(more, recorder, stop, std::chrono::milliseconds(300)).unanswered);
+}
+
+TEST(LoadThreadTest, StopEndsARunWhoseAnswersNeverCome) {
+    ServerEnd server;
+    std::vector<LoadConnection> connections;
+    connections.emplace_back(server.client(), settings(2));
+    LoadThread thread(std::move(connections));
+    ListSource source({{OpKind::Get, 1, 0}});
+    std::atomic<bool> stop{false};
+    std::thread stopping([&] {
+        (void)server.readRequests(1);
+        stop.store(true);
+    });
+    Recorder recorder(Window{.begin = TimePoint::min()});
+    const ThreadOutcome outcome = thread.run(source, recorder, stop, std::chrono::hours(1));
+    stopping.join();
+    EXPECT_EQ(1u, outcome.unanswered);
+    EXPECT_EQ(0u, recorder.measured());
 }
 
 TEST(LoadThreadTest, AConnectionTheServerClosesIsDroppedAndCounted) {

@@ -4,7 +4,6 @@
 #include "common/errno_string.h"
 
 #include <array>
-#include <optional>
 #include <stdexcept>
 
 #include <fcntl.h>
@@ -80,9 +79,9 @@ void LoadThread::drop(Slot& slot, const std::string& why, ThreadOutcome& outcome
     }
 }
 
-bool LoadThread::pump(Slot& slot, OperationSource& source, TimePoint now, ThreadOutcome& outcome) {
+bool LoadThread::pump(Slot& slot, OperationSource& source, ThreadOutcome& outcome) {
     try {
-        slot.connection.fill(source, now);
+        slot.connection.fill(source, Clock::now());
         const bool all_written = slot.connection.flush();
         watch(slot, static_cast<size_t>(&slot - slots_.data()), !all_written);
         return true;
@@ -92,46 +91,48 @@ bool LoadThread::pump(Slot& slot, OperationSource& source, TimePoint now, Thread
     }
 }
 
+void LoadThread::retire(Slot& slot) {
+    slot.live = false;
+    (void)::epoll_ctl(epoll_fd_, EPOLL_CTL_DEL, slot.connection.fd(), nullptr);
+}
+
 ThreadOutcome LoadThread::run(OperationSource& source, ResponseSink& sink,
                               const std::atomic<bool>& stop,
                               std::chrono::milliseconds drain_timeout) {
     ThreadOutcome outcome;
-    auto in_flight = [this] {
-        size_t total = 0;
-        for (const Slot& slot : slots_) {
-            total += slot.live ? slot.connection.inFlight() : 0;
+    size_t outstanding = 0;
+    // Set once a fill leaves room in a pipeline: the source has nothing more to send.
+    bool exhausted = false;
+    TimePoint last_progress = Clock::now();
+    const auto pumped = [&](Slot& slot, size_t before) {
+        if (!pump(slot, source, outcome)) {
+            outstanding -= before;
+            return;
         }
-        return total;
+        outstanding += slot.connection.inFlight() - before;
+        exhausted = exhausted || slot.connection.hasRoom();
     };
-    TimePoint now = Clock::now();
     for (Slot& slot : slots_) {
         if (slot.live) {
-            pump(slot, source, now, outcome);
+            pumped(slot, slot.connection.inFlight());
         }
     }
-    size_t outstanding = in_flight();
-    std::optional<TimePoint> exhausted_at;
     std::array<epoll_event, 64> events{};
-    while (!stop.load(std::memory_order_relaxed)) {
-        if (outstanding == 0) {
-            // Every pipeline is empty after a fill: the source has nothing more.
-            break;
-        }
+    while (outstanding > 0 && !stop.load(std::memory_order_relaxed)) {
         const int ready =
             ::epoll_wait(epoll_fd_, events.data(), static_cast<int>(events.size()), kWaitMillis);
         if (ready < 0 && errno != EINTR) {
             throw std::runtime_error("epoll_wait: " + errnoString(errno));
         }
-        now = Clock::now();
         for (int i = 0; i < ready; ++i) {
-            Slot& slot = slots_[events[static_cast<size_t>(i)].data.u64];
+            const epoll_event& event = events[static_cast<size_t>(i)];
+            Slot& slot = slots_[event.data.u64];
             if (!slot.live) {
                 continue;
             }
             const size_t before = slot.connection.inFlight();
             try {
-                if ((events[static_cast<size_t>(i)].events & (EPOLLIN | EPOLLERR | EPOLLHUP)) !=
-                    0) {
+                if ((event.events & (EPOLLIN | EPOLLERR | EPOLLHUP)) != 0) {
                     slot.connection.receive(sink);
                 }
             } catch (const client::Error& error) {
@@ -139,22 +140,25 @@ ThreadOutcome LoadThread::run(OperationSource& source, ResponseSink& sink,
                 outstanding -= before;
                 continue;
             }
-            const size_t answered = before - slot.connection.inFlight();
-            outstanding -= answered;
-            const size_t room_before = slot.connection.inFlight();
-            if (pump(slot, source, now, outcome)) {
-                const size_t added = slot.connection.inFlight() - room_before;
-                outstanding += added;
-                if (added == 0 && answered > 0 && !exhausted_at) {
-                    exhausted_at = now;  // room in the pipeline and nothing to send
-                }
-            } else {
-                outstanding -= room_before;
+            const size_t after = slot.connection.inFlight();
+            if (after < before) {
+                outstanding -= before - after;
+                last_progress = Clock::now();
             }
+            pumped(slot, after);
         }
-        if (exhausted_at && now - *exhausted_at > drain_timeout) {
-            outcome.unanswered = outstanding;
-            break;
+        if (exhausted && outstanding > 0 && Clock::now() - last_progress > drain_timeout) {
+            break;  // answers stopped coming
+        }
+    }
+    if (outstanding > 0) {
+        // Given up (stop, or no answer for drain_timeout): these connections still owe answers
+        // that a later run must not take for its own, so they are not used again.
+        outcome.unanswered = outstanding;
+        for (Slot& slot : slots_) {
+            if (slot.live && slot.connection.inFlight() > 0) {
+                retire(slot);
+            }
         }
     }
     return outcome;

@@ -5,10 +5,12 @@
 //
 // Semantics. run() keeps every connection's pipeline full from the source, writes and reads
 // without blocking, and hands each answer to the sink. It returns once the source has nothing
-// more and every request has been answered, once `stop` is set, or when the source has been
-// exhausted for `drain_timeout` with answers still missing (those are counted as unanswered).
-// A connection that fails (closed, reset, out-of-order answer) is dropped and counted; the
-// others go on. run() may be called again for the next phase, with another source and sink.
+// more and every request has been answered; once `stop` is set; or, after the source has run
+// dry, when no answer has come for `drain_timeout`. Requests still unanswered then are counted
+// (ThreadOutcome::unanswered) and their connections retired, so that a later run never takes
+// their late answers for its own. A connection that fails (closed, reset, out-of-order answer)
+// is dropped and counted; the others go on. run() may be called again for the next phase, with
+// another source and sink, over the connections still live.
 //
 // Thread contract: construct anywhere; run() on one thread at a time (the thread that owns it).
 #pragma once
@@ -52,9 +54,13 @@ private:
         bool wants_write = false;
     };
 
-    /// Fills and flushes one connection, arming or disarming EPOLLOUT; false once it failed.
-    bool pump(Slot& slot, OperationSource& source, TimePoint now, ThreadOutcome& outcome);
+    /// Fills (each request stamped with the time it is encoded) and flushes one connection,
+    /// arming or disarming EPOLLOUT; false once it failed.
+    bool pump(Slot& slot, OperationSource& source, ThreadOutcome& outcome);
+    /// A connection that failed: not used again, counted.
     void drop(Slot& slot, const std::string& why, ThreadOutcome& outcome);
+    /// A connection that still owes answers when a run gives up: not used again.
+    void retire(Slot& slot);
     void watch(Slot& slot, size_t index, bool write);
 
     std::vector<Slot> slots_;

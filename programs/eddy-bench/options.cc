@@ -13,6 +13,9 @@ namespace {
 
 constexpr std::string_view kTool = "eddy-bench";
 
+/// Zipfian set-up computes zeta over every key (about 30 ms per million).
+constexpr uint64_t kMaxZipfianKeys = 100'000'000;
+
 /// One server's endpoint, with the name reports use.
 Target targetOf(const std::string& text) {
     Target target;
@@ -99,7 +102,8 @@ std::optional<int> parseCommandLine(int argc, const char* const* argv, Options& 
         ->check(CLI::Range(0, 1024));
     std::string duration = "10s";
     app.add_option("--duration", duration, "measured time per run, e.g. 30s or 2m (default 10s)");
-    app.add_option("--ops", options.ops, "measured operations per run instead of a duration");
+    app.add_option("--ops", options.ops, "measured operations per run instead of a duration")
+        ->check(CLI::Range(uint64_t{0}, uint64_t{1'000'000'000'000}));
     std::string warmup = "1s";
     app.add_option("--warmup", warmup, "load before measuring, not counted (default 1s)");
     bool no_populate = false;
@@ -134,8 +138,10 @@ std::optional<int> parseCommandLine(int argc, const char* const* argv, Options& 
         options.workload.distribution =
             distribution == "zipfian" ? KeyDistribution::Zipfian : KeyDistribution::Uniform;
         if (options.workload.distribution == KeyDistribution::Zipfian &&
-            options.workload.keys < 2) {
-            throw tools::UsageError("--distribution zipfian needs --keys 2 or more");
+            (options.workload.keys < 2 || options.workload.keys > kMaxZipfianKeys)) {
+            throw tools::UsageError(fmt::format(
+                "--distribution zipfian needs --keys from 2 to {} (its set-up sums over every key)",
+                kMaxZipfianKeys));
         }
         options.duration = parseDuration(duration, "--duration");
         options.warmup = parseDuration(warmup, "--warmup");

@@ -3,6 +3,7 @@
 
 #include <fmt/format.h>
 
+#include <charconv>
 #include <fstream>
 #include <sstream>
 #include <string>
@@ -83,10 +84,10 @@ std::optional<double> processCpuSeconds(int pid) {
     uint64_t utime = 0;
     uint64_t stime = 0;
     for (int i = 3; i <= 15 && fields >> field; ++i) {
-        if (i == 14) {
-            utime = std::stoull(field);
-        } else if (i == 15) {
-            stime = std::stoull(field);
+        uint64_t* into = i == 14 ? &utime : (i == 15 ? &stime : nullptr);
+        if (into != nullptr &&
+            std::from_chars(field.data(), field.data() + field.size(), *into).ec != std::errc()) {
+            return std::nullopt;
         }
     }
     const long ticks = ::sysconf(_SC_CLK_TCK);

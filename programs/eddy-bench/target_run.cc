@@ -18,10 +18,11 @@ constexpr std::chrono::seconds kDrainTimeout{10};
 /// How often the main thread looks at the threads and the clock while a phase runs.
 constexpr std::chrono::milliseconds kTick{100};
 
-/// Runs `body(i)` on one std::thread per load thread; calls `tick()` every kTick until all
-/// have ended, then joins them and rethrows the first exception a body threw.
-template <typename Body, typename Tick>
-void runThreads(size_t count, Body body, Tick tick) {
+/// Runs `body(i)` on one std::thread per load thread; calls `tick()` every kTick, and at the
+/// moment `due()` names if that comes first, until all have ended; then joins them and
+/// rethrows the first exception a body threw.
+template <typename Body, typename Tick, typename Due>
+void runThreads(size_t count, Body body, Tick tick, Due due) {
     std::atomic<size_t> running{count};
     std::vector<std::exception_ptr> failures(count);
     std::vector<std::thread> threads;
@@ -37,7 +38,7 @@ void runThreads(size_t count, Body body, Tick tick) {
         });
     }
     while (running.load(std::memory_order_acquire) > 0) {
-        std::this_thread::sleep_for(kTick);
+        std::this_thread::sleep_until(std::min(Clock::now() + kTick, due()));
         tick();
     }
     for (std::thread& thread : threads) {
@@ -154,7 +155,8 @@ RunResult TargetRun::populate(Progress& progress, const std::atomic<bool>& stop)
             }
             progress.update(fmt::format("[{}] populating: {} of {} keys ({:.0f}%)", target_.name,
                                         stored, keys, 100.0 * double(stored) / double(keys)));
-        });
+        },
+        [] { return TimePoint::max(); });
     progress.done();
     RunResult result;
     result.server = target_.name;
@@ -183,6 +185,7 @@ RunResult TargetRun::measure(const std::string& label, uint64_t round, Progress&
     std::optional<double> cpu_end;
     bool began = false;
     bool ended = false;
+    TimePoint ended_at = window.end;
     uint64_t last_measured = 0;
     TimePoint last_tick = Clock::now();
     runThreads(
@@ -202,8 +205,9 @@ RunResult TargetRun::measure(const std::string& label, uint64_t round, Progress&
                 cpu_begin = target_.pid ? processCpuSeconds(*target_.pid) : std::nullopt;
                 last_tick = now;  // the rate is of the measured window only
             }
-            if (!ended && now >= window.end) {
+            if (!ended && (now >= window.end || stop.load())) {
                 ended = true;
+                ended_at = std::min(now, window.end);
                 cpu_end = target_.pid ? processCpuSeconds(*target_.pid) : std::nullopt;
             }
             uint64_t measured = 0;
@@ -226,12 +230,16 @@ RunResult TargetRun::measure(const std::string& label, uint64_t round, Progress&
                                             elapsed, rate, formatMicros(latency.percentile(99)),
                                             measured));
             }
-        });
+        },
+        // Wake exactly at the window's edges, where the server's CPU time is read.
+        [&] { return !began ? window.begin : (!ended ? window.end : TimePoint::max()); });
     progress.done();
     RunResult result;
     result.server = target_.name;
-    TimePoint end = window.end;
+    TimePoint end = ended_at;
     if (options_.ops != 0) {
+        // The window closes with the last answer; the CPU is read after the threads have
+        // joined, when nothing is left in flight (the server is idle from the last answer on).
         end = window.begin;
         for (const auto& recorder : recorders) {
             end = std::max(end, recorder->lastAnswer());

@@ -45,6 +45,10 @@ StreamFilterResult parseStreamFilter(std::string_view json) {
     if (!parsed.is_object()) {
         return refuse(Error::Invalid, "The stream filter is not a JSON object");
     }
+    if (parsed.empty()) {
+        return refuse(Error::Invalid,
+                      "The stream filter names nothing (\"collections\" or \"uid\")");
+    }
     StreamFilterResult result;
     for (const auto& [key, value] : parsed.items()) {
         if (key == "collections") {
@@ -69,8 +73,7 @@ StreamFilterResult parseStreamFilter(std::string_view json) {
             }
             result.filter.collections = std::move(ids);
         } else if (key == "uid") {
-            result.filter.uid = hexValue(value, 16);
-            if (!result.filter.uid) {
+            if (!hexValue(value, 16)) {
                 return refuse(Error::Invalid, "\"uid\" is not a manifest uid (1-16 hex digits)");
             }
         } else if (key == "scope" || key == "sid" || key == "purge_seqno") {
@@ -82,17 +85,6 @@ StreamFilterResult parseStreamFilter(std::string_view json) {
         }
     }
     return result;
-}
-
-std::string describe(const StreamFilter& filter) {
-    if (!filter.collections) {
-        return "all";
-    }
-    std::string out;
-    for (const CollectionId id : *filter.collections) {
-        out += fmt::format("{}{:#x}", out.empty() ? "" : ",", id);
-    }
-    return out;
 }
 
 }  // namespace eddy::collections

@@ -4,14 +4,16 @@
 // the JSON value of DCP_STREAM_REQ.
 //
 // Form (kv_engine's): {"collections":["8","9"]} streams those collections only, each id in the
-// manifest's lowercase hex without "0x"; an optional "uid" (hex) names the manifest the client
-// built the filter from; an object without "collections" streams every collection. Refused as
-// Invalid: anything that is not a JSON object, an unknown key, an empty or over-long list, an
-// id that is not 1-8 hex digits or is listed twice. Refused as NotSupported (so that nothing is
-// streamed other than what was asked): "scope" (a scope's collections, including those created
-// later), "sid" (stream ids) and "purge_seqno".
+// manifest's lowercase hex without "0x". An optional "uid" (hex) names the manifest the client
+// built the filter from; as in kv_engine it is checked for form and otherwise not used (the
+// ids are checked against the manifest in force). {"uid":"..."} alone streams every
+// collection. Refused as Invalid: anything that is not a JSON object, an object with none of
+// the keys, an unknown key, an empty or over-long list, an id that is not 1-8 hex digits or is
+// listed twice. Refused as NotSupported (so that nothing is streamed other than what was
+// asked): "scope" (a scope's collections, including those created later), "sid" (stream ids)
+// and "purge_seqno".
 //
-// Whether the ids exist is the caller's check (the manifest in force), as is what "uid" means.
+// Whether the ids exist is the caller's check (the manifest in force).
 //
 // Thread contract: pure functions; a StreamFilter is a plain value.
 #pragma once
@@ -32,8 +34,6 @@ inline constexpr size_t kMaxFilterCollections = 1000;
 struct StreamFilter {
     /// Sorted, without duplicates; nullopt: every collection.
     std::optional<std::vector<CollectionId>> collections;
-    /// The manifest uid the client names, if any.
-    std::optional<uint64_t> uid;
 
     bool operator==(const StreamFilter&) const = default;
 };
@@ -51,8 +51,5 @@ struct StreamFilterResult {
 };
 
 [[nodiscard]] StreamFilterResult parseStreamFilter(std::string_view json);
-
-/// "0x8,0x9" for stats; "all" without a list.
-[[nodiscard]] std::string describe(const StreamFilter& filter);
 
 }  // namespace eddy::collections

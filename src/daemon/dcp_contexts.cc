@@ -56,9 +56,8 @@ Status refused(Cookie& cookie, Status status, std::string& message) {
 
 /// Reads the collections filter of a DCP_STREAM_REQ value into `stream`. nullopt: go on. A
 /// status: the command ends with it (its error context set): EINVAL (malformed, or the
-/// connection did not negotiate collections), NOT_SUPPORTED (a form not implemented), ETMPFAIL
-/// (a manifest uid this node has not reached); or Success after an UNKNOWN_COLLECTION response
-/// carrying the manifest uid, as for a key.
+/// connection did not negotiate collections), NOT_SUPPORTED (a form not implemented); or
+/// Success after an UNKNOWN_COLLECTION response carrying the manifest uid, as for a key.
 std::optional<Status> applyStreamFilter(Cookie& cmd, std::string_view value,
                                         DcpStreamRequest& stream) {
     Connection& connection = cmd.connection();
@@ -78,12 +77,6 @@ std::optional<Status> applyStreamFilter(Cookie& cmd, std::string_view value,
         return Status::NoBucket;
     }
     const collections::Manager& manager = bucket->collections();
-    if (parsed.filter.uid && *parsed.filter.uid > manager.uid()) {
-        cmd.setErrorContext(fmt::format(
-            "The filter names manifest {}, this node has {}; retry once it has the manifest",
-            collections::toHex(*parsed.filter.uid), collections::toHex(manager.uid())));
-        return Status::TemporaryFailure;
-    }
     if (parsed.filter.collections) {
         for (const collections::CollectionId id : *parsed.filter.collections) {
             const collections::Manager::Check check = manager.check(id);

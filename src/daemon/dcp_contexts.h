@@ -20,7 +20,7 @@
 //                         the request is a collections filter (collections/stream_filter.h):
 //                         only on a connection that negotiated Collections (EINVAL otherwise),
 //                         each collection in the manifest in force (UNKNOWN_COLLECTION with its
-//                         uid otherwise), a "uid" this node has reached (ETMPFAIL otherwise).
+//                         uid otherwise).
 //   DCP_GET_FAILOVER_LOG  Success with the failover log.
 //   DCP_CLOSE_STREAM      Success, empty.
 //   DCP_BUFFER_ACK        nothing on success (as kv_engine); errors are answered.

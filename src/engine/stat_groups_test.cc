@@ -59,15 +59,15 @@ struct Recorder {
     }
 };
 
-/// A background group and its arguments; the task that collects it and where that runs come
-/// from its row of the stat-group table.
+/// A background group, its arguments and the task that collects it, written here by hand so
+/// that a wrong task column in the table fails (where it runs comes from the table's RunsOn).
 struct BackgroundCase {
     std::string group;
     std::string args;
+    std::string task;
     bool needs_store = false;
 
     [[nodiscard]] const StatGroupInfo& info() const { return *findStatGroup(group); }
-    [[nodiscard]] std::string task() const { return std::string(info().task); }
     [[nodiscard]] TaskGroup runsOn() const {
         return info().runs_on == StatRunsOn::Reader ? TaskGroup::Reader : TaskGroup::NonIO;
     }
@@ -79,10 +79,16 @@ bool statTaskDue(executor::FakeExecutor& executor, TaskGroup group) {
 }
 
 const std::vector<BackgroundCase> kBackgroundCases = {
-    {"checkpoint", ""},      {"dcp", ""},         {"dcpagg", ":"},
-    {"vbucket-details", ""}, {"hash", ""},        {"prev-vbucket", ""},
-    {"kvstore", "", true},   {"collections", ""}, {"scopes", "_default"},
-    {"vkey", "doc 0", true},
+    {"checkpoint", "", "StatCheckpointTask"},
+    {"dcp", "", "StatDCPTask"},
+    {"dcpagg", ":", "StatDCPTask"},
+    {"vbucket-details", "", "StatVBucketDetailsTask"},
+    {"hash", "", "StatHashTask"},
+    {"prev-vbucket", "", "StatPrevVBucketTask"},
+    {"kvstore", "", "StatKVStoreTask", true},
+    {"collections", "", "StatCollectionsTask"},
+    {"scopes", "_default", "StatCollectionsTask"},
+    {"vkey", "doc 0", "VKeyStatBGFetchTask", true},
 };
 
 TEST(StatGroupTableTest, EveryBackgroundGroupIsCoveredAndNamesATaskOfItsThreadGroup) {
@@ -97,6 +103,11 @@ TEST(StatGroupTableTest, EveryBackgroundGroupIsCoveredAndNamesATaskOfItsThreadGr
         }
         SCOPED_TRACE(group.name);
         EXPECT_TRUE(covered.contains(std::string(group.name))) << "not in kBackgroundCases";
+        for (const BackgroundCase& c : kBackgroundCases) {
+            if (c.group == group.name) {
+                EXPECT_EQ(c.task, group.task) << "the table's task column";
+            }
+        }
         const std::optional<executor::TaskId> task = executor::taskIdFromName(group.task);
         ASSERT_TRUE(task.has_value()) << "no task id " << group.task;
         EXPECT_EQ(group.runs_on == StatRunsOn::Reader ? TaskGroup::Reader : TaskGroup::NonIO,
@@ -239,7 +250,7 @@ TEST_P(StatGroupsTest, BackgroundGroupsWriteOnlyOnTheResumedCall) {
             EXPECT_NE(nullptr, b().cookie.engineStorage());
             const uint64_t notified = b().cookie.notificationCount();
             // 2. The task collects into its own buffer: still nothing written, one notification.
-            ASSERT_NO_THROW(b().executor->runNextTask(c.runsOn(), c.task()));
+            ASSERT_NO_THROW(b().executor->runNextTask(c.runsOn(), c.task));
             EXPECT_EQ(0u, recorder.calls);
             EXPECT_EQ(notified + 1, b().cookie.notificationCount());
             EXPECT_EQ(Status::Success, b().cookie.waitForNotification(kNoWait));

@@ -150,6 +150,7 @@ std::unique_ptr<DcpMessage> ActiveStream::next(bool& more) {
         switch (message->kind()) {
         case MessageKind::SnapshotMarker: last_sent_snap_end_ = message->snapEnd(); break;
         case MessageKind::StreamEnd: break;
+        case MessageKind::SeqnoAdvanced: last_sent_seqno_ = message->seqno(); break;
         default:
             last_sent_seqno_ = message->seqno();
             ++(message->fromBackfill() ? backfill_sent_ : memory_sent_);
@@ -324,6 +325,7 @@ bool ActiveStream::backfillItem(QueuedItemPtr item, size_t& queued_bytes) {
             return true;
         }
         last_read_seqno_ = seqno;
+        last_backfilled_seqno_ = seqno;
         ++backfill_items_;
         auto message = DcpMessage::change(std::move(item), true);
         queued_bytes = message->memorySize();
@@ -341,6 +343,11 @@ void ActiveStream::backfillComplete(uint64_t range_end) {
         MutexLock lock(mutex_);
         if (state_ != StreamState::Backfilling) {
             return;
+        }
+        if (last_backfilled_seqno_ < cur_snap_end_) {
+            // The disk snapshot's last seqnos are no longer on disk (their keys changed again
+            // since): the consumer learns that the snapshot is complete all the same.
+            followup.ready |= pushLocked(DcpMessage::seqnoAdvanced(cur_snap_end_));
         }
         last_read_seqno_ = std::max(last_read_seqno_, std::min(range_end, end_seqno_));
         if ((flags_ & eddy::dcp::kStreamDiskOnly) != 0 || last_read_seqno_ >= end_seqno_) {

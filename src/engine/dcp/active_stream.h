@@ -19,7 +19,9 @@
 // A stream whose request had a collections filter carries only those collections' changes:
 // the producer skips the others as it sends (wants()), and when the change it skips is the
 // last of the snapshot last sent, it sends SEQNO_ADVANCED so that the consumer still learns
-// that the snapshot is complete.
+// that the snapshot is complete. A backfill whose disk snapshot ends on a seqno no longer on
+// disk (its key changed again) queues a SeqnoAdvanced message for that end itself; the
+// producer sends it to collections connections only, as kv_engine does.
 // A change above the end seqno is never queued; once the stream has read up to its end seqno it
 // queues STREAM_END OK. DiskOnly streams backfill up to min(end, what is on disk) and end.
 // If memory recovery drops the cursor, the next read finds it gone: a stream whose connection
@@ -192,6 +194,8 @@ private:
     uint64_t cur_snap_start_ GUARDED_BY(mutex_) = 0;
     uint64_t cur_snap_end_ GUARDED_BY(mutex_) = 0;
     uint32_t cur_snap_flags_ GUARDED_BY(mutex_) = 0;
+    /// The seqno of the last change a backfill queued (0: none yet).
+    uint64_t last_backfilled_seqno_ GUARDED_BY(mutex_) = 0;
     uint64_t backfill_items_ GUARDED_BY(mutex_) = 0;
     uint64_t backfill_sent_ GUARDED_BY(mutex_) = 0;
     uint64_t memory_items_ GUARDED_BY(mutex_) = 0;

@@ -67,6 +67,13 @@ std::unique_ptr<DcpMessage> DcpMessage::streamEnd(eddy::dcp::StreamEndReason rea
     return message;
 }
 
+std::unique_ptr<DcpMessage> DcpMessage::seqnoAdvanced(uint64_t seqno) {
+    std::unique_ptr<DcpMessage> message(new DcpMessage());
+    message->kind_ = MessageKind::SeqnoAdvanced;
+    message->snap_end_ = seqno;
+    return message;
+}
+
 size_t DcpMessage::memorySize() const {
     return sizeof(DcpMessage) + (item_ ? item_->size() : 0);
 }
@@ -88,6 +95,7 @@ DcpFrame encode(const DcpMessage& message, uint32_t opaque, Vbid vbucket,
         appendHeader(out, ClientOpcode::DcpStreamEnd, 4, 0, 0, 0, vbucket, opaque, 0);
         mcbp::appendUint32(out, static_cast<uint32_t>(message.reason()));
         return frame;
+    case MessageKind::SeqnoAdvanced: return encodeSeqnoAdvanced(opaque, vbucket, message.seqno());
     default: break;
     }
 

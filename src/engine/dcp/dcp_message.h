@@ -1,8 +1,9 @@
 // eddy — one message of a DCP stream, before and after it is put in wire form.
 //
 // Owns: DcpMessage (what a stream queues for its connection: a snapshot marker, a document
-// change or a stream end), EncodeOptions (what the connection negotiated that changes the wire
-// form) and encode(), which turns a message into the DcpFrame the front end queues.
+// change, a seqno advance or a stream end), EncodeOptions (what the connection negotiated that
+// changes the wire form) and encode(), which turns a message into the DcpFrame the front end
+// queues.
 //
 // Semantics. A document change holds the QueuedItemPtr it came from (a checkpoint item, or one
 // built by a backfill), so a message shares the value bytes instead of copying them. The wire
@@ -33,6 +34,8 @@ enum class MessageKind : uint8_t {
     Deletion,
     Expiration,
     StreamEnd,
+    /// A snapshot is complete up to seqno() although no change at that seqno is sent.
+    SeqnoAdvanced,
 };
 
 struct EncodeOptions {
@@ -59,6 +62,7 @@ public:
     /// A document change; the kind follows the item's op (Mutation, Deletion, Expiration).
     static std::unique_ptr<DcpMessage> change(QueuedItemPtr item, bool from_backfill);
     static std::unique_ptr<DcpMessage> streamEnd(eddy::dcp::StreamEndReason reason);
+    static std::unique_ptr<DcpMessage> seqnoAdvanced(uint64_t seqno);
 
     [[nodiscard]] MessageKind kind() const { return kind_; }
     [[nodiscard]] const QueuedItemPtr& item() const { return item_; }
@@ -71,8 +75,11 @@ public:
         return kind_ == MessageKind::Mutation || kind_ == MessageKind::Deletion ||
                kind_ == MessageKind::Expiration;
     }
-    /// The by-seqno of a change; 0 otherwise.
+    /// The by-seqno of a change, the seqno of a SeqnoAdvanced; 0 otherwise.
     [[nodiscard]] uint64_t seqno() const {
+        if (kind_ == MessageKind::SeqnoAdvanced) {
+            return snap_end_;
+        }
         return item_ ? static_cast<uint64_t>(item_->bySeqno()) : 0;
     }
     /// Bytes the message occupies while queued (for ready-queue memory stats).

@@ -468,6 +468,10 @@ Status DcpProducer::step(DcpMessageSink& sink) {
         }
         // A client that does not know collections sees the default one only, a filtered
         // stream its collections only, and no client a dropped collection's changes.
+        const bool collections = (flags_ & eddy::dcp::kOpenCollections) != 0;
+        if (message->kind() == MessageKind::SeqnoAdvanced && !collections) {
+            return Status::Success;  // only collections clients know the opcode
+        }
         const bool skipped = message->isChange() && !sendable(*stream, message->item()->key());
         if (message->fromBackfill()) {
             releaseBackfillBytes(message->memorySize(), 1);
@@ -475,8 +479,7 @@ Status DcpProducer::step(DcpMessageSink& sink) {
         DcpFrame frame;
         if (skipped) {
             const uint64_t seqno = message->seqno();
-            if ((flags_ & eddy::dcp::kOpenCollections) == 0 ||
-                seqno != stream->lastSentSnapshotEnd()) {
+            if (!collections || seqno != stream->lastSentSnapshotEnd()) {
                 return Status::Success;
             }
             // The snapshot's last change is skipped: tell the consumer it is complete.

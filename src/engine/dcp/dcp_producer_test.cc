@@ -441,6 +441,42 @@ TEST_P(DcpProducerTest, AFilteredBackfillSkipsTheOtherCollectionsAndClosesItsSna
     bucket_->disconnect(consumer);
 }
 
+TEST_P(DcpProducerTest, ABackfillWhoseLastSeqnoIsGoneClosesItsSnapshotWithSeqnoAdvanced) {
+    open("chk_max_items=10;max_checkpoints=100");
+    for (int i = 0; i < 10; ++i) {
+        set("k" + std::to_string(i), "v");
+    }
+    set("k9", "again");  // seqno 11: seqno 10 is no longer k9's
+    runTasks();          // persist
+    executor_->advanceTime(std::chrono::seconds(10));
+    drain(TaskGroup::NonIO);
+    test::MockCookie aware;
+    ASSERT_EQ(Status::Success, openProducer(aware, "test:gone"));
+    ASSERT_EQ(Status::Success, streamRequest(aware, 0, 0, 11));
+    RecordingSink sink;
+    drive(aware, sink);
+    ASSERT_FALSE(sink.received.empty());
+    ASSERT_NE(0u, sink.received.front().markerFlags() & dcp::kMarkerDisk)
+        << "the first snapshot came from a backfill";
+    const uint64_t disk_end = sink.received.front().snapEnd();
+    EXPECT_EQ((std::vector<uint64_t>{1, 2, 3, 4, 5, 6, 7, 8, 9, 11}), seqnosOf(sink.received))
+        << "k0-k8 from disk, k9 at 11 from memory";
+    EXPECT_EQ(2u, expectSnapshotsClosed(sink.received));
+    EXPECT_EQ(10u, disk_end);
+    EXPECT_EQ(1u, count(sink.received, ClientOpcode::DcpSeqnoAdvanced));
+
+    // A client without collections is not sent the opcode.
+    test::MockCookie legacy;
+    std::string message;
+    ASSERT_EQ(Status::Success, dcp_->open(legacy, "test:legacy", dcp::kOpenProducer, message));
+    ASSERT_EQ(Status::Success, streamRequest(legacy, 0, 0, 11));
+    RecordingSink legacy_sink;
+    drive(legacy, legacy_sink);
+    EXPECT_EQ(0u, count(legacy_sink.received, ClientOpcode::DcpSeqnoAdvanced));
+    bucket_->disconnect(aware);
+    bucket_->disconnect(legacy);
+}
+
 TEST_P(DcpProducerTest, KeepOpenStreamWakesTheFrontEndForNewChanges) {
     open();
     test::MockCookie consumer;
