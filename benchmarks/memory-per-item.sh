@@ -62,80 +62,14 @@ command -v memcached >/dev/null || die "memcached not found; run scripts/install
 command -v python3 >/dev/null || die "python3 not found"
 [[ -x $eddyd ]] || die "eddyd not found at '$eddyd' (build it: make build, or pass --eddyd)"
 
-workdir=$(mktemp -d "${TMPDIR:-/tmp}/eddy-memory.XXXXXX")
-pids=()
-cleanup() {
-    local pid
-    for pid in "${pids[@]}"; do
-        kill -TERM "$pid" 2>/dev/null || true
-    done
-    for pid in "${pids[@]}"; do
-        for _ in $(seq 50); do
-            kill -0 "$pid" 2>/dev/null || break
-            sleep 0.1
-        done
-        kill -KILL "$pid" 2>/dev/null || true
-        wait "$pid" 2>/dev/null || true
-    done
-    if [[ -n $keep ]]; then
-        mkdir -p "$keep"
-        cp "$workdir"/*.log "$keep"/ 2>/dev/null || true
-    fi
-    rm -rf "$workdir"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
+bucket_config="bucket_type=ephemeral;max_size=4294967296"
+# shellcheck source=lib/servers.sh
+source "$repo/benchmarks/lib/servers.sh"
 
 rss_bytes() {
     local kib
     kib=$(awk '/^VmRSS:/ { print $2 }' "/proc/$1/status") || die "process $1 is gone"
     echo $((kib * 1024))
-}
-
-port_is_open() {
-    (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null
-}
-
-# Sets started_pid and started_port.
-start_memcached() {
-    local port user_args=()
-    [[ $(id -u) -ne 0 ]] || user_args=(-u root)
-    for _ in $(seq 20); do
-        port=$((20000 + RANDOM % 20000))
-        port_is_open "$port" && continue
-        memcached "${user_args[@]}" -m 4096 -U 0 -l 127.0.0.1 -p "$port" -t "$threads" \
-            >"$workdir/memcached.log" 2>&1 &
-        started_pid=$!
-        pids+=("$started_pid")
-        for _ in $(seq 100); do
-            if port_is_open "$port"; then
-                started_port=$port
-                return 0
-            fi
-            kill -0 "$started_pid" 2>/dev/null || break
-            sleep 0.05
-        done
-        kill -KILL "$started_pid" 2>/dev/null || true
-    done
-    die "could not start memcached (see $workdir/memcached.log)"
-}
-
-start_eddyd() {
-    mkdir -p "$workdir/data"
-    "$eddyd" --host 127.0.0.1 --port 0 --port-file "$workdir/eddyd.port" --threads "$threads" \
-        --data-dir "$workdir/data" \
-        --bucket-config "bucket_type=ephemeral;max_size=4294967296" >"$workdir/eddyd.log" 2>&1 &
-    started_pid=$!
-    pids+=("$started_pid")
-    for _ in $(seq 600); do
-        if [[ -s $workdir/eddyd.port ]] && IFS= read -r started_port <"$workdir/eddyd.port"; then
-            return 0
-        fi
-        kill -0 "$started_pid" 2>/dev/null ||
-            die "eddyd exited at start-up: $(tail -20 "$workdir/eddyd.log")"
-        sleep 0.05
-    done
-    die "eddyd wrote no port file within 30s"
 }
 
 # Loads one server; sets rss_before, rss_loaded (just after the load) and rss_after.
@@ -152,13 +86,13 @@ measure() {
     rss_after=$(rss_bytes "$pid")
 }
 
-start_memcached
+start_memcached memcached -m 4096 -U 0
 measure memcached "$started_pid" "$started_port"
 mc_before=$rss_before mc_after=$rss_after
 mc_items=$(python3 "$loader" stats --port "$started_port" curr_items | awk '{ print $2 }')
 kill -TERM "$started_pid"
 
-start_eddyd
+start_eddyd eddyd
 measure eddyd "$started_pid" "$started_port"
 ed_before=$rss_before ed_after=$rss_after ed_loaded=$rss_loaded
 python3 "$loader" stats --port "$started_port" >"$workdir/eddyd.stats"

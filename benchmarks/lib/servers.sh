@@ -48,9 +48,13 @@ port_is_open() {
     (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null
 }
 
-# Starts Debian's memcached on a free port; sets started_pid and started_port.
+# Starts Debian's memcached on a free port with the extra arguments given after the name
+# (default: -m 1024 -c 4096); sets started_pid and started_port.
 start_memcached() {
     local name=$1 port attempt
+    shift
+    local extra=("$@")
+    ((${#extra[@]} > 0)) || extra=(-m 1024 -c 4096)
     local user_args=()
     if [[ $(id -u) -eq 0 ]]; then
         user_args=(-u root)
@@ -58,7 +62,7 @@ start_memcached() {
     for attempt in $(seq 20); do
         port=$((20000 + RANDOM % 20000))
         port_is_open "$port" && continue
-        memcached "${user_args[@]}" -l 127.0.0.1 -p "$port" -t "$threads" -m 1024 -c 4096 \
+        memcached "${user_args[@]}" -l 127.0.0.1 -p "$port" -t "$threads" "${extra[@]}" \
             >"$workdir/$name.log" 2>&1 &
         started_pid=$!
         pids+=("$started_pid")

@@ -279,34 +279,8 @@ TEST_P(CollectionsTest, TheClusterMapNamesTheManifestUid) {
               std::find(capabilities.begin(), capabilities.end(), "collections"));
 }
 
-/// The keys of the mutations a DCP stream of vbucket 0 (seqnos 1 to `end`) sends on `dcp`,
-/// until its stream end.
-std::vector<std::string> streamedKeys(McbpClient& dcp, uint64_t end) {
-    std::string extras;
-    mcbp::appendUint32(extras, 0);    // flags
-    mcbp::appendUint32(extras, 0);    // reserved
-    mcbp::appendUint64(extras, 0);    // start
-    mcbp::appendUint64(extras, end);  // end
-    mcbp::appendUint64(extras, 0);    // vbucket uuid
-    mcbp::appendUint64(extras, 0);    // snapshot start
-    mcbp::appendUint64(extras, 0);    // snapshot end
-    const auto stream = dcp.execute({.opcode = ClientOpcode::DcpStreamReq, .extras = extras});
-    EXPECT_EQ(ResponseStatus::Success, stream.status()) << stream.value;
-    std::vector<std::string> keys;
-    for (int i = 0; i < 100; ++i) {
-        const auto message = dcp.receive();
-        if (!message ||
-            message->header.opcode == static_cast<uint8_t>(ClientOpcode::DcpStreamEnd)) {
-            break;
-        }
-        if (message->header.opcode == static_cast<uint8_t>(ClientOpcode::DcpMutation)) {
-            keys.push_back(message->key);
-        }
-    }
-    return keys;
-}
-
-/// What a filtered DCP stream of vbucket 0 (seqnos 1 to `end`) sent until its stream end.
+/// What a DCP stream of vbucket 0 (seqnos 1 to `end`) with `filter` as its value (none when
+/// empty) sent until its stream end.
 struct Filtered {
     Response response;
     std::vector<std::string> keys;
@@ -343,6 +317,14 @@ Filtered filteredStream(McbpClient& dcp, uint64_t end, const std::string& filter
         }
     }
     return out;
+}
+
+/// The keys of the mutations a DCP stream of vbucket 0 (seqnos 1 to `end`) sends on `dcp`,
+/// until its stream end.
+std::vector<std::string> streamedKeys(McbpClient& dcp, uint64_t end) {
+    const Filtered stream = filteredStream(dcp, end, {});
+    EXPECT_EQ(ResponseStatus::Success, stream.response.status()) << stream.response.value;
+    return stream.keys;
 }
 
 Response dcpOpen(McbpClient& client, const std::string& name, uint32_t flags) {
