@@ -1,6 +1,7 @@
 // eddy-bench — one pipelined connection (load_connection.h).
 #include "load_connection.h"
 
+#include "common/errno_string.h"
 #include "protocol/encode.h"
 #include "protocol/frame.h"
 #include "protocol/opcode.h"
@@ -9,7 +10,6 @@
 
 #include <array>
 #include <cerrno>
-#include <cstring>
 
 #include <sys/socket.h>
 
@@ -24,8 +24,8 @@ constexpr size_t kMaxResponseBody = 32 * 1024 * 1024;
 
 /// The bytes every SET value is cut from.
 std::string_view valueBytes(uint32_t size) {
-    static const std::string filler(size_t{20} * 1024 * 1024, 'v');
-    return std::string_view(filler).substr(0, size);
+    static const std::string kFiller(size_t{20} * 1024 * 1024, 'v');
+    return std::string_view(kFiller).substr(0, size);
 }
 
 mcbp::ClientOpcode opcodeOf(OpKind kind) {
@@ -89,8 +89,7 @@ bool LoadConnection::flush() {
         if (sent < 0 && errno == EINTR) {
             continue;
         }
-        throw client::Error(
-            fmt::format("send to {}: {}", connection_.peer(), std::strerror(errno)));
+        throw client::Error(fmt::format("send to {}: {}", connection_.peer(), errnoString(errno)));
     }
     output_.clear();
     output_sent_ = 0;
@@ -122,7 +121,7 @@ void LoadConnection::receive(ResponseSink& sink) {
         }
         if (errno != EINTR) {
             throw client::Error(
-                fmt::format("receive from {}: {}", connection_.peer(), std::strerror(errno)));
+                fmt::format("receive from {}: {}", connection_.peer(), errnoString(errno)));
         }
     }
 }

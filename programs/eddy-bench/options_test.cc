@@ -21,6 +21,7 @@ struct Parsed {
 Parsed parse(std::vector<std::string> args) {
     args.insert(args.begin(), "eddy-bench");
     std::vector<const char*> argv;
+    argv.reserve(args.size());
     for (const std::string& arg : args) {
         argv.push_back(arg.c_str());
     }

@@ -3,8 +3,8 @@
 
 namespace eddy::bench {
 
-MixedSource::MixedSource(Workload workload, Window window, uint64_t quota)
-    : workload_(std::move(workload)), window_(window), quota_(quota) {}
+MixedSource::MixedSource(const Workload& workload, Window window, uint64_t quota)
+    : workload_(workload), window_(window), quota_(quota) {}
 
 std::optional<Operation> MixedSource::next(TimePoint now) {
     if (now >= window_.end || (quota_ != 0 && measured_sent_ >= quota_)) {

@@ -30,7 +30,7 @@ struct Window {
 class MixedSource final : public OperationSource {
 public:
     /// `quota`: measured operations to send; 0 = until window.end.
-    MixedSource(Workload workload, Window window, uint64_t quota);
+    MixedSource(const Workload& workload, Window window, uint64_t quota);
 
     std::optional<Operation> next(TimePoint now) override;
 

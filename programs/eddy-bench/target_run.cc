@@ -195,7 +195,7 @@ RunResult TargetRun::measure(const std::string& label, uint64_t round, Progress&
                 options_.ops == 0 ? 0 : options_.ops * (i + 1) / count - options_.ops * i / count;
             Workload workload(options_.workload, zipfian_.get(),
                               options_.seed + round * count + i + 1);
-            MixedSource source(std::move(workload), window, quota);
+            MixedSource source(workload, window, quota);
             outcomes[i] = threads_[i]->run(source, *recorders[i], stop, kDrainTimeout);
         },
         [&] {
