@@ -56,7 +56,7 @@ Status refused(Cookie& cookie, Status status, std::string& message) {
 
 /// Reads the collections filter of a DCP_STREAM_REQ value into `stream`. nullopt: go on. A
 /// status: the command ends with it (its error context set): EINVAL (malformed, or the
-/// connection did not negotiate collections), NOT_SUPPORTED (a form not implemented); or
+/// connection did not negotiate collections), NOT_SUPPORTED (scope, sid, purge_seqno); or
 /// Success after an UNKNOWN_COLLECTION response carrying the manifest uid, as for a key.
 std::optional<Status> applyStreamFilter(Cookie& cmd, std::string_view value,
                                         DcpStreamRequest& stream) {

@@ -77,11 +77,11 @@ void ActiveStream::start() {
             return;
         }
         if (start_seqno_ >= end_seqno_) {
-            followup.ready = endStreamLocked(StreamEndReason::Ok);
+            followup.ready |= endStreamLocked(StreamEndReason::Ok);
         } else if ((flags_ & eddy::dcp::kStreamDiskOnly) != 0) {
             const uint64_t end = std::min(end_seqno_, disk_limit_);
             if (end <= start_seqno_) {
-                followup.ready = endStreamLocked(StreamEndReason::Ok);
+                followup.ready |= endStreamLocked(StreamEndReason::Ok);
             } else {
                 state_ = StreamState::Backfilling;
                 followup.backfill_start = start_seqno_ + 1;
@@ -222,12 +222,12 @@ bool ActiveStream::processCheckpointItems(size_t max_items) {
                         registerCursorLocked();
                     followup.process = state_ == StreamState::InMemory;
                 } else {
-                    followup.ready = endStreamLocked(StreamEndReason::Slow);
+                    followup.ready |= endStreamLocked(StreamEndReason::Slow);
                 }
                 break;
             }
             if (items->reset) {
-                followup.ready = endStreamLocked(StreamEndReason::StateChanged);
+                followup.ready |= endStreamLocked(StreamEndReason::StateChanged);
                 break;
             }
             taken += items->num_items;
@@ -351,7 +351,7 @@ void ActiveStream::backfillComplete(uint64_t range_end) {
         }
         last_read_seqno_ = std::max(last_read_seqno_, std::min(range_end, end_seqno_));
         if ((flags_ & eddy::dcp::kStreamDiskOnly) != 0 || last_read_seqno_ >= end_seqno_) {
-            followup.ready = endStreamLocked(StreamEndReason::Ok);
+            followup.ready |= endStreamLocked(StreamEndReason::Ok);
         } else if (!cursor_registered_) {
             // The cursor was dropped while the backfill ran: pick up from here.
             std::tie(followup.backfill_start, followup.backfill_end) = registerCursorLocked();

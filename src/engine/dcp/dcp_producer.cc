@@ -484,9 +484,11 @@ Status DcpProducer::step(DcpMessageSink& sink) {
             }
             // The snapshot's last change is skipped: tell the consumer it is complete.
             frame = encodeSeqnoAdvanced(stream->opaque(), *vb, seqno);
-            seqno_advanced_sent_.fetch_add(1, std::memory_order_relaxed);
         } else {
             frame = encode(*message, stream->opaque(), *vb, encodeOptions());
+        }
+        if (skipped || message->kind() == MessageKind::SeqnoAdvanced) {
+            seqno_advanced_sent_.fetch_add(1, std::memory_order_relaxed);
         }
         const size_t size = frame.size();
         buffer_log_.charge(size);

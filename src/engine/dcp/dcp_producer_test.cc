@@ -465,6 +465,20 @@ TEST_P(DcpProducerTest, ABackfillWhoseLastSeqnoIsGoneClosesItsSnapshotWithSeqnoA
     EXPECT_EQ(10u, disk_end);
     EXPECT_EQ(1u, count(sink.received, ClientOpcode::DcpSeqnoAdvanced));
 
+    EXPECT_EQ("1", statsOf("dcp")["eq_dcpq:test:gone:seqno_advanced_sent"]);
+
+    // Ending at the gone seqno: SEQNO_ADVANCED, then the stream's end.
+    test::MockCookie ends_there;
+    ASSERT_EQ(Status::Success, openProducer(ends_there, "test:ends-there"));
+    ASSERT_EQ(Status::Success, streamRequest(ends_there, 0, 0, 10));
+    RecordingSink ends_sink;
+    drive(ends_there, ends_sink);
+    ASSERT_GE(ends_sink.received.size(), 2u);
+    EXPECT_EQ(ClientOpcode::DcpSeqnoAdvanced,
+              ends_sink.received[ends_sink.received.size() - 2].opcode);
+    EXPECT_EQ(ClientOpcode::DcpStreamEnd, ends_sink.received.back().opcode);
+    bucket_->disconnect(ends_there);
+
     // A client without collections is not sent the opcode.
     test::MockCookie legacy;
     std::string message;
